@@ -1,0 +1,15 @@
+"""rnnparams: count, explain and check the parameters of recurrent networks exactly as each framework does.
+
+    >>> import rnnparams
+    >>> rnnparams.count("nn.LSTM(100, 256)").total_params
+    366592
+"""
+
+from __future__ import annotations
+
+from .analysis.report import LayerReport, Report, TensorReport
+from .api import count
+from .errors import RnnParamsError
+
+__version__ = "0.1.0"
+__all__ = ["LayerReport", "Report", "RnnParamsError", "TensorReport", "__version__", "count"]

@@ -1,0 +1,1 @@
+"""Pure functions of (ModelSpec, conventions): count, and later formula, explain, check, compare, estimate."""

@@ -1,0 +1,110 @@
+"""Count parameters: walk the chain, ask each layer's convention for its plan, evaluate the shapes."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from ..conventions import FRAMEWORKS, FrameworkConvention, LayerConvention, LayerPlan
+from ..conventions.base import LayerContext, TensorSpec, fmt_shape
+from ..errors import RnnParamsError, ShapeError
+from ..spec import LayerSpec, ModelSpec, Shape
+from ..symbolic import product
+from .report import LayerReport, Report, TensorReport
+
+
+class _Namer:
+    """Names layers the way the framework auto-names them."""
+
+    def __init__(self, fw: FrameworkConvention, single: bool) -> None:
+        self.fw = fw
+        self.single = single
+        self.seen: Counter[str] = Counter()
+
+    def name(self, spec: LayerSpec, conv: LayerConvention, index: int) -> str:
+        if self.fw.naming == "index":  # nn.Sequential children are "0", "1", ...; a lone module by its class
+            return conv.auto_name if self.single else str(index)
+        if spec.name is not None:
+            return spec.name
+        base = conv.auto_name  # Keras: snake_case class name, then _1, _2 in construction order
+        n = self.seen[base]
+        self.seen[base] += 1
+        return base if n == 0 else f"{base}_{n}"
+
+
+def model_input(spec: ModelSpec, fw: FrameworkConvention) -> Shape | None:
+    """Shape of the model input with batch (None), or None when the model text does not fix it."""
+    if spec.input_shape is None:
+        return None
+    axis = fw.batch_axis(spec.layers[0])
+    shape = list(spec.input_shape)
+    shape.insert(min(axis, len(shape)), None)
+    return tuple(shape)
+
+
+def evaluate(t: TensorSpec, bindings: dict[str, int] | None) -> TensorReport:
+    env = bindings or {}
+    shape = tuple(d.evaluate(env) for d in t.shape)
+    return TensorReport(t.name, shape, product(t.shape).evaluate(env), t.trainable, t.role, t.buffer,
+                        tuple(d.render() for d in t.shape), t.gates)
+
+
+def count_model(spec: ModelSpec) -> Report:
+    fw = FRAMEWORKS[spec.framework]
+    namer = _Namer(fw, single=len(spec.layers) == 1)
+    shape = model_input(spec, fw)
+    reports: list[LayerReport] = []
+    warnings: list[str] = []
+    for index, layer in enumerate(spec.layers):
+        if reports and reports[-1].multi_output:
+            prev = reports[-1]
+            raise ShapeError(f"{prev.name} ({prev.type}) returns several tensors, so no layer can follow it in a "
+                             "chain; use merge_mode='concat' (or sum/ave/mul), or put it last.").at(
+                spec.source, layer.line, layer.col)
+        if reports and reports[-1].state_shapes and fw.naming == "keras":
+            prev = reports[-1]
+            raise ShapeError(f"{prev.name} ({prev.type}) has return_state=True, so it returns a list "
+                             "[output, *states] and the next layer of a Sequential cannot take it; drop "
+                             "return_state or put the layer last.").at(spec.source, layer.line, layer.col)
+        try:
+            report = _count_layer(fw, namer, layer, index, shape)
+        except RnnParamsError as exc:
+            raise exc.at(spec.source, layer.line, layer.col) from None
+        reports.append(report)
+        warnings.extend(report.plan.warnings)
+        shape = report.output_shape  # type: ignore[assignment]
+    return Report(fw.id, tuple(reports), spec.input_shape, tuple(warnings), spec.name)
+
+
+def _count_layer(fw: FrameworkConvention, namer: _Namer, spec: LayerSpec, index: int,
+                 shape: Shape | None) -> LayerReport:
+    conv = fw.layers[spec.type]
+    inner_plan: LayerPlan | None = None
+    inner_name: str | None = None
+    if conv.wraps:
+        inner_spec = spec.config["layer"]
+        assert isinstance(inner_spec, LayerSpec)
+        inner_conv = fw.layers[inner_spec.type]
+        if inner_conv.wraps:
+            raise ShapeError(f"{spec.type} cannot wrap another wrapper ({inner_spec.type})")
+        inner_name = namer.name(inner_spec, inner_conv, index)  # the wrapped layer is constructed first
+    name = namer.name(spec, conv, index)
+    ctx = LayerContext(spec, name, shape, fw.id)
+    if conv.wraps:
+        assert inner_name is not None and conv.inner_input is not None
+        inner_spec = spec.config["layer"]
+        assert isinstance(inner_spec, LayerSpec)
+        inner_ctx = LayerContext(inner_spec, inner_name, conv.inner_input(ctx), fw.id)
+        inner_plan = fw.layers[inner_spec.type].plan(inner_ctx)
+        ctx = LayerContext(spec, name, shape, fw.id, inner_plan, inner_name)
+    plan = conv.plan(ctx)
+    bindings = dict(plan.bindings)
+    tensors = tuple(evaluate(t, bindings) for t in plan.tensors)
+    return LayerReport(
+        name=name, type=spec.type, kind=conv.kind, input_shape=plan.input_shape,
+        output_shape=plan.output_shape, state_shapes=plan.state_shapes,
+        tensors=tuple(t for t in tensors if not t.buffer), buffers=tuple(t for t in tensors if t.buffer),
+        multi_output=plan.multi_output, plan=plan,
+    )
+
+
+__all__ = ["count_model", "fmt_shape"]

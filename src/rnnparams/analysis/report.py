@@ -1,0 +1,104 @@
+"""Result objects of counting: frozen, pure data, with `to_dict()` giving the JSON contract (DESIGN.md §2)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..conventions.base import LayerPlan, Outputs
+from ..spec import Shape
+
+
+@dataclass(frozen=True)
+class TensorReport:
+    name: str
+    shape: tuple[int, ...]
+    params: int
+    trainable: bool
+    role: str
+    buffer: bool = False
+    symbolic_shape: tuple[str, ...] = ()
+    gates: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "shape": list(self.shape), "params": self.params,
+                "trainable": self.trainable, "role": self.role}
+
+
+@dataclass(frozen=True)
+class LayerReport:
+    name: str
+    type: str
+    kind: str
+    input_shape: Shape
+    output_shape: Outputs
+    state_shapes: Mapping[str, Shape]
+    tensors: tuple[TensorReport, ...]
+    """Parameters (and, in Keras, non-trainable weights such as moving_mean) in framework order."""
+    buffers: tuple[TensorReport, ...]
+    """PyTorch buffers: state that is not a parameter (BatchNorm running statistics)."""
+    multi_output: bool
+    plan: LayerPlan
+    """The convention's symbolic description, for explanations and formulas."""
+
+    @property
+    def params(self) -> int:
+        return sum(t.params for t in self.tensors)
+
+    @property
+    def trainable_params(self) -> int:
+        return sum(t.params for t in self.tensors if t.trainable)
+
+    @property
+    def non_trainable_params(self) -> int:
+        return self.params - self.trainable_params
+
+    @property
+    def buffer_count(self) -> int:
+        return sum(t.params for t in self.buffers)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = self.output_shape
+        return {
+            "name": self.name, "type": self.type, "input_shape": list(self.input_shape),
+            "output_shape": [list(s) for s in out] if self.multi_output else list(out),  # type: ignore[arg-type]
+            "state_shapes": {k: list(v) for k, v in self.state_shapes.items()},
+            "params": self.params, "trainable_params": self.trainable_params,
+            "non_trainable_params": self.non_trainable_params, "buffers": self.buffer_count,
+            "tensors": [t.to_dict() for t in self.tensors],
+            "buffer_tensors": [t.to_dict() for t in self.buffers],
+        }
+
+
+@dataclass(frozen=True)
+class Report:
+    framework: str
+    layers: tuple[LayerReport, ...]
+    input_shape: Shape | None
+    warnings: tuple[str, ...] = ()
+    name: str | None = None
+
+    @property
+    def total_params(self) -> int:
+        return sum(layer.params for layer in self.layers)
+
+    @property
+    def trainable_params(self) -> int:
+        return sum(layer.trainable_params for layer in self.layers)
+
+    @property
+    def non_trainable_params(self) -> int:
+        return self.total_params - self.trainable_params
+
+    @property
+    def buffers(self) -> int:
+        return sum(layer.buffer_count for layer in self.layers)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "framework": self.framework, "total_params": self.total_params,
+            "trainable_params": self.trainable_params, "non_trainable_params": self.non_trainable_params,
+            "buffers": self.buffers, "layers": [layer.to_dict() for layer in self.layers],
+            "warnings": list(self.warnings),
+        }

@@ -1,0 +1,198 @@
+"""The vocabulary every framework convention is written in.
+
+A convention module declares, per layer class, its constructor signature (`Param`s) and its weights as
+`TensorTemplate`s with symbolic shapes, the way a Keras `build()` declares each weight once. A small
+`plan` function per layer class binds the symbols for one configuration and computes output shapes;
+counting, formulas and explanations are all derived from the resulting `LayerPlan`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Union
+
+from ..errors import ShapeError
+from ..spec import LayerSpec, Shape, Value
+from ..symbolic import Expr, Sym, as_expr
+
+
+class _Required:
+    def __repr__(self) -> str:
+        return "REQUIRED"
+
+
+REQUIRED = _Required()
+
+# Value kinds a parameter accepts; checked when arguments are bound, so errors name the argument.
+SIZE = "size"            # int > 0
+NONNEG = "nonneg"        # int >= 0
+INT = "int"
+BOOL = "bool"
+FLOAT = "float"          # int or float
+CHOICE = "choice"        # one of `choices`
+SHAPE = "shape"          # tuple of ints (or None) or a single int
+LAYER = "layer"          # a nested layer call (Bidirectional(LSTM(...)))
+ANY = "any"
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    default: Value | _Required = REQUIRED
+    kind: str = ANY
+    choices: tuple[Value, ...] = ()
+    positional: bool = True
+
+
+@dataclass(frozen=True)
+class TensorTemplate:
+    """One weight as the framework declares it. `name` is a format string ({layer}, {suffix}, {cell}...)."""
+
+    name: str
+    shape: tuple[Expr, ...]
+    role: str
+    when: str | None = None
+    """Name of a flag that must be true for the weight to exist (e.g. "bias")."""
+    trainable: bool = True
+    buffer: bool = False
+    gates: tuple[str, ...] = ()
+    """Gate blocks stacked along the gate axis, in the framework's order."""
+
+
+@dataclass(frozen=True)
+class TensorSpec:
+    """A weight of one configured layer: concrete name, symbolic shape (bound by the plan's bindings)."""
+
+    name: str
+    shape: tuple[Expr, ...]
+    role: str
+    trainable: bool = True
+    buffer: bool = False
+    gates: tuple[str, ...] = ()
+
+
+Outputs = Union[Shape, tuple[Shape, ...]]
+
+
+@dataclass(frozen=True)
+class LayerPlan:
+    """What a convention says about one configured layer receiving one input shape."""
+
+    tensors: tuple[TensorSpec, ...]
+    bindings: Mapping[str, int]
+    input_shape: Shape
+    output_shape: Outputs
+    state_shapes: Mapping[str, Shape] = field(default_factory=lambda: MappingProxyType({}))
+    warnings: tuple[str, ...] = ()
+    multi_output: bool = False
+
+
+@dataclass(frozen=True)
+class LayerContext:
+    """Everything a plan function may look at."""
+
+    spec: LayerSpec
+    name: str
+    in_shape: Shape | None
+    """Incoming tensor shape with batch; None when nothing upstream fixes it (first layer, no input shape)."""
+    framework: str
+    inner: LayerPlan | None = None
+    inner_name: str | None = None
+
+    def cfg(self, key: str) -> Value:
+        return self.spec.config[key]
+
+    def int(self, key: str) -> int:
+        value = self.spec.config[key]
+        assert isinstance(value, int)
+        return value
+
+
+PlanFn = Callable[[LayerContext], LayerPlan]
+
+
+@dataclass(frozen=True)
+class LayerConvention:
+    type_name: str
+    kind: str
+    """Framework-neutral kind: rnn, lstm, gru, dense, embedding, conv1d, norm, ... (used across frameworks)."""
+    params: tuple[Param, ...]
+    plan: PlanFn
+    auto_name: str
+    ignored: frozenset[str] = frozenset()
+    """Keyword arguments accepted and ignored because they never change parameters or shapes."""
+    wraps: bool = False
+    recurrent: bool = False
+    inner_input: Callable[[LayerContext], Shape | None] | None = None
+    """For wrappers: the input shape handed to the wrapped layer."""
+
+
+@dataclass(frozen=True)
+class FrameworkConvention:
+    id: str
+    display: str
+    layers: Mapping[str, LayerConvention]
+    prefixes: tuple[str, ...]
+    """Module prefixes the framework's layers are written with (`nn.`, `torch.nn.`, `keras.layers.`)."""
+    containers: tuple[str, ...] = ()
+    """Call names that hold a list of layers (`Sequential`)."""
+    input_calls: tuple[str, ...] = ()
+    naming: str = "index"
+    """"index" (PyTorch nn.Sequential: 0, 1, 2) or "keras" (snake_case class name, then _1, _2...)."""
+    batch_axis: Callable[[LayerSpec], int] = lambda spec: 0
+    """Where the batch dimension goes in the model input, given its first layer."""
+    notes: tuple[str, ...] = ()
+
+
+def expand(templates: Iterable[TensorTemplate], *, flags: Mapping[str, bool],
+           subs: Mapping[str, Expr | int] | None = None, **fmt: object) -> list[TensorSpec]:
+    """Instantiate templates for one layer (and direction): filter by flags, format names, substitute symbols."""
+    out = []
+    for t in templates:
+        if t.when is not None and not flags[t.when]:
+            continue
+        shape = tuple(as_expr(d).subs(subs) if subs else d for d in t.shape)
+        out.append(TensorSpec(t.name.format(**fmt), shape, t.role, t.trainable, t.buffer, t.gates))
+    return out
+
+
+def freeze(d: Mapping[str, int] | None = None, **kw: int) -> Mapping[str, int]:
+    return MappingProxyType({**(d or {}), **kw})
+
+
+def sym(*names: str) -> tuple[Sym, ...]:
+    return tuple(Sym(n) for n in names)
+
+
+def known(dim: int | None) -> bool:
+    return dim is not None
+
+
+def require_rank(ctx: LayerContext, ranks: tuple[int, ...], expected: str) -> Shape:
+    """Fail like the framework does when a layer gets a tensor of the wrong rank."""
+    shape = ctx.in_shape
+    assert shape is not None
+    if len(shape) not in ranks:
+        raise ShapeError(
+            f"{ctx.name} ({ctx.spec.type}) expects a {expected} input, "
+            f"but receives a {len(shape)}-D tensor of shape {fmt_shape(shape)}."
+            + (" Recurrent layers read a sequence: give the time axis too (e.g. --input-shape T,F), or use "
+               "return_sequences=True on the recurrent layer before it." if len(shape) == 2 and 3 in ranks
+               else "")
+        )
+    return shape
+
+
+def fmt_shape(shape: Shape) -> str:
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def check_features(ctx: LayerContext, declared: int, actual: int | None, what: str) -> None:
+    if actual is not None and actual != declared:
+        raise ShapeError(
+            f"{ctx.name} ({ctx.spec.type}) was declared with {what}={declared}, but the tensor it receives has "
+            f"{actual} features (shape {fmt_shape(ctx.in_shape or ())}). Make {what} {actual}, or change the "
+            "layer before it."
+        )

@@ -1,0 +1,316 @@
+"""PyTorch (`torch.nn`) conventions, as `named_parameters()` and `named_buffers()` report them.
+
+Recurrent layers: for each layer l and direction (suffix `_reverse`), `weight_ih_l{l}` (G·H, I_l),
+`weight_hh_l{l}` (G·H, H_out), `bias_ih_l{l}` and `bias_hh_l{l}` (G·H): two bias vectors, where Keras
+keeps one. I_0 = I and I_l = D·H_out above, H_out = P with `proj_size=P` (LSTM, adds `weight_hr_l{l}`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ..errors import ConfigError, ShapeError
+from ..spec import LayerSpec, Shape
+from ..symbolic import Expr, Sym, mul
+from .base import (
+    BOOL,
+    CHOICE,
+    FLOAT,
+    INT,
+    NONNEG,
+    SHAPE,
+    SIZE,
+    FrameworkConvention,
+    LayerContext,
+    LayerConvention,
+    LayerPlan,
+    Param,
+    TensorTemplate,
+    check_features,
+    expand,
+    fmt_shape,
+    freeze,
+    require_rank,
+)
+
+I, H, P, D, L = (Sym(n) for n in ("I", "H", "P", "D", "L"))
+O, V, E, C, K = (Sym(n) for n in ("O", "V", "E", "C", "K"))
+IN, HOUT, GROUPS = Sym("I_l"), Sym("H_out"), Sym("groups")
+
+GATES = {"RNN": ("h",), "LSTM": ("i", "f", "g", "o"), "GRU": ("r", "z", "n")}
+
+
+def recurrent_tensors(gates: tuple[str, ...]) -> tuple[TensorTemplate, ...]:
+    """The weights of one layer and direction of nn.RNN/LSTM/GRU (or of one cell: `at` is empty)."""
+    gh = mul(len(gates), H)
+    return (
+        TensorTemplate("weight_ih{at}", (gh, IN), "input_weights", gates=gates),
+        TensorTemplate("weight_hh{at}", (gh, HOUT), "recurrent_weights", gates=gates),
+        TensorTemplate("bias_ih{at}", (gh,), "input_bias", when="bias", gates=gates),
+        TensorTemplate("bias_hh{at}", (gh,), "recurrent_bias", when="bias", gates=gates),
+        TensorTemplate("weight_hr{at}", (P, H), "projection", when="proj"),
+    )
+
+
+TENSORS = {kind: recurrent_tensors(gates) for kind, gates in GATES.items()}
+LINEAR_TENSORS = (
+    TensorTemplate("weight", (O, I), "weight"),
+    TensorTemplate("bias", (O,), "bias", when="bias"),
+)
+EMBEDDING_TENSORS = (TensorTemplate("weight", (V, E), "embedding", when="trainable"),
+                     TensorTemplate("weight", (V, E), "embedding", when="frozen", trainable=False))
+CONV1D_TENSORS = (
+    TensorTemplate("weight", (O, Sym("C_g"), K), "weight"),  # C_g: input channels per group
+    TensorTemplate("bias", (O,), "bias", when="bias"),
+)
+BATCHNORM_TENSORS = (
+    TensorTemplate("weight", (C,), "scale", when="affine"),
+    TensorTemplate("bias", (C,), "shift", when="affine"),
+    TensorTemplate("running_mean", (C,), "running_mean", when="track", trainable=False, buffer=True),
+    TensorTemplate("running_var", (C,), "running_var", when="track", trainable=False, buffer=True),
+    TensorTemplate("num_batches_tracked", (), "counter", when="track", trainable=False, buffer=True),
+)
+LAYERNORM_TENSORS = (
+    TensorTemplate("weight", (Sym("N"),), "scale", when="affine"),
+    TensorTemplate("bias", (Sym("N"),), "shift", when="bias"),
+)
+
+_RNN_PARAMS = (Param("input_size", kind=SIZE), Param("hidden_size", kind=SIZE), Param("num_layers", 1, SIZE))
+_TAIL = (Param("bias", True, BOOL), Param("batch_first", False, BOOL), Param("dropout", 0.0, FLOAT),
+         Param("bidirectional", False, BOOL), Param("proj_size", 0, NONNEG))
+_DEVICE = frozenset({"device", "dtype"})
+_NONLIN = Param("nonlinearity", "tanh", CHOICE, ("tanh", "relu"))
+
+
+def _in_or_default(ctx: LayerContext, default: Shape) -> Shape:
+    return default if ctx.in_shape is None else ctx.in_shape
+
+
+def plan_recurrent(ctx: LayerContext) -> LayerPlan:
+    kind = ctx.spec.type
+    i, h, layers = ctx.int("input_size"), ctx.int("hidden_size"), ctx.int("num_layers")
+    proj = ctx.int("proj_size")
+    dropout = ctx.cfg("dropout")
+    assert isinstance(dropout, (int, float))
+    if not 0 <= dropout <= 1 or isinstance(dropout, bool):
+        raise ConfigError(f"{ctx.name} ({kind}): dropout should be a number in range [0, 1] representing the "
+                          f"probability of an element being zeroed (got {dropout}).")
+    if proj and kind != "LSTM":
+        raise ConfigError(f"{ctx.name} ({kind}): proj_size argument is only supported for LSTM, not RNN or GRU.")
+    if proj >= h:
+        raise ConfigError(f"{ctx.name} ({kind}): proj_size has to be smaller than hidden_size "
+                          f"(got proj_size={proj}, hidden_size={h}).")
+    warnings = ()
+    if dropout > 0 and layers == 1:
+        warnings = (f"{ctx.name} ({kind}): dropout option adds dropout after all but last recurrent layer, so "
+                    f"non-zero dropout expects num_layers greater than 1, but got dropout={dropout} and "
+                    f"num_layers={layers}",)
+    batch_first = bool(ctx.cfg("batch_first"))
+    shape = _in_or_default(ctx, (None, None, i))
+    require_rank(replace(ctx, in_shape=shape), (3,), "3-D (sequence)")
+    check_features(ctx, i, shape[-1], "input_size")
+    dirs = 2 if ctx.cfg("bidirectional") else 1
+    hout_sym: Expr = P if proj else H
+    hout = proj or h
+    tensors = []
+    for layer in range(layers):
+        layer_in: Expr = I if layer == 0 else mul(D, hout_sym)
+        for direction in range(dirs):
+            at = f"_l{layer}" + ("_reverse" if direction else "")
+            tensors += expand(TENSORS[kind], flags={"bias": bool(ctx.cfg("bias")), "proj": proj > 0},
+                              subs={"I_l": layer_in, "H_out": hout_sym}, at=at)
+    n, t = (shape[0], shape[1]) if batch_first else (shape[1], shape[0])
+    out = (n, t, dirs * hout) if batch_first else (t, n, dirs * hout)
+    states = {"h_n": (dirs * layers, n, hout)}
+    if kind == "LSTM":
+        states["c_n"] = (dirs * layers, n, h)
+    bindings = freeze(I=i, H=h, D=dirs, L=layers, **({"P": proj} if proj else {}))
+    return LayerPlan(tuple(tensors), bindings, shape, out, freeze(states), warnings)
+
+
+def plan_cell(ctx: LayerContext) -> LayerPlan:
+    kind = ctx.spec.type.removesuffix("Cell")
+    i, h = ctx.int("input_size"), ctx.int("hidden_size")
+    shape = _in_or_default(ctx, (None, i))
+    if len(shape) not in (1, 2):
+        raise ShapeError(f"{ctx.name} ({ctx.spec.type}): Expected input to be 1D or 2D, got {len(shape)}D "
+                         f"instead (shape {fmt_shape(shape)}). A cell takes one time step (N, input_size); "
+                         f"use nn.{kind} for a whole sequence.")
+    check_features(ctx, i, shape[-1], "input_size")
+    tensors = expand(TENSORS[kind], flags={"bias": bool(ctx.cfg("bias")), "proj": False},
+                     subs={"I_l": I, "H_out": H}, at="")
+    out = (*shape[:-1], h)
+    states = {"h_1": out, "c_1": out} if kind == "LSTM" else {"h_1": out}
+    return LayerPlan(tuple(tensors), freeze(I=i, H=h), shape, out, freeze(states))
+
+
+def plan_linear(ctx: LayerContext) -> LayerPlan:
+    i, o = ctx.int("in_features"), ctx.int("out_features")
+    shape = _in_or_default(ctx, (None, i))
+    check_features(ctx, i, shape[-1], "in_features")
+    tensors = expand(LINEAR_TENSORS, flags={"bias": bool(ctx.cfg("bias"))})
+    return LayerPlan(tuple(tensors), freeze(I=i, O=o), shape, (*shape[:-1], o))
+
+
+def plan_embedding(ctx: LayerContext) -> LayerPlan:
+    v, e = ctx.int("num_embeddings"), ctx.int("embedding_dim")
+    pad = ctx.cfg("padding_idx")
+    if isinstance(pad, int) and not -v <= pad < v:
+        raise ConfigError(f"{ctx.name} (Embedding): padding_idx must be within num_embeddings "
+                          f"(got padding_idx={pad}, num_embeddings={v}).")
+    shape = _in_or_default(ctx, (None, None))
+    frozen = bool(ctx.cfg("_freeze"))
+    tensors = expand(EMBEDDING_TENSORS, flags={"trainable": not frozen, "frozen": frozen})
+    return LayerPlan(tuple(tensors), freeze(V=v, E=e), shape, (*shape, e))
+
+
+def plan_layernorm(ctx: LayerContext) -> LayerPlan:
+    raw = ctx.cfg("normalized_shape")
+    dims = (raw,) if isinstance(raw, int) else raw
+    assert isinstance(dims, tuple)
+    norm = tuple(d for d in dims if isinstance(d, int))
+    if not norm or len(norm) != len(dims) or any(d <= 0 for d in norm):
+        raise ConfigError(f"{ctx.name} (LayerNorm): normalized_shape must be a positive int or a tuple of "
+                          f"positive ints (got {raw!r}).")
+    shape = _in_or_default(ctx, (None, *norm))
+    tail = shape[-len(norm):] if len(shape) >= len(norm) else ()
+    if tail != norm and not all(a is None or a == b for a, b in zip(tail, norm)) or len(shape) < len(norm):
+        raise ShapeError(f"{ctx.name} (LayerNorm): normalized_shape={list(norm)} must match the last "
+                         f"dimensions of its input, which has shape {fmt_shape(shape)}.")
+    affine = bool(ctx.cfg("elementwise_affine"))
+    tensors = expand(LAYERNORM_TENSORS, flags={"affine": affine, "bias": affine and bool(ctx.cfg("bias"))},
+                     subs={"N": mul(*(Sym(f"N{k}") for k in range(len(norm)))) if len(norm) > 1 else Sym("N")})
+    bindings = freeze(N=norm[0]) if len(norm) == 1 else freeze({f"N{k}": d for k, d in enumerate(norm)})
+    return LayerPlan(tuple(tensors), bindings, shape, shape)
+
+
+def plan_batchnorm(ctx: LayerContext) -> LayerPlan:
+    c = ctx.int("num_features")
+    shape = _in_or_default(ctx, (None, c))
+    if len(shape) not in (2, 3):
+        raise ShapeError(f"{ctx.name} (BatchNorm1d): expected 2D or 3D input (got {len(shape)}D input, "
+                         f"shape {fmt_shape(shape)}).")
+    if shape[1] is not None and shape[1] != c:
+        raise ShapeError(f"{ctx.name} (BatchNorm1d): num_features={c} must equal the size of dimension 1 of "
+                         f"its input, (N, C) or (N, C, L); got shape {fmt_shape(shape)}. For a (N, T, F) "
+                         "sequence, PyTorch normalizes dimension 1, so transpose it or use nn.LayerNorm.")
+    tensors = expand(BATCHNORM_TENSORS, flags={"affine": bool(ctx.cfg("affine")),
+                                               "track": bool(ctx.cfg("track_running_stats"))})
+    return LayerPlan(tuple(tensors), freeze(C=c), shape, shape)
+
+
+def plan_dropout(ctx: LayerContext) -> LayerPlan:
+    p = ctx.cfg("p")
+    assert isinstance(p, (int, float))
+    if not 0 <= p <= 1:
+        raise ConfigError(f"{ctx.name} (Dropout): dropout probability has to be between 0 and 1, but got {p}.")
+    shape = _in_or_default(ctx, (None,))
+    return LayerPlan((), freeze(), shape, shape)
+
+
+def _one(ctx: LayerContext, key: str) -> int:
+    value = ctx.cfg(key)
+    if isinstance(value, tuple):
+        if len(value) != 1 or not isinstance(value[0], int):
+            raise ConfigError(f"{ctx.name} (Conv1d): {key} must be an int or a 1-tuple (got {value!r}).")
+        value = value[0]
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ConfigError(f"{ctx.name} (Conv1d): {key} must be an int (got {value!r}).")
+    return value
+
+
+def plan_conv1d(ctx: LayerContext) -> LayerPlan:
+    c_in, c_out, groups = ctx.int("in_channels"), ctx.int("out_channels"), ctx.int("groups")
+    k, stride, dilation = _one(ctx, "kernel_size"), _one(ctx, "stride"), _one(ctx, "dilation")
+    for key, v in (("kernel_size", k), ("stride", stride), ("dilation", dilation)):
+        if v <= 0:
+            raise ConfigError(f"{ctx.name} (Conv1d): {key} must be greater than zero (got {v}).")
+    if c_in % groups:
+        raise ConfigError(f"{ctx.name} (Conv1d): in_channels must be divisible by groups "
+                          f"(in_channels={c_in}, groups={groups}).")
+    if c_out % groups:
+        raise ConfigError(f"{ctx.name} (Conv1d): out_channels must be divisible by groups "
+                          f"(out_channels={c_out}, groups={groups}).")
+    padding = ctx.cfg("padding")
+    if padding == "same" and stride != 1:
+        raise ConfigError(f"{ctx.name} (Conv1d): padding='same' is not supported for strided convolutions.")
+    if isinstance(padding, str) and padding not in ("same", "valid"):
+        raise ConfigError(f"{ctx.name} (Conv1d): Invalid padding string {padding!r}, should be one of "
+                          "{'valid', 'same'}.")
+    shape = _in_or_default(ctx, (None, c_in, None))
+    if len(shape) not in (2, 3):
+        raise ShapeError(f"{ctx.name} (Conv1d): Expected 2D (unbatched) or 3D (batched) input to conv1d, but "
+                         f"got input of size: {fmt_shape(shape)}.")
+    channels, length = shape[-2], shape[-1]
+    if channels is not None and channels != c_in:
+        raise ShapeError(f"{ctx.name} (Conv1d): expects (N, C, L) input with C = in_channels = {c_in}, but its "
+                         f"input has shape {fmt_shape(shape)}. PyTorch convolutions are channels-first: "
+                         "transpose a (N, T, F) sequence to (N, F, T).")
+    out_len: int | None = None
+    if length is not None:
+        if padding == "same":
+            out_len = length
+        else:
+            pad = 0 if padding == "valid" else _one(ctx, "padding")
+            padded = length + 2 * pad
+            out_len = (padded - dilation * (k - 1) - 1) // stride + 1
+            if padded < dilation * (k - 1) + 1:
+                raise ShapeError(f"{ctx.name} (Conv1d): Calculated padded input size per channel: ({padded}). "
+                                 f"Kernel size: ({dilation * (k - 1) + 1}). Kernel size can't be greater than "
+                                 "actual input size.")
+    tensors = expand(CONV1D_TENSORS, flags={"bias": bool(ctx.cfg("bias"))},
+                     subs=None if groups > 1 else {"C_g": C})
+    bindings = freeze(C=c_in, O=c_out, K=k, **({"C_g": c_in // groups} if groups > 1 else {}))
+    return LayerPlan(tuple(tensors), bindings, shape, (*shape[:-2], c_out, out_len))
+
+
+def _layer(type_name: str, kind: str, params: tuple[Param, ...], plan: object, *, ignored: frozenset[str] = _DEVICE,
+           recurrent: bool = False) -> LayerConvention:
+    return LayerConvention(type_name, kind, params, plan, type_name.lower(), ignored,  # type: ignore[arg-type]
+                           recurrent=recurrent)
+
+
+LAYERS = {c.type_name: c for c in (
+    _layer("RNN", "rnn", (*_RNN_PARAMS, _NONLIN, *_TAIL), plan_recurrent, recurrent=True),
+    _layer("LSTM", "lstm", (*_RNN_PARAMS, *_TAIL), plan_recurrent, recurrent=True),
+    _layer("GRU", "gru", (*_RNN_PARAMS, *_TAIL), plan_recurrent, recurrent=True),
+    _layer("RNNCell", "rnn_cell", (Param("input_size", kind=SIZE), Param("hidden_size", kind=SIZE),
+                                   Param("bias", True, BOOL), _NONLIN), plan_cell, recurrent=True),
+    _layer("LSTMCell", "lstm_cell", (Param("input_size", kind=SIZE), Param("hidden_size", kind=SIZE),
+                                     Param("bias", True, BOOL)), plan_cell, recurrent=True),
+    _layer("GRUCell", "gru_cell", (Param("input_size", kind=SIZE), Param("hidden_size", kind=SIZE),
+                                   Param("bias", True, BOOL)), plan_cell, recurrent=True),
+    _layer("Linear", "dense", (Param("in_features", kind=SIZE), Param("out_features", kind=SIZE),
+                               Param("bias", True, BOOL)), plan_linear),
+    _layer("Embedding", "embedding", (
+        Param("num_embeddings", kind=SIZE), Param("embedding_dim", kind=SIZE), Param("padding_idx", None, INT),
+        Param("max_norm", None, FLOAT), Param("norm_type", 2.0, FLOAT), Param("scale_grad_by_freq", False, BOOL),
+        Param("sparse", False, BOOL), Param("_weight", None), Param("_freeze", False, BOOL)), plan_embedding),
+    _layer("LayerNorm", "layer_norm", (Param("normalized_shape", kind=SHAPE), Param("eps", 1e-5, FLOAT),
+                                       Param("elementwise_affine", True, BOOL), Param("bias", True, BOOL)),
+           plan_layernorm),
+    _layer("BatchNorm1d", "batch_norm", (Param("num_features", kind=SIZE), Param("eps", 1e-5, FLOAT),
+                                         Param("momentum", 0.1, FLOAT), Param("affine", True, BOOL),
+                                         Param("track_running_stats", True, BOOL)), plan_batchnorm),
+    _layer("Dropout", "dropout", (Param("p", 0.5, FLOAT), Param("inplace", False, BOOL)), plan_dropout,
+           ignored=frozenset()),
+    _layer("Conv1d", "conv1d", (
+        Param("in_channels", kind=SIZE), Param("out_channels", kind=SIZE), Param("kernel_size", kind=SHAPE),
+        Param("stride", 1, SHAPE), Param("padding", 0, SHAPE), Param("dilation", 1, SHAPE),
+        Param("groups", 1, SIZE), Param("bias", True, BOOL),
+        Param("padding_mode", "zeros", CHOICE, ("zeros", "reflect", "replicate", "circular"))), plan_conv1d),
+)}
+
+
+def _batch_axis(first: LayerSpec) -> int:
+    """nn.RNN/LSTM/GRU read (T, N, F) unless batch_first=True; everything else puts the batch first."""
+    conv = LAYERS.get(first.type)
+    if conv is not None and conv.kind in ("rnn", "lstm", "gru") and not first.get("batch_first", False):
+        return 1
+    return 0
+
+
+PYTORCH = FrameworkConvention(
+    id="pytorch", display="PyTorch", layers=LAYERS, prefixes=("torch.nn.", "nn."),
+    containers=("Sequential",), naming="index", batch_axis=_batch_axis,
+)

@@ -1,0 +1,1 @@
+"""Everything that turns user input into a `ModelSpec`."""

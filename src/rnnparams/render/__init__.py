@@ -1,0 +1,1 @@
+"""Turn results into text: tables, JSON. No arithmetic here beyond formatting."""

@@ -1,0 +1,65 @@
+"""A summary table in the spirit of Keras' `model.summary()`, with PyTorch buffers on their own line."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..analysis.report import LayerReport, Report
+from ..spec import Shape
+
+FRAMEWORK_TITLES = {"pytorch": "PyTorch", "keras": "Keras 3 / tf.keras", "keras2": "Keras 2 / TF 1"}
+
+
+def fmt_int(n: int) -> str:
+    return f"{n:,}"
+
+
+def fmt_shape(shape: Shape) -> str:
+    inner = ", ".join("None" if d is None else str(d) for d in shape)
+    return f"({inner},)" if len(shape) == 1 else f"({inner})"
+
+
+def fmt_output(layer: LayerReport) -> str:
+    if layer.multi_output:
+        return "[" + ", ".join(fmt_shape(s) for s in layer.output_shape) + "]"  # type: ignore[arg-type]
+    return fmt_shape(layer.output_shape)  # type: ignore[arg-type]
+
+
+def _rows(report: Report, tensors: bool) -> list[tuple[str, str, str, str]]:
+    rows = []
+    for layer in report.layers:
+        rows.append((f"{layer.name} ({layer.type})", fmt_shape(layer.input_shape), fmt_output(layer),
+                     fmt_int(layer.params)))
+        for state, shape in layer.state_shapes.items():
+            rows.append((f"  └ {state}", "", fmt_shape(shape), ""))
+        if tensors:
+            for t in (*layer.tensors, *layer.buffers):
+                flag = " (buffer)" if t.buffer else "" if t.trainable else " (non-trainable)"
+                rows.append((f"    {t.name}{flag}", "", fmt_shape(t.shape), fmt_int(t.params)))
+    return rows
+
+
+def render_table(report: Report, *, tensors: bool = False) -> str:
+    header = ("Layer (type)", "Input shape", "Output shape", "Param #")
+    rows = _rows(report, tensors)
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join((c.rjust(w) if i == 3 else c.ljust(w)) for i, (c, w) in enumerate(zip(cells, widths))
+                         ).rstrip()
+
+    width = sum(widths) + 6
+    title = FRAMEWORK_TITLES.get(report.framework, report.framework)
+    out = [f'Model: "{report.name}" ({title})' if report.name else f"Model ({title})", "─" * width,
+           line(header), "═" * width]
+    for i, row in enumerate(rows):
+        out.append(line(row))
+        if i + 1 < len(rows) and not rows[i + 1][0].startswith(" ") and not tensors:
+            continue
+    out.append("═" * width)
+    out.append(f"Total params: {fmt_int(report.total_params)}")
+    out.append(f"Trainable params: {fmt_int(report.trainable_params)}")
+    out.append(f"Non-trainable params: {fmt_int(report.non_trainable_params)}")
+    if report.framework == "pytorch":
+        out.append(f"Buffers (non-parameter state, not in the total): {fmt_int(report.buffers)}")
+    return "\n".join(out)

@@ -1,0 +1,46 @@
+"""Framework-neutral description of a model: what the user asked for, before any counting.
+
+A `ModelSpec` is an ordered chain of `LayerSpec`s, each output feeding the next (a PyTorch
+`nn.Sequential`-like chain whose recurrent layers pass on their `output` tensor, or a Keras `Sequential`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Union
+
+Value = Union[int, float, str, bool, None, tuple["Value", ...], "LayerSpec"]
+Shape = tuple[Union[int, None], ...]
+"""A tensor shape; `None` marks a dimension the model does not fix (batch, time)."""
+
+
+def frozen_mapping(items: Mapping[str, Value] | None = None) -> Mapping[str, Value]:
+    return MappingProxyType(dict(items or {}))
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One layer as written: its framework class name and its arguments, bound by name with defaults filled."""
+
+    type: str
+    config: Mapping[str, Value] = field(default_factory=frozen_mapping)
+    name: str | None = None
+    """The name the user gave (`name="encoder"`), else None and the framework's auto-name is used."""
+    line: int | None = None
+    col: int | None = None
+
+    def get(self, key: str, default: Value = None) -> Value:
+        return self.config.get(key, default)
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    framework: str
+    layers: tuple[LayerSpec, ...]
+    input_shape: Shape | None = None
+    """Shape of one sample (no batch dimension), e.g. (T, F); None when the model text does not fix it."""
+    name: str | None = None
+    source: str | None = None
+    """The text the spec was parsed from, kept so later errors can point into it."""
