@@ -12,7 +12,7 @@ from types import MappingProxyType
 from typing import Union
 
 Value = Union[int, float, str, bool, None, tuple["Value", ...], "LayerSpec"]
-Shape = tuple[Union[int, None], ...]
+Shape = tuple[int | None, ...]
 """A tensor shape; `None` marks a dimension the model does not fix (batch, time)."""
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Union
+from typing import TypeVar
 
 from ..errors import ShapeError
 from ..spec import LayerSpec, Shape, Value
@@ -24,6 +24,7 @@ class _Required:
 
 
 REQUIRED = _Required()
+T = TypeVar("T")
 
 # Value kinds a parameter accepts; checked when arguments are bound, so errors name the argument.
 SIZE = "size"            # int > 0
@@ -73,7 +74,7 @@ class TensorSpec:
     gates: tuple[str, ...] = ()
 
 
-Outputs = Union[Shape, tuple[Shape, ...]]
+Outputs = Shape | tuple[Shape, ...]
 
 
 @dataclass(frozen=True)
@@ -158,8 +159,9 @@ def expand(templates: Iterable[TensorTemplate], *, flags: Mapping[str, bool],
     return out
 
 
-def freeze(d: Mapping[str, int] | None = None, **kw: int) -> Mapping[str, int]:
-    return MappingProxyType({**(d or {}), **kw})
+def freeze(items: Mapping[str, T] | None = None) -> Mapping[str, T]:
+    """A read-only copy, so plans stay immutable."""
+    return MappingProxyType(dict(items or {}))
 
 
 def sym(*names: str) -> tuple[Sym, ...]:

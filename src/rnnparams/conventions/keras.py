@@ -9,12 +9,12 @@ to the layer, as `layer.weights[i].path` gives them minus the model and layer pr
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 from dataclasses import replace
+from typing import Any
 
 from ..errors import ConfigError, ShapeError
-from ..spec import LayerSpec, Shape, Value
-from ..symbolic import Expr, Sym, mul
+from ..spec import LayerSpec, Shape
+from ..symbolic import Const, Sym, mul
 from .base import (
     ANY,
     BOOL,
@@ -30,9 +30,7 @@ from .base import (
     Outputs,
     Param,
     PlanFn,
-    TensorSpec,
     TensorTemplate,
-    check_features,
     expand,
     fmt_shape,
     freeze,
@@ -55,7 +53,7 @@ def recurrent_tensors(gates: tuple[str, ...]) -> tuple[TensorTemplate, ...]:
         TensorTemplate("{cell}recurrent_kernel", (H, gh), "recurrent_weights", gates=gates),
         TensorTemplate("{cell}bias", (gh,), "bias", when="bias", gates=gates),
         # GRU reset_after=True: row 0 is the input bias, row 1 the recurrent bias.
-        TensorTemplate("{cell}bias", (2, gh), "input_and_recurrent_bias", when="split_bias", gates=gates),
+        TensorTemplate("{cell}bias", (Const(2), gh), "input_and_recurrent_bias", when="split_bias", gates=gates),
         # CuDNNLSTM / CuDNNGRU: cuDNN's two bias vectors, flattened into one tensor.
         TensorTemplate("{cell}bias", (mul(2, gh),), "input_and_recurrent_bias", when="cudnn_bias", gates=gates),
     )
@@ -124,7 +122,7 @@ def plan_recurrent(ctx: LayerContext) -> LayerPlan:
     states: dict[str, Shape] = {}
     if ctx.cfg("return_state"):
         states = {"state_h": (batch, h), "state_c": (batch, h)} if "LSTM" in kind else {"state_h": (batch, h)}
-    return LayerPlan(tuple(tensors), freeze(I=i, H=h), shape, out, freeze(states))
+    return LayerPlan(tuple(tensors), freeze({"I": i, "H": h}), shape, out, freeze(states))
 
 
 MERGE_MODES = ("concat", "sum", "ave", "mul", None)
@@ -145,13 +143,9 @@ def plan_bidirectional(ctx: LayerContext) -> LayerPlan:
     assert isinstance(single, tuple) and all(isinstance(d, (int, type(None))) for d in single)
     h = single[-1]
     assert h is not None
-    out: Outputs
-    if merge is None:
-        out = (single, single)  # type: ignore[assignment]
-    else:
-        out = (*single[:-1], 2 * h if merge == "concat" else h)
+    out: Outputs = (single, single) if merge is None else (*single[:-1], 2 * h if merge == "concat" else h)
     states = {f"{d}_{k}": v for d in ("forward", "backward") for k, v in inner.state_shapes.items()}
-    return LayerPlan(tuple(tensors), freeze(inner.bindings, D=2), inner.input_shape, out, freeze(states),
+    return LayerPlan(tuple(tensors), freeze({**inner.bindings, "D": 2}), inner.input_shape, out, freeze(states),
                      multi_output=merge is None)
 
 
@@ -162,7 +156,7 @@ def plan_time_distributed(ctx: LayerContext) -> LayerPlan:
     inner_out = inner.output_shape
     assert isinstance(inner_out, tuple)
     out = (ctx.in_shape[0], ctx.in_shape[1], *inner_out[1:])
-    return LayerPlan(tuple(tensors), inner.bindings, ctx.in_shape, out)  # type: ignore[arg-type]
+    return LayerPlan(tuple(tensors), inner.bindings, ctx.in_shape, out)
 
 
 def time_distributed_inner_shape(ctx: LayerContext) -> Shape:
@@ -179,13 +173,13 @@ def plan_dense(ctx: LayerContext) -> LayerPlan:
     i, o = shape[-1], ctx.int("units")
     assert i is not None
     tensors = expand(DENSE_TENSORS, flags={"bias": bool(ctx.cfg("use_bias"))})
-    return LayerPlan(tuple(tensors), freeze(I=i, O=o), shape, (*shape[:-1], o))
+    return LayerPlan(tuple(tensors), freeze({"I": i, "O": o}), shape, (*shape[:-1], o))
 
 
 def plan_embedding(ctx: LayerContext) -> LayerPlan:
     v, e = ctx.int("input_dim"), ctx.int("output_dim")
     shape = ctx.in_shape if ctx.in_shape is not None else (None, None)
-    return LayerPlan(tuple(expand(EMBEDDING_TENSORS, flags={})), freeze(V=v, E=e), shape, (*shape, e))
+    return LayerPlan(tuple(expand(EMBEDDING_TENSORS, flags={})), freeze({"V": v, "E": e}), shape, (*shape, e))
 
 
 def conv_output_length(length: int | None, k: int, stride: int, dilation: int, padding: str) -> int | None:
@@ -236,7 +230,7 @@ def plan_conv1d(ctx: LayerContext) -> LayerPlan:
                          f"{length}, kernel_size={k}, dilation_rate={dilation}, padding='{padding}'.")
     tensors = expand(CONV1D_TENSORS, flags={"bias": bool(ctx.cfg("use_bias"))},
                      subs=None if groups > 1 else {"C_g": C})
-    bindings = freeze(C=c_in, O=filters, K=k, **({"C_g": c_in // groups} if groups > 1 else {}))
+    bindings = freeze({"C": c_in, "O": filters, "K": k, **({"C_g": c_in // groups} if groups > 1 else {})})
     out = (shape[0], filters, out_len) if channels_first else (shape[0], out_len, filters)
     return LayerPlan(tuple(tensors), bindings, shape, out)
 
@@ -261,7 +255,7 @@ def plan_batchnorm(ctx: LayerContext) -> LayerPlan:
     c = _norm_axis(ctx, ctx.in_shape)
     tensors = expand(BATCHNORM_TENSORS, flags={"scale": bool(ctx.cfg("scale")),
                                                "center": bool(ctx.cfg("center"))})
-    return LayerPlan(tuple(tensors), freeze(C=c), ctx.in_shape, ctx.in_shape)
+    return LayerPlan(tuple(tensors), freeze({"C": c}), ctx.in_shape, ctx.in_shape)
 
 
 def plan_layernorm(ctx: LayerContext) -> LayerPlan:
@@ -271,7 +265,7 @@ def plan_layernorm(ctx: LayerContext) -> LayerPlan:
     rms = bool(ctx.cfg("rms_scaling"))
     tensors = expand(LAYERNORM_TENSORS, flags={"scale": bool(ctx.cfg("scale")) or rms,
                                                "center": bool(ctx.cfg("center")) and not rms})
-    return LayerPlan(tuple(tensors), freeze(C=c), ctx.in_shape, ctx.in_shape)
+    return LayerPlan(tuple(tensors), freeze({"C": c}), ctx.in_shape, ctx.in_shape)
 
 
 def plan_dropout(ctx: LayerContext) -> LayerPlan:

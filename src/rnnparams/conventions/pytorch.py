@@ -25,6 +25,7 @@ from .base import (
     LayerConvention,
     LayerPlan,
     Param,
+    PlanFn,
     TensorTemplate,
     check_features,
     expand,
@@ -100,7 +101,7 @@ def plan_recurrent(ctx: LayerContext) -> LayerPlan:
     if proj >= h:
         raise ConfigError(f"{ctx.name} ({kind}): proj_size has to be smaller than hidden_size "
                           f"(got proj_size={proj}, hidden_size={h}).")
-    warnings = ()
+    warnings: tuple[str, ...] = ()
     if dropout > 0 and layers == 1:
         warnings = (f"{ctx.name} ({kind}): dropout option adds dropout after all but last recurrent layer, so "
                     f"non-zero dropout expects num_layers greater than 1, but got dropout={dropout} and "
@@ -124,7 +125,7 @@ def plan_recurrent(ctx: LayerContext) -> LayerPlan:
     states = {"h_n": (dirs * layers, n, hout)}
     if kind == "LSTM":
         states["c_n"] = (dirs * layers, n, h)
-    bindings = freeze(I=i, H=h, D=dirs, L=layers, **({"P": proj} if proj else {}))
+    bindings = freeze({"I": i, "H": h, "D": dirs, "L": layers, **({"P": proj} if proj else {})})
     return LayerPlan(tuple(tensors), bindings, shape, out, freeze(states), warnings)
 
 
@@ -141,7 +142,7 @@ def plan_cell(ctx: LayerContext) -> LayerPlan:
                      subs={"I_l": I, "H_out": H}, at="")
     out = (*shape[:-1], h)
     states = {"h_1": out, "c_1": out} if kind == "LSTM" else {"h_1": out}
-    return LayerPlan(tuple(tensors), freeze(I=i, H=h), shape, out, freeze(states))
+    return LayerPlan(tuple(tensors), freeze({"I": i, "H": h}), shape, out, freeze(states))
 
 
 def plan_linear(ctx: LayerContext) -> LayerPlan:
@@ -149,7 +150,7 @@ def plan_linear(ctx: LayerContext) -> LayerPlan:
     shape = _in_or_default(ctx, (None, i))
     check_features(ctx, i, shape[-1], "in_features")
     tensors = expand(LINEAR_TENSORS, flags={"bias": bool(ctx.cfg("bias"))})
-    return LayerPlan(tuple(tensors), freeze(I=i, O=o), shape, (*shape[:-1], o))
+    return LayerPlan(tuple(tensors), freeze({"I": i, "O": o}), shape, (*shape[:-1], o))
 
 
 def plan_embedding(ctx: LayerContext) -> LayerPlan:
@@ -161,7 +162,7 @@ def plan_embedding(ctx: LayerContext) -> LayerPlan:
     shape = _in_or_default(ctx, (None, None))
     frozen = bool(ctx.cfg("_freeze"))
     tensors = expand(EMBEDDING_TENSORS, flags={"trainable": not frozen, "frozen": frozen})
-    return LayerPlan(tuple(tensors), freeze(V=v, E=e), shape, (*shape, e))
+    return LayerPlan(tuple(tensors), freeze({"V": v, "E": e}), shape, (*shape, e))
 
 
 def plan_layernorm(ctx: LayerContext) -> LayerPlan:
@@ -173,14 +174,13 @@ def plan_layernorm(ctx: LayerContext) -> LayerPlan:
         raise ConfigError(f"{ctx.name} (LayerNorm): normalized_shape must be a positive int or a tuple of "
                           f"positive ints (got {raw!r}).")
     shape = _in_or_default(ctx, (None, *norm))
-    tail = shape[-len(norm):] if len(shape) >= len(norm) else ()
-    if tail != norm and not all(a is None or a == b for a, b in zip(tail, norm)) or len(shape) < len(norm):
+    if len(shape) < len(norm) or any(a is not None and a != b for a, b in zip(shape[-len(norm):], norm, strict=True)):
         raise ShapeError(f"{ctx.name} (LayerNorm): normalized_shape={list(norm)} must match the last "
                          f"dimensions of its input, which has shape {fmt_shape(shape)}.")
     affine = bool(ctx.cfg("elementwise_affine"))
     tensors = expand(LAYERNORM_TENSORS, flags={"affine": affine, "bias": affine and bool(ctx.cfg("bias"))},
                      subs={"N": mul(*(Sym(f"N{k}") for k in range(len(norm)))) if len(norm) > 1 else Sym("N")})
-    bindings = freeze(N=norm[0]) if len(norm) == 1 else freeze({f"N{k}": d for k, d in enumerate(norm)})
+    bindings = freeze({"N": norm[0]}) if len(norm) == 1 else freeze({f"N{k}": d for k, d in enumerate(norm)})
     return LayerPlan(tuple(tensors), bindings, shape, shape)
 
 
@@ -196,7 +196,7 @@ def plan_batchnorm(ctx: LayerContext) -> LayerPlan:
                          "sequence, PyTorch normalizes dimension 1, so transpose it or use nn.LayerNorm.")
     tensors = expand(BATCHNORM_TENSORS, flags={"affine": bool(ctx.cfg("affine")),
                                                "track": bool(ctx.cfg("track_running_stats"))})
-    return LayerPlan(tuple(tensors), freeze(C=c), shape, shape)
+    return LayerPlan(tuple(tensors), freeze({"C": c}), shape, shape)
 
 
 def plan_dropout(ctx: LayerContext) -> LayerPlan:
@@ -260,14 +260,13 @@ def plan_conv1d(ctx: LayerContext) -> LayerPlan:
                                  "actual input size.")
     tensors = expand(CONV1D_TENSORS, flags={"bias": bool(ctx.cfg("bias"))},
                      subs=None if groups > 1 else {"C_g": C})
-    bindings = freeze(C=c_in, O=c_out, K=k, **({"C_g": c_in // groups} if groups > 1 else {}))
+    bindings = freeze({"C": c_in, "O": c_out, "K": k, **({"C_g": c_in // groups} if groups > 1 else {})})
     return LayerPlan(tuple(tensors), bindings, shape, (*shape[:-2], c_out, out_len))
 
 
-def _layer(type_name: str, kind: str, params: tuple[Param, ...], plan: object, *, ignored: frozenset[str] = _DEVICE,
-           recurrent: bool = False) -> LayerConvention:
-    return LayerConvention(type_name, kind, params, plan, type_name.lower(), ignored,  # type: ignore[arg-type]
-                           recurrent=recurrent)
+def _layer(type_name: str, kind: str, params: tuple[Param, ...], plan: PlanFn, *,
+           ignored: frozenset[str] = _DEVICE, recurrent: bool = False) -> LayerConvention:
+    return LayerConvention(type_name, kind, params, plan, type_name.lower(), ignored, recurrent=recurrent)
 
 
 LAYERS = {c.type_name: c for c in (

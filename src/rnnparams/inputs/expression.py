@@ -117,7 +117,7 @@ def _framework(requested: str | None, calls: list[ast.Call], text: str) -> Frame
     if len(votes) == 1:
         return FRAMEWORKS[next(iter(votes))]
     if len(votes) > 1:
-        (n1, a), (n2, b) = list(votes.values())[:2]
+        (_n1, a), (n2, b) = list(votes.values())[:2]
         raise InputError(f"the model mixes frameworks: {a} is {_display(a)} but {b} is {_display(b)}; "
                          "write the whole model in one framework", source=text, line=n2.lineno, col=n2.col_offset)
     node, name = next(_walk_calls(calls), (calls[0], "?"))
@@ -235,7 +235,7 @@ class _Builder:
         for v in value:
             if v is not None and v <= 0:
                 raise self.error(f"{what} sizes must be positive (got {v})", node)
-        return value  # type: ignore[return-value]
+        return value
 
     def lookup(self, call: ast.Call) -> LayerConvention:
         full = dotted_name(call.func) or "?"
@@ -272,7 +272,7 @@ class _Builder:
                              f"({', '.join(p.name for p in positional)}) but {len(call.args)} were given",
                              call.args[len(positional)])
         nodes: dict[str, ast.expr] = {}
-        for param, arg in zip(positional, call.args):
+        for param, arg in zip(positional, call.args, strict=False):
             nodes[param.name] = arg
         name: str | None = None
         ignored: dict[str, ast.expr] = {}

@@ -45,17 +45,14 @@ def render_table(report: Report, *, tensors: bool = False) -> str:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
 
     def line(cells: Sequence[str]) -> str:
-        return "  ".join((c.rjust(w) if i == 3 else c.ljust(w)) for i, (c, w) in enumerate(zip(cells, widths))
-                         ).rstrip()
+        padded = (c.rjust(w) if i == 3 else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
+        return "  ".join(padded).rstrip()
 
     width = sum(widths) + 6
     title = FRAMEWORK_TITLES.get(report.framework, report.framework)
     out = [f'Model: "{report.name}" ({title})' if report.name else f"Model ({title})", "─" * width,
            line(header), "═" * width]
-    for i, row in enumerate(rows):
-        out.append(line(row))
-        if i + 1 < len(rows) and not rows[i + 1][0].startswith(" ") and not tensors:
-            continue
+    out.extend(line(row) for row in rows)
     out.append("═" * width)
     out.append(f"Total params: {fmt_int(report.total_params)}")
     out.append(f"Trainable params: {fmt_int(report.trainable_params)}")
