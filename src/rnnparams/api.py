@@ -10,6 +10,9 @@ from .errors import UsageError
 from .inputs.expression import parse_expression
 from .spec import ModelSpec, Shape
 
+FILE_SUFFIXES = ("json", "yaml", "yml", "toml")
+MAX_FILE_BYTES = 5_000_000
+
 
 def normalize_input_shape(input_shape: Sequence[int | None] | str | None) -> Shape | None:
     """Accept (35, 100), [35, 100] or "35,100" ("None" or "?" for a free dimension)."""
@@ -42,7 +45,37 @@ def to_spec(model: str | ModelSpec, framework: str | None = None,
         return model
     if not isinstance(model, str):
         raise UsageError(f"model must be an expression string or a ModelSpec, not {type(model).__name__}")
-    return parse_expression(model, framework, normalize_input_shape(input_shape))
+    shape = normalize_input_shape(input_shape)
+    if looks_like_path(model):
+        return _spec_from_file(model, framework, shape)
+    return parse_expression(model, framework, shape)
+
+
+def looks_like_path(model: str) -> bool:
+    """A model argument is a file when it names one (no call parentheses, a known suffix)."""
+    return "(" not in model and "\n" not in model and model.strip().rsplit(".", 1)[-1].lower() in FILE_SUFFIXES
+
+
+def _spec_from_file(path: str, framework: str | None, shape: Shape | None) -> ModelSpec:
+    from dataclasses import replace
+
+    from .inputs.specfile import format_of, load_spec
+
+    fmt = format_of(path)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read it ({exc})") from None
+    if len(text) > MAX_FILE_BYTES:
+        raise UsageError(f"{path}: too large (more than {MAX_FILE_BYTES:,} characters)")
+    assert fmt is not None
+    spec = load_spec(text, fmt, source_name=path)
+    if framework is not None and framework != spec.framework:
+        raise UsageError(f"{path} is a {spec.framework} spec, but --framework {framework} was given")
+    return spec if shape is None else replace(spec, input_shape=shape)
 
 
 def count(model: str | ModelSpec, framework: str | None = None,

@@ -1,46 +1,100 @@
-"""Command line: argument parsing and dispatch only."""
+"""Command line: argument parsing and dispatch only. Each command is a `setup_*` (its arguments) and a
+`run_*` (call the library, print a renderer's text); heavy or optional modules are imported inside `run_*`."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from . import __version__
 
-EPILOG = """examples:
+FRAMEWORK_IDS = ("pytorch", "keras", "keras2")
+EXAMPLES = {
+    "count": """examples:
   rnnparams count "nn.LSTM(100, 256)"
   rnnparams count "nn.LSTM(100, 256, num_layers=2, bidirectional=True, proj_size=64)" --json
   rnnparams count "LSTM(256)" --framework keras --input-shape 35,100
   rnnparams count "SimpleRNN(3, input_shape=[50, 3]); Dense(1)"
-  rnnparams count "Embedding(1000, 64); SimpleRNN(32)"
-"""
+  rnnparams count "Embedding(1000, 64); SimpleRNN(32)" --tensors
+  rnnparams count model.json            (a spec file: .json, .yaml, .toml)
+""",
+}
+Handler = Callable[[argparse.Namespace], int]
+
+
+def add_model_arguments(p: argparse.ArgumentParser, *, json_flag: bool = True) -> None:
+    """MODEL, --framework, --input-shape (and --json): shared by every command that reads a model."""
+    p.add_argument("model", metavar="MODEL",
+                   help="a model expression in the framework's own syntax, e.g. \"nn.LSTM(100, 256)\" or "
+                        "\"Sequential([Input((50, 3)), SimpleRNN(2), Dense(1)])\" (';' chains layers), "
+                        "or a spec file (.json, .yaml, .toml)")
+    p.add_argument("-f", "--framework", choices=FRAMEWORK_IDS,
+                   help="framework convention (default: inferred from the names: nn.* is PyTorch, "
+                        "Sequential/Dense/keras.layers.* is Keras)")
+    p.add_argument("-i", "--input-shape", metavar="T,F",
+                   help="shape of one input sample without the batch, e.g. 35,100 (time steps, features); "
+                        "None for a free dimension")
+    if json_flag:
+        p.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+
+def setup_count(p: argparse.ArgumentParser) -> None:
+    add_model_arguments(p)
+    p.add_argument("-t", "--tensors", action="store_true", help="list every tensor in the table")
+    p.add_argument("--emit-spec", metavar="FORMAT", choices=("json", "yaml", "toml"),
+                   help="print the model as a spec file (json, yaml or toml) instead of counting it")
+
+
+def run_count(args: argparse.Namespace) -> int:
+    from .api import count, to_spec
+
+    if args.emit_spec:
+        from .inputs.specfile import dump_spec
+
+        spec = to_spec(args.model, args.framework, args.input_shape)
+        count(spec)  # a spec is only worth writing if it counts
+        print(dump_spec(spec, args.emit_spec), end="")
+        return 0
+    report = count(args.model, args.framework, args.input_shape)
+    print_warnings(report.warnings)
+    if args.json:
+        from .render.json import render_json
+
+        print(render_json(report))
+    else:
+        from .render.table import render_table
+
+        print(render_table(report, tensors=args.tensors))
+    return 0
+
+
+def print_warnings(warnings: Sequence[str]) -> None:
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+
+
+COMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None], Handler]] = {
+    "count": ("count parameters, per layer and per tensor",
+              "Count parameters the way the framework does: totals, trainable / non-trainable, PyTorch buffers, "
+              "per-layer output shapes and final states, and (with --json or --tensors) every tensor's name and "
+              "shape.", setup_count, run_count),
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rnnparams",
-        description="Count the parameters of recurrent networks exactly as PyTorch and Keras count them.",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        description="Count, explain and check the parameters of recurrent networks exactly as PyTorch and Keras "
+                    "count them.",
+        epilog=EXAMPLES["count"], formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"rnnparams {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    count = sub.add_parser(
-        "count", help="count parameters, per layer and per tensor", epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Count parameters the way the framework does: totals, trainable / non-trainable, PyTorch "
-                    "buffers, per-layer output shapes and final states, and (with --json or --tensors) every "
-                    "tensor's name and shape.")
-    count.add_argument("model", metavar="MODEL",
-                       help="a model expression in the framework's own syntax, e.g. \"nn.LSTM(100, 256)\" or "
-                            "\"Sequential([Input((50, 3)), SimpleRNN(2), Dense(1)])\"; ';' chains layers")
-    count.add_argument("-f", "--framework", choices=("pytorch", "keras", "keras2"),
-                       help="framework convention (default: inferred from the names: nn.* is PyTorch, "
-                            "Sequential/Dense/keras.layers.* is Keras)")
-    count.add_argument("-i", "--input-shape", metavar="T,F",
-                       help="shape of one input sample without the batch, e.g. 35,100 (time steps, features); "
-                            "None for a free dimension")
-    count.add_argument("--json", action="store_true", help="print the JSON report instead of the table")
-    count.add_argument("-t", "--tensors", action="store_true", help="list every tensor in the table")
+    for name, (summary, description, setup, handler) in COMMANDS.items():
+        p = sub.add_parser(name, help=summary, description=description, epilog=EXAMPLES.get(name),
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        setup(p)
+        p.set_defaults(handler=handler)
     return parser
 
 
@@ -53,30 +107,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .errors import RnnParamsError
 
     try:
-        return _dispatch(args)
+        return int(args.handler(args))
     except RnnParamsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return 0
     except Exception as exc:  # never a traceback for the user; say what happened
         print(f"internal error: {type(exc).__name__}: {exc}\nThis is a bug in rnnparams; please report it with "
               "the command you ran.", file=sys.stderr)
         return 3
-
-
-def _dispatch(args: argparse.Namespace) -> int:
-    from .api import count
-
-    report = count(args.model, args.framework, args.input_shape)
-    for warning in report.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    if args.json:
-        from .render.json import render_json
-
-        print(render_json(report))
-    else:
-        from .render.table import render_table
-
-        print(render_table(report, tensors=args.tensors))
-    return 0

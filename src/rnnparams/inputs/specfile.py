@@ -1,0 +1,190 @@
+"""Spec files: a model as plain data (JSON, YAML or TOML), and back.
+
+A spec is `{"framework": ..., "input_shape": [...] | null, "name": ..., "layers": [{"type": "LSTM", ...}]}`,
+each layer's keys being the framework's own constructor arguments (`Bidirectional` nests its layer under
+`"layer"`). Loading turns each layer back into a call in the framework's syntax and binds it with the
+expression parser, so a spec is validated exactly like an expression; errors name the key path.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+from ..conventions import FRAMEWORKS, FrameworkConvention
+from ..conventions.base import REQUIRED
+from ..errors import InputError, RnnParamsError, UsageError
+from ..spec import LayerSpec, ModelSpec, Value
+from .expression import parse_expression
+
+FORMATS = ("json", "yaml", "toml")
+SCHEMA_ID = "https://rnnparams.dev/schema/spec-1.json"
+TOP_KEYS = ("$schema", "framework", "name", "input_shape", "layers")
+
+
+def spec_to_data(spec: ModelSpec) -> dict[str, Any]:
+    """The spec as plain data, keeping only arguments that differ from the framework's defaults."""
+    fw = FRAMEWORKS[spec.framework]
+    data: dict[str, Any] = {"framework": spec.framework}
+    if spec.name is not None:
+        data["name"] = spec.name
+    data["input_shape"] = None if spec.input_shape is None else list(spec.input_shape)
+    data["layers"] = [_layer_to_data(fw, layer) for layer in spec.layers]
+    return data
+
+
+def _layer_to_data(fw: FrameworkConvention, layer: LayerSpec) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": layer.type}
+    if layer.name is not None:
+        out["name"] = layer.name
+    defaults = {p.name: p.default for p in fw.layers[layer.type].params}
+    for key, value in layer.config.items():
+        default = defaults.get(key, True if key == "trainable" else REQUIRED)
+        if default is REQUIRED or value != default or type(value) is not type(default):
+            out[key] = _value_to_data(fw, value)
+    return out
+
+
+def _value_to_data(fw: FrameworkConvention, value: Value) -> Any:
+    if isinstance(value, LayerSpec):
+        return _layer_to_data(fw, value)
+    if isinstance(value, tuple):
+        return [_value_to_data(fw, v) for v in value]
+    return value
+
+
+def dump_spec(spec: ModelSpec, fmt: str = "json") -> str:
+    data = spec_to_data(spec)
+    if fmt == "json":
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "yaml":
+        yaml = _optional("yaml", "PyYAML", "yaml")
+        return str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    if fmt == "toml":
+        return _dump_toml(data)
+    raise UsageError(f"unknown spec format {fmt!r}; choose one of: {', '.join(FORMATS)}")
+
+
+def _dump_toml(data: dict[str, Any]) -> str:
+    """TOML has no null: an unknown input shape is left out, and so is every None value."""
+    def value(v: Any) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, (int, float)):
+            return repr(v)
+        if isinstance(v, str):
+            return json.dumps(v, ensure_ascii=False)
+        if isinstance(v, list):
+            if any(x is None for x in v):
+                return json.dumps(["None" if x is None else x for x in v])
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        if isinstance(v, dict):
+            return "{ " + ", ".join(f"{k} = {value(x)}" for k, x in v.items() if x is not None) + " }"
+        raise TypeError(type(v))
+
+    lines = [f"{k} = {value(v)}" for k, v in data.items() if k != "layers" and v is not None]
+    for layer in data["layers"]:
+        lines += ["", "[[layers]]"] + [f"{k} = {value(v)}" for k, v in layer.items() if v is not None]
+    return "\n".join(lines) + "\n"
+
+
+def load_spec(text: str, fmt: str, *, source_name: str = "spec") -> ModelSpec:
+    """Parse a spec document; `fmt` is one of FORMATS."""
+    data = _decode(text, fmt, source_name)
+    return spec_from_data(data, source_name=source_name)
+
+
+def _decode(text: str, fmt: str, source_name: str) -> Any:
+    try:
+        if fmt == "json":
+            return json.loads(text)
+        if fmt == "yaml":
+            yaml = _optional("yaml", "PyYAML", "yaml")
+            return yaml.safe_load(text)
+        if fmt == "toml":
+            toml = _optional("tomllib", "tomli", "toml") if sys.version_info >= (3, 11) else _optional(
+                "tomli", "tomli", "toml")
+            return toml.loads(text)
+    except RnnParamsError:
+        raise
+    except Exception as exc:  # each parser has its own error type; all mean "this is not valid FMT"
+        raise InputError(f"{source_name}: not valid {fmt.upper()}: {exc}") from None
+    raise UsageError(f"unknown spec format {fmt!r}; choose one of: {', '.join(FORMATS)}")
+
+
+def spec_from_data(data: Any, *, source_name: str = "spec") -> ModelSpec:
+    def fail(path: str, message: str) -> InputError:
+        return InputError(f"{source_name}: {path}: {message}")
+
+    if not isinstance(data, Mapping):
+        raise fail("(top level)", "a spec is an object with \"framework\" and \"layers\"")
+    for key in data:
+        if key not in TOP_KEYS:
+            raise fail(str(key), f"unknown key; a spec has: {', '.join(TOP_KEYS[1:])}")
+    fw_id = data.get("framework")
+    if fw_id not in FRAMEWORKS:
+        raise fail("framework", f"must be one of {', '.join(FRAMEWORKS)} (got {fw_id!r})")
+    fw = FRAMEWORKS[fw_id]
+    layers = data.get("layers")
+    if not isinstance(layers, list) or not layers:
+        raise fail("layers", "must be a non-empty list of layers, each like {\"type\": \"LSTM\", ...}")
+    shape = data.get("input_shape")
+    if shape is not None and (not isinstance(shape, list) or not all(
+            d is None or d == "None" or (isinstance(d, int) and not isinstance(d, bool) and d > 0) for d in shape)):
+        raise fail("input_shape", f"must be a list of positive sizes, null for a free dimension (got {shape!r})")
+    calls = [_call_text(fw, layer, f"layers[{i}]", fail) for i, layer in enumerate(layers)]
+    text = "\n".join(calls)
+    input_shape = None if shape is None else tuple(None if d in (None, "None") else d for d in shape)
+    try:
+        spec = parse_expression(text, fw.id, input_shape)
+    except RnnParamsError as exc:
+        path = f"layers[{exc.line - 1}]" if exc.line else "layers"
+        raise fail(path, exc.message) from None
+    name = data.get("name")
+    if name is not None and not isinstance(name, str):
+        raise fail("name", "must be a string")
+    return ModelSpec(spec.framework, spec.layers, spec.input_shape, name or spec.name, text)
+
+
+def _call_text(fw: FrameworkConvention, layer: Any, path: str, fail: Any) -> str:
+    if not isinstance(layer, Mapping):
+        raise fail(path, "each layer is an object like {\"type\": \"LSTM\", ...}")
+    kind = layer.get("type")
+    if not isinstance(kind, str) or kind not in fw.layers:
+        raise fail(f"{path}.type", f"unknown layer type {kind!r} for {fw.display}; known: {', '.join(fw.layers)}")
+    args = []
+    for key, value in layer.items():
+        if key == "type":
+            continue
+        if not isinstance(key, str) or not key.isidentifier():
+            raise fail(f"{path}", f"{key!r} is not an argument name")
+        args.append(f"{key}={_literal(fw, value, f'{path}.{key}', fail)}")
+    prefix = fw.prefixes[-1] if fw.naming == "index" else ""
+    return f"{prefix}{kind}({', '.join(args)})"
+
+
+def _literal(fw: FrameworkConvention, value: Any, path: str, fail: Any) -> str:
+    """Python source for a plain value; only data goes through (the result is parsed by `ast`, never run)."""
+    if isinstance(value, Mapping) and "type" in value:
+        return _call_text(fw, value, path, fail)
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return repr(value)
+    if isinstance(value, list):
+        return "(" + "".join(_literal(fw, v, f"{path}[{i}]", fail) + ", " for i, v in enumerate(value)) + ")"
+    raise fail(path, f"unsupported value {value!r}")
+
+
+def _optional(module: str, package: str, extra: str) -> Any:
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise UsageError(f"reading this format needs {package}: pip install 'rnnparams[{extra}]'") from None
+
+
+def format_of(path: str) -> str | None:
+    suffix = path.rsplit(".", 1)[-1].lower() if "." in path else ""
+    return {"json": "json", "yaml": "yaml", "yml": "yaml", "toml": "toml"}.get(suffix)
