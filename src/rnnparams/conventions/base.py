@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from ..errors import ShapeError
 from ..spec import LayerSpec, Shape, Value
-from ..symbolic import Expr, Sym, as_expr
+from ..symbolic import Const, Expr, Sym, as_expr
 
 
 class _Required:
@@ -88,6 +88,15 @@ class LayerPlan:
     state_shapes: Mapping[str, Shape] = field(default_factory=lambda: MappingProxyType({}))
     warnings: tuple[str, ...] = ()
     multi_output: bool = False
+    family: tuple[tuple[Expr, tuple[TensorSpec, ...]], ...] = ()
+    """The layer in closed form: (how many copies, one copy's tensors) in symbols, e.g. nn.LSTM's
+    ((D, layer-0 tensors), ((L - 1)·D, upper-layer tensors)). Empty means one copy of `tensors`."""
+    features: tuple[str | None, Expr | None] = (None, None)
+    """(symbol of the input features, expression of the output features): how a formula links layers."""
+
+    def blocks(self) -> tuple[tuple[Expr, tuple[TensorSpec, ...]], ...]:
+        params = tuple(t for t in self.tensors if not t.buffer)
+        return self.family or ((Const(1), params),)
 
 
 @dataclass(frozen=True)

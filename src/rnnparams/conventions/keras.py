@@ -122,7 +122,7 @@ def plan_recurrent(ctx: LayerContext) -> LayerPlan:
     states: dict[str, Shape] = {}
     if ctx.cfg("return_state"):
         states = {"state_h": (batch, h), "state_c": (batch, h)} if "LSTM" in kind else {"state_h": (batch, h)}
-    return LayerPlan(tuple(tensors), freeze({"I": i, "H": h}), shape, out, freeze(states))
+    return LayerPlan(tuple(tensors), freeze({"I": i, "H": h}), shape, out, freeze(states), features=("I", H))
 
 
 MERGE_MODES = ("concat", "sum", "ave", "mul", None)
@@ -145,8 +145,10 @@ def plan_bidirectional(ctx: LayerContext) -> LayerPlan:
     assert h is not None
     out: Outputs = (single, single) if merge is None else (*single[:-1], 2 * h if merge == "concat" else h)
     states = {f"{d}_{k}": v for d in ("forward", "backward") for k, v in inner.state_shapes.items()}
+    forward = tuple(t for t in tensors if t.name.startswith("forward_"))
     return LayerPlan(tuple(tensors), freeze({**inner.bindings, "D": 2}), inner.input_shape, out, freeze(states),
-                     multi_output=merge is None)
+                     multi_output=merge is None, family=((Sym("D"), forward),),
+                     features=(inner.features[0], mul(Sym("D"), H) if merge == "concat" else H))
 
 
 def plan_time_distributed(ctx: LayerContext) -> LayerPlan:
@@ -156,7 +158,7 @@ def plan_time_distributed(ctx: LayerContext) -> LayerPlan:
     inner_out = inner.output_shape
     assert isinstance(inner_out, tuple)
     out = (ctx.in_shape[0], ctx.in_shape[1], *inner_out[1:])
-    return LayerPlan(tuple(tensors), inner.bindings, ctx.in_shape, out)
+    return LayerPlan(tuple(tensors), inner.bindings, ctx.in_shape, out, features=inner.features)
 
 
 def time_distributed_inner_shape(ctx: LayerContext) -> Shape:
@@ -173,13 +175,14 @@ def plan_dense(ctx: LayerContext) -> LayerPlan:
     i, o = shape[-1], ctx.int("units")
     assert i is not None
     tensors = expand(DENSE_TENSORS, flags={"bias": bool(ctx.cfg("use_bias"))})
-    return LayerPlan(tuple(tensors), freeze({"I": i, "O": o}), shape, (*shape[:-1], o))
+    return LayerPlan(tuple(tensors), freeze({"I": i, "O": o}), shape, (*shape[:-1], o), features=("I", O))
 
 
 def plan_embedding(ctx: LayerContext) -> LayerPlan:
     v, e = ctx.int("input_dim"), ctx.int("output_dim")
     shape = ctx.in_shape if ctx.in_shape is not None else (None, None)
-    return LayerPlan(tuple(expand(EMBEDDING_TENSORS, flags={})), freeze({"V": v, "E": e}), shape, (*shape, e))
+    return LayerPlan(tuple(expand(EMBEDDING_TENSORS, flags={})), freeze({"V": v, "E": e}), shape, (*shape, e),
+                     features=(None, E))
 
 
 def conv_output_length(length: int | None, k: int, stride: int, dilation: int, padding: str) -> int | None:
@@ -232,7 +235,7 @@ def plan_conv1d(ctx: LayerContext) -> LayerPlan:
                      subs=None if groups > 1 else {"C_g": C})
     bindings = freeze({"C": c_in, "O": filters, "K": k, **({"C_g": c_in // groups} if groups > 1 else {})})
     out = (shape[0], filters, out_len) if channels_first else (shape[0], out_len, filters)
-    return LayerPlan(tuple(tensors), bindings, shape, out)
+    return LayerPlan(tuple(tensors), bindings, shape, out, features=("C", O))
 
 
 def _norm_axis(ctx: LayerContext, shape: Shape) -> int:
@@ -255,7 +258,7 @@ def plan_batchnorm(ctx: LayerContext) -> LayerPlan:
     c = _norm_axis(ctx, ctx.in_shape)
     tensors = expand(BATCHNORM_TENSORS, flags={"scale": bool(ctx.cfg("scale")),
                                                "center": bool(ctx.cfg("center"))})
-    return LayerPlan(tuple(tensors), freeze({"C": c}), ctx.in_shape, ctx.in_shape)
+    return LayerPlan(tuple(tensors), freeze({"C": c}), ctx.in_shape, ctx.in_shape, features=("C", C))
 
 
 def plan_layernorm(ctx: LayerContext) -> LayerPlan:
@@ -265,7 +268,7 @@ def plan_layernorm(ctx: LayerContext) -> LayerPlan:
     rms = bool(ctx.cfg("rms_scaling"))
     tensors = expand(LAYERNORM_TENSORS, flags={"scale": bool(ctx.cfg("scale")) or rms,
                                                "center": bool(ctx.cfg("center")) and not rms})
-    return LayerPlan(tuple(tensors), freeze({"C": c}), ctx.in_shape, ctx.in_shape)
+    return LayerPlan(tuple(tensors), freeze({"C": c}), ctx.in_shape, ctx.in_shape, features=("C", C))
 
 
 def plan_dropout(ctx: LayerContext) -> LayerPlan:

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from ..errors import ConfigError, ShapeError
 from ..spec import LayerSpec, Shape
-from ..symbolic import Expr, Sym, mul
+from ..symbolic import Expr, Sym, add, mul
 from .base import (
     BOOL,
     CHOICE,
@@ -126,7 +126,12 @@ def plan_recurrent(ctx: LayerContext) -> LayerPlan:
     if kind == "LSTM":
         states["c_n"] = (dirs * layers, n, h)
     bindings = freeze({"I": i, "H": h, "D": dirs, "L": layers, **({"P": proj} if proj else {})})
-    return LayerPlan(tuple(tensors), bindings, shape, out, freeze(states), warnings)
+    flags = {"bias": bool(ctx.cfg("bias")), "proj": proj > 0}
+    family = ((D, tuple(expand(TENSORS[kind], flags=flags, subs={"I_l": I, "H_out": hout_sym}, at="_l0"))),
+              (mul(add(L, -1), D), tuple(expand(TENSORS[kind], flags=flags,
+                                                subs={"I_l": mul(D, hout_sym), "H_out": hout_sym}, at="_l1"))))
+    return LayerPlan(tuple(tensors), bindings, shape, out, freeze(states), warnings, family=family,
+                     features=("I", mul(D, hout_sym)))
 
 
 def plan_cell(ctx: LayerContext) -> LayerPlan:
@@ -142,7 +147,7 @@ def plan_cell(ctx: LayerContext) -> LayerPlan:
                      subs={"I_l": I, "H_out": H}, at="")
     out = (*shape[:-1], h)
     states = {"h_1": out, "c_1": out} if kind == "LSTM" else {"h_1": out}
-    return LayerPlan(tuple(tensors), freeze({"I": i, "H": h}), shape, out, freeze(states))
+    return LayerPlan(tuple(tensors), freeze({"I": i, "H": h}), shape, out, freeze(states), features=("I", H))
 
 
 def plan_linear(ctx: LayerContext) -> LayerPlan:
@@ -150,7 +155,7 @@ def plan_linear(ctx: LayerContext) -> LayerPlan:
     shape = _in_or_default(ctx, (None, i))
     check_features(ctx, i, shape[-1], "in_features")
     tensors = expand(LINEAR_TENSORS, flags={"bias": bool(ctx.cfg("bias"))})
-    return LayerPlan(tuple(tensors), freeze({"I": i, "O": o}), shape, (*shape[:-1], o))
+    return LayerPlan(tuple(tensors), freeze({"I": i, "O": o}), shape, (*shape[:-1], o), features=("I", O))
 
 
 def plan_embedding(ctx: LayerContext) -> LayerPlan:
@@ -162,7 +167,7 @@ def plan_embedding(ctx: LayerContext) -> LayerPlan:
     shape = _in_or_default(ctx, (None, None))
     frozen = bool(ctx.cfg("_freeze"))
     tensors = expand(EMBEDDING_TENSORS, flags={"trainable": not frozen, "frozen": frozen})
-    return LayerPlan(tuple(tensors), freeze({"V": v, "E": e}), shape, (*shape, e))
+    return LayerPlan(tuple(tensors), freeze({"V": v, "E": e}), shape, (*shape, e), features=(None, E))
 
 
 def plan_layernorm(ctx: LayerContext) -> LayerPlan:
@@ -181,7 +186,8 @@ def plan_layernorm(ctx: LayerContext) -> LayerPlan:
     tensors = expand(LAYERNORM_TENSORS, flags={"affine": affine, "bias": affine and bool(ctx.cfg("bias"))},
                      subs={"N": mul(*(Sym(f"N{k}") for k in range(len(norm)))) if len(norm) > 1 else Sym("N")})
     bindings = freeze({"N": norm[0]}) if len(norm) == 1 else freeze({f"N{k}": d for k, d in enumerate(norm)})
-    return LayerPlan(tuple(tensors), bindings, shape, shape)
+    features: tuple[str | None, Expr | None] = ("N", Sym("N")) if len(norm) == 1 else (None, None)
+    return LayerPlan(tuple(tensors), bindings, shape, shape, features=features)
 
 
 def plan_batchnorm(ctx: LayerContext) -> LayerPlan:
@@ -196,7 +202,7 @@ def plan_batchnorm(ctx: LayerContext) -> LayerPlan:
                          "sequence, PyTorch normalizes dimension 1, so transpose it or use nn.LayerNorm.")
     tensors = expand(BATCHNORM_TENSORS, flags={"affine": bool(ctx.cfg("affine")),
                                                "track": bool(ctx.cfg("track_running_stats"))})
-    return LayerPlan(tuple(tensors), freeze({"C": c}), shape, shape)
+    return LayerPlan(tuple(tensors), freeze({"C": c}), shape, shape, features=("C", C))
 
 
 def plan_dropout(ctx: LayerContext) -> LayerPlan:
@@ -261,7 +267,7 @@ def plan_conv1d(ctx: LayerContext) -> LayerPlan:
     tensors = expand(CONV1D_TENSORS, flags={"bias": bool(ctx.cfg("bias"))},
                      subs=None if groups > 1 else {"C_g": C})
     bindings = freeze({"C": c_in, "O": c_out, "K": k, **({"C_g": c_in // groups} if groups > 1 else {})})
-    return LayerPlan(tuple(tensors), bindings, shape, (*shape[:-2], c_out, out_len))
+    return LayerPlan(tuple(tensors), bindings, shape, (*shape[:-2], c_out, out_len), features=("C", O))
 
 
 def _layer(type_name: str, kind: str, params: tuple[Param, ...], plan: PlanFn, *,
