@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from .analysis.count import count_model
 from .analysis.report import Report
 from .errors import UsageError
 from .inputs.expression import parse_expression
 from .spec import ModelSpec, Shape
+
+if TYPE_CHECKING:
+    from .analysis.explain import Explanation
+    from .analysis.formula import ModelFormula
 
 FILE_SUFFIXES = ("json", "yaml", "yml", "toml")
 MAX_FILE_BYTES = 5_000_000
@@ -82,3 +87,19 @@ def count(model: str | ModelSpec, framework: str | None = None,
           input_shape: Sequence[int | None] | str | None = None) -> Report:
     """Count the parameters of `model` exactly as `framework` does (inferred from the text when None)."""
     return count_model(to_spec(model, framework, input_shape))
+
+
+def explain(model: str | ModelSpec, framework: str | None = None,
+            input_shape: Sequence[int | None] | str | None = None) -> Explanation:
+    """Every tensor's size and every layer's total as step-by-step derivations, with convention notes."""
+    from .analysis.explain import explain_report
+
+    return explain_report(count(model, framework, input_shape))
+
+
+def formula(model: str | ModelSpec, framework: str | None = None,
+            input_shape: Sequence[int | None] | str | None = None) -> ModelFormula:
+    """The model's parameter count in closed form, in the conventions' symbols (I, H, L, D, P, ...)."""
+    from .analysis.formula import model_formula
+
+    return model_formula(count(model, framework, input_shape))

@@ -20,6 +20,15 @@ EXAMPLES = {
   rnnparams count model.json            (a spec file: .json, .yaml, .toml)
 """,
 }
+EXAMPLES["explain"] = """examples:
+  rnnparams explain "nn.LSTM(100, 256)"
+  rnnparams explain "SimpleRNN(64, input_shape=[None, 100]); Dense(10)" --lang zh
+  rnnparams explain "nn.GRU(128, 256, num_layers=2, bidirectional=True)" --format markdown
+"""
+EXAMPLES["formula"] = """examples:
+  rnnparams formula "nn.LSTM(100, 256, num_layers=2, bidirectional=True)"
+  rnnparams formula "Embedding(10000, 128); LSTM(256); Dense(10)" --latex
+"""
 Handler = Callable[[argparse.Namespace], int]
 
 
@@ -69,6 +78,48 @@ def run_count(args: argparse.Namespace) -> int:
     return 0
 
 
+def setup_explain(p: argparse.ArgumentParser) -> None:
+    add_model_arguments(p)
+    p.add_argument("-l", "--lang", choices=("en", "zh"), default="en", help="language: en (default) or zh (中文)")
+    p.add_argument("--format", choices=("text", "markdown"), default="text", dest="fmt",
+                   help="text (default) or markdown")
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    from .api import explain
+
+    ex = explain(args.model, args.framework, args.input_shape)
+    if args.json:
+        from .render.json import dumps
+
+        print(dumps(ex.to_dict()))
+    else:
+        from .render.explain import render_explain
+
+        print(render_explain(ex, args.lang, args.fmt))
+    return 0
+
+
+def setup_formula(p: argparse.ArgumentParser) -> None:
+    add_model_arguments(p)
+    p.add_argument("--latex", action="store_true", help="print only the LaTeX formula")
+
+
+def run_formula(args: argparse.Namespace) -> int:
+    from .api import formula
+
+    f = formula(args.model, args.framework, args.input_shape)
+    if args.json:
+        from .render.json import dumps
+
+        print(dumps(f.to_dict()))
+    else:
+        from .render.formula import render_formula
+
+        print(render_formula(f, latex_only=args.latex))
+    return 0
+
+
 def print_warnings(warnings: Sequence[str]) -> None:
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -79,6 +130,15 @@ COMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None], H
               "Count parameters the way the framework does: totals, trainable / non-trainable, PyTorch buffers, "
               "per-layer output shapes and final states, and (with --json or --tensors) every tensor's name and "
               "shape.", setup_count, run_count),
+    "explain": ("explain every number, step by step (English or 中文)",
+                "Explain where every parameter comes from: tensors grouped by role, each with its shape, the general "
+                "formula, the numbers substituted and the result, then layer and model totals, with the "
+                "framework convention notes that matter (bias vectors, gate order, stacked inputs).",
+                setup_explain, run_explain),
+    "formula": ("the closed-form formula of the whole model (text and LaTeX)",
+                "The parameter count of the whole model as one formula in the conventions' symbols "
+                "(I input size, H hidden units, L layers, D directions, P projection, V vocabulary, E embedding, "
+                "O outputs...), simplified, with the symbols' values and the total.", setup_formula, run_formula),
 }
 
 

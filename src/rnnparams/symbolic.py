@@ -199,11 +199,20 @@ def to_poly(expr: Expr) -> dict[Monomial, int]:
     raise TypeError(type(expr).__name__)
 
 
+SYMBOL_ORDER = ("L", "D", "G", "K", "C", "C_g", "V", "E", "N", "I", "O", "H", "P")
+"""How symbols are ordered inside a product, so equal monomials compare equal and read naturally (D·H)."""
+
+
+def _symbol_key(name: str) -> tuple[int, str]:
+    base = name.split("_")[0] if name not in SYMBOL_ORDER else name
+    return (SYMBOL_ORDER.index(base) if base in SYMBOL_ORDER else len(SYMBOL_ORDER), name)
+
+
 def _mono_mul(a: Monomial, b: Monomial) -> Monomial:
     powers = dict(a)
     for name, p in b:
         powers[name] = powers.get(name, 0) + p
-    return tuple(powers.items())
+    return tuple(sorted(powers.items(), key=lambda item: _symbol_key(item[0])))
 
 
 def _mono_expr(m: Monomial) -> list[Expr]:
@@ -262,10 +271,19 @@ def render_values(expr: Expr, env: Mapping[str, int], times: str = " × ", fmt: 
 def fold_sums(expr: Expr, env: Mapping[str, int]) -> Expr:
     """One step of working out: every parenthesised sum becomes its value (`64 × 165`)."""
     if isinstance(expr, Mul):
-        return Mul(tuple(Const(f.evaluate(env)) if isinstance(f, Add) else f.subs(env) for f in expr.factors))
+        return Mul(tuple(Const(f.evaluate(env)) if isinstance(f, Add) else fold_sums(f, env) for f in expr.factors))
     if isinstance(expr, Add):
         return Add(tuple(fold_sums(t, env) for t in expr.terms))
     return expr.subs(env)
+
+
+def has_inner_sum(expr: Expr) -> bool:
+    """True when working the expression out takes a step: some sum sits inside a product."""
+    if isinstance(expr, Mul):
+        return any(isinstance(f, Add) or has_inner_sum(f) for f in expr.factors)
+    if isinstance(expr, Add):
+        return any(has_inner_sum(t) for t in expr.terms)
+    return False
 
 
 def render_latex(expr: Expr) -> str:

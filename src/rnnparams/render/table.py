@@ -5,18 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..analysis.report import LayerReport, Report
-from ..spec import Shape
-
-FRAMEWORK_TITLES = {"pytorch": "PyTorch", "keras": "Keras 3 / tf.keras", "keras2": "Keras 2 / TF 1"}
-
-
-def fmt_int(n: int) -> str:
-    return f"{n:,}"
-
-
-def fmt_shape(shape: Shape) -> str:
-    inner = ", ".join("None" if d is None else str(d) for d in shape)
-    return f"({inner},)" if len(shape) == 1 else f"({inner})"
+from ..conventions import FRAMEWORKS
+from ..conventions.base import fmt_shape
+from .i18n import num as fmt_int
 
 
 def fmt_output(layer: LayerReport) -> str:
@@ -49,7 +40,7 @@ def render_table(report: Report, *, tensors: bool = False) -> str:
         return "  ".join(padded).rstrip()
 
     width = sum(widths) + 6
-    title = FRAMEWORK_TITLES.get(report.framework, report.framework)
+    title = FRAMEWORKS[report.framework].display
     out = [f'Model: "{report.name}" ({title})' if report.name else f"Model ({title})", "─" * width,
            line(header), "═" * width]
     out.extend(line(row) for row in rows)

@@ -1,0 +1,176 @@
+"""Every sentence the tool says, in English and Chinese. Renderers look words up here; no numbers are made here."""
+
+from __future__ import annotations
+
+LANGS = ("en", "zh")
+
+SYMBOLS: dict[str, tuple[str, str]] = {
+    "I": ("input size", "输入维度"),
+    "H": ("hidden units", "隐藏单元数"),
+    "L": ("stacked layers", "堆叠层数"),
+    "D": ("directions", "方向数"),
+    "P": ("projection size", "投影维度"),
+    "O": ("output units", "输出维度"),
+    "V": ("vocabulary size", "词表大小"),
+    "E": ("embedding size", "嵌入维度"),
+    "C": ("channels", "通道数"),
+    "C_g": ("input channels per group", "每组输入通道数"),
+    "K": ("kernel size", "卷积核大小"),
+    "N": ("normalized size", "归一化维度"),
+    "N0": ("normalized size (axis 0)", "归一化维度(第 0 轴)"),
+    "N1": ("normalized size (axis 1)", "归一化维度(第 1 轴)"),
+    "N2": ("normalized size (axis 2)", "归一化维度(第 2 轴)"),
+}
+
+GROUPS: dict[str, tuple[str, str]] = {
+    "input_weights": ("Input weights", "输入权重"),
+    "recurrent_weights": ("Recurrent weights", "循环权重"),
+    "biases": ("Biases", "偏置"),
+    "projection": ("Projection", "投影"),
+    "weights": ("Weights", "权重"),
+    "embedding": ("Embedding table", "嵌入表"),
+    "norm": ("Normalization scale and shift", "归一化的缩放与平移"),
+    "statistics": ("Running statistics", "滑动统计量"),
+}
+
+# Gate letters mean different things per framework and layer (PyTorch LSTM g = Keras LSTM c; GRU orders differ).
+GATES: dict[str, tuple[str, str]] = {
+    "i": ("input gate", "输入门"),
+    "f": ("forget gate", "遗忘门"),
+    "g": ("cell candidate", "候选记忆"),
+    "c": ("cell candidate", "候选记忆"),
+    "o": ("output gate", "输出门"),
+    "r": ("reset gate", "重置门"),
+    "z": ("update gate", "更新门"),
+    "n": ("new (candidate) state", "候选隐藏状态"),
+    "h": ("candidate state", "候选隐藏状态"),
+}
+
+WORDS: dict[str, tuple[str, str]] = {
+    "symbols": ("Symbols", "符号"),
+    "gates": ("Gates", "门"),
+    "gate_layout": ("each gated weight stacks {G} blocks of {H} along its gate axis, in this order",
+                    "每个带门的权重沿门所在的轴依次堆叠 {G} 块,每块 {H} 个"),
+    "layer_total": ("Layer total", "本层参数量"),
+    "model_total": ("Model total", "模型总参数量"),
+    "trainable": ("trainable", "可训练"),
+    "non_trainable": ("non-trainable", "不可训练"),
+    "buffers": ("buffers (not parameters)", "缓冲区(不是参数)"),
+    "repeated": ("each; × {n} = {total}", "每个;共 {n} 个,合计 {total}"),
+    "notes": ("Notes", "说明"),
+    "no_tensors": ("no parameters", "没有参数"),
+    "not_in_total": ("not counted in the parameters", "不计入参数量"),
+    "layer": ("Layer", "层"),
+    "tensor": ("Tensor", "张量"),
+    "shape": ("Shape", "形状"),
+    "formula": ("Formula", "公式"),
+    "params": ("Params", "参数量"),
+    "framework_notes": ("Framework", "框架"),
+    "warning": ("warning", "警告"),
+}
+
+NOTES: dict[str, tuple[str, str]] = {
+    "shared_over_time": (
+        "The same weights are used at every time step, so the count does not depend on the sequence length.",
+        "所有时间步共享同一组权重,所以参数量与序列长度无关。"),
+    "two_biases": (
+        "PyTorch keeps two bias vectors per layer and direction, b_ih and b_hh ({GH} each); Keras keeps one "
+        "(GRU with reset_after=True aside), so the same layer has {GH} more parameters per direction in PyTorch.",
+        "PyTorch 每层每个方向保存两个偏置向量 b_ih 和 b_hh(各 {GH} 个);Keras 只保存一个(reset_after=True 的 GRU 除外),"
+        "所以同样的层在 PyTorch 中每个方向多 {GH} 个参数。"),
+    "one_bias": (
+        "Keras keeps one bias vector ({GH} numbers); PyTorch keeps two (b_ih and b_hh), so the same layer has "
+        "{GH} more parameters in PyTorch.",
+        "Keras 只保存一个偏置向量({GH} 个数);PyTorch 保存两个(b_ih 和 b_hh),所以同样的层在 PyTorch 中多 {GH} 个参数。"),
+    "reset_after_true": (
+        "GRU with reset_after=True (the Keras 3 / TF 2 default) keeps separate input and recurrent biases, stored "
+        "as one (2, {GH}) tensor: 2 × {GH} bias numbers, like PyTorch's b_ih and b_hh.",
+        "reset_after=True 的 GRU(Keras 3 / TF 2 的默认值)分别保存输入偏置和循环偏置,存成一个 (2, {GH}) 的张量:"
+        "共 2 × {GH} 个偏置,与 PyTorch 的 b_ih、b_hh 相同。"),
+    "reset_after_false": (
+        "GRU with reset_after=False (the Keras 2 / TF 1 default) keeps one bias vector of {GH}; with "
+        "reset_after=True (Keras 3 default) it would keep two, {GH} more parameters.",
+        "reset_after=False 的 GRU(Keras 2 / TF 1 的默认值)只保存一个长度为 {GH} 的偏置向量;"
+        "若 reset_after=True(Keras 3 的默认值)则保存两个,多 {GH} 个参数。"),
+    "cudnn_bias": (
+        "CuDNN layers keep cuDNN's two bias vectors in one tensor of 2 × {GH}.",
+        "CuDNN 层把 cuDNN 的两个偏置向量存在一个长度为 2 × {GH} 的张量里。"),
+    "no_bias": ("This layer has no bias (bias=False / use_bias=False).",
+                "这一层没有偏置(bias=False / use_bias=False)。"),
+    "upper_layers_input": (
+        "Stacked layers: layer 0 reads the I = {I} input features, but every layer above reads the output of the "
+        "layer below, D × H_out = {DH} features, so their input weights are wider or narrower than layer 0's.",
+        "堆叠结构:第 0 层读入 I = {I} 个输入特征,而上面每一层读入下一层的输出,即 D × H_out = {DH} 个特征,"
+        "所以它们的输入权重与第 0 层的形状不同。"),
+    "bidirectional": (
+        "Bidirectional: a forward and a backward copy with their own weights, so the layer has twice the "
+        "parameters of one direction, and its output has D × H features.",
+        "双向:正向和反向各有一套独立的权重,所以参数量是单向的两倍,输出有 D × H 个特征。"),
+    "projection": (
+        "proj_size = P: the hidden state is projected from H = {H} down to P = {P} by weight_hr, so the recurrent "
+        "weights read P features and the output and h_n have P features (c_n keeps H).",
+        "proj_size = P:隐藏状态经 weight_hr 从 H = {H} 投影到 P = {P},所以循环权重读入 P 个特征,"
+        "输出和 h_n 是 P 维(c_n 仍是 H 维)。"),
+    "bn_buffers": (
+        "running_mean, running_var and num_batches_tracked are buffers: saved with the model but not parameters, "
+        "so PyTorch's parameter count leaves them out.",
+        "running_mean、running_var 和 num_batches_tracked 是缓冲区:随模型保存,但不是参数,PyTorch 的参数量不含它们。"),
+    "bn_non_trainable": (
+        "moving_mean and moving_variance are non-trainable weights: Keras counts them in the total, as "
+        "model.summary() shows under Non-trainable params.",
+        "moving_mean 和 moving_variance 是不可训练的权重:Keras 把它们计入总参数量,即 model.summary() 中的 "
+        "Non-trainable params。"),
+    "embedding": (
+        "An embedding is a lookup table: V = {V} rows of E = {E} numbers, one row per token.",
+        "嵌入层是一张查找表:V = {V} 行,每行 E = {E} 个数,每个词元一行。"),
+    "no_params": ("This layer has no parameters; it only reshapes, pools or masks its input.",
+                  "这一层没有参数,只对输入做变形、池化或随机置零。"),
+    "frozen": ("trainable=False: the weights are kept but counted as non-trainable.",
+               "trainable=False:权重仍然存在,但计为不可训练参数。"),
+}
+
+def t(table: dict[str, tuple[str, str]], key: str, lang: str) -> str:
+    pair = table.get(key)
+    if pair is None:
+        return key
+    return pair[1] if lang == "zh" else pair[0]
+
+
+def num(n: int) -> str:
+    return f"{n:,}"
+
+
+def width(text: str) -> int:
+    """Columns a string takes in a terminal: CJK characters take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+_FULLWIDTH = {"(": "\uff08", ")": "\uff09", ",": "\uff0c", ";": "\uff1b", ":": "\uff1a"}
+
+
+def _cjk(c: str) -> bool:
+    return "\u3400" <= c <= "\u9fff" or "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef"
+
+
+def cjk_punct(text: str) -> str:
+    """Chinese text takes full-width punctuation where it touches Chinese characters (and a bracket's partner
+    follows its opener), while code, shapes and numbers keep ASCII: `(2, 3H)` stays, `偏置(各 4H 个)` turns."""
+    chars = list(text)
+    opened: list[bool] = []
+    for k, c in enumerate(chars):
+        if c not in _FULLWIDTH:
+            continue
+        before = chars[k - 1] if k else ""
+        after = chars[k + 1] if k + 1 < len(chars) else ""
+        touches = _cjk(before) or _cjk(after)
+        if c == "(":
+            opened.append(touches)
+        elif c == ")":
+            touches = opened.pop() if opened else touches
+        if touches:
+            chars[k] = _FULLWIDTH[c]
+            if c in ",;:" and after == " ":
+                chars[k + 1] = ""
+    return "".join(chars)
