@@ -12,6 +12,8 @@ from .inputs.expression import parse_expression
 from .spec import ModelSpec, Shape
 
 if TYPE_CHECKING:
+    from .analysis.check import CheckResult
+    from .analysis.compare import Comparison
     from .analysis.explain import Explanation
     from .analysis.formula import ModelFormula
 
@@ -103,3 +105,36 @@ def formula(model: str | ModelSpec, framework: str | None = None,
     from .analysis.formula import model_formula
 
     return model_formula(count(model, framework, input_shape))
+
+
+def check(model: str | ModelSpec, claimed: int | str, framework: str | None = None,
+          input_shape: Sequence[int | None] | str | None = None) -> CheckResult:
+    """Is `claimed` the right count? If not, which known mistake (or pair of mistakes) produces it."""
+    from .analysis.check import check_report
+
+    return check_report(count(model, framework, input_shape), parse_claimed(claimed))
+
+
+def parse_claimed(claimed: int | str) -> int:
+    """Accept 366592, "366,592", "366_592" or "366 592"."""
+    if isinstance(claimed, int) and not isinstance(claimed, bool):
+        value = claimed
+    elif isinstance(claimed, str) and claimed.strip().replace(",", "").replace("_", "").replace(" ", "").isdigit():
+        value = int(claimed.strip().replace(",", "").replace("_", "").replace(" ", ""))
+    else:
+        raise UsageError(f"claimed count {claimed!r} is not a whole number; write it like 366592 or 366,592")
+    if value < 0:
+        raise UsageError(f"claimed count {claimed!r} is negative")
+    return value
+
+
+def compare(model: str | ModelSpec, frameworks: Sequence[str] | str = ("pytorch", "keras", "keras2"),
+            framework: str | None = None, input_shape: Sequence[int | None] | str | None = None) -> Comparison:
+    """The same architecture counted in several frameworks, tensor by tensor, with the differences named."""
+    from .analysis.compare import compare_report
+
+    if isinstance(frameworks, str):
+        frameworks = [f.strip() for f in frameworks.split(",") if f.strip()]
+    report = count(model, framework, input_shape)
+    ordered = [report.framework, *(f for f in frameworks if f != report.framework)]
+    return compare_report(report, tuple(ordered if report.framework in frameworks else frameworks))

@@ -29,6 +29,15 @@ EXAMPLES["formula"] = """examples:
   rnnparams formula "nn.LSTM(100, 256, num_layers=2, bidirectional=True)"
   rnnparams formula "Embedding(10000, 128); LSTM(256); Dense(10)" --latex
 """
+EXAMPLES["check"] = """examples:
+  rnnparams check "nn.LSTM(100, 256)" --claimed 1109312
+  rnnparams check "LSTM(256, input_shape=(35, 100))" --claimed 366,592 --lang zh
+exit status: 0 the claim is right, 1 it is wrong, 2 bad input
+"""
+EXAMPLES["compare"] = """examples:
+  rnnparams compare "nn.GRU(128, 256, num_layers=2)"
+  rnnparams compare "Embedding(1000, 64); GRU(32); Dense(2)" --frameworks keras,keras2,pytorch
+"""
 Handler = Callable[[argparse.Namespace], int]
 
 
@@ -120,6 +129,50 @@ def run_formula(args: argparse.Namespace) -> int:
     return 0
 
 
+def setup_check(p: argparse.ArgumentParser) -> None:
+    add_model_arguments(p)
+    p.add_argument("-c", "--claimed", required=True, metavar="N",
+                   help="the parameter count to check, e.g. 1109312 or 1,109,312")
+    p.add_argument("-l", "--lang", choices=("en", "zh"), default="en", help="language: en (default) or zh (中文)")
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from .api import check
+
+    result = check(args.model, args.claimed, args.framework, args.input_shape)
+    if args.json:
+        from .render.json import dumps
+
+        print(dumps(result.to_dict()))
+    else:
+        from .render.check import render_check
+
+        print(render_check(result, args.lang))
+    return 0 if result.correct else 1
+
+
+def setup_compare(p: argparse.ArgumentParser) -> None:
+    add_model_arguments(p)
+    p.add_argument("--frameworks", default="pytorch,keras,keras2", metavar="F1,F2,...",
+                   help="frameworks to compare, comma-separated (default: pytorch,keras,keras2)")
+    p.add_argument("-l", "--lang", choices=("en", "zh"), default="en", help="language: en (default) or zh (中文)")
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    from .api import compare
+
+    result = compare(args.model, args.frameworks, args.framework, args.input_shape)
+    if args.json:
+        from .render.json import dumps
+
+        print(dumps(result.to_dict()))
+    else:
+        from .render.compare import render_compare
+
+        print(render_compare(result, args.lang))
+    return 0
+
+
 def print_warnings(warnings: Sequence[str]) -> None:
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -139,6 +192,15 @@ COMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None], H
                 "The parameter count of the whole model as one formula in the conventions' symbols "
                 "(I input size, H hidden units, L layers, D directions, P projection, V vocabulary, E embedding, "
                 "O outputs...), simplified, with the symbols' values and the total.", setup_formula, run_formula),
+    "check": ("check a claimed count; diagnose the mistake behind a wrong one",
+              "Exit 0 when the claimed count is right. When it is wrong (exit 1), name the mistake that produces "
+              "it: biases forgotten, one bias vector instead of two (or the reverse: the other framework's "
+              "convention), a wrong gate multiplier, a direction forgotten or doubled, upper layers given I "
+              "inputs, input and hidden size swapped, the head or the embedding counted or not, GRU reset_after, "
+              "the projection ignored; alone or in pairs.", setup_check, run_check),
+    "compare": ("one architecture side by side across frameworks",
+                "Count the same architecture in several frameworks, tensor by tensor, and explain the differences "
+                "(bias layout, GRU reset_after, gate order, weight layout).", setup_compare, run_compare),
 }
 
 

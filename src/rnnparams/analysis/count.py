@@ -103,7 +103,7 @@ def _count_layer(fw: FrameworkConvention, namer: _Namer, spec: LayerSpec, index:
         name=name, type=spec.type, kind=conv.kind, input_shape=plan.input_shape,
         output_shape=plan.output_shape, state_shapes=plan.state_shapes,
         tensors=tuple(t for t in tensors if not t.buffer), buffers=tuple(t for t in tensors if t.buffer),
-        multi_output=plan.multi_output, plan=plan,
+        multi_output=plan.multi_output, plan=plan, spec=spec,
     )
 
 

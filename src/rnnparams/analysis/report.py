@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..conventions.base import LayerPlan, Outputs
-from ..spec import Shape
+from ..spec import LayerSpec, Shape
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,8 @@ class LayerReport:
     multi_output: bool
     plan: LayerPlan
     """The convention's symbolic description, for explanations and formulas."""
+    spec: LayerSpec | None = None
+    """The layer as written (for translating it to another framework)."""
 
     @property
     def params(self) -> int:

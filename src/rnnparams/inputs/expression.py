@@ -39,7 +39,6 @@ COUNTERPARTS = {
     "SimpleRNN": "RNN", "Linear": "Dense", "Conv1d": "Conv1D", "BatchNorm1d": "BatchNormalization",
     "LayerNorm": "LayerNormalization", "RNN": "SimpleRNN",
 }
-AMBIGUOUS_HINT = {"pytorch": "write nn.LSTM(...) for PyTorch", "keras": "write keras.layers.LSTM(...) for Keras"}
 
 
 @dataclass(frozen=True)
@@ -120,11 +119,37 @@ def _framework(requested: str | None, calls: list[ast.Call], text: str) -> Frame
         (_n1, a), (n2, b) = list(votes.values())[:2]
         raise InputError(f"the model mixes frameworks: {a} is {_display(a)} but {b} is {_display(b)}; "
                          "write the whole model in one framework", source=text, line=n2.lineno, col=n2.col_offset)
+    fitting = [f for f in ("pytorch", "keras") if all(_fits(FRAMEWORKS[f], call) for call in calls)]
+    if len(fitting) == 1:  # e.g. LSTM(256, input_shape=(35, 100)) can only be Keras: PyTorch has no input_shape
+        return FRAMEWORKS[fitting[0]]
     node, name = next(_walk_calls(calls), (calls[0], "?"))
     choices = ", ".join(f for f in FRAMEWORKS if strip_prefix(FRAMEWORKS[f], name) in FRAMEWORKS[f].layers)
     raise InputError(f"ambiguous framework: {name}(...) exists in {choices or 'several frameworks'}. Pass "
-                     f"--framework ({' | '.join(FRAMEWORKS)}), or {AMBIGUOUS_HINT['pytorch']} or "
-                     f"{AMBIGUOUS_HINT['keras']}", source=text, line=node.lineno, col=node.col_offset)
+                     f"--framework ({' | '.join(FRAMEWORKS)}), or write nn.{name}(...) for PyTorch or "
+                     f"keras.layers.{name}(...) for Keras", source=text, line=node.lineno, col=node.col_offset)
+
+
+KERAS_FIRST_LAYER_KEYWORDS = frozenset({"name", "trainable", "input_shape", "batch_input_shape", "input_dim",
+                                        "input_length", "dtype"})
+
+
+def _fits(fw: FrameworkConvention, call: ast.Call) -> bool:
+    """Whether a bare call binds to the framework's signature of that name (arity, keywords, required ones)."""
+    name = dotted_name(call.func)
+    conv = fw.layers.get(name or "")
+    if conv is None:
+        return False
+    positional = [p for p in conv.params if p.positional]
+    if len(call.args) > len(positional):
+        return False
+    given = {p.name for p in positional[:len(call.args)]}
+    extra = KERAS_FIRST_LAYER_KEYWORDS if fw.naming == "keras" else frozenset()
+    known = {p.name for p in conv.params} | conv.ignored | extra
+    for kw in call.keywords:
+        if kw.arg is None or kw.arg not in known:
+            return False
+        given.add(kw.arg)
+    return all(p.name in given for p in conv.params if p.default is REQUIRED)
 
 
 def _display(name: str) -> str:

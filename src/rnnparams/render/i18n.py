@@ -174,3 +174,79 @@ def cjk_punct(text: str) -> str:
             if c in ",;:" and after == " ":
                 chars[k + 1] = ""
     return "".join(chars)
+
+
+MISTAKES: dict[str, tuple[str, str]] = {
+    "other_framework": ("it is the {framework} count of the same architecture: the frameworks differ in bias "
+                        "layout (and GRU reset_after), see `rnnparams compare`",
+                        "这是同一结构在 {framework} 中的参数量:各框架的偏置布局(以及 GRU 的 reset_after)不同,"
+                        "见 `rnnparams compare`"),
+    "forgot_direction": ("the second direction of a bidirectional layer was left out (D = 1 instead of 2)",
+                         "漏算了双向层的反向部分(D 取了 1 而不是 2)"),
+    "double_direction": ("a unidirectional layer was counted twice, as if bidirectional",
+                         "把单向层按双向算了两遍"),
+    "upper_layers_input": ("the upper layers of the stack were counted with the model's input size I, but they "
+                           "read the output of the layer below (D × H features)",
+                           "堆叠的上层按模型输入维度 I 计算了,但它们读入的是下一层的输出(D × H 个特征)"),
+    "swapped_input_hidden": ("input size and hidden size were swapped", "把输入维度和隐藏单元数弄反了"),
+    "projection_ignored": ("the LSTM projection (proj_size) was ignored", "忽略了 LSTM 的投影(proj_size)"),
+    "no_bias": ("the biases were forgotten", "漏算了偏置"),
+    "one_bias": ("one bias vector per gate block was counted, but PyTorch keeps two (b_ih and b_hh) — one is the "
+                 "Keras convention", "每组门只算了一个偏置向量,但 PyTorch 保存两个(b_ih 和 b_hh);只算一个是 Keras 的约定"),
+    "two_biases": ("two bias vectors were counted, but Keras keeps one — two is the PyTorch convention",
+                   "算了两个偏置向量,但 Keras 只保存一个;两个是 PyTorch 的约定"),
+    "reset_after": ("GRU reset_after was confused: True keeps two bias vectors, False one",
+                    "混淆了 GRU 的 reset_after:True 保存两个偏置向量,False 只保存一个"),
+    "gates_1": ("the gate multiplier was left out (counted like a simple RNN with 1 block instead of {gates})",
+                "漏掉了门的倍数(按只有 1 块的简单 RNN 计算,而不是 {gates} 块)"),
+    "gates_3": ("3 gate blocks were counted instead of {gates}", "按 3 个门块计算了,实际是 {gates} 个"),
+    "gates_4": ("4 gate blocks were counted instead of {gates}", "按 4 个门块计算了,实际是 {gates} 个"),
+    "head_excluded": ("the output layer (Dense/Linear head) was left out", "漏算了输出层(Dense/Linear)"),
+    "head_included": ("an output layer that the model does not have was added: Dense({units}) on {features} "
+                      "features", "多算了一个模型中没有的输出层:在 {features} 个特征上的 Dense({units})"),
+    "embedding_excluded": ("the embedding table was left out", "漏算了嵌入表"),
+    "embedding_included": ("an embedding table that the model does not have was added: Embedding({vocabulary}, "
+                           "{embedding})", "多算了一个模型中没有的嵌入表:Embedding({vocabulary}, {embedding})"),
+}
+
+CHECK: dict[str, tuple[str, str]] = {
+    "right": ("✓ {claimed} is right: the {framework} count of this model is {total}.",
+              "✓ {claimed} 是对的:这个模型在 {framework} 中的参数量是 {total}。"),
+    "wrong": ("✗ {claimed} is not the {framework} count of this model: the correct count is {total} "
+              "({difference} off).", "✗ {claimed} 不是这个模型在 {framework} 中的参数量:正确值是 {total}(相差 {difference})。"),
+    "likely": ("What produces {claimed}:", "{claimed} 是这样算出来的:"),
+    "and": (", and ", ",并且"),
+    "none": ("No known mistake (or pair of mistakes) gives {claimed}.", "没有任何已知错误(或两个错误的组合)能得到 {claimed}。"),
+    "divisor": ("Every tensor of this model has a size divisible by {divisor}, so any sum of them is too; {claimed} "
+                "is not (remainder {remainder}), so it cannot be a count of this model's tensors at all.",
+                "这个模型每个张量的大小都能被 {divisor} 整除,所以它们的任何和也能;{claimed} 不能(余 {remainder}),"
+                "因此它根本不可能是这些张量的参数之和。"),
+    "others": ("The correct counts in the common frameworks:", "常见框架中的正确参数量:"),
+    "derivation": ("The correct count:", "正确的计算:"),
+    "no_equivalent": ("no equivalent", "无对应"),
+}
+
+COMPARE: dict[str, tuple[str, str]] = {
+    "bias_layout": ("Bias layout: {two} keeps two bias vectors per gate block (b_ih, b_hh); {one} keeps one.",
+                    "偏置布局:{two} 每组门保存两个偏置向量(b_ih、b_hh);{one} 只保存一个。"),
+    "reset_after": ("GRU reset_after: {true} uses reset_after=True (separate input and recurrent biases, a (2, 3H) "
+                    "tensor); {false} uses reset_after=False (one bias).",
+                    "GRU reset_after:{true} 使用 reset_after=True(输入偏置和循环偏置分开,存成 (2, 3H) 的张量);"
+                    "{false} 使用 reset_after=False(一个偏置)。"),
+    "gate_order": ("Gate order differs ({orders}): the same blocks, stacked in a different order, so weights cannot "
+                   "be copied across without reordering.",
+                   "门的顺序不同({orders}):同样的块按不同顺序堆叠,跨框架复制权重时需要重新排列。"),
+    "layout": ("Weight layout: PyTorch stores (out, in) matrices, Keras (in, out): transposed.",
+               "权重布局:PyTorch 按 (输出, 输入) 存储,Keras 按 (输入, 输出) 存储,互为转置。"),
+    "stacking": ("Stacking: PyTorch keeps a stack in one module (num_layers, bidirectional); Keras writes one layer "
+                 "per level (wrapped in Bidirectional).",
+                 "堆叠方式:PyTorch 用一个模块表示整个堆叠(num_layers、bidirectional);Keras 每层写一个层(双向用 Bidirectional 包装)。"),
+    "bn_state": ("BatchNorm statistics: PyTorch keeps running_mean/running_var as buffers (not parameters); Keras "
+                 "counts moving_mean/moving_variance as non-trainable parameters.",
+                 "BatchNorm 统计量:PyTorch 把 running_mean/running_var 存为缓冲区(不算参数);Keras 把 "
+                 "moving_mean/moving_variance 计为不可训练参数。"),
+    "no_equivalent": ("{framework}: {reason}.", "{framework}:{reason}。"),
+    "same": ("Same parameters in every framework.", "各框架参数量相同。"),
+    "total": ("Total", "合计"),
+    "differences": ("Differences", "差异"),
+}

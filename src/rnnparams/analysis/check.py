@@ -1,0 +1,299 @@
+"""Check a claimed parameter count, and when it is wrong, find the mistake that produces it.
+
+Each mistake in the catalogue is a rewrite of how one layer is counted: drop some tensors, scale the gated
+ones, evaluate the conventions' symbolic shapes with the wrong symbols, or leave a layer out. They are
+applied to every layer they fit, alone and in pairs; a claimed number that one of these reproduces is
+diagnosed with that mistake. Nothing here knows a formula: every count comes from the plans' tensors.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from fractions import Fraction
+from typing import Any
+
+from ..symbolic import Const, Sym, product
+from .report import LayerReport, Report
+from .translate import translate_report
+
+BIAS_ROLES = ("input_bias", "recurrent_bias", "bias", "input_and_recurrent_bias")
+MAX_HEAD_UNITS = 1_000_000
+
+
+@dataclass(frozen=True)
+class Counting:
+    """How one layer is counted, mistakes included: evaluating the plan's blocks under these settings gives
+    the number a person making those mistakes arrives at. Mistakes compose because each changes one setting."""
+
+    env: Mapping[str, int]
+    drop: frozenset[str] = frozenset()
+    """Tensor roles left out."""
+    gates: int | None = None
+    """A wrong gate multiplier (gated tensors are G·H wide)."""
+    copies: int = 1
+    bias_factor: Fraction = Fraction(1)
+    """Applied to the single-bias (2: a second vector) and split-bias (1/2: only one) tensors."""
+    like_first: bool = False
+    """Every stacked layer counted like layer 0 (with the model's input size)."""
+    dropped: bool = False
+
+    def evaluate(self, layer: LayerReport) -> int:
+        if self.dropped:
+            return 0
+        blocks = layer.plan.blocks()
+        if self.like_first:
+            blocks = ((Const(self.env["L"]) * Sym("D"), blocks[0][1]),)
+        total = 0
+        for copies, tensors in blocks:
+            n = copies.evaluate(self.env)
+            for t in tensors:
+                if t.role in self.drop:
+                    continue
+                size = Fraction(product(t.shape).evaluate(self.env))
+                if t.role in ("bias", "input_and_recurrent_bias") and t.gates:
+                    size *= self.bias_factor
+                if t.gates and self.gates:
+                    size = size / len(t.gates) * self.gates
+                total += n * int(size)
+        return total * self.copies
+
+
+Rewrite = Callable[[Report, int, Counting], "Counting | None"]
+"""(report, layer index, how it is counted so far) -> counted with the mistake, or None where it does not fit."""
+
+
+@dataclass(frozen=True)
+class Mistake:
+    key: str
+    stage: int
+    """Order of application: 0 the symbols, 1 the tensors, 2 the layers."""
+    rewrite: Rewrite
+
+
+def _recurrent(layer: LayerReport) -> bool:
+    return any(t.role == "recurrent_weights" for t in layer.tensors)
+
+
+def _gates(layer: LayerReport) -> int:
+    return next((len(t.gates) for t in layer.tensors if t.role == "recurrent_weights"), 0)
+
+
+def _roles(layer: LayerReport) -> set[str]:
+    return {t.role for t in layer.tensors}
+
+
+def _forgot_direction(report: Report, k: int, c: Counting) -> Counting | None:
+    if c.env.get("D") != 2 or not _recurrent(report.layers[k]):
+        return None
+    return replace(c, env={**c.env, "D": 1})
+
+
+def _double_direction(report: Report, k: int, c: Counting) -> Counting | None:
+    if c.env.get("D", 1) != 1 or not _recurrent(report.layers[k]):
+        return None
+    return replace(c, copies=2 * c.copies)
+
+
+def _upper_layers_see_input(report: Report, k: int, c: Counting) -> Counting | None:
+    """Upper layers of a stack counted with the model's input size I instead of D·H (or the layer below's H)."""
+    layer = report.layers[k]
+    if not _recurrent(layer):
+        return None
+    if c.env.get("L", 1) > 1:  # nn.LSTM(num_layers=L): every layer counted like layer 0
+        return replace(c, like_first=True)
+    first = next(i for i, lay in enumerate(report.layers) if _recurrent(lay))
+    model_i = dict(report.layers[first].plan.bindings).get("I")
+    if k == first or model_i is None or model_i == c.env.get("I"):
+        return None
+    return replace(c, env={**c.env, "I": model_i})
+
+
+def _swapped(report: Report, k: int, c: Counting) -> Counting | None:
+    if not _recurrent(report.layers[k]) or "I" not in c.env or c.env["I"] == c.env["H"]:
+        return None
+    return replace(c, env={**c.env, "I": c.env["H"], "H": c.env["I"]})
+
+
+def _no_projection(report: Report, k: int, c: Counting) -> Counting | None:
+    if "P" not in c.env:
+        return None
+    return replace(c, env={**c.env, "P": c.env["H"]}, drop=c.drop | {"projection"})
+
+
+def _no_bias(report: Report, k: int, c: Counting) -> Counting | None:
+    if not _roles(report.layers[k]) & set(BIAS_ROLES):
+        return None
+    return replace(c, drop=c.drop | set(BIAS_ROLES))
+
+
+def _one_bias(report: Report, k: int, c: Counting) -> Counting | None:
+    if "recurrent_bias" not in _roles(report.layers[k]):
+        return None
+    return replace(c, drop=c.drop | {"recurrent_bias"})
+
+
+def _two_biases(report: Report, k: int, c: Counting) -> Counting | None:
+    layer = report.layers[k]
+    if "bias" not in _roles(layer) or not _recurrent(layer):
+        return None
+    return replace(c, bias_factor=c.bias_factor * 2)
+
+
+def _reset_after_flip(report: Report, k: int, c: Counting) -> Counting | None:
+    layer = report.layers[k]
+    roles = _roles(layer)
+    if _gates(layer) != 3 or "recurrent_bias" in roles:
+        return None  # Keras GRU only (PyTorch's two bias vectors are the one_bias mistake)
+    if "input_and_recurrent_bias" in roles:
+        return replace(c, bias_factor=c.bias_factor / 2)
+    return replace(c, bias_factor=c.bias_factor * 2) if "bias" in roles else None
+
+
+def _gate_multiplier(g: int) -> Rewrite:
+    def rewrite(report: Report, k: int, c: Counting) -> Counting | None:
+        gates = _gates(report.layers[k])
+        return None if not gates or gates == g else replace(c, gates=g)
+    return rewrite
+
+
+def _is_head(report: Report, k: int) -> bool:
+    last_rnn = max((i for i, lay in enumerate(report.layers) if _recurrent(lay)), default=None)
+    return last_rnn is not None and k > last_rnn and report.layers[k].kind == "dense"
+
+
+def _no_head(report: Report, k: int, c: Counting) -> Counting | None:
+    return replace(c, dropped=True) if _is_head(report, k) else None
+
+
+def _no_embedding(report: Report, k: int, c: Counting) -> Counting | None:
+    return replace(c, dropped=True) if report.layers[k].kind == "embedding" else None
+
+
+CATALOGUE: tuple[Mistake, ...] = (
+    Mistake("forgot_direction", 0, _forgot_direction),
+    Mistake("upper_layers_input", 0, _upper_layers_see_input),
+    Mistake("swapped_input_hidden", 0, _swapped),
+    Mistake("projection_ignored", 0, _no_projection),
+    Mistake("no_bias", 1, _no_bias),
+    Mistake("one_bias", 1, _one_bias),
+    Mistake("two_biases", 1, _two_biases),
+    Mistake("reset_after", 1, _reset_after_flip),
+    Mistake("gates_1", 1, _gate_multiplier(1)),
+    Mistake("gates_3", 1, _gate_multiplier(3)),
+    Mistake("gates_4", 1, _gate_multiplier(4)),
+    Mistake("double_direction", 1, _double_direction),
+    Mistake("head_excluded", 2, _no_head),
+    Mistake("embedding_excluded", 2, _no_embedding),
+)
+BY_KEY = {m.key: m for m in CATALOGUE}
+
+
+def apply(report: Report, mistakes: tuple[Mistake, ...]) -> int | None:
+    """The total with the mistakes made on every layer they fit; None when one of them fits no layer."""
+    countings = [Counting(dict(layer.plan.bindings)) for layer in report.layers]
+    for mistake in sorted(mistakes, key=lambda m: m.stage):
+        hit = False
+        for k, c in enumerate(countings):
+            new = mistake.rewrite(report, k, c)
+            if new is not None:
+                hit, countings[k] = True, new
+        if not hit:
+            return None
+    return sum(c.evaluate(layer) for c, layer in zip(countings, report.layers, strict=True))
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    mistakes: tuple[str, ...]
+    """Catalogue keys, or "other_framework" / "head_included" / "embedding_included"."""
+    total: int
+    values: Mapping[str, Any]
+    """Numbers the explanation quotes (framework, units of a head, vocabulary of an embedding)."""
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    report: Report
+    claimed: int
+    diagnoses: tuple[Diagnosis, ...]
+    other_frameworks: Mapping[str, int | None]
+    common_divisor: int
+    """Every tensor of the model has a size divisible by this; a claim that is not cannot be a sum of them."""
+
+    @property
+    def correct(self) -> bool:
+        return self.claimed == self.report.total_params
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "framework": self.report.framework, "claimed": self.claimed, "total_params": self.report.total_params,
+            "correct": self.correct, "difference": self.claimed - self.report.total_params,
+            "diagnoses": [{"mistakes": list(d.mistakes), "gives": d.total, **d.values} for d in self.diagnoses],
+            "other_frameworks": dict(self.other_frameworks),
+        }
+
+
+def check_report(report: Report, claimed: int) -> CheckResult:
+    others = {fw: _total(report, fw) for fw in ("pytorch", "keras", "keras2") if fw != report.framework}
+    divisor = 0
+    for layer in report.layers:
+        for t in layer.tensors:
+            divisor = math.gcd(divisor, t.params)
+    if claimed == report.total_params:
+        return CheckResult(report, claimed, (), others, divisor)
+    found: list[Diagnosis] = []
+    for fw, total in others.items():
+        if total == claimed:
+            found.append(Diagnosis(("other_framework",), total, {"framework": fw}))
+    singles = [(m,) for m in CATALOGUE]
+    pairs = [p for p in itertools.combinations(CATALOGUE, 2) if p[0].key.split("_")[0] != p[1].key.split("_")[0]]
+    for combo in (*singles, *pairs):  # type: tuple[Mistake, ...]
+        if found and len(combo) > min(len(d.mistakes) for d in found):
+            break  # prefer the simplest explanation
+        total = apply(report, combo)
+        if total == claimed:
+            found.append(Diagnosis(tuple(m.key for m in combo), total, {}))
+    if not found:
+        found += _extra_layer(report, claimed, report.total_params, ())
+        for m in CATALOGUE:
+            base = apply(report, (m,))
+            if base is not None and not found:
+                found += _extra_layer(report, claimed, base, (m.key,))
+    return CheckResult(report, claimed, tuple(found), others, divisor)
+
+
+def _extra_layer(report: Report, claimed: int, base: int, mistakes: tuple[str, ...]) -> list[Diagnosis]:
+    """A claim above the count by exactly a Dense head or an Embedding table the model does not have."""
+    extra = claimed - base
+    if extra <= 0:
+        return []
+    last = report.layers[-1].output_shape
+    features = last[-1] if isinstance(last, tuple) and last and isinstance(last[-1], int) else None
+    out = []
+    if features and not any(_is_head(report, k) for k in range(len(report.layers))):
+        for bias in (True, False):
+            units, rest = divmod(extra, features + (1 if bias else 0))
+            if not rest and 0 < units <= MAX_HEAD_UNITS and bias:
+                out.append(Diagnosis((*mistakes, "head_included"), claimed,
+                                     {"units": units, "features": features, "bias": bias}))
+                break
+    first = next((lay for lay in report.layers if _recurrent(lay)), None)
+    if first is not None and report.layers[0].kind != "embedding":
+        width = dict(first.plan.bindings).get("I")
+        if width and extra % width == 0:
+            out.append(Diagnosis((*mistakes, "embedding_included"), claimed,
+                                 {"vocabulary": extra // width, "embedding": width}))
+    return out
+
+
+def _total(report: Report, framework: str) -> int | None:
+    columns = translate_report(report, framework)
+    if any(c.params is None for c in columns):
+        return None
+    return sum(c.params or 0 for c in columns)
+
+
+__all__ = ["CATALOGUE", "CheckResult", "Diagnosis", "apply", "check_report"]

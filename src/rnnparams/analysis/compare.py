@@ -1,0 +1,119 @@
+"""One architecture side by side across frameworks, per tensor, with the differences named.
+
+Which differences apply is read off the tensors of each column (roles, gate letters, shapes); the
+wording is in render/i18n."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..conventions import FRAMEWORKS
+from ..errors import UsageError
+from .report import LayerReport, Report, TensorReport
+from .translate import Translation, translate_layer
+
+
+@dataclass(frozen=True)
+class LayerComparison:
+    source: LayerReport
+    columns: tuple[Translation, ...]
+    notes: tuple[tuple[str, dict[str, str]], ...]
+    """(note key, values to quote) for each difference found between the columns."""
+
+
+@dataclass(frozen=True)
+class Comparison:
+    source: Report
+    frameworks: tuple[str, ...]
+    layers: tuple[LayerComparison, ...]
+
+    def totals(self) -> dict[str, int | None]:
+        out: dict[str, int | None] = {}
+        for k, fw in enumerate(self.frameworks):
+            params = [row.columns[k].params for row in self.layers]
+            out[fw] = None if any(p is None for p in params) else sum(p for p in params if p is not None)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source_framework": self.source.framework, "frameworks": list(self.frameworks),
+            "total_params": self.totals(),
+            "layers": [{
+                "name": row.source.name, "type": row.source.type,
+                "frameworks": {col.framework: _column_dict(col) for col in row.columns},
+                "notes": [{"key": key, **values} for key, values in row.notes],
+            } for row in self.layers],
+        }
+
+
+def _column_dict(col: Translation) -> dict[str, Any]:
+    if col.report is None:
+        return {"params": None, "reason": col.reason}
+    return {"params": col.report.total_params,
+            "layers": [{"name": layer.name, "type": layer.type} for layer in col.report.layers],
+            "tensors": [t.to_dict() for layer in col.report.layers for t in layer.tensors]}
+
+
+def compare_report(report: Report, frameworks: tuple[str, ...]) -> Comparison:
+    for fw in frameworks:
+        if fw not in FRAMEWORKS:
+            raise UsageError(f"unknown framework {fw!r}; choose from: {', '.join(FRAMEWORKS)}")
+    if len(set(frameworks)) != len(frameworks) or not frameworks:
+        raise UsageError("give each framework once, e.g. --frameworks pytorch,keras,keras2")
+    rows = []
+    for layer in report.layers:
+        columns = tuple(
+            Translation(layer, fw, Report(fw, (layer,), None)) if fw == report.framework
+            else translate_layer(layer, report.framework, fw) for fw in frameworks)
+        rows.append(LayerComparison(layer, columns, differences(columns)))
+    return Comparison(report, frameworks, tuple(rows))
+
+
+def _tensors(col: Translation) -> list[TensorReport]:
+    if col.report is None:
+        return []
+    return [t for layer in col.report.layers for t in (*layer.tensors, *layer.buffers)]
+
+
+def differences(columns: tuple[Translation, ...]) -> tuple[tuple[str, dict[str, str]], ...]:
+    notes: list[tuple[str, dict[str, str]]] = []
+    present = [c for c in columns if c.report is not None and c.report.layers]
+    roles = {c.framework: {t.role for t in _tensors(c)} for c in present}
+    params = {c.params for c in present}
+
+    def add(key: str, **values: str) -> None:
+        if (key, values) not in notes:
+            notes.append((key, values))
+
+    two = [fw for fw, r in roles.items() if {"input_bias", "recurrent_bias"} <= r]
+    one = [fw for fw, r in roles.items() if "bias" in r and "recurrent_weights" in r]
+    split = [fw for fw, r in roles.items() if "input_and_recurrent_bias" in r]
+    if two and (one or split):
+        add("bias_layout", two=", ".join(two), one=", ".join(one or split))
+    if split and one:
+        add("reset_after", true=", ".join(split), false=", ".join(one))
+    gates = {c.framework: next((t.gates for t in _tensors(c) if len(t.gates) > 1), ()) for c in present}
+    orders = {g for g in gates.values() if g}
+    if len(orders) > 1:
+        add("gate_order", orders="; ".join(f"{fw}: {','.join(g)}" for fw, g in gates.items() if g))
+    layouts = set()
+    for c in present:
+        w = next((t for t in _tensors(c) if t.role == "input_weights"), None)
+        if w is not None and "I" in w.symbolic_shape:  # which axis reads the input: (out, in) or (in, out)
+            layouts.add(w.symbolic_shape.index("I"))
+    if len(layouts) > 1:
+        add("layout")
+    counts = {c.framework: len(c.report.layers) for c in present if c.report is not None}
+    if len(set(counts.values())) > 1:
+        add("stacking")
+    statistics = {c.framework: any(t.buffer for t in _tensors(c)) for c in present
+                  if any(t.role == "running_mean" for t in _tensors(c))}
+    if len(set(statistics.values())) > 1:
+        add("bn_state")
+    for c in columns:
+        if c.report is None:
+            add("no_equivalent", framework=c.framework, reason=c.reason or "")
+    if len(params) == 1 and len(present) > 1 and not notes:
+        add("same")
+    return tuple(notes)
