@@ -248,19 +248,17 @@ def check_report(report: Report, claimed: int) -> CheckResult:
     for fw, total in others.items():
         if total == claimed:
             found.append(Diagnosis(("other_framework",), total, {"framework": fw}))
-    singles = [(m,) for m in CATALOGUE]
-    pairs = [p for p in itertools.combinations(CATALOGUE, 2) if p[0].key.split("_")[0] != p[1].key.split("_")[0]]
-    for combo in (*singles, *pairs):  # type: tuple[Mistake, ...]
-        if found and len(combo) > min(len(d.mistakes) for d in found):
-            break  # prefer the simplest explanation
-        total = apply(report, combo)
-        if total == claimed:
-            found.append(Diagnosis(tuple(m.key for m in combo), total, {}))
-    if not found:
-        found += _extra_layer(report, claimed, report.total_params, ())
+    for m in CATALOGUE:  # one mistake
+        if apply(report, (m,)) == claimed:
+            found.append(Diagnosis((m.key,), claimed, {}))
+    found += _extra_layer(report, claimed, report.total_params, ())
+    if not found:  # two mistakes
+        for a, b in itertools.combinations(CATALOGUE, 2):
+            if a.key.split("_")[0] != b.key.split("_")[0] and apply(report, (a, b)) == claimed:
+                found.append(Diagnosis((a.key, b.key), claimed, {}))
         for m in CATALOGUE:
             base = apply(report, (m,))
-            if base is not None and not found:
+            if base is not None:
                 found += _extra_layer(report, claimed, base, (m.key,))
     return CheckResult(report, claimed, tuple(found), others, divisor)
 

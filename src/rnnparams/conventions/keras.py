@@ -109,7 +109,7 @@ def plan_recurrent(ctx: LayerContext) -> LayerPlan:
     shape = _input(ctx, (3,), "3-D (batch, timesteps, features)")
     i, h = shape[-1], ctx.int("units")
     assert i is not None
-    use_bias = bool(ctx.cfg("use_bias"))
+    use_bias = bool(ctx.spec.get("use_bias", True))  # CuDNN layers always have their bias
     split = kind == "GRU" and bool(ctx.cfg("reset_after"))
     cudnn = kind.startswith("CuDNN")
     flags = {"bias": use_bias and not split and not cudnn, "split_bias": use_bias and split,

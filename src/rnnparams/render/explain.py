@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ..analysis.explain import Explanation, LayerExplanation, TensorLine
 from ..analysis.formula import Derivation
 from ..conventions import FRAMEWORKS
@@ -95,8 +97,12 @@ def _layer_text(layer: LayerExplanation, lang: str) -> list[str]:
         out.append(f"  + {w('buffers')}{colon} {num(layer.buffers)}")
     if layer.notes:
         out.append(f"  {w('notes')}{colon}")
-        out += [f"    • {t(NOTES, key, lang).format(**layer.note_values)}" for key in layer.notes]
+        out += [f"    • {t(NOTES, key, lang).format(**_quoted(layer.note_values))}" for key in layer.notes]
     return out
+
+
+def _quoted(values: Mapping[str, int]) -> dict[str, str]:
+    return {k: num(v) for k, v in values.items()}
 
 
 def _markdown(ex: Explanation, lang: str) -> str:
@@ -124,11 +130,12 @@ def _markdown(ex: Explanation, lang: str) -> str:
         out.append(f"**{w('layer_total')}**: {derivation_line(layer.total)}")
         out.append("")
         for key in layer.notes:
-            out.append(f"- {t(NOTES, key, lang).format(**layer.note_values)}")
+            out.append(f"- {t(NOTES, key, lang).format(**_quoted(layer.note_values))}")
         if layer.notes:
             out.append("")
     r = ex.report
-    out.append(f"**{w('model_total')}**: {num(r.total_params)} ({w('trainable')} {num(r.trainable_params)}, "
+    sep = ", " if lang == "en" else "，"
+    out.append(f"**{w('model_total')}**: {num(r.total_params)} ({w('trainable')} {num(r.trainable_params)}{sep}"
                f"{w('non_trainable')} {num(r.non_trainable_params)})")
     text = "\n".join(out) + "\n"
     return cjk_punct(text) if lang == "zh" else text

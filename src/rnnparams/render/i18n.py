@@ -10,7 +10,7 @@ SYMBOLS: dict[str, tuple[str, str]] = {
     "L": ("stacked layers", "堆叠层数"),
     "D": ("directions", "方向数"),
     "P": ("projection size", "投影维度"),
-    "O": ("output units", "输出维度"),
+    "O": ("output features", "输出维度"),
     "V": ("vocabulary size", "词表大小"),
     "E": ("embedding size", "嵌入维度"),
     "C": ("channels", "通道数"),
@@ -155,24 +155,30 @@ def _cjk(c: str) -> bool:
 
 
 def cjk_punct(text: str) -> str:
-    """Chinese text takes full-width punctuation where it touches Chinese characters (and a bracket's partner
-    follows its opener), while code, shapes and numbers keep ASCII: `(2, 3H)` stays, `偏置(各 4H 个)` turns."""
+    """Chinese text takes full-width punctuation where it belongs to Chinese, while code, shapes and numbers
+    keep ASCII: brackets turn when what they enclose is Chinese (`偏置(各 4H 个)`, not `(2, 3H)`), commas,
+    semicolons and colons when they touch a Chinese character."""
     chars = list(text)
-    opened: list[bool] = []
+    stack: list[int] = []
     for k, c in enumerate(chars):
-        if c not in _FULLWIDTH:
-            continue
-        before = chars[k - 1] if k else ""
-        after = chars[k + 1] if k + 1 < len(chars) else ""
-        touches = _cjk(before) or _cjk(after)
         if c == "(":
-            opened.append(touches)
-        elif c == ")":
-            touches = opened.pop() if opened else touches
-        if touches:
-            chars[k] = _FULLWIDTH[c]
-            if c in ",;:" and after == " ":
-                chars[k + 1] = ""
+            stack.append(k)
+        elif c == ")" and stack:
+            start = stack.pop()
+            if any(_cjk(x) for x in chars[start + 1:k]):
+                chars[start], chars[k] = _FULLWIDTH["("], _FULLWIDTH[")"]
+                if start and chars[start - 1] == " ":
+                    chars[start - 1] = ""
+                if k + 1 < len(chars) and chars[k + 1] == " " and k + 2 < len(chars) and _cjk(chars[k + 2]):
+                    chars[k + 1] = ""
+    for k, c in enumerate(chars):
+        if c and c in ",;:":
+            before = chars[k - 1] if k else ""
+            after = chars[k + 1] if k + 1 < len(chars) else ""
+            if _cjk(before[-1:] if before else "") or _cjk(after[:1] if after else ""):
+                chars[k] = _FULLWIDTH[c]
+                if after == " ":
+                    chars[k + 1] = ""
     return "".join(chars)
 
 
@@ -231,7 +237,7 @@ COMPARE: dict[str, tuple[str, str]] = {
                     "偏置布局:{two} 每组门保存两个偏置向量(b_ih、b_hh);{one} 只保存一个。"),
     "reset_after": ("GRU reset_after: {true} uses reset_after=True (separate input and recurrent biases, a (2, 3H) "
                     "tensor); {false} uses reset_after=False (one bias).",
-                    "GRU reset_after:{true} 使用 reset_after=True(输入偏置和循环偏置分开,存成 (2, 3H) 的张量);"
+                    "GRU reset_after\uff1a{true} 使用 reset_after=True(输入偏置和循环偏置分开,存成 (2, 3H) 的张量);"
                     "{false} 使用 reset_after=False(一个偏置)。"),
     "gate_order": ("Gate order differs ({orders}): the same blocks, stacked in a different order, so weights cannot "
                    "be copied across without reordering.",
@@ -245,7 +251,7 @@ COMPARE: dict[str, tuple[str, str]] = {
                  "counts moving_mean/moving_variance as non-trainable parameters.",
                  "BatchNorm 统计量:PyTorch 把 running_mean/running_var 存为缓冲区(不算参数);Keras 把 "
                  "moving_mean/moving_variance 计为不可训练参数。"),
-    "no_equivalent": ("{framework}: {reason}.", "{framework}:{reason}。"),
+    "no_equivalent": ("{framework}: {reason}.", "{framework}\uff1a{reason}。"),
     "same": ("Same parameters in every framework.", "各框架参数量相同。"),
     "total": ("Total", "合计"),
     "differences": ("Differences", "差异"),
