@@ -164,6 +164,7 @@ def test_pairs_of_mistakes(i: int, h: int, layers: int) -> None:
     claimed = torch_count("LSTM", i, h, layers, 1, 0)
     assume(claimed != torch_count("LSTM", i, h, layers, 2, 2))
     result = check(expr("LSTM", i, h, layers, 2), claimed)
+    assume(not any(len(d.mistakes) == 1 for d in result.diagnoses))  # a simpler explanation wins (e.g. h = 1)
     assert ("forgot_direction", "no_bias") in joined(result)
 
 

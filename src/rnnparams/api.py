@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from .analysis.count import count_model
 from .analysis.report import Report
@@ -11,6 +10,7 @@ from .errors import UsageError
 from .inputs.expression import parse_expression
 from .spec import ModelSpec, Shape
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .analysis.check import CheckResult
     from .analysis.compare import Comparison
@@ -64,8 +64,7 @@ def looks_like_path(model: str) -> bool:
 
 
 def _spec_from_file(path: str, framework: str | None, shape: Shape | None) -> ModelSpec:
-    from dataclasses import replace
-
+    from ._record import replace
     from .inputs.specfile import format_of, load_spec
 
     fmt = format_of(path)

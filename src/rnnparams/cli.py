@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -39,6 +40,23 @@ EXAMPLES["compare"] = """examples:
   rnnparams compare "Embedding(1000, 64); GRU(32); Dense(2)" --frameworks keras,keras2,pytorch
 """
 Handler = Callable[[argparse.Namespace], int]
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's formatter imports shutil (and with it lzma, bz2...) to read the terminal width; asking
+    the OS directly keeps that out of every start-up."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None) -> None:
+        if width is None:
+            try:
+                width = int(os.environ.get("COLUMNS", "")) - 2
+            except ValueError:
+                try:
+                    width = os.get_terminal_size(sys.__stdout__.fileno()).columns - 2  # type: ignore[union-attr]
+                except (OSError, AttributeError, ValueError):
+                    width = 78
+        super().__init__(prog, indent_increment, max_help_position, width)
 
 
 def add_model_arguments(p: argparse.ArgumentParser, *, json_flag: bool = True) -> None:
@@ -204,24 +222,28 @@ COMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None], H
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line, or (for speed) only the command `only` when the arguments name it."""
     parser = argparse.ArgumentParser(
         prog="rnnparams",
         description="Count, explain and check the parameters of recurrent networks exactly as PyTorch and Keras "
                     "count them.",
-        epilog=EXAMPLES["count"], formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=EXAMPLES["count"], formatter_class=HelpFormatter)
     parser.add_argument("--version", action="version", version=f"rnnparams {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (summary, description, setup, handler) in COMMANDS.items():
+        if only is not None and name != only:
+            continue
         p = sub.add_parser(name, help=summary, description=description, epilog=EXAMPLES.get(name),
-                           formatter_class=argparse.RawDescriptionHelpFormatter)
+                           formatter_class=HelpFormatter)
         setup(p)
         p.set_defaults(handler=handler)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv[0] if argv and argv[0] in COMMANDS else None)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()

@@ -7,11 +7,17 @@ A `ModelSpec` is an ordered chain of `LayerSpec`s, each output feeding the next 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Union
 
-Value = Union[int, float, str, bool, None, tuple["Value", ...], "LayerSpec"]
+from ._record import field, record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Union
+
+    Value = Union[int, float, str, bool, None, tuple["Value", ...], "LayerSpec"]  # noqa: UP007 (a forward reference)
+else:
+    Value = object  # the alias only matters to type checkers; `typing` stays out of start-up
 Shape = tuple[int | None, ...]
 """A tensor shape; `None` marks a dimension the model does not fix (batch, time)."""
 
@@ -20,7 +26,7 @@ def frozen_mapping(items: Mapping[str, Value] | None = None) -> Mapping[str, Val
     return MappingProxyType(dict(items or {}))
 
 
-@dataclass(frozen=True)
+@record
 class LayerSpec:
     """One layer as written: its framework class name and its arguments, bound by name with defaults filled."""
 
@@ -35,7 +41,7 @@ class LayerSpec:
         return self.config.get(key, default)
 
 
-@dataclass(frozen=True)
+@record
 class ModelSpec:
     framework: str
     layers: tuple[LayerSpec, ...]

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Union
 
-Operand = Union["Expr", int]
+from ._record import record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Union
+
+    Operand = Union["Expr", int]  # noqa: UP007 (a forward reference)
 
 
 class Expr:
@@ -46,7 +50,7 @@ class Expr:
         return self.render()
 
 
-@dataclass(frozen=True, eq=True)
+@record
 class Const(Expr):
     value: int
 
@@ -63,7 +67,7 @@ class Const(Expr):
         return str(self.value)
 
 
-@dataclass(frozen=True, eq=True)
+@record
 class Sym(Expr):
     name: str
 
@@ -83,7 +87,7 @@ class Sym(Expr):
         return self.name
 
 
-@dataclass(frozen=True, eq=True)
+@record
 class Add(Expr):
     terms: tuple[Expr, ...]
 
@@ -104,7 +108,7 @@ class Add(Expr):
         return out
 
 
-@dataclass(frozen=True, eq=True)
+@record
 class Mul(Expr):
     factors: tuple[Expr, ...]
 

@@ -11,19 +11,22 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
 from fractions import Fraction
-from typing import Any
 
+from .._record import record, replace
 from ..symbolic import Const, Sym, product
 from .report import LayerReport, Report
 from .translate import translate_report
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 BIAS_ROLES = ("input_bias", "recurrent_bias", "bias", "input_and_recurrent_bias")
 MAX_HEAD_UNITS = 1_000_000
 
 
-@dataclass(frozen=True)
+@record
 class Counting:
     """How one layer is counted, mistakes included: evaluating the plan's blocks under these settings gives
     the number a person making those mistakes arrives at. Mistakes compose because each changes one setting."""
@@ -65,7 +68,7 @@ Rewrite = Callable[[Report, int, Counting], "Counting | None"]
 """(report, layer index, how it is counted so far) -> counted with the mistake, or None where it does not fit."""
 
 
-@dataclass(frozen=True)
+@record
 class Mistake:
     key: str
     stage: int
@@ -205,7 +208,7 @@ def apply(report: Report, mistakes: tuple[Mistake, ...]) -> int | None:
     return sum(c.evaluate(layer) for c, layer in zip(countings, report.layers, strict=True))
 
 
-@dataclass(frozen=True)
+@record
 class Diagnosis:
     mistakes: tuple[str, ...]
     """Catalogue keys, or "other_framework" / "head_included" / "embedding_included"."""
@@ -214,7 +217,7 @@ class Diagnosis:
     """Numbers the explanation quotes (framework, units of a head, vocabulary of an embedding)."""
 
 
-@dataclass(frozen=True)
+@record
 class CheckResult:
     report: Report
     claimed: int

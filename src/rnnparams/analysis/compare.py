@@ -5,16 +5,18 @@ wording is in render/i18n."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
+from .._record import record
 from ..conventions import FRAMEWORKS
 from ..errors import UsageError
 from .report import LayerReport, Report, TensorReport
 from .translate import Translation, translate_layer
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
-@dataclass(frozen=True)
+
+@record
 class LayerComparison:
     source: LayerReport
     columns: tuple[Translation, ...]
@@ -22,7 +24,7 @@ class LayerComparison:
     """(note key, values to quote) for each difference found between the columns."""
 
 
-@dataclass(frozen=True)
+@record
 class Comparison:
     source: Report
     frameworks: tuple[str, ...]

@@ -5,13 +5,16 @@ the wording lives in `render/` (English and Chinese)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
 
+from .._record import record
 from ..symbolic import Expr, product
 from .count import count_model
 from .formula import Derivation, concrete_formula, derive
 from .report import LayerReport, Report, TensorReport
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # How tensor roles are grouped in an explanation, in the order the groups are shown.
 ROLE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -26,7 +29,7 @@ ROLE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
-@dataclass(frozen=True)
+@record
 class TensorLine:
     """Tensors of one role with the same symbolic shape (e.g. a weight and its `_reverse` twin)."""
 
@@ -43,7 +46,7 @@ class TensorLine:
         return self.size.result * len(self.names)
 
 
-@dataclass(frozen=True)
+@record
 class RoleGroup:
     group: str
     lines: tuple[TensorLine, ...]
@@ -53,7 +56,7 @@ class RoleGroup:
         return sum(line.params for line in self.lines)
 
 
-@dataclass(frozen=True)
+@record
 class LayerExplanation:
     name: str
     type: str
@@ -86,7 +89,7 @@ class LayerExplanation:
         }
 
 
-@dataclass(frozen=True)
+@record
 class Explanation:
     framework: str
     layers: tuple[LayerExplanation, ...]

@@ -9,9 +9,8 @@ inputs; a symbol that a later layer reuses for a different size gets a subscript
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
 
+from .._record import record
 from ..conventions.base import LayerPlan, TensorSpec
 from ..symbolic import (
     Add,
@@ -29,6 +28,10 @@ from ..symbolic import (
 )
 from .report import LayerReport, Report
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 
 def block_size(tensors: tuple[TensorSpec, ...]) -> Expr:
     """Number of parameters of one block, factored: sum of the products of the tensor shapes."""
@@ -40,7 +43,7 @@ def layer_formula(plan: LayerPlan) -> Expr:
     return add(*(mul(copies, block_size(tensors)) for copies, tensors in plan.blocks()))
 
 
-@dataclass(frozen=True)
+@record
 class Derivation:
     """A formula worked out step by step: symbols, then the same with numbers, then partial results.
 
@@ -78,7 +81,7 @@ def concrete_formula(plan: LayerPlan) -> Expr:
     return terms[0] if len(terms) == 1 else Add(tuple(terms))
 
 
-@dataclass(frozen=True)
+@record
 class Symbol:
     name: str
     """Name in the model formula (H, H_2...)."""
@@ -92,7 +95,7 @@ class Symbol:
         return {"name": self.name, "value": self.value, "layer": self.layer, "meaning": self.base}
 
 
-@dataclass(frozen=True)
+@record
 class LayerFormula:
     name: str
     type: str
@@ -100,7 +103,7 @@ class LayerFormula:
     params: int
 
 
-@dataclass(frozen=True)
+@record
 class ModelFormula:
     framework: str
     formula: Expr

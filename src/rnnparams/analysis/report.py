@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
 
+from .._record import record
 from ..conventions.base import LayerPlan, Outputs
 from ..spec import LayerSpec, Shape
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
-@dataclass(frozen=True)
+
+@record
 class TensorReport:
     name: str
     shape: tuple[int, ...]
@@ -26,7 +29,7 @@ class TensorReport:
                 "trainable": self.trainable, "role": self.role}
 
 
-@dataclass(frozen=True)
+@record
 class LayerReport:
     name: str
     type: str
@@ -73,7 +76,7 @@ class LayerReport:
         }
 
 
-@dataclass(frozen=True)
+@record
 class Report:
     framework: str
     layers: tuple[LayerReport, ...]

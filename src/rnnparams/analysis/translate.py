@@ -8,8 +8,7 @@ Keras 2's `reset_after=False`, which is the point of comparing them).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from .._record import record
 from ..conventions import FRAMEWORKS
 from ..conventions.base import REQUIRED
 from ..errors import ConfigError
@@ -21,7 +20,7 @@ RECURRENT = {"rnn": ("RNN", "SimpleRNN"), "lstm": ("LSTM", "LSTM"), "gru": ("GRU
 KERAS_IDS = ("keras", "keras2")
 
 
-@dataclass(frozen=True)
+@record
 class Translation:
     """A source layer in the target framework: the counted layers, or why there is no equivalent."""
 

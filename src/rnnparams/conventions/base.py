@@ -9,10 +9,9 @@ counting, formulas and explanations are all derived from the resulting `LayerPla
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TypeVar
 
+from .._record import field, record
 from ..errors import ShapeError
 from ..spec import LayerSpec, Shape, Value
 from ..symbolic import Const, Expr, Sym, as_expr
@@ -24,7 +23,11 @@ class _Required:
 
 
 REQUIRED = _Required()
-T = TypeVar("T")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TypeVar
+
+    T = TypeVar("T")
 
 # Value kinds a parameter accepts; checked when arguments are bound, so errors name the argument.
 SIZE = "size"            # int > 0
@@ -38,7 +41,7 @@ LAYER = "layer"          # a nested layer call (Bidirectional(LSTM(...)))
 ANY = "any"
 
 
-@dataclass(frozen=True)
+@record
 class Param:
     name: str
     default: Value | _Required = REQUIRED
@@ -47,7 +50,7 @@ class Param:
     positional: bool = True
 
 
-@dataclass(frozen=True)
+@record
 class TensorTemplate:
     """One weight as the framework declares it. `name` is a format string ({layer}, {suffix}, {cell}...)."""
 
@@ -62,7 +65,7 @@ class TensorTemplate:
     """Gate blocks stacked along the gate axis, in the framework's order."""
 
 
-@dataclass(frozen=True)
+@record
 class TensorSpec:
     """A weight of one configured layer: concrete name, symbolic shape (bound by the plan's bindings)."""
 
@@ -77,7 +80,7 @@ class TensorSpec:
 Outputs = Shape | tuple[Shape, ...]
 
 
-@dataclass(frozen=True)
+@record
 class LayerPlan:
     """What a convention says about one configured layer receiving one input shape."""
 
@@ -99,7 +102,7 @@ class LayerPlan:
         return self.family or ((Const(1), params),)
 
 
-@dataclass(frozen=True)
+@record
 class LayerContext:
     """Everything a plan function may look at."""
 
@@ -123,7 +126,7 @@ class LayerContext:
 PlanFn = Callable[[LayerContext], LayerPlan]
 
 
-@dataclass(frozen=True)
+@record
 class LayerConvention:
     type_name: str
     kind: str
@@ -139,7 +142,7 @@ class LayerConvention:
     """For wrappers: the input shape handed to the wrapped layer."""
 
 
-@dataclass(frozen=True)
+@record
 class FrameworkConvention:
     id: str
     display: str

@@ -9,9 +9,8 @@ to the layer, as `layer.weights[i].path` gives them minus the model and layer pr
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
-from typing import Any
 
+from .._record import replace
 from ..errors import ConfigError, ShapeError
 from ..spec import LayerSpec, Shape
 from ..symbolic import Const, Sym, mul
@@ -36,6 +35,10 @@ from .base import (
     freeze,
     require_rank,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 I, H, O, V, E, C, K = (Sym(n) for n in ("I", "H", "O", "V", "E", "C", "K"))
 

@@ -7,8 +7,7 @@ keeps one. I_0 = I and I_l = D·H_out above, H_out = P with `proj_size=P` (LSTM,
 
 from __future__ import annotations
 
-from dataclasses import replace
-
+from .._record import replace
 from ..errors import ConfigError, ShapeError
 from ..spec import LayerSpec, Shape
 from ..symbolic import Expr, Sym, add, mul

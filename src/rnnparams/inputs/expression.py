@@ -8,10 +8,9 @@ The text is parsed with `ast`; nothing in it is ever executed.
 from __future__ import annotations
 
 import ast
-import difflib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
+from .._record import record
 from ..conventions import FRAMEWORKS, FrameworkConvention, LayerConvention
 from ..conventions.base import (
     BOOL,
@@ -25,7 +24,6 @@ from ..conventions.base import (
     SIZE,
     Param,
 )
-from ..conventions.keras import ALIASES as KERAS_ALIASES
 from ..errors import InputError, UsageError
 from ..spec import LayerSpec, ModelSpec, Shape, Value, frozen_mapping
 from .literals import Opaque, dotted_name, literal
@@ -41,7 +39,7 @@ COUNTERPARTS = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class _Call:
     node: ast.Call
     name: str
@@ -265,7 +263,10 @@ class _Builder:
     def lookup(self, call: ast.Call) -> LayerConvention:
         full = dotted_name(call.func) or "?"
         base = self.base_name(call)
-        base = KERAS_ALIASES.get(base, base) if self.fw.naming == "keras" else base
+        if self.fw.naming == "keras":
+            from ..conventions.keras import ALIASES
+
+            base = ALIASES.get(base, base)
         conv = self.fw.layers.get(base)
         if conv is not None:
             return conv
@@ -274,6 +275,8 @@ class _Builder:
     def unknown_layer_message(self, full: str, base: str) -> str:
         known = sorted(self.fw.layers)
         message = f"unknown layer {full!r} for {self.fw.display}"
+        import difflib
+
         close = difflib.get_close_matches(base, known, n=1, cutoff=0.6) or difflib.get_close_matches(
             base.lower(), [k.lower() for k in known], n=1, cutoff=0.6)
         counterpart = COUNTERPARTS.get(base)
@@ -332,6 +335,8 @@ class _Builder:
 
     def unexpected_keyword(self, conv: LayerConvention, key: str) -> str:
         valid = [p.name for p in conv.params]
+        import difflib
+
         close = difflib.get_close_matches(key, valid + sorted(conv.ignored), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         return (f"{conv.type_name}() got an unexpected keyword argument {key!r}{hint}\n"

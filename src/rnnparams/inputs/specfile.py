@@ -11,13 +11,16 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Mapping
-from typing import Any
 
 from ..conventions import FRAMEWORKS, FrameworkConvention
 from ..conventions.base import REQUIRED
 from ..errors import InputError, RnnParamsError, UsageError
 from ..spec import LayerSpec, ModelSpec, Value
 from .expression import parse_expression
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 FORMATS = ("json", "yaml", "toml")
 SCHEMA_ID = "https://rnnparams.dev/schema/spec-1.json"
@@ -126,7 +129,7 @@ def spec_from_data(data: Any, *, source_name: str = "spec") -> ModelSpec:
     fw_id = data.get("framework")
     if fw_id not in FRAMEWORKS:
         raise fail("framework", f"must be one of {', '.join(FRAMEWORKS)} (got {fw_id!r})")
-    fw = FRAMEWORKS[fw_id]
+    fw = FRAMEWORKS[str(fw_id)]
     layers = data.get("layers")
     if not isinstance(layers, list) or not layers:
         raise fail("layers", "must be a non-empty list of layers, each like {\"type\": \"LSTM\", ...}")
