@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 from .analysis.count import count_model
@@ -14,8 +15,10 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .analysis.check import CheckResult
     from .analysis.compare import Comparison
+    from .analysis.estimate import Estimate
     from .analysis.explain import Explanation
     from .analysis.formula import ModelFormula
+    from .analysis.inspect import Inspection
 
 FILE_SUFFIXES = ("json", "yaml", "yml", "toml")
 MAX_FILE_BYTES = 5_000_000
@@ -134,6 +137,40 @@ def compare(model: str | ModelSpec, frameworks: Sequence[str] | str = ("pytorch"
 
     if isinstance(frameworks, str):
         frameworks = [f.strip() for f in frameworks.split(",") if f.strip()]
+    if list(frameworks) == ["all"]:
+        from .conventions import FRAMEWORKS
+
+        frameworks = list(FRAMEWORKS)
     report = count(model, framework, input_shape)
     ordered = [report.framework, *(f for f in frameworks if f != report.framework)]
     return compare_report(report, tuple(ordered if report.framework in frameworks else frameworks))
+
+
+def estimate(model: str | ModelSpec, framework: str | None = None,
+             input_shape: Sequence[int | None] | str | None = None, *, batch: int, seq_len: int | None,
+             dtype: str = "float32", optimizer: str = "adam", mixed_precision: bool = False, mode: str = "train",
+             device: str = "cpu") -> Estimate:
+    """Memory (weights, gradients, optimizer state, activations, states, peak) and compute (MACs, FLOPs) of one
+    training or inference step on a batch of `batch` sequences of `seq_len` steps; see docs/estimates.md."""
+    from .analysis.estimate import estimate_report, make_options, with_sequence_length
+
+    options = make_options(batch=batch, seq_len=seq_len, dtype=dtype, optimizer=optimizer,
+                           mixed_precision=mixed_precision, mode=mode, device=device)
+    spec = to_spec(model, framework, input_shape)
+    report = count_model(spec)
+    filled, steps = with_sequence_length(spec, report, options.seq_len)
+    if filled is not spec:
+        report = count_model(filled)
+    return estimate_report(report, options, steps)
+
+
+def inspect(path: str | os.PathLike[str]) -> Inspection:
+    """What a checkpoint holds (.safetensors, torch.save .pt/.pth/.bin, .keras, .h5, .onnx), read from its
+    headers and metadata without loading its data or running anything in it: every tensor, totals by dtype,
+    and the recurrent layers recognised with their configuration, as a spec `count` takes."""
+    from .analysis.inspect import inspect_checkpoint
+    from .inputs.checkpoints import read_checkpoint
+
+    if not isinstance(path, (str, os.PathLike)):
+        raise UsageError(f"inspect takes a file path, not {type(path).__name__}")
+    return inspect_checkpoint(read_checkpoint(path))

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 
 from . import __version__
 
-FRAMEWORK_IDS = ("pytorch", "keras", "keras2")
+FRAMEWORK_IDS = ("pytorch", "keras", "keras2", "flax", "flax-nnx", "paddle", "mindspore", "onnx", "tf1", "mxnet")
 EXAMPLES = {
     "count": """examples:
   rnnparams count "nn.LSTM(100, 256)"
@@ -38,6 +38,47 @@ exit status: 0 the claim is right, 1 it is wrong, 2 bad input
 EXAMPLES["compare"] = """examples:
   rnnparams compare "nn.GRU(128, 256, num_layers=2)"
   rnnparams compare "Embedding(1000, 64); GRU(32); Dense(2)" --frameworks keras,keras2,pytorch
+"""
+EXAMPLES["inspect"] = """examples:
+  rnnparams inspect model.pt                   (torch.save: a state_dict or a whole nn.Module)
+  rnnparams inspect model.safetensors --json
+  rnnparams inspect model.keras                (also .h5 with h5py: pip install 'rnnparams[h5]')
+  rnnparams inspect model.onnx
+  rnnparams inspect model.pt --as-spec > model.json && rnnparams count model.json
+nothing in the file is run: pickles go through a restricted unpickler that rebuilds tensor metadata only
+"""
+EXAMPLES["estimate"] = """examples:
+  rnnparams estimate "nn.LSTM(100, 256)" --batch 32 --seq-len 50
+  rnnparams estimate "nn.Embedding(10000, 128); nn.LSTM(128, 256, batch_first=True); nn.Linear(256, 10)" \\
+      --batch 64 --seq-len 100 --optimizer adamw --dtype bfloat16 --mixed-precision
+  rnnparams estimate "nn.GRU(64, 128, num_layers=2)" --batch 16 --seq-len 200 --mode inference --json
+  rnnparams estimate "Sequential([Input((50, 3)), LSTM(64), Dense(1)])" --batch 32
+
+definitions:
+  MAC    one multiply-accumulate of a weight product: a (G·H, I) weight applied to one input vector is G·H·I
+         MACs, so one step of a layer costs the sizes of its weight matrices (input, recurrent, projection,
+         dense/conv kernels); an embedding lookup costs none.
+  FLOPs  2 · MACs (1 MAC = 2 FLOPs) + one addition per bias number + the cell's elementwise work (gate
+         nonlinearities, cell and hidden updates: LSTM 9·H, GRU 8·H, RNN 1·H per layer and direction and
+         step; normalization, dropout, pooling per number), 1 FLOP per operation per number, so the count
+         compares with hand derivations; forward + backward = 3 × forward.
+  bytes  exact bytes, also in binary units (1 KiB = 1,024 B). Weights, gradients and optimizer state (Adam:
+         exp_avg, exp_avg_sq and a 4-byte float32 `step` per parameter tensor; Keras: + 8 bytes) follow the
+         counted tensors exactly; activations are what autograd keeps for backward, modelled per kernel path
+         (--device cpu: oneDNN LSTM or PyTorch's step-by-step cells; cuda: cuDNN); with --mixed-precision,
+         float16/bfloat16 weights, gradients and activations plus float32 master weights and optimizer state.
+  total  the sum of every line: an upper bound of the peak of a training step (docs/estimates.md).
+"""
+EXAMPLES["frameworks"] = """examples:
+  rnnparams frameworks
+  rnnparams frameworks --json
+  rnnparams compare "nn.LSTM(100, 256)" --frameworks all
+"""
+EXAMPLES["serve"] = """examples:
+  rnnparams serve                      (http://127.0.0.1:8000/: the calculator page and the JSON API)
+  rnnparams serve --port 0             (any free port; the address is printed)
+  curl -s localhost:8000/api/count -d '{"model": "nn.LSTM(100, 256)"}'
+needs the web extra: pip install 'rnnparams[web]'
 """
 Handler = Callable[[argparse.Namespace], int]
 
@@ -67,7 +108,9 @@ def add_model_arguments(p: argparse.ArgumentParser, *, json_flag: bool = True) -
                         "or a spec file (.json, .yaml, .toml)")
     p.add_argument("-f", "--framework", choices=FRAMEWORK_IDS,
                    help="framework convention (default: inferred from the names: nn.* is PyTorch, "
-                        "Sequential/Dense/keras.layers.* is Keras)")
+                        "Sequential/Dense/keras.layers.* is Keras, paddle.nn.*, mindspore.nn.*, flax.linen.*, "
+                        "nnx.*, onnx.*, tf.compat.v1.nn.rnn_cell.*, mx.gluon.rnn.*; `rnnparams frameworks` lists "
+                        "them)")
     p.add_argument("-i", "--input-shape", metavar="T,F",
                    help="shape of one input sample without the batch, e.g. 35,100 (time steps, features); "
                         "None for a free dimension")
@@ -172,7 +215,7 @@ def run_check(args: argparse.Namespace) -> int:
 def setup_compare(p: argparse.ArgumentParser) -> None:
     add_model_arguments(p)
     p.add_argument("--frameworks", default="pytorch,keras,keras2", metavar="F1,F2,...",
-                   help="frameworks to compare, comma-separated (default: pytorch,keras,keras2)")
+                   help="frameworks to compare, comma-separated, or all (default: pytorch,keras,keras2)")
     p.add_argument("-l", "--lang", choices=("en", "zh"), default="en", help="language: en (default) or zh (中文)")
 
 
@@ -188,6 +231,134 @@ def run_compare(args: argparse.Namespace) -> int:
         from .render.compare import render_compare
 
         print(render_compare(result, args.lang))
+    return 0
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text.replace(",", "").replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, not {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer (got {value})")
+    return value
+
+
+def setup_estimate(p: argparse.ArgumentParser) -> None:
+    add_model_arguments(p)
+    p.add_argument("-b", "--batch", type=_positive_int, required=True, metavar="B", help="sequences per batch")
+    p.add_argument("-T", "--seq-len", type=_positive_int, metavar="T",
+                   help="time steps per sequence (needed unless the model's input shape fixes them)")
+    p.add_argument("--dtype", choices=("float32", "float16", "bfloat16", "int8"), default="float32",
+                   help="number format of weights and activations (default float32; int8: weight-only "
+                        "quantized inference, activations float32)")
+    p.add_argument("--optimizer", choices=("sgd", "momentum", "adam", "adamw"), default="adam",
+                   help="optimizer state per parameter: sgd none, momentum 1, adam/adamw 2 (default adam)")
+    p.add_argument("--mixed-precision", action="store_true",
+                   help="float16/bfloat16 weights, gradients and activations with float32 master weights and "
+                        "optimizer state (needs --dtype float16 or bfloat16)")
+    p.add_argument("--mode", choices=("train", "inference"), default="train",
+                   help="train (default): one training step; inference: forward only")
+    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                   help="PyTorch kernels whose saved activations are modelled: cpu (oneDNN LSTM, step-by-step "
+                        "cells; measured exactly) or cuda (cuDNN reserve space; not measured here)")
+    p.add_argument("-l", "--lang", choices=("en", "zh"), default="en", help="language: en (default) or zh (中文)")
+
+
+def run_estimate(args: argparse.Namespace) -> int:
+    from .api import estimate
+
+    est = estimate(args.model, args.framework, args.input_shape, batch=args.batch, seq_len=args.seq_len,
+                   dtype=args.dtype, optimizer=args.optimizer, mixed_precision=args.mixed_precision,
+                   mode=args.mode, device=args.device)
+    print_warnings(est.warnings)
+    if args.json:
+        from .render.json import dumps
+
+        print(dumps(est.to_dict()))
+    else:
+        from .render.estimate import render_estimate
+
+        print(render_estimate(est, args.lang))
+    return 0
+
+
+def setup_inspect(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", metavar="FILE",
+                   help="a checkpoint: .safetensors, .pt/.pth/.bin (torch.save zip), .keras, .h5, .onnx")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.add_argument("--as-spec", action="store_true",
+                   help="print the recognised model as a spec file that `rnnparams count` takes")
+    p.add_argument("--spec-format", choices=("json", "yaml", "toml"), default="json",
+                   help="the spec's format with --as-spec: json (default), yaml or toml")
+    p.add_argument("--all-tensors", action="store_true", help="list every tensor (default: the first 100)")
+
+
+def run_inspect(args: argparse.Namespace) -> int:
+    from .api import inspect
+
+    result = inspect(args.file)
+    if args.as_spec:
+        from .inputs.specfile import dump_spec
+
+        if result.spec is None:
+            from .errors import InputError
+
+            raise InputError(f"{args.file}: no layer in it is recognised, so there is no spec to write "
+                             f"({len(result.tensors):,} tensors, {result.total_params:,} parameters)")
+        if result.spec_difference and result.spec_difference > 0:
+            print_warnings([f"the spec counts {result.spec_difference:,} fewer parameters than the checkpoint "
+                            f"holds ({len(result.unrecognised):,} unrecognised tensors"
+                            + (f"; left out: {', '.join(result.left_out)}" if result.left_out else "") + ")"])
+        print(dump_spec(result.spec, args.spec_format), end="")
+        return 0
+    if args.json:
+        from .render.json import dumps
+
+        print(dumps(result.to_dict()))
+    else:
+        from .render.inspect import render_inspect
+
+        print(render_inspect(result, tensor_rows=None if args.all_tensors else 100))
+    return 0
+
+
+def setup_serve(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 exposes it)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    try:
+        import fastapi  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError as exc:
+        from .errors import UsageError
+
+        raise UsageError(f"rnnparams serve needs FastAPI and uvicorn ({exc.name} is not installed): "
+                         "pip install 'rnnparams[web]'") from None
+    from .web.app import serve
+
+    return serve(args.host, args.port)
+
+
+def setup_frameworks(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+
+def run_frameworks(args: argparse.Namespace) -> int:
+    from .analysis.frameworks import list_frameworks
+
+    rows = list_frameworks()
+    if args.json:
+        from .render.json import dumps
+
+        print(dumps([row.to_dict() for row in rows]))
+    else:
+        from .render.frameworks import render_frameworks
+
+        print(render_frameworks(rows))
     return 0
 
 
@@ -219,6 +390,28 @@ COMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None], H
     "compare": ("one architecture side by side across frameworks",
                 "Count the same architecture in several frameworks, tensor by tensor, and explain the differences "
                 "(bias layout, GRU reset_after, gate order, weight layout).", setup_compare, run_compare),
+    "estimate": ("memory and FLOPs of a training or inference step",
+                 "Estimate the resources of one training (or inference) step on a batch: bytes of weights, "
+                 "gradients, optimizer state (and float32 master weights under mixed precision), activations kept "
+                 "for backward, recurrent states and the total, in bytes and KiB/MiB/GiB; MACs and FLOPs per layer "
+                 "for one time step, one sequence and one batch, forward and forward + backward. 1 MAC = 2 FLOPs; "
+                 "FLOPs also count bias additions and the cells' elementwise gate work (definitions below and in "
+                 "docs/estimates.md).", setup_estimate, run_estimate),
+    "inspect": ("what a checkpoint holds: parameters and recurrent layers, read safely",
+                "Read a checkpoint's headers and metadata only (never its tensor data, never running its code): "
+                "total parameters, by dtype, tensor bytes against the file size, every tensor, and the recurrent "
+                "layers recognised with their configuration (input size, hidden size, layers, directions, "
+                "projection, bias). --as-spec writes the recognised model as a spec that `rnnparams count` "
+                "takes.", setup_inspect, run_inspect),
+    "frameworks": ("the framework conventions, and the package versions each was verified against",
+                   "List every framework convention: its id (for --framework), name, whether it was verified "
+                   "against the real package (and which versions), its layers and how a model is written.",
+                   setup_frameworks, run_frameworks),
+    "serve": ("the calculator page and JSON API on localhost (needs the web extra)",
+              "Serve a calculator page (build a model from layers or paste one: totals, layers, tensors, the "
+              "explanation in English or 中文, the cross-framework comparison, the resource estimate) and a JSON "
+              "API with the same answers as --json: POST /api/count, /api/explain, /api/formula, /api/check, "
+              "/api/compare, /api/estimate; schema at /openapi.json. Works offline.", setup_serve, run_serve),
 }
 
 

@@ -1,7 +1,8 @@
 """Framework-neutral description of a model: what the user asked for, before any counting.
 
 A `ModelSpec` is an ordered chain of `LayerSpec`s, each output feeding the next (a PyTorch
-`nn.Sequential`-like chain whose recurrent layers pass on their `output` tensor, or a Keras `Sequential`).
+`nn.Sequential`-like chain whose recurrent layers pass on their `output` tensor, or a Keras `Sequential`),
+or, with `chain=False`, a list of layers each counted on its own input (a functional graph, an nn.Module).
 """
 
 from __future__ import annotations
@@ -36,6 +37,12 @@ class LayerSpec:
     """The name the user gave (`name="encoder"`), else None and the framework's auto-name is used."""
     line: int | None = None
     col: int | None = None
+    input_shape: Shape | None = None
+    """The tensor this layer receives, with its batch dimension, when the model is not a chain (see
+    `ModelSpec.chain`): found by following a functional graph; None where the layer's own arguments fix it."""
+    tied: tuple[str, ...] = ()
+    """Tensors of this layer (by name) that are another layer's, by weight tying (`decoder.weight =
+    encoder.weight`): PyTorch's `named_parameters()` lists a shared tensor once, so it is counted there."""
 
     def get(self, key: str, default: Value = None) -> Value:
         return self.config.get(key, default)
@@ -50,3 +57,7 @@ class ModelSpec:
     name: str | None = None
     source: str | None = None
     """The text the spec was parsed from, kept so later errors can point into it."""
+    chain: bool = True
+    """True: each layer reads the previous one's output. False: the layers are wired some other way (a Keras
+    functional graph with several inputs or merges, a PyTorch module's own `forward`), so each is counted on
+    its own `LayerSpec.input_shape` (None: from its arguments, as PyTorch layers declare their input sizes)."""

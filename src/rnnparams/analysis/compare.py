@@ -88,9 +88,15 @@ def differences(columns: tuple[Translation, ...]) -> tuple[tuple[str, dict[str, 
         if (key, values) not in notes:
             notes.append((key, values))
 
-    two = [fw for fw, r in roles.items() if {"input_bias", "recurrent_bias"} <= r]
-    one = [fw for fw, r in roles.items() if "bias" in r and "recurrent_weights" in r]
-    split = [fw for fw, r in roles.items() if "input_and_recurrent_bias" in r]
+    def sized(c: Translation, role: str) -> int:
+        return sum(t.params for t in _tensors(c) if t.role == role)
+
+    # two bias vectors of the same size (b_ih, b_hh; ONNX's B holds both), one (Keras, TF 1, Flax LSTMs)
+    two = [c.framework for c in present if sized(c, "input_bias") == sized(c, "recurrent_bias") > 0
+           or (c.framework == "onnx" and sized(c, "input_and_recurrent_bias"))]
+    one = [fw for fw, r in roles.items() if "bias" in r and ("recurrent_weights" in r
+                                                              or "input_and_recurrent_weights" in r)]
+    split = [fw for fw, r in roles.items() if "input_and_recurrent_bias" in r and fw in ("keras", "keras2")]
     if two and (one or split):
         add("bias_layout", two=", ".join(two), one=", ".join(one or split))
     if split and one:
@@ -104,8 +110,16 @@ def differences(columns: tuple[Translation, ...]) -> tuple[tuple[str, dict[str, 
         w = next((t for t in _tensors(c) if t.role == "input_weights"), None)
         if w is not None and "I" in w.symbolic_shape:  # which axis reads the input: (out, in) or (in, out)
             layouts.add(w.symbolic_shape.index("I"))
-    if len(layouts) > 1:
+    if len(layouts) > 1 and {c.framework for c in present} <= {"pytorch", "keras", "keras2"}:
         add("layout")
+    elif len(layouts) > 1:  # the others: name who stores which way (read off the input weights' shapes)
+        outin: list[str] = []
+        inout: list[str] = []
+        for c in present:
+            w = next((t for t in _tensors(c) if t.role in ("input_weights", "input_and_recurrent_weights")), None)
+            if w is not None and len(w.symbolic_shape) >= 2:
+                (inout if w.symbolic_shape[0].startswith("I") else outin).append(c.framework)
+        add("layout_many", outin=", ".join(outin), inout=", ".join(inout))
     counts = {c.framework: len(c.report.layers) for c in present if c.report is not None}
     if len(set(counts.values())) > 1:
         add("stacking")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 
+from .._record import replace
 from ..conventions import FRAMEWORKS, FrameworkConvention, LayerConvention, LayerPlan
 from ..conventions.base import LayerContext, TensorSpec, fmt_shape
-from ..errors import RnnParamsError, ShapeError
+from ..errors import ConfigError, RnnParamsError, ShapeError
 from ..spec import LayerSpec, ModelSpec, Shape
 from ..symbolic import product
 from .report import LayerReport, Report, TensorReport
@@ -22,6 +23,8 @@ class _Namer:
 
     def name(self, spec: LayerSpec, conv: LayerConvention, index: int) -> str:
         if self.fw.naming == "index":  # nn.Sequential children are "0", "1", ...; a lone module by its class
+            if spec.name is not None:  # its attribute path in a module read from code: "encoder.rnn"
+                return spec.name
             return conv.auto_name if self.single else str(index)
         if spec.name is not None:
             return spec.name
@@ -55,12 +58,14 @@ def count_model(spec: ModelSpec) -> Report:
     reports: list[LayerReport] = []
     warnings: list[str] = []
     for index, layer in enumerate(spec.layers):
-        if reports and reports[-1].multi_output:
+        if not spec.chain:  # a graph or a module's forward: each layer on its own input
+            shape = layer.input_shape
+        elif reports and reports[-1].multi_output:
             prev = reports[-1]
             raise ShapeError(f"{prev.name} ({prev.type}) returns several tensors, so no layer can follow it in a "
                              "chain; use merge_mode='concat' (or sum/ave/mul), or put it last.").at(
                 spec.source, layer.line, layer.col)
-        if reports and reports[-1].state_shapes and fw.naming == "keras":
+        if spec.chain and reports and reports[-1].state_shapes and fw.naming == "keras":
             prev = reports[-1]
             raise ShapeError(f"{prev.name} ({prev.type}) has return_state=True, so it returns a list "
                              "[output, *states] and the next layer of a Sequential cannot take it; drop "
@@ -97,6 +102,10 @@ def _count_layer(fw: FrameworkConvention, namer: _Namer, spec: LayerSpec, index:
         inner_plan = fw.layers[inner_spec.type].plan(inner_ctx)
         ctx = LayerContext(spec, name, shape, fw.id, inner_plan, inner_name)
     plan = conv.plan(ctx)
+    if spec.tied:
+        plan = _untied(plan, spec)
+    if fw.naming == "index" and spec.name is not None:
+        plan = _scoped(plan, spec.name)
     bindings = dict(plan.bindings)
     tensors = tuple(evaluate(t, bindings) for t in plan.tensors)
     return LayerReport(
@@ -105,6 +114,26 @@ def _count_layer(fw: FrameworkConvention, namer: _Namer, spec: LayerSpec, index:
         tensors=tuple(t for t in tensors if not t.buffer), buffers=tuple(t for t in tensors if t.buffer),
         multi_output=plan.multi_output, plan=plan, spec=spec,
     )
+
+
+def _untied(plan: LayerPlan, spec: LayerSpec) -> LayerPlan:
+    """The plan without the tensors another layer owns (weight tying), which are counted with that layer."""
+    names = [t.name for t in plan.tensors]
+    missing = [n for n in spec.tied if n not in names]
+    if missing:
+        raise ConfigError(f"{spec.type}: tied tensor {missing[0]!r} is not one of its tensors "
+                          f"({', '.join(names) or 'none'})")
+    return replace(plan, tensors=tuple(t for t in plan.tensors if t.name not in spec.tied), family=())
+
+
+def _scoped(plan: LayerPlan, scope: str) -> LayerPlan:
+    """Tensor names prefixed with the layer's attribute path, as `named_parameters()` gives them: a tensor
+    with no name of its own (an `nn.Parameter` attribute) is the path itself."""
+    def scoped(t: TensorSpec) -> TensorSpec:
+        return replace(t, name=f"{scope}.{t.name}" if t.name else scope)
+
+    return replace(plan, tensors=tuple(scoped(t) for t in plan.tensors),
+                   family=tuple((n, tuple(scoped(t) for t in ts)) for n, ts in plan.family))
 
 
 __all__ = ["count_model", "fmt_shape"]

@@ -20,10 +20,12 @@ if TYPE_CHECKING:
 ROLE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("input_weights", ("input_weights",)),
     ("recurrent_weights", ("recurrent_weights",)),
+    ("fused_weights", ("input_and_recurrent_weights",)),
     ("weights", ("weight",)),
     ("embedding", ("embedding",)),
     ("biases", ("input_bias", "recurrent_bias", "bias", "input_and_recurrent_bias")),
     ("projection", ("projection",)),
+    ("peepholes", ("peephole",)),
     ("norm", ("scale", "shift")),
     ("statistics", ("running_mean", "running_var", "counter")),
 )
@@ -185,4 +187,5 @@ def _notes(layer: LayerReport, framework: str, tensors: tuple[TensorReport, ...]
         notes.append("no_params")
     elif any(not t.trainable for t in layer.tensors) and "running_mean" not in roles:
         notes.append("frozen")
+    notes += [n for n in layer.plan.notes if n not in notes]  # the framework's own (conventions choose them)
     return tuple(notes)

@@ -101,8 +101,11 @@ class Report:
         return sum(layer.buffer_count for layer in self.layers)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..conventions import FRAMEWORKS
+
         return {
-            "framework": self.framework, "total_params": self.total_params,
+            "framework": self.framework, "framework_verified": FRAMEWORKS[self.framework].verified,
+            "total_params": self.total_params,
             "trainable_params": self.trainable_params, "non_trainable_params": self.non_trainable_params,
             "buffers": self.buffers, "layers": [layer.to_dict() for layer in self.layers],
             "warnings": list(self.warnings),

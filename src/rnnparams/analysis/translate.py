@@ -86,11 +86,18 @@ def _has(layer: LayerReport, *roles: str) -> bool:
 
 
 def _build(layer: LayerReport, source: str, target: str) -> tuple[list[LayerSpec], Shape | None]:
+    from .translate_more import BUILDERS, build, neutral
+
     env = dict(layer.plan.bindings)
     kind = layer.kind
     bias = _has(layer, "bias", "input_bias", "recurrent_bias", "input_and_recurrent_bias")
-    if kind in ("bidirectional", "time_distributed"):
+    normal = neutral(layer, source)  # a layer of Flax, PaddlePaddle, MindSpore, ONNX, TF 1 or MXNet
+    if normal is not None:
+        kind, env, bias = normal
+    elif kind in ("bidirectional", "time_distributed"):
         kind = _inner_kind(layer, source)
+    if target in BUILDERS or kind in ("mgu", "mgu_cell") or env.get("peepholes"):
+        return build(target, kind, env, bias)
     if kind.endswith("_cell"):
         if target == "pytorch":
             name = {"rnn_cell": "RNNCell", "lstm_cell": "LSTMCell", "gru_cell": "GRUCell"}[kind]

@@ -15,6 +15,13 @@ REGISTRY: dict[str, tuple[str, str]] = {
     "pytorch": (".pytorch", "PYTORCH"),
     "keras": (".keras", "KERAS"),
     "keras2": (".keras", "KERAS2"),
+    "flax": (".flax", "FLAX"),
+    "flax-nnx": (".flax", "FLAX_NNX"),
+    "paddle": (".paddle", "PADDLE"),
+    "mindspore": (".mindspore", "MINDSPORE"),
+    "onnx": (".onnx", "ONNX"),
+    "tf1": (".tf1", "TF1"),
+    "mxnet": (".mxnet", "MXNET"),
 }
 
 

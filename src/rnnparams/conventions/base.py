@@ -38,6 +38,7 @@ FLOAT = "float"          # int or float
 CHOICE = "choice"        # one of `choices`
 SHAPE = "shape"          # tuple of ints (or None) or a single int
 LAYER = "layer"          # a nested layer call (Bidirectional(LSTM(...)))
+LAYERS = "layers"        # a list of nested layer calls (MultiRNNCell([LSTMCell(64), GRUCell(32)]))
 ANY = "any"
 
 
@@ -96,6 +97,8 @@ class LayerPlan:
     ((D, layer-0 tensors), ((L - 1)·D, upper-layer tensors)). Empty means one copy of `tensors`."""
     features: tuple[str | None, Expr | None] = (None, None)
     """(symbol of the input features, expression of the output features): how a formula links layers."""
+    notes: tuple[str, ...] = ()
+    """Keys of framework-specific explanation notes (wording in render/i18n), chosen by the plan."""
 
     def blocks(self) -> tuple[tuple[Expr, tuple[TensorSpec, ...]], ...]:
         params = tuple(t for t in self.tensors if not t.buffer)
@@ -157,6 +160,12 @@ class FrameworkConvention:
     batch_axis: Callable[[LayerSpec], int] = lambda spec: 0
     """Where the batch dimension goes in the model input, given its first layer."""
     notes: tuple[str, ...] = ()
+    verified: bool = True
+    """Whether the convention was checked against the real package (oracle tests); False: from its docs."""
+    verified_with: tuple[tuple[str, str], ...] = ()
+    """(package, version) pairs the oracle tests ran against."""
+    syntax: str = ""
+    """One line on how a model is written in this framework's expression syntax (for `rnnparams frameworks`)."""
 
 
 def expand(templates: Iterable[TensorTemplate], *, flags: Mapping[str, bool],

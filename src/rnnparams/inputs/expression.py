@@ -18,6 +18,7 @@ from ..conventions.base import (
     FLOAT,
     INT,
     LAYER,
+    LAYERS,
     NONNEG,
     REQUIRED,
     SHAPE,
@@ -111,6 +112,9 @@ def _framework(requested: str | None, calls: list[ast.Call], text: str) -> Frame
             votes.setdefault(fw_id, (node, name))
     if "keras2" in votes:  # CuDNNLSTM and friends only exist in Keras 2
         votes.pop("keras", None)
+    if len(votes) > 1 and "pytorch" in votes and votes["pytorch"][1].startswith("nn.") and all(
+            "nn." in FRAMEWORKS[f].prefixes for f in votes if f != "pytorch"):
+        votes.pop("pytorch")  # `import flax.linen as nn`: a bare nn. beside flax.linen.RNN(...) is flax's
     if len(votes) == 1:
         return FRAMEWORKS[next(iter(votes))]
     if len(votes) > 1:
@@ -154,8 +158,20 @@ def _display(name: str) -> str:
     return " or ".join(FRAMEWORKS[f].display for f in _frameworks_of(name)) or "unknown"
 
 
+# Module prefixes that name one framework whatever follows (longest first where one contains another).
+FRAMEWORK_PREFIXES: tuple[tuple[str, str], ...] = (
+    ("paddle.", "paddle"), ("mindspore.", "mindspore"), ("ms.nn.", "mindspore"), ("flax.linen.", "flax"),
+    ("linen.", "flax"), ("flax.nnx.", "flax-nnx"), ("nnx.", "flax-nnx"), ("onnx.", "onnx"),
+    ("tf.compat.v1.nn.", "tf1"), ("tf.nn.rnn_cell.", "tf1"), ("tf.contrib.rnn.", "tf1"), ("rnn_cell.", "tf1"),
+    ("mxnet.", "mxnet"), ("mx.", "mxnet"), ("gluon.", "mxnet"),
+)
+
+
 def _frameworks_of(name: str) -> list[str]:
     """Which frameworks a call name points to unambiguously (empty when it fits several or none)."""
+    for prefix, fw_id in FRAMEWORK_PREFIXES:
+        if name.startswith(prefix):
+            return [fw_id]
     if name.startswith(("nn.", "torch.nn.")):
         return ["pytorch"]
     if name.startswith(("keras.", "tf.keras.", "layers.", "tf.compat.v1.keras.")):
@@ -363,6 +379,11 @@ class _Builder:
             if not isinstance(node, ast.Call):
                 raise self.error(f"{conv.type_name}() expects a layer for {param.name!r}, such as LSTM(64)", node)
             return self.layer(node, first=False)
+        if param.kind == LAYERS:
+            if not isinstance(node, (ast.List, ast.Tuple)) or not all(isinstance(e, ast.Call) for e in node.elts):
+                raise self.error(f"{conv.type_name}() expects a list of layers for {param.name!r}, such as "
+                                 "[LSTMCell(64), LSTMCell(64)]", node)
+            return tuple(self.layer(e, first=False) for e in node.elts)  # type: ignore[arg-type]
         value = literal(node, self.text, allow_opaque=param.kind not in (SIZE, NONNEG, INT, BOOL, SHAPE, FLOAT))
         where = f"{conv.type_name}(): {param.name}"
         is_int = isinstance(value, int) and not isinstance(value, bool)

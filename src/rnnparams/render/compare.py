@@ -34,8 +34,8 @@ def render_compare(c: Comparison, lang: str = "en") -> str:
         if row.notes:
             out.append(f"  {t(COMPARE, 'differences', lang)}:")
             for key, values in row.notes:
-                quoted = {k: ", ".join(FRAMEWORKS[f].display for f in v.split(", ")) if k in (
-                    "two", "one", "true", "false", "framework") else v for k, v in values.items()}
+                quoted = {k: ", ".join(FRAMEWORKS[f].display for f in v.split(", ")) if v and k in (
+                    "two", "one", "true", "false", "framework", "outin", "inout") else v for k, v in values.items()}
                 out.append(f"    • {t(COMPARE, key, lang).format(**quoted)}")
         out.append("")
     totals = c.totals()

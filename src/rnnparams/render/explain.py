@@ -97,8 +97,15 @@ def _layer_text(layer: LayerExplanation, lang: str) -> list[str]:
         out.append(f"  + {w('buffers')}{colon} {num(layer.buffers)}")
     if layer.notes:
         out.append(f"  {w('notes')}{colon}")
-        out += [f"    • {t(NOTES, key, lang).format(**_quoted(layer.note_values))}" for key in layer.notes]
+        out += [f"    • {note_text(key, layer.framework, lang).format(**_quoted(layer.note_values))}"
+                for key in layer.notes]
     return out
+
+
+def note_text(key: str, framework: str, lang: str) -> str:
+    """A note's wording; a framework may word a shared note its own way (`two_biases@paddle`)."""
+    own = f"{key}@{framework}"
+    return t(NOTES, own if own in NOTES else key, lang)
 
 
 def _quoted(values: Mapping[str, int]) -> dict[str, str]:
@@ -130,7 +137,7 @@ def _markdown(ex: Explanation, lang: str) -> str:
         out.append(f"**{w('layer_total')}**: {derivation_line(layer.total)}")
         out.append("")
         for key in layer.notes:
-            out.append(f"- {t(NOTES, key, lang).format(**_quoted(layer.note_values))}")
+            out.append(f"- {note_text(key, layer.framework, lang).format(**_quoted(layer.note_values))}")
         if layer.notes:
             out.append("")
     r = ex.report

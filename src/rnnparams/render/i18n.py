@@ -256,3 +256,107 @@ COMPARE: dict[str, tuple[str, str]] = {
     "total": ("Total", "合计"),
     "differences": ("Differences", "差异"),
 }
+
+
+# Flax, PaddlePaddle, MindSpore, ONNX, TF 1 and MXNet (issue #8): their gate letters, tensor groups, their own
+# notes (chosen by the conventions' plans) and their wording of shared notes (`key@framework`).
+GATES.update({
+    "j": ("new input (candidate)", "新输入(候选)"),
+    "u": ("update gate", "更新门"),
+})
+GROUPS.update({
+    "fused_weights": ("Input and recurrent weights (one kernel on [x, h])", "输入与循环权重(作用于 [x, h] 的同一个核)"),
+    "peepholes": ("Peephole weights", "窥视孔权重"),
+})
+NOTES.update({
+    "two_biases@paddle": (
+        "PaddlePaddle keeps two bias vectors per layer and direction, bias_ih and bias_hh ({GH} each), as PyTorch "
+        "does; Keras keeps one.",
+        "PaddlePaddle 与 PyTorch 一样,每层每个方向保存两个偏置向量 bias_ih 和 bias_hh(各 {GH} 个);Keras 只保存一个。"),
+    "two_biases@mindspore": (
+        "MindSpore keeps two bias vectors per layer and direction, bias_ih and bias_hh ({GH} each), as PyTorch "
+        "does; has_bias=False drops both.",
+        "MindSpore 与 PyTorch 一样,每层每个方向保存两个偏置向量 bias_ih 和 bias_hh(各 {GH} 个);has_bias=False 时两者都没有。"),
+    "two_biases@mxnet": (
+        "MXNet keeps two bias vectors per layer and direction, i2h_bias and h2h_bias ({GH} each), as PyTorch does; "
+        "Gluon's recurrent layers cannot drop them.",
+        "MXNet 与 PyTorch 一样,每层每个方向保存两个偏置向量 i2h_bias 和 h2h_bias(各 {GH} 个);Gluon 的循环层无法去掉它们。"),
+    "two_biases@flax": (
+        "Flax linen biases the input Dense of every gate and, because the reset gate multiplies it, the hidden "
+        "Dense hn as well: one more bias vector of H = {H} than the gates' input biases.",
+        "Flax linen 给每个门的输入 Dense 加偏置;隐藏 Dense hn 因为要乘以重置门,也有自己的偏置,比各门的输入偏置多一个 H = {H} 的向量。"),
+    "one_bias@flax": (
+        "Flax sums each gate's input and hidden Dense, so only one of them has a bias ({GH} numbers per gate "
+        "block); PyTorch keeps two.",
+        "Flax 把每个门的输入 Dense 与隐藏 Dense 相加,所以只有其中一个带偏置(每个门块 {GH} 个数);PyTorch 保存两个。"),
+    "one_bias@flax-nnx": (
+        "Flax NNX sums the input and hidden Linear, so only one of them has a bias ({GH} numbers); PyTorch keeps "
+        "two.",
+        "Flax NNX 把输入 Linear 与隐藏 Linear 相加,所以只有其中一个带偏置({GH} 个数);PyTorch 保存两个。"),
+    "reset_after_false@flax-nnx": (
+        "nnx.GRUCell keeps one bias, on its input Linear dense_i ({GH} numbers); linen's GRUCell also biases hn, "
+        "H more.",
+        "nnx.GRUCell 只有一个偏置,在输入 Linear dense_i 上({GH} 个数);linen 的 GRUCell 还给 hn 加偏置,多 H 个。"),
+    "reset_after_true@onnx": (
+        "B holds both bias vectors of each direction, Wb and Rb, concatenated: [D, 2 × {GH}], like PyTorch's b_ih "
+        "and b_hh.",
+        "B 保存每个方向的两个偏置向量 Wb 和 Rb,拼接在一起:[D, 2 × {GH}],与 PyTorch 的 b_ih、b_hh 相同。"),
+    "no_bias@onnx": ("bias=False: the node has no input B (ONNX then adds zeros).",
+                     "bias=False:节点没有输入 B(ONNX 按全零处理)。"),
+    "no_bias@mindspore": ("has_bias=False: no bias vectors.", "has_bias=False:没有偏置向量。"),
+    "frozen@paddle": (
+        "An attr of False (bias_ih_attr=False...) does not remove the tensor: PaddlePaddle still creates it, "
+        "fixed at zeros (ones for weights) with stop_gradient=True, so it is counted as non-trainable.",
+        "attr 为 False(如 bias_ih_attr=False)并不会去掉张量:PaddlePaddle 仍会创建它,固定为 0(权重为 1)"
+        "且 stop_gradient=True,所以计为不可训练参数。"),
+    "projection@paddle": (
+        "proj_size = P: weight_ho, of shape (H, P) (transposed with respect to PyTorch's weight_hr), projects the "
+        "hidden state from H = {H} down to P = {P}; the recurrent weights and the layers above read P features.",
+        "proj_size = P:weight_ho(形状 (H, P),与 PyTorch 的 weight_hr 互为转置)把隐藏状态从 H = {H} 投影到 P = {P};"
+        "循环权重和上层都读入 P 个特征。"),
+    "projection@mxnet": (
+        "projection_size = P: h2r_weight (P, H) projects the hidden state from H = {H} down to P = {P}; the "
+        "recurrent weights and the layers above read P features.",
+        "projection_size = P:h2r_weight (P, H) 把隐藏状态从 H = {H} 投影到 P = {P};循环权重和上层都读入 P 个特征。"),
+    "paddle_projection": (
+        "With proj_size each cell holds five parameters, so paddle's positional names (weight_ih_l0...) shift; "
+        "the names shown are the cells' own, as state_dict() has them.",
+        "设置 proj_size 后每个 cell 有五个参数,paddle 按位置分配的名字(weight_ih_l0……)会错位;这里显示的是 cell "
+        "自己的名字,与 state_dict() 中一致。"),
+    "mindspore_order": (
+        "MindSpore holds the tensors in four lists, so they come in the order every weight_ih, every weight_hh, "
+        "every bias_ih, every bias_hh, not layer by layer.",
+        "MindSpore 把张量放在四个列表里,所以顺序是所有 weight_ih、所有 weight_hh、所有 bias_ih、所有 bias_hh,"
+        "而不是逐层排列。"),
+    "tf1_concat_kernel": (
+        "A TF 1 cell multiplies the concatenation [x, h] by one kernel, so input and recurrent weights are one "
+        "(I + H, ·) matrix, and there is one bias.",
+        "TF 1 的 cell 用一个核乘以拼接的 [x, h],所以输入权重和循环权重是同一个 (I + H, ·) 矩阵,偏置也只有一个。"),
+    "tf1_peepholes": (
+        "use_peepholes=True adds the diagonal peephole weights w_f_diag, w_i_diag and w_o_diag: the cell state "
+        "feeds the gates, 3 × H = 3 × {H} more parameters.",
+        "use_peepholes=True 增加对角窥视孔权重 w_f_diag、w_i_diag 和 w_o_diag:记忆状态连到各门,多 3 × H = 3 × {H} 个参数。"),
+    "tf1_projection": (
+        "num_proj = P: projection/kernel (H, P) projects the output, and the kernel reads the projected state, "
+        "so its rows are I + P.",
+        "num_proj = P:projection/kernel (H, P) 对输出做投影,核读入投影后的状态,所以它的行数是 I + P。"),
+    "onnx_stacked_directions": (
+        "ONNX keeps both directions in one tensor: W, R and B have a leading axis D = {D}; a stacked network is "
+        "one node per layer.",
+        "ONNX 把两个方向放在同一个张量里:W、R 和 B 的第一个轴是 D = {D};多层网络每层一个节点。"),
+    "flax_per_gate": (
+        "Flax linen builds each gate from two Dense modules, i{{g}} (input, no bias) and h{{g}} (hidden, with "
+        "bias), so the gates are separate tensors rather than blocks of one matrix.",
+        "Flax linen 每个门由两个 Dense 组成:i{{g}}(输入,无偏置)和 h{{g}}(隐藏,有偏置),所以各门是独立的张量,"
+        "而不是同一矩阵中的块。"),
+    "flax_linen_gru_bias": (
+        "linen.GRUCell: 3H(I + H + 1) + H, one H more than a single-bias GRU: hn keeps its own bias.",
+        "linen.GRUCell:3H(I + H + 1) + H,比只有一个偏置的 GRU 多 H 个:hn 有自己的偏置。"),
+    "flax_nnx_gru_bias": (
+        "nnx.GRUCell: 3H(I + H + 1), H fewer than linen's GRUCell, whose hn has a bias of its own.",
+        "nnx.GRUCell:3H(I + H + 1),比 linen 的 GRUCell 少 H 个(后者的 hn 有自己的偏置)。"),
+})
+COMPARE.update({
+    "layout_many": ("Weight layout: {outin} store (out, in) matrices, {inout} (in, out): transposed.",
+                    "权重布局:{outin} 按 (输出, 输入) 存储,{inout} 按 (输入, 输出) 存储,互为转置。"),
+})

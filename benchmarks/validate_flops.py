@@ -1,0 +1,100 @@
+"""Compare `rnnparams estimate` compute with ptflops, thop and fvcore on the same torch modules.
+
+    pip install -e '.[bench]'            # ptflops, thop, fvcore
+    python benchmarks/validate_flops.py
+
+For every configuration of validate_memory.py: our forward MACs and FLOPs per batch, and what each tool
+reports for one forward pass of the same module on the same batch (ptflops and thop report "MACs", fvcore
+reports "flops" that are in fact MACs of the operators it knows). A tool that is not installed is shown as
+"-"; a tool that fails on a module shows "error". docs/estimates.md explains every difference.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from validate_memory import CONFIGS, Config, build, estimate_of, make_input, table
+
+
+def ptflops_macs(model: torch.nn.Module, x: torch.Tensor) -> int:
+    from ptflops import get_model_complexity_info
+
+    macs, _ = get_model_complexity_info(model, tuple(x.shape), input_constructor=lambda _: {"x": x},
+                                        as_strings=False, print_per_layer_stat=False, backend="pytorch")
+    return int(macs or 0)
+
+
+def thop_macs(model: torch.nn.Module, x: torch.Tensor) -> int:
+    from thop import profile
+
+    macs, _ = profile(model, inputs=(x,), verbose=False)
+    return int(macs)
+
+
+def fvcore_flops(model: torch.nn.Module, x: torch.Tensor) -> int:
+    from fvcore.nn import FlopCountAnalysis
+
+    analysis = FlopCountAnalysis(model, (x,))
+    analysis.unsupported_ops_warnings(False)
+    analysis.uncalled_modules_warnings(False)
+    return int(analysis.total())
+
+
+TOOLS: dict[str, Callable[[torch.nn.Module, torch.Tensor], int]] = {
+    "ptflops": ptflops_macs, "thop": thop_macs, "fvcore": fvcore_flops}
+
+
+def run_tool(tool: Callable[[torch.nn.Module, torch.Tensor], int], cfg: Config, x: torch.Tensor) -> str | int:
+    torch.manual_seed(0)
+    model = build(cfg.model).float()
+    try:
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), \
+                contextlib.redirect_stderr(io.StringIO()):
+            warnings.simplefilter("ignore")
+            return tool(model, x)
+    except ImportError:
+        return "-"
+    except Exception as exc:  # a tool that cannot handle the module is part of the comparison
+        return f"error ({type(exc).__name__})"
+
+
+def ratio(value: str | int, ours: int) -> str:
+    if not isinstance(value, int):
+        return value
+    return f"{value:,} ({value / ours:.3f}×)" if ours else f"{value:,}"
+
+
+def main() -> int:
+    rows: list[list[str]] = []
+    versions: list[str] = []
+    for name in TOOLS:
+        with contextlib.suppress(Exception):
+            from importlib.metadata import version
+
+            versions.append(f"{name} {version(name)}")
+    for cfg in CONFIGS:
+        if cfg.dtype != "float32":
+            continue
+        est = estimate_of(cfg)
+        x = make_input(est)
+        ours_macs = est.compute_line("macs_batch").value
+        ours_flops = est.compute_line("flops_batch").value
+        results: dict[str, Any] = {name: run_tool(tool, cfg, x) for name, tool in TOOLS.items()}
+        rows.append([cfg.name, f"{ours_macs:,}", f"{ours_flops:,}",
+                     *(ratio(results[name], ours_macs) for name in TOOLS)])
+    print(f"torch {torch.__version__}; " + ", ".join(versions) + "; ratios are tool / our MACs")
+    print(table(rows, ["config", "our MACs", "our FLOPs", "ptflops MACs", "thop MACs", "fvcore flops"]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,281 @@
+"""Validate `rnnparams estimate` memory against real PyTorch.
+
+For each configuration: build the model in torch from the same expression, run one real training step
+(forward, backward, optimizer step) and compare, byte for byte:
+
+- weights, buffers, gradients (Σ p.grad.numel() · element_size()) and optimizer state (every tensor in
+  optimizer.state, Adam's exp_avg, exp_avg_sq and its float32 `step` scalar included): must be EXACT;
+- activations: the bytes autograd saves during the forward pass, caught with
+  torch.autograd.graph.saved_tensors_hooks and deduplicated by storage (a storage two ops save, or a view
+  of one, counts once, at its full size); storages of parameters and buffers are left out (they are the
+  weights, counted once there); the model input counts when a layer saves it. Target: within 10 %.
+
+    python benchmarks/validate_memory.py            # CPU, every configuration (a table on stdout)
+    python benchmarks/validate_memory.py --cuda     # on a GPU machine: cuDNN activations, and the peak
+                                                    # torch.cuda.max_memory_allocated() of a training step
+                                                    # against the estimated total (target: within 15 %)
+
+Exit status 1 when an exact part differs or a relative error exceeds its target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+import rnnparams
+from rnnparams.analysis.estimate import Estimate
+
+ACTIVATION_TARGET = 0.10
+CUDA_PEAK_TARGET = 0.15
+TORCH_DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
+
+
+@dataclass(frozen=True)
+class Config:
+    name: str
+    model: str
+    batch: int
+    seq_len: int | None
+    optimizer: str = "adam"
+    dtype: str = "float32"
+    check_activations: bool = True
+
+
+CONFIGS = (
+    Config("lstm", "nn.LSTM(100, 256)", 32, 50),
+    Config("lstm-2layers", "nn.LSTM(100, 256, num_layers=2)", 16, 35, "adamw"),
+    Config("lstm-bi", "nn.LSTM(64, 128, bidirectional=True)", 16, 40),
+    Config("lstm-3layers-bi", "nn.LSTM(64, 128, num_layers=3, bidirectional=True)", 8, 30, "momentum"),
+    Config("lstm-proj", "nn.LSTM(64, 128, proj_size=32)", 16, 30),
+    Config("lstm-proj-2layers-bi", "nn.LSTM(64, 128, num_layers=2, proj_size=48, bidirectional=True)", 8, 25),
+    Config("lstm-batch-first", "nn.LSTM(32, 64, batch_first=True)", 32, 100, "sgd"),
+    Config("lstm-long", "nn.LSTM(16, 32)", 4, 2000),
+    Config("lstm-dropout", "nn.LSTM(64, 128, num_layers=2, dropout=0.3)", 16, 30),
+    Config("lstm-nobias", "nn.LSTM(50, 100, bias=False)", 20, 25),
+    Config("gru", "nn.GRU(100, 256)", 32, 50),
+    Config("gru-2layers-bi-bf", "nn.GRU(64, 128, num_layers=2, bidirectional=True, batch_first=True)", 8, 40),
+    Config("gru-long-nobias", "nn.GRU(32, 64, bias=False)", 16, 500, "momentum"),
+    Config("gru-dropout", "nn.GRU(64, 128, num_layers=3, dropout=0.2)", 16, 30, "adamw"),
+    Config("rnn", "nn.RNN(100, 128)", 32, 50),
+    Config("rnn-relu-3layers-bi", "nn.RNN(64, 64, num_layers=3, nonlinearity='relu', bidirectional=True)", 16, 30),
+    Config("emb-lstm-linear", "nn.Embedding(5000, 128); nn.LSTM(128, 256, batch_first=True); nn.Linear(256, 10)",
+           32, 40),
+    Config("emb-gru-bi-linear", "nn.Embedding(10000, 64); nn.GRU(64, 128, num_layers=2, bidirectional=True, "
+           "batch_first=True); nn.Linear(256, 5)", 16, 30),
+    Config("lstm-linear", "nn.LSTM(40, 128); nn.Linear(128, 40)", 16, 50, "sgd"),
+    Config("emb-bilstm-dropout-linear", "nn.Embedding(2000, 32); nn.LSTM(32, 64, num_layers=2, bidirectional=True, "
+           "batch_first=True); nn.Dropout(0.1); nn.Linear(128, 2)", 16, 60),
+    Config("emb-lstm-layernorm-linear", "nn.Embedding(1000, 32); nn.LSTM(32, 64, batch_first=True); "
+           "nn.LayerNorm(64); nn.Linear(64, 3)", 16, 40),
+    Config("frozen-emb-lstm", "nn.Embedding(3000, 50, _freeze=True); nn.LSTM(50, 100, batch_first=True)", 8, 30),
+    Config("lstmcell", "nn.LSTMCell(100, 256)", 64, None),
+    Config("grucell-linear", "nn.GRUCell(64, 128); nn.Linear(128, 10)", 64, None, "momentum"),
+    Config("lstm-float16", "nn.LSTM(64, 128, num_layers=2)", 8, 20, "adam", "float16"),
+    Config("lstm-float16-bi", "nn.LSTM(64, 128, bidirectional=True)", 8, 20, "momentum", "float16"),
+    Config("gru-bfloat16", "nn.GRU(64, 128)", 8, 20, "adamw", "bfloat16"),
+    Config("lstm-bfloat16", "nn.LSTM(64, 128, num_layers=2)", 8, 20, "adam", "bfloat16"),
+    Config("conv-dropout", "nn.Conv1d(16, 32, 5, stride=2); nn.Dropout(0.2)", 8, 50),
+    Config("linear-batchnorm-linear", "nn.Linear(20, 32); nn.BatchNorm1d(32); nn.Linear(32, 4)", 16, None, "momentum"),
+    Config("rnncell-linear", "nn.RNNCell(32, 64, nonlinearity='relu'); nn.Linear(64, 8)", 16, None, "adamw"),
+)
+
+
+class Chain(nn.Module):
+    """rnnparams' chain semantics: each module's output feeds the next; a recurrent module hands on `output`."""
+
+    def __init__(self, modules: list[nn.Module]) -> None:
+        super().__init__()
+        self.layers = nn.ModuleList(modules)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for layer in self.layers:
+            x = layer(x)
+            if isinstance(x, tuple):
+                x = x[0]
+        return x
+
+
+def build(model: str) -> Chain:
+    """The torch modules of a `;`-separated chain of our own configuration strings."""
+    return Chain([eval(part.strip(), {"nn": nn, "torch": torch}) for part in model.split(";")])
+
+
+def make_input(est: Estimate, device: str = "cpu") -> torch.Tensor:
+    """A batch of the shape the estimate resolved (batch filled in); token indices for an embedding."""
+    first = est.report.layers[0]
+    shape = tuple(est.options.batch if d is None else d for d in first.input_shape)
+    if first.kind == "embedding":
+        return torch.randint(0, first.plan.bindings["V"], shape, device=device)
+    return torch.randn(shape, device=device, dtype=TORCH_DTYPES[est.options.dtype])
+
+
+def make_optimizer(name: str, params: Any) -> torch.optim.Optimizer:
+    if name == "sgd":
+        return torch.optim.SGD(params, lr=0.01)
+    if name == "momentum":
+        return torch.optim.SGD(params, lr=0.01, momentum=0.9)
+    if name == "adamw":
+        return torch.optim.AdamW(params, lr=1e-3)
+    return torch.optim.Adam(params, lr=1e-3)
+
+
+def nbytes(t: torch.Tensor) -> int:
+    return t.numel() * t.element_size()
+
+
+def saved_bytes(model: nn.Module, x: torch.Tensor) -> tuple[int, torch.Tensor, dict[str, int]]:
+    """Bytes autograd keeps for backward during model(x): unique storages, parameters and buffers excluded."""
+    weights = {p.untyped_storage().data_ptr() for p in model.parameters()}
+    weights |= {b.untyped_storage().data_ptr() for b in model.buffers()}
+    seen: dict[int, tuple[int, str]] = {}
+
+    def pack(t: torch.Tensor) -> torch.Tensor:
+        storage = t.untyped_storage()
+        key = storage.data_ptr()
+        if key and key not in weights and key not in seen:
+            seen[key] = (storage.nbytes(), t.grad_fn.name() if t.grad_fn is not None else "leaf/" + str(t.dtype))
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        out = model(x)
+    by_op: dict[str, int] = {}
+    for size, op in seen.values():
+        by_op[op] = by_op.get(op, 0) + size
+    return sum(size for size, _ in seen.values()), out, by_op
+
+
+@dataclass(frozen=True)
+class Row:
+    config: Config
+    estimate: dict[str, int]
+    measured: dict[str, int]
+
+    def error(self, key: str) -> float:
+        m = self.measured[key]
+        return (self.estimate[key] - m) / m if m else 0.0
+
+    @property
+    def exact(self) -> bool:
+        return all(self.estimate[k] == self.measured[k] for k in ("weights", "buffers", "gradients", "optimizer"))
+
+
+def estimate_of(cfg: Config, device: str = "cpu") -> Estimate:
+    return rnnparams.estimate(cfg.model, batch=cfg.batch, seq_len=cfg.seq_len, dtype=cfg.dtype,
+                              optimizer=cfg.optimizer, device=device)
+
+
+def measure(cfg: Config) -> Row:
+    """One real training step on CPU, against the estimate."""
+    torch.manual_seed(0)
+    est = estimate_of(cfg)
+    model = build(cfg.model).to(TORCH_DTYPES[cfg.dtype])
+    opt = make_optimizer(cfg.optimizer, [p for p in model.parameters() if p.requires_grad])
+    x = make_input(est)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        activations, out, _ = saved_bytes(model, x)
+    out.float().pow(2).mean().backward()
+    opt.step()
+    measured = {
+        "weights": sum(nbytes(p) for p in model.parameters()),
+        "buffers": sum(nbytes(b) for b in model.buffers()),
+        "gradients": sum(nbytes(p.grad) for p in model.parameters() if p.grad is not None),
+        "optimizer": sum(nbytes(v) for state in opt.state.values() for v in state.values()
+                         if isinstance(v, torch.Tensor)),
+        "activations": activations,
+    }
+    memory = {line.key: line.value for line in est.memory}
+    estimate = {"weights": memory["weights"], "buffers": memory.get("buffers", 0),
+                "gradients": memory["gradients"], "optimizer": memory["optimizer_state"],
+                "activations": memory["activations"]}
+    return Row(cfg, estimate, measured)
+
+
+def measure_cuda(cfg: Config) -> dict[str, int]:
+    """On a GPU: cuDNN's saved bytes, and the peak allocated memory of a steady-state training step."""
+    torch.manual_seed(0)
+    est = estimate_of(cfg, "cuda")
+    model = build(cfg.model).to("cuda", TORCH_DTYPES[cfg.dtype])
+    opt = make_optimizer(cfg.optimizer, [p for p in model.parameters() if p.requires_grad])
+    x = make_input(est, "cuda")
+
+    def step() -> int:
+        activations, out, _ = saved_bytes(model, x)
+        out.float().pow(2).mean().backward()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        return activations
+
+    step()  # optimizer state exists from here on, as in every later step
+    torch.cuda.synchronize()
+    torch.cuda.reset_peak_memory_stats()
+    activations = step()
+    torch.cuda.synchronize()
+    return {"activations": activations, "peak": torch.cuda.max_memory_allocated(),
+            "est_activations": est.memory_line("activations").value, "est_total": est.total_bytes}
+
+
+def pct(x: float) -> str:
+    return "0 (exact)" if x == 0 else f"{100 * x:+.2f}%"
+
+
+def table(rows: list[list[str]], header: list[str]) -> str:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    fmt = "  ".join(f"{{:<{w}}}" if i == 0 else f"{{:>{w}}}" for i, w in enumerate(widths))
+    return "\n".join([fmt.format(*header), "  ".join("-" * w for w in widths), *(fmt.format(*r) for r in rows)])
+
+
+def run_cpu(configs: tuple[Config, ...]) -> bool:
+    rows, ok = [], True
+    for cfg in configs:
+        row = measure(cfg)
+        act_ok = not cfg.check_activations or abs(row.error("activations")) <= ACTIVATION_TARGET
+        ok &= row.exact and act_ok
+        rows.append([cfg.name, f"{cfg.batch}×{cfg.seq_len or 1}", cfg.dtype, cfg.optimizer,
+                     f"{row.measured['weights']:,}", f"{row.measured['gradients']:,}",
+                     f"{row.measured['optimizer']:,}", "yes" if row.exact else "NO",
+                     f"{row.estimate['activations']:,}", f"{row.measured['activations']:,}",
+                     pct(row.error("activations")) + ("" if cfg.check_activations else " (not checked)")])
+    print(f"torch {torch.__version__}, CPU, oneDNN {'on' if torch.backends.mkldnn.is_available() else 'off'}")
+    print(table(rows, ["config", "B×T", "dtype", "optimizer", "weights B", "grads B", "optim B", "exact",
+                       "act. est B", "act. saved B", "error"]))
+    return ok
+
+
+def run_cuda(configs: tuple[Config, ...]) -> bool:
+    if not torch.cuda.is_available():
+        print("no CUDA device: run this on a GPU machine", file=sys.stderr)
+        return False
+    rows, ok = [], True
+    for cfg in configs:
+        r = measure_cuda(cfg)
+        e_act = (r["est_activations"] - r["activations"]) / r["activations"]
+        e_peak = (r["est_total"] - r["peak"]) / r["peak"]
+        ok &= abs(e_peak) <= CUDA_PEAK_TARGET
+        rows.append([cfg.name, f"{cfg.batch}×{cfg.seq_len or 1}", f"{r['est_activations']:,}",
+                     f"{r['activations']:,}", pct(e_act), f"{r['est_total']:,}", f"{r['peak']:,}", pct(e_peak)])
+    print(f"torch {torch.__version__}, {torch.cuda.get_device_name()}, cuDNN {torch.backends.cudnn.version()}")
+    print(table(rows, ["config", "B×T", "act. est B", "act. saved B", "error", "peak est B", "peak measured B",
+                       "error"]))
+    return ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cuda", action="store_true", help="validate on a CUDA GPU (cuDNN) instead of the CPU")
+    parser.add_argument("--only", metavar="NAME", help="run only the configurations whose name contains NAME")
+    args = parser.parse_args(argv)
+    configs = tuple(c for c in CONFIGS if args.only is None or args.only in c.name)
+    ok = run_cuda(configs) if args.cuda else run_cpu(configs)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

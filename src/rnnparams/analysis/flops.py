@@ -1,0 +1,107 @@
+"""Compute: MACs and FLOPs per layer, for one step, one sequence and one batch, forward and forward+backward.
+
+Definitions (docs/estimates.md has the why):
+
+- a MAC is one multiply-accumulate of a weight product. A weight of shape (G·H, I) applied to one input
+  vector is G·H·I MACs, so the MACs of one step are the sizes of the layer's weight matrices (input,
+  recurrent, projection, dense and convolution kernels), read off the conventions' symbolic shapes; an
+  embedding lookup is no MAC;
+- FLOPs = 2 · MACs (1 MAC = 2 FLOPs) + one addition per bias number + the elementwise work of the cell (gate
+  nonlinearities, the cell and hidden updates, normalization, dropout), one FLOP per elementwise operation
+  per number, from the small table below;
+- forward + backward = 3 × forward.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from ..symbolic import Const, Expr, Sym, add, factor, mul
+from .estimate import BACKWARD_FACTOR, EstimateLine, line, times
+from .memory import LayerEnv, weight_sizes
+
+MAC_ROLES = frozenset({"input_weights", "recurrent_weights", "projection", "weight"})
+BIAS_ROLES = frozenset({"input_bias", "recurrent_bias", "bias", "input_and_recurrent_bias"})
+
+CELL_ELEMENTWISE: Mapping[str, int] = MappingProxyType({"lstm": 9, "gru": 8, "rnn": 1})
+"""Elementwise FLOPs per hidden unit, layer and direction in one step, besides the weight products and bias
+additions (adding the input and recurrent products of a gate is part of the accumulation):
+LSTM: σ(i), σ(f), tanh(g), σ(o), f⊙c, i⊙g, their sum, tanh(c), o⊙tanh(c) = 9;
+GRU: σ(r), σ(z), r⊙(W_hn·h + b_hn), the sum with W_in·x + b_in, tanh(n), h' = n + z⊙(h − n) (3) = 8;
+RNN: tanh (or relu) = 1."""
+
+PER_NUMBER: Mapping[str, tuple[int, int]] = MappingProxyType({
+    "layer_norm": (6, 6), "batch_norm": (6, 0), "dropout": (1, 0), "pool": (1, 1)})
+"""Elementwise FLOPs per number of a layer's input (training, inference): normalization computes the mean
+(1), variance (3) and the normalized value (2), and its scale and shift add 2 more (below); batch norm at
+inference folds its running statistics into the scale and shift; dropout multiplies by its mask; pooling
+adds or compares each number once."""
+
+
+def _copies(env: LayerEnv) -> Expr:
+    """How many layer-directions the cell runs in: Σ of the family's copies (L·D for a PyTorch stack)."""
+    bindings = dict(env.bindings)
+    copies = [c for c, _ in env.layer.plan.blocks() if c.evaluate(bindings)]
+    return factor(add(*copies)) if copies else Const(1)
+
+
+def elementwise(env: LayerEnv) -> Expr:
+    layer, kind = env.layer, env.layer.kind
+    cell = env.recurrent_kind
+    if cell is not None:
+        return mul(CELL_ELEMENTWISE[cell], _copies(env), Sym("H"))
+    train, infer = PER_NUMBER.get(kind, (0, 0))
+    affine = any(t.role == "scale" for t in layer.tensors)
+    per_number = (train if env.options.training else infer) + (2 if affine else 0)
+    if kind == "dense" and env.framework != "pytorch" and env.config("activation") not in (None, "linear"):
+        return Sym("O")  # the activation, once per output number
+    if not per_number:
+        return Const(0)
+    width = _width(env)
+    return mul(per_number, width)
+
+
+def _width(env: LayerEnv) -> Expr:
+    """Numbers per position: the feature symbol when the convention binds it."""
+    for name in ("C", "N"):
+        if name in env.bindings and env.layer.kind in ("batch_norm", "layer_norm"):
+            return Sym(name)
+    return Const(env.per_sample(env.layer.input_shape) // max(env.positions, 1))
+
+
+def layer_compute(env: LayerEnv) -> tuple[EstimateLine, ...]:
+    """The step lines in the layer's own symbols; the sequence, batch and training lines in terms of them
+    (M = MACs per step, F = FLOPs per step), so each derivation stays one line of arithmetic."""
+    b = dict(env.bindings)
+    macs = weight_sizes(env, MAC_ROLES)
+    bias = weight_sizes(env, BIAS_ROLES)
+    elem = _drop_ones(elementwise(env), b)
+    step = [line("macs_step", macs, b, "MACs"), line("bias_step", bias, b, "FLOPs"),
+            line("elementwise_step", elem, b, "FLOPs")]
+    b.update({"M": step[0].value, "Fb": step[1].value, "Fe": step[2].value})
+    flops = line("flops_step", add(mul(2, Sym("M")), Sym("Fb"), Sym("Fe")), b, "FLOPs")
+    b["F"] = flops.value
+    pos = env.positions_expr()
+    batch = Sym("B")
+
+    def scaled(expr: Expr, by: Expr) -> Expr:
+        return expr if by == Const(1) else times(by, expr)
+
+    out = [*step, flops]
+    per_step: tuple[tuple[str, Expr, str], ...] = (("macs", Sym("M"), "MACs"), ("flops", Sym("F"), "FLOPs"))
+    for name, expr, unit in per_step:
+        out.append(line(f"{name}_sequence", scaled(expr, pos), b, unit))
+        out.append(line(f"{name}_batch", times(batch, scaled(expr, pos)), b, unit))
+    for scope, expr in (("step", Sym("F")), ("sequence", scaled(Sym("F"), pos)),
+                        ("batch", times(batch, scaled(Sym("F"), pos)))):
+        out.append(line(f"flops_train_{scope}", times(BACKWARD_FACTOR, expr), b, "FLOPs"))
+    return tuple(out)
+
+
+def _drop_ones(expr: Expr, env: Mapping[str, int]) -> Expr:
+    ones = {k: 1 for k in ("L", "D") if env.get(k) == 1}
+    return expr.subs(ones) if ones else expr
+
+
+__all__ = ["BIAS_ROLES", "CELL_ELEMENTWISE", "MAC_ROLES", "layer_compute"]

@@ -1,0 +1,362 @@
+"""Resource estimates as text: the `estimate` command's tables, and `render_resources`, the step-by-step
+derivations (English or Chinese) that `explain --resources` shows. Every number comes from the estimate;
+this module only words, aligns and converts bytes to binary units."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from ..analysis.estimate import Estimate, EstimateLine, LayerEstimate
+from ..conventions import FRAMEWORKS
+from ..symbolic import render_values
+from .i18n import SYMBOLS, cjk_punct, num, width
+
+TIMES = " × "
+
+EXTRA_SYMBOLS: dict[str, tuple[str, str]] = {
+    "B": ("batch size", "批大小"),
+    "T": ("time steps", "时间步数"),
+    "S": ("positions per sequence", "每个序列的位置数"),
+    "s": ("bytes per number", "每个数的字节数"),
+    "s_i": ("bytes per token index", "每个词元索引的字节数"),
+    "M": ("MACs per step", "每步乘加次数"),
+    "F": ("FLOPs per step", "每步浮点运算次数"),
+    "Fb": ("bias additions per step", "每步偏置加法次数"),
+    "Fe": ("elementwise FLOPs per step", "每步逐元素运算次数"),
+    "n": ("parameters", "参数个数"),
+    "n_t": ("trainable parameters", "可训练参数个数"),
+    "m": ("trainable parameter tensors", "可训练参数张量个数"),
+    "n_b": ("floating-point buffer numbers", "浮点缓冲区的数个数"),
+    "k": ("int64 counters", "int64 计数器个数"),
+    "g": ("G·H padded to 16 (oneDNN leading dimension)", "G·H 按 16 对齐后的宽度(oneDNN 主维)"),
+    "h": ("H padded to 16", "H 按 16 对齐后的宽度"),
+    "w": ("max(I, H) padded to 16", "max(I, H) 按 16 对齐后的宽度"),
+    "w_0": ("max(I, H) padded to 16, layer 0", "第 0 层 max(I, H) 按 16 对齐后的宽度"),
+    "w_1": ("max(D·H, H) padded to 16, upper layers", "上层 max(D·H, H) 按 16 对齐后的宽度"),
+    "a": ("page alignment (4 KiB)", "按 4 KiB 页对齐补齐的字节"),
+    "a_0": ("page alignment (4 KiB), layer 0", "第 0 层按 4 KiB 页对齐补齐的字节"),
+    "a_1": ("page alignment (4 KiB), upper layers", "上层按 4 KiB 页对齐补齐的字节"),
+}
+
+WORDS: dict[str, tuple[str, str]] = {
+    "title": ("Resource estimate", "资源估算"),
+    "batch": ("batch", "批大小"),
+    "steps": ("steps", "步"),
+    "training": ("training with {opt}", "训练,优化器 {opt}"),
+    "inference": ("inference", "推理"),
+    "mixed": ("mixed precision", "混合精度"),
+    "memory": ("Memory", "显存/内存"),
+    "compute": ("Compute", "计算量"),
+    "symbols": ("Symbols", "符号"),
+    "per_layer": ("Per layer", "逐层"),
+    "layer": ("Layer (type)", "层(类型)"),
+    "params": ("Params", "参数"),
+    "bytes": ("Bytes", "字节"),
+    "size": ("Size", "大小"),
+    "path": ("Activations modelled for", "激活值模型"),
+    "weights_col": ("Weights", "权重"),
+    "activations_col": ("Activations", "激活值"),
+    "states_col": ("States", "状态"),
+    "macs": ("MACs", "乘加次数(MACs)"),
+    "flops": ("FLOPs", "浮点运算次数(FLOPs)"),
+    "per_step": ("per step", "每步"),
+    "per_sequence": ("per sequence", "每个序列"),
+    "per_batch": ("per batch", "每批"),
+    "fwd_bwd": ("forward + backward", "前向 + 反向"),
+    "forward": ("forward", "前向"),
+    "positions": ("Positions", "位置数"),
+    "total": ("Total", "合计"),
+    "activations_of": ("Activations", "激活值"),
+    "states_of": ("Recurrent states returned", "返回的循环状态"),
+    "weights_of": ("Weights", "权重"),
+    "not_counted": ("not counted again", "不重复计入"),
+    "definitions": ("Definitions", "定义"),
+    "no_compute": ("0 MACs, 0 FLOPs (no weight products, no arithmetic)",
+                   "0 次乘加,0 次浮点运算(没有权重乘法,也没有算术运算)"),
+    "warning": ("warning", "警告"),
+}
+
+MEMORY_LINES: dict[str, tuple[str, str]] = {
+    "weights": ("Weights", "权重(参数)"),
+    "buffers": ("Buffers", "缓冲区"),
+    "master_weights": ("FP32 master weights", "FP32 主权重副本"),
+    "gradients": ("Gradients", "梯度"),
+    "optimizer_state": ("Optimizer state", "优化器状态"),
+    "activations": ("Activations kept for backward", "为反向传播保存的激活值"),
+    "activations_inference": ("Activations (largest layer, live)", "激活值(最大一层的峰值)"),
+    "states": ("Recurrent states", "循环状态"),
+    "total": ("Total peak (upper bound)", "峰值总量(上界)"),
+}
+
+ITEMS: dict[str, tuple[str, str]] = {
+    "input": ("layer input", "层输入"),
+    "layer_inputs": ("inputs of the upper layers", "上层的输入"),
+    "outputs": ("outputs of every layer and direction", "每层每个方向的输出"),
+    "final_states": ("final h and c of every layer and direction", "每层每个方向最后的 h 和 c"),
+    "initial_states": ("initial states (zeros)", "初始状态(全零)"),
+    "workspace": ("oneDNN workspace", "oneDNN 工作区"),
+    "weight_copies": ("weight copies", "权重副本"),
+    "reserve": ("cuDNN reserve space", "cuDNN 保留区"),
+    "gates": ("gate buffers, every step", "每一步的门缓冲区"),
+    "cell_intermediates": ("cell intermediates, every step", "每一步的单元中间量"),
+    "projection_inputs": ("projection inputs, every step", "每一步的投影输入"),
+    "hidden_states": ("previous hidden states", "前一步的隐藏状态"),
+    "dropout_masks": ("dropout masks between layers", "层间 dropout 掩码"),
+    "dropout_mask": ("dropout mask", "dropout 掩码"),
+    "indices": ("token indices", "词元索引"),
+    "norm_stats": ("normalization statistics (mean, 1/std)", "归一化统计量(均值、标准差倒数)"),
+    "activation_output": ("activation output", "激活函数输出"),
+    "output": ("layer output", "层输出"),
+    "working": ("input projections of the whole sequence", "整个序列的输入投影"),
+    "states": ("states", "状态"),
+}
+
+COMPUTE_LINES: dict[str, tuple[str, str]] = {
+    "macs_step": ("MACs per step", "每步乘加次数"),
+    "bias_step": ("bias additions per step", "每步偏置加法"),
+    "elementwise_step": ("elementwise FLOPs per step", "每步逐元素运算"),
+    "flops_step": ("FLOPs per step", "每步浮点运算次数"),
+    "macs_sequence": ("MACs per sequence", "每个序列乘加次数"),
+    "macs_batch": ("MACs per batch", "每批乘加次数"),
+    "flops_sequence": ("FLOPs per sequence", "每个序列浮点运算次数"),
+    "flops_batch": ("FLOPs per batch", "每批浮点运算次数"),
+    "flops_train_step": ("FLOPs per step, forward + backward", "每步浮点运算次数(前向 + 反向)"),
+    "flops_train_sequence": ("FLOPs per sequence, forward + backward", "每个序列浮点运算次数(前向 + 反向)"),
+    "flops_train_batch": ("FLOPs per batch, forward + backward", "每批浮点运算次数(前向 + 反向)"),
+}
+
+PATHS: dict[str, tuple[str, str]] = {
+    "onednn": ("PyTorch CPU, oneDNN LSTM kernel", "PyTorch CPU,oneDNN LSTM 内核"),
+    "native": ("PyTorch, step-by-step cell", "PyTorch,逐步计算的单元"),
+    "cudnn": ("PyTorch CUDA, cuDNN (not measured here)", "PyTorch CUDA,cuDNN(本机未实测)"),
+    "keras": ("Keras, unrolled step by step (not measured)", "Keras,逐步展开(未实测)"),
+    "generic": ("tensors the layer saves", "该层保存的张量"),
+    "inference": ("inference: input, output and working memory", "推理:输入、输出和工作内存"),
+}
+
+NOTES: dict[str, tuple[str, str]] = {
+    "same_as_previous_output": ("the previous layer's saved output, already counted",
+                                "即上一层保存的输出,已计入"),
+    "onednn_workspace": ("gates, h, states and diff-states in oneDNN's padded layout, on 4 KiB pages",
+                         "按 oneDNN 对齐布局存放门、h、状态和反向差分状态,按 4 KiB 页对齐"),
+    "onednn_weight_copies": ("without biases, PyTorch hands oneDNN copies of the weights, kept for backward",
+                             "没有偏置时,PyTorch 交给 oneDNN 的是权重副本,为反向传播保留"),
+    "input_copy_per_direction": ("batch_first: each direction keeps its own time-major copy of the input",
+                                 "batch_first:每个方向各保留一份按时间优先排列的输入副本"),
+    "buffers": ("int64 counters take 8 bytes whatever the dtype", "int64 计数器不论 dtype 都占 8 字节"),
+    "master_weights": ("a float32 copy of every trainable parameter", "每个可训练参数的 float32 副本"),
+    "optimizer_pytorch": ("Adam/AdamW also keep `step`, a float32 scalar tensor per parameter tensor (4 B each)",
+                          "Adam/AdamW 还为每个参数张量保存一个 float32 标量 `step`(各 4 字节)"),
+    "optimizer_keras": ("Keras optimizers also keep `iteration` (int32) and `learning_rate` (float32): 8 B",
+                        "Keras 优化器还保存 `iteration`(int32)和 `learning_rate`(float32):共 8 字节"),
+    "inference_peak": ("inference keeps nothing for backward: the largest layer's input, output and working "
+                       "memory", "推理不为反向传播保存张量:取最大一层的输入、输出和工作内存"),
+    "macs_step": ("", ""),
+}
+
+DEFINITIONS: tuple[tuple[str, str], ...] = (
+    ("1 MAC (multiply-accumulate) = 2 FLOPs; MACs count the weight products only (a (G·H, I) weight applied to "
+     "one vector is G·H·I MACs)",
+     "1 次乘加(MAC)= 2 次浮点运算(FLOPs);乘加次数只计权重矩阵乘法((G·H, I) 的权重作用于一个向量是 G·H·I 次乘加)"),
+    ("FLOPs = 2·MACs + one addition per bias number + the cell's elementwise work (gate nonlinearities, cell "
+     "and hidden updates), 1 FLOP per operation per number; forward + backward = 3 × forward",
+     "浮点运算次数 = 2·乘加次数 + 每个偏置数一次加法 + 单元的逐元素运算(门的非线性、记忆和隐藏状态更新),"
+     "每个数每次运算计 1 次;前向 + 反向 = 3 × 前向"),
+    ("bytes are exact; 1 KiB = 1,024 B, 1 MiB = 1,024 KiB, 1 GiB = 1,024 MiB",
+     "字节数是精确值;1 KiB = 1,024 B,1 MiB = 1,024 KiB,1 GiB = 1,024 MiB"),
+)
+
+
+def _t(table: Mapping[str, tuple[str, str]], key: str, lang: str) -> str:
+    pair = table.get(key)
+    if pair is None:
+        return key
+    return pair[1] if lang == "zh" else pair[0]
+
+
+def human_bytes(n: int) -> str:
+    """Binary units: 1,023 B, 1.50 KiB, 26.84 MiB, 1.20 GiB."""
+    if n < 1024:
+        return f"{n:,} B"
+    value = float(n)
+    for unit in ("KiB", "MiB", "GiB", "TiB"):
+        value /= 1024
+        if value < 1024 or unit == "TiB":
+            return f"{value:,.2f} {unit}"
+    raise AssertionError("unreachable")
+
+
+def derivation_text(item: EstimateLine) -> str:
+    """formula = numbers = partial results = value, repeated steps dropped."""
+    d = item.derivation
+    steps = [render_values(d.formula, d.env, TIMES, num)]
+    if d.formula.symbols():
+        steps.insert(0, d.formula.render("·"))
+    steps += [render_values(step, {}, TIMES, num) for step in d.steps]
+    steps.append(num(d.result))
+    out: list[str] = []
+    for step in steps:
+        if not out or step != out[-1]:
+            out.append(step)
+    return " = ".join(out)
+
+
+def _options_line(est: Estimate, lang: str) -> str:
+    o = est.options
+    fw = FRAMEWORKS[est.framework].display
+    mode = _t(WORDS, "training", lang).format(opt=o.optimizer) if o.training else _t(WORDS, "inference", lang)
+    steps = f" × {est.seq_len} {_t(WORDS, 'steps', lang)}" if est.seq_len else ""
+    parts = [fw, f"{_t(WORDS, 'batch', lang)} {o.batch}{steps}", o.dtype, mode]
+    if est.framework == "pytorch":  # the kernels whose saved tensors are modelled
+        parts.append(o.device.upper())
+    if o.mixed_precision:
+        parts.insert(3, _t(WORDS, "mixed", lang))
+    return " · ".join(parts)
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]], left: frozenset[int] = frozenset({0})) -> list[str]:
+    """Aligned columns: text columns (`left`) padded right, numbers padded left."""
+    widths = [max(width(r[i]) for r in [header, *rows]) for i in range(len(header))]
+
+    def fmt(cells: Sequence[str]) -> str:
+        out = []
+        for i, (c, w) in enumerate(zip(cells, widths, strict=True)):
+            pad = " " * (w - width(c))
+            out.append(c + pad if i in left else pad + c)
+        return "  ".join(out).rstrip()
+
+    rule = "─" * (sum(widths) + 2 * (len(widths) - 1))
+    return [fmt(header), rule, *(fmt(r) for r in rows)]
+
+
+def _memory_label(item: EstimateLine, est: Estimate, lang: str, detail: bool = True) -> str:
+    key = "activations_inference" if item.key == "activations" and not est.options.training else item.key
+    label = _t(MEMORY_LINES, key, lang)
+    if item.key == "optimizer_state":
+        label += f" ({est.options.optimizer})"
+    if item.key == "weights" and detail:
+        label += f" ({num(est.report.total_params)} × {item.bindings['s']} B)"
+    return label
+
+
+def render_estimate(est: Estimate, lang: str = "en") -> str:
+    """The `estimate` command's text: memory lines, then per-layer memory and compute tables."""
+    def w(key: str) -> str:
+        return _t(WORDS, key, lang)
+
+    out = [f"{w('title')} · {_options_line(est, lang)}", ""]
+    rows = [[_memory_label(item, est, lang), num(item.value), human_bytes(item.value)] for item in est.memory]
+    lines = _table([w("memory"), w("bytes"), w("size")], rows)
+    out += [*lines[:-1], lines[1], lines[-1]]  # a rule above the total
+    out.append("")
+    mem_rows = [[f"{layer.name} ({layer.type})", num(layer.params), human_bytes(layer.weights.value),
+                 human_bytes(layer.activation_bytes), human_bytes(layer.state_bytes),
+                 _t(PATHS, layer.activation_model, lang)] for layer in est.layers]
+    header = [w("layer"), w("params"), w("weights_col"), w("activations_col"), w("states_col"), w("path")]
+    out += _table(header, mem_rows, left=frozenset({0, 5}))
+    out.append("")
+    out += _compute_tables(est, lang)
+    out.append("")
+    out.append(f"{w('definitions')}:")
+    out += [f"  • {pair[1] if lang == 'zh' else pair[0]}" for pair in DEFINITIONS]
+    text = "\n".join(out)
+    return cjk_punct(text) if lang == "zh" else text
+
+
+def _compute_tables(est: Estimate, lang: str) -> list[str]:
+    def w(key: str) -> str:
+        return _t(WORDS, key, lang)
+
+    def value(layer: LayerEstimate, key: str) -> str:
+        return num(layer.compute_line(key).value)
+
+    def pair(layer: LayerEstimate, forward: str, both: str) -> str:
+        return f"{value(layer, forward)} | {value(layer, both)}"
+
+    total = {item.key: item.value for item in est.compute}
+    rows = [[f"{layer.name} ({layer.type})", num(layer.positions), value(layer, "macs_step"),
+             value(layer, "macs_sequence"), value(layer, "macs_batch"), pair(layer, "flops_step", "flops_train_step"),
+             pair(layer, "flops_sequence", "flops_train_sequence"), pair(layer, "flops_batch", "flops_train_batch")]
+            for layer in est.layers]
+    rows.append([w("total"), "", "", "", num(total["macs_batch"]), "", "",
+                 f"{num(total['flops_batch'])} | {num(total['flops_train_batch'])}"])
+    fb = w("fwd_bwd")
+    header = [w("layer"), w("positions"), f"MACs {w('per_step')}", f"MACs {w('per_sequence')}",
+              f"MACs {w('per_batch')}", f"FLOPs {w('per_step')}", f"FLOPs {w('per_sequence')}",
+              f"FLOPs {w('per_batch')}"]
+    out = [f"{w('compute')} ({w('forward')}; FLOPs: {w('forward')} | {fb} = 3 × {w('forward')})"]
+    return out + _table(header, rows)
+
+
+def _symbols_line(bindings: Mapping[str, int], lang: str) -> str:
+    parts = []
+    for key, value in bindings.items():
+        meaning = _t(EXTRA_SYMBOLS, key, lang) if key in EXTRA_SYMBOLS else _t(SYMBOLS, key, lang)
+        parts.append(f"{key} = {num(value)} ({meaning})" if lang == "en" else f"{key} = {num(value)}({meaning})")
+    return (", " if lang == "en" else ",").join(parts)
+
+
+def _unit(item: EstimateLine) -> str:
+    return " B" if item.unit == "bytes" else ""
+
+
+def render_resources(est: Estimate, lang: str = "en") -> str:
+    """Every estimate line as a derivation (formula, numbers, result), layer by layer, then the model's memory."""
+    def w(key: str) -> str:
+        return _t(WORDS, key, lang)
+
+    colon = ":"
+    out = [f"{w('title')} · {_options_line(est, lang)}", f"{w('definitions')}{colon}"]
+    out += [f"  • {pair[1] if lang == 'zh' else pair[0]}" for pair in DEFINITIONS]
+    for layer in est.layers:
+        out.append("")
+        out.append(f"{layer.name} ({layer.type})")
+        used: dict[str, int] = {}
+        for item in (*layer.compute, *layer.activations, *((layer.states,) if layer.states else ())):
+            for key in sorted(item.formula.symbols(), key=_symbol_order):
+                if key not in DERIVED:
+                    used[key] = item.bindings[key]
+        if used:
+            out.append(f"  {w('symbols')}{colon} {_symbols_line(used, lang)}")
+        out.append(f"  {w('compute')}")
+        if not any(item.value for item in layer.compute):
+            out.append(f"    {w('no_compute')}")
+        for item in layer.compute if any(item.value for item in layer.compute) else ():
+            out.append(f"    {_t(COMPUTE_LINES, item.key, lang)} = {derivation_text(item)}")
+        out.append(f"  {w('activations_of')} ({_t(PATHS, layer.activation_model, lang)})")
+        if not layer.activations:
+            out.append("    0 B")
+        for item in layer.activations:
+            note = _t(NOTES, item.note, lang) if item.note else ""
+            if not item.counted:
+                note = f"{w('not_counted')}: {note}" if note else w("not_counted")
+            out.append(f"    {_t(ITEMS, item.key, lang)} = {derivation_text(item)}{_unit(item)}"
+                       + (f"  ({note})" if note else ""))
+        if layer.states is not None:
+            out.append(f"  {w('states_of')} = {derivation_text(layer.states)} B")
+    out.append("")
+    out.append(w("memory"))
+    for item in est.memory:
+        note = _t(NOTES, item.note, lang) if item.note else ""
+        symbols = {k: item.bindings[k] for k in sorted(item.formula.symbols(), key=_symbol_order)}
+        where = f"  [{_symbols_line(symbols, lang)}]" if symbols else ""
+        label = _memory_label(item, est, lang, detail=False)
+        out.append(f"  {label} = {derivation_text(item)} B ({human_bytes(item.value)})"
+                   + where + (f"  ({note})" if note else ""))
+    for warning in est.warnings:
+        out.append(f"{w('warning')}{colon} {warning}")
+    text = "\n".join(out)
+    return cjk_punct(text) if lang == "zh" else text
+
+
+DERIVED = frozenset({"M", "F", "Fb", "Fe"})
+"""Symbols that stand for an earlier line's result (shown there, not in the layer's symbol list)."""
+
+_ORDER = ("B", "T", "S", "L", "D", "I", "H", "P", "O", "V", "E", "C", "K", "N", "s", "s_i")
+
+
+def _symbol_order(name: str) -> tuple[int, str]:
+    return (_ORDER.index(name) if name in _ORDER else len(_ORDER), name)
+
+
+__all__ = ["derivation_text", "human_bytes", "render_estimate", "render_resources"]

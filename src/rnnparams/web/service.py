@@ -1,0 +1,306 @@
+"""The JSON API's work, without the web framework: validate a request body, enforce the web's limits on
+the parsed model, call the same API as the CLI and encode its `to_dict()`, the CLI's `--json`.
+
+`answer(verb, body)` never raises for anything a client can send: every bad input becomes a 4xx status with
+`{"error": "<message>"}`. Answers are pure functions of (verb, body), so they are kept in a small LRU cache:
+a calculator page asks the same questions again and again while someone edits a model.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from pydantic import ValidationError
+
+from .. import api
+from ..errors import InputError, RnnParamsError, UsageError
+from ..spec import LayerSpec, ModelSpec, Value
+from .schemas import (
+    MAX_DIM,
+    REQUESTS,
+    CheckRequest,
+    CompareRequest,
+    EstimateRequest,
+    ExplainRequest,
+    ModelRequest,
+)
+
+MAX_BODY_BYTES = 64 * 1024
+MAX_LAYERS = 1000
+"""Layers in one model, each stacked recurrent layer (num_layers) counted."""
+MAX_CHECK_LAYERS = 200
+"""`check` tries every pair of mistakes across layers: its time grows with the square of the layer count."""
+VERBS = tuple(REQUESTS)
+CLAIMED_TEXT = re.compile(r"[0-9][0-9,_ ]*\Z")
+
+FIELD_HINTS = {
+    "model": "a non-empty string, e.g. \"nn.LSTM(100, 256)\"",
+    "framework": "a framework id such as \"pytorch\", \"keras\" or \"keras2\", or null to infer it",
+    "input_shape": f"a list of positive sizes (at most {MAX_DIM:,}) or null, e.g. [35, 100]",
+    "claimed": "a whole number such as 366592, or a string such as \"366,592\"",
+    "frameworks": "a list of framework ids, e.g. [\"pytorch\", \"keras\"]",
+    "lang": "\"en\" or \"zh\"",
+    "batch": f"a positive whole number (at most {MAX_DIM:,})",
+    "seq_len": f"a positive whole number (at most {MAX_DIM:,}) or null",
+    "mixed_precision": "true or false",
+}
+
+
+class WebError(Exception):
+    """A request the web refuses before (or instead of) asking the library: status and user-facing message."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def estimate_available() -> bool:
+    """`rnnparams.api.estimate` arrived with its own issue; without it /api/estimate answers 501."""
+    return callable(getattr(api, "estimate", None))
+
+
+def status_of(error: RnnParamsError) -> int:
+    """A wrong call (unknown framework, bad option) is 400; a model the framework would reject is 422."""
+    return 400 if isinstance(error, UsageError) else 422
+
+
+def encode(payload: Any) -> bytes:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+
+
+def error_body(message: str) -> bytes:
+    return encode({"error": message})
+
+
+def answer(verb: str, body: bytes) -> tuple[int, bytes]:
+    """Status and JSON body of POST /api/<verb>."""
+    if verb not in REQUESTS:
+        return 404, error_body(f"no such endpoint /api/{verb}; the API has: "
+                               + ", ".join(f"/api/{v}" for v in VERBS))
+    try:
+        return 200, encode(run(verb, parse_request(verb, body)))
+    except WebError as exc:
+        return exc.status, error_body(exc.message)
+    except RnnParamsError as exc:
+        return status_of(exc), error_body(str(exc))
+
+
+# --- the request ------------------------------------------------------------------------------------------
+
+def parse_request(verb: str, body: bytes) -> ModelRequest:
+    if len(body) > MAX_BODY_BYTES:
+        raise WebError(413, f"the request is too large ({len(body):,} bytes; at most {MAX_BODY_BYTES:,})")
+    try:
+        return REQUESTS[verb].model_validate_json(body)
+    except ValidationError as exc:
+        raise describe_invalid(verb, exc) from None
+
+
+def describe_invalid(verb: str, exc: ValidationError) -> WebError:
+    """pydantic's errors as one message that says which field is wrong and what it takes."""
+    errors = exc.errors(include_url=False, include_context=False, include_input=False)
+    if any(e["type"] == "json_invalid" for e in errors):
+        detail = next(e["msg"] for e in errors if e["type"] == "json_invalid")
+        return WebError(400, f"the request body is not valid JSON ({detail}); send an object such as "
+                             "{\"model\": \"nn.LSTM(100, 256)\"}")
+    fields = ", ".join(REQUESTS[verb].model_fields)
+    messages: list[str] = []
+    for e in errors:
+        loc = [str(p) for p in e["loc"]]
+        field = loc[0] if loc else ""
+        if not loc or e["type"] == "model_type":
+            text = "the request body must be a JSON object such as {\"model\": \"nn.LSTM(100, 256)\"}"
+        elif e["type"] == "extra_forbidden":
+            text = f"unknown field {field!r}; /api/{verb} takes: {fields}"
+        elif e["type"] == "missing":
+            text = f"{field} is required: {FIELD_HINTS.get(field, 'see /openapi.json')}"
+        elif any(not p.isdigit() for p in loc[1:]):  # one failed branch of a union per error: say it once
+            text = f"{field}: expected {FIELD_HINTS.get(field, 'see /openapi.json')}"
+        else:
+            hint = FIELD_HINTS.get(field)
+            where = field + "".join(f"[{p}]" for p in loc[1:])
+            text = f"{where}: {e['msg'][0].lower() + e['msg'][1:]}" + (f"; expected {hint}" if hint else "")
+        if text not in messages:
+            messages.append(text)
+    return WebError(422, "invalid request: " + "; ".join(messages[:3]))
+
+
+def model_spec(request: ModelRequest, verb: str) -> ModelSpec:
+    """The request's model as a spec, within the web's limits. Text is never taken for a file name here: the
+    server reads no files on a client's behalf."""
+    from ..inputs.expression import parse_expression
+
+    shape = api.normalize_input_shape(request.input_shape)
+    text = request.model
+    if all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
+        # Worked around here: the expression parser fails on text that is only comments (an IndexError).
+        raise InputError("the model is empty (only comments): give an expression such as \"nn.LSTM(100, 256)\"")
+    if text.lstrip().startswith("{"):
+        spec = _spec_from_json(text, request.framework, shape)
+    else:
+        spec = parse_expression(text, request.framework, shape)
+    enforce_limits(spec, verb)
+    return spec
+
+
+def _spec_from_json(text: str, framework: str | None, shape: tuple[int | None, ...] | None) -> ModelSpec:
+    from .._record import replace
+    from ..inputs.specfile import load_spec
+
+    spec = load_spec(text, "json", source_name="model")
+    if framework is not None and framework != spec.framework:
+        raise UsageError(f"the model is a {spec.framework} spec, but framework {framework!r} was given")
+    return spec if shape is None else replace(spec, input_shape=shape)
+
+
+# --- limits ---------------------------------------------------------------------------------------------
+
+def enforce_limits(spec: ModelSpec, verb: str) -> None:
+    """Refuse models too large to answer quickly: too many layers, or a size beyond MAX_DIM anywhere."""
+    limit = MAX_CHECK_LAYERS if verb == "check" else MAX_LAYERS
+    layers = sum(layer_count(layer) for layer in spec.layers)
+    if layers > limit:
+        why = " (check tries every pair of mistakes across the layers)" if verb == "check" else ""
+        raise WebError(422, f"the model has {layers:,} layers, counting each stacked recurrent layer; the web "
+                            f"calculator takes at most {limit:,} for {verb}{why}. The command line "
+                            f"(rnnparams {verb}) has no such limit.")
+    for dim in spec.input_shape or ():
+        if dim is not None and abs(dim) > MAX_DIM:
+            raise WebError(422, f"input shape {list(spec.input_shape or ())}: {dim:,} is larger than the web "
+                                f"calculator allows in one dimension (at most {MAX_DIM:,})")
+    for layer in spec.layers:
+        for key, value in _integers(layer):
+            if abs(value) > MAX_DIM:
+                raise WebError(422, f"{layer.type}: {key} = {value:,} is larger than the web calculator allows "
+                                    f"in one dimension (at most {MAX_DIM:,}); the command line has no such limit")
+
+
+def layer_count(layer: LayerSpec) -> int:
+    """1 for a plain layer, num_layers for a stacked recurrent one; a wrapper counts the layers it wraps."""
+    wrapped = [v for v in _values(layer.config.values()) if isinstance(v, LayerSpec)]
+    if wrapped:
+        return sum(layer_count(inner) for inner in wrapped)
+    stacked = layer.get("num_layers", 1)
+    return stacked if isinstance(stacked, int) and not isinstance(stacked, bool) and stacked > 1 else 1
+
+
+def _values(values: Any) -> Iterator[Value]:
+    for value in values:
+        if isinstance(value, tuple):
+            yield from _values(value)
+        else:
+            yield value
+
+
+def _integers(layer: LayerSpec) -> Iterator[tuple[str, int]]:
+    for key, value in layer.config.items():
+        for v in _values((value,)):
+            if isinstance(v, LayerSpec):
+                yield from ((f"{v.type}.{k}", n) for k, n in _integers(v))
+            elif isinstance(v, int) and not isinstance(v, bool):
+                yield key, v
+
+
+# --- the verbs ------------------------------------------------------------------------------------------
+
+def run(verb: str, request: ModelRequest) -> dict[str, Any]:
+    return RUNNERS[verb](request)
+
+
+def run_count(request: ModelRequest) -> dict[str, Any]:
+    return api.count(model_spec(request, "count")).to_dict()
+
+
+def run_formula(request: ModelRequest) -> dict[str, Any]:
+    return api.formula(model_spec(request, "formula")).to_dict()
+
+
+def run_explain(request: ModelRequest) -> dict[str, Any]:
+    from ..render.explain import render_explain
+
+    assert isinstance(request, ExplainRequest)
+    ex = api.explain(model_spec(request, "explain"))
+    return {**ex.to_dict(), "lang": request.lang, "text": render_explain(ex, request.lang),
+            "markdown": render_explain(ex, request.lang, "markdown")}
+
+
+def run_check(request: ModelRequest) -> dict[str, Any]:
+    from ..render.check import render_check
+
+    assert isinstance(request, CheckRequest)
+    claimed = request.claimed
+    if isinstance(claimed, str) and not CLAIMED_TEXT.match(claimed.strip()):
+        raise WebError(422, f"claimed count {claimed!r} is not a whole number; write it like 366592 or 366,592")
+    result = api.check(model_spec(request, "check"), claimed)
+    return {**result.to_dict(), "lang": request.lang, "text": render_check(result, request.lang)}
+
+
+def run_compare(request: ModelRequest) -> dict[str, Any]:
+    from ..render.compare import render_compare
+
+    assert isinstance(request, CompareRequest)
+    spec = model_spec(request, "compare")
+    result = api.compare(spec) if request.frameworks is None else api.compare(spec, request.frameworks)
+    return {**result.to_dict(), "lang": request.lang, "text": render_compare(result, request.lang)}
+
+
+def run_estimate(request: ModelRequest) -> dict[str, Any]:
+    assert isinstance(request, EstimateRequest)
+    if not estimate_available():
+        raise WebError(501, "resource estimates are not available in this version of rnnparams")
+    from ..render.estimate import render_estimate
+
+    est = api.estimate(model_spec(request, "estimate"), batch=request.batch, seq_len=request.seq_len,
+                       dtype=request.dtype, optimizer=request.optimizer, mixed_precision=request.mixed_precision,
+                       mode=request.mode, device=request.device)
+    return {**est.to_dict(), "lang": request.lang, "text": render_estimate(est, request.lang)}
+
+
+RUNNERS: dict[str, Callable[[ModelRequest], dict[str, Any]]] = {
+    "count": run_count, "explain": run_explain, "formula": run_formula, "check": run_check,
+    "compare": run_compare, "estimate": run_estimate,
+}
+
+
+# --- the cache ------------------------------------------------------------------------------------------
+
+class AnswerCache:
+    """Least recently used answers, bounded in entries and in bytes (one explanation of a thousand-layer
+    model is megabytes). Thread-safe: answers are computed in worker threads."""
+
+    def __init__(self, max_entries: int = 2048, max_bytes: int = 64 * 1024 * 1024) -> None:
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[tuple[str, bytes], tuple[int, bytes]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, bytes]) -> tuple[int, bytes] | None:
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+            return hit
+
+    def put(self, key: tuple[str, bytes], value: tuple[int, bytes]) -> None:
+        size = len(key[1]) + len(value[1])
+        if size > self.max_bytes // 8:
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._bytes -= len(key[1]) + len(old[1])
+            self._items[key] = value
+            self._bytes += size
+            while len(self._items) > self.max_entries or self._bytes > self.max_bytes:
+                (_, body), (_, data) = self._items.popitem(last=False)
+                self._bytes -= len(body) + len(data)
+
+    def __len__(self) -> int:
+        return len(self._items)
