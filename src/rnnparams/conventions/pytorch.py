@@ -77,7 +77,8 @@ LAYERNORM_TENSORS = (
 
 _RNN_PARAMS = (Param("input_size", kind=SIZE), Param("hidden_size", kind=SIZE), Param("num_layers", 1, SIZE))
 _TAIL = (Param("bias", True, BOOL), Param("batch_first", False, BOOL), Param("dropout", 0.0, FLOAT),
-         Param("bidirectional", False, BOOL), Param("proj_size", 0, NONNEG))
+         Param("bidirectional", False, BOOL))
+_PROJ = Param("proj_size", 0, NONNEG)  # LSTM only: torch's RNN and GRU refuse the argument, even proj_size=0
 _DEVICE = frozenset({"device", "dtype"})
 _NONLIN = Param("nonlinearity", "tanh", CHOICE, ("tanh", "relu"))
 
@@ -89,7 +90,7 @@ def _in_or_default(ctx: LayerContext, default: Shape) -> Shape:
 def plan_recurrent(ctx: LayerContext) -> LayerPlan:
     kind = ctx.spec.type
     i, h, layers = ctx.int("input_size"), ctx.int("hidden_size"), ctx.int("num_layers")
-    proj = ctx.int("proj_size")
+    proj = int(ctx.spec.get("proj_size", 0) or 0)
     dropout = ctx.cfg("dropout")
     assert isinstance(dropout, (int, float))
     if not 0 <= dropout <= 1 or isinstance(dropout, bool):
@@ -182,8 +183,9 @@ def plan_layernorm(ctx: LayerContext) -> LayerPlan:
         raise ShapeError(f"{ctx.name} (LayerNorm): normalized_shape={list(norm)} must match the last "
                          f"dimensions of its input, which has shape {fmt_shape(shape)}.")
     affine = bool(ctx.cfg("elementwise_affine"))
-    tensors = expand(LAYERNORM_TENSORS, flags={"affine": affine, "bias": affine and bool(ctx.cfg("bias"))},
-                     subs={"N": mul(*(Sym(f"N{k}") for k in range(len(norm)))) if len(norm) > 1 else Sym("N")})
+    dims = (Sym("N"),) if len(norm) == 1 else tuple(Sym(f"N{k}") for k in range(len(norm)))
+    templates = [replace(t, shape=dims) for t in LAYERNORM_TENSORS]  # weight and bias have normalized_shape
+    tensors = expand(templates, flags={"affine": affine, "bias": affine and bool(ctx.cfg("bias"))})
     bindings = freeze({"N": norm[0]}) if len(norm) == 1 else freeze({f"N{k}": d for k, d in enumerate(norm)})
     features: tuple[str | None, Expr | None] = ("N", Sym("N")) if len(norm) == 1 else (None, None)
     return LayerPlan(tuple(tensors), bindings, shape, shape, features=features)
@@ -276,7 +278,7 @@ def _layer(type_name: str, kind: str, params: tuple[Param, ...], plan: PlanFn, *
 
 LAYERS = {c.type_name: c for c in (
     _layer("RNN", "rnn", (*_RNN_PARAMS, _NONLIN, *_TAIL), plan_recurrent, recurrent=True),
-    _layer("LSTM", "lstm", (*_RNN_PARAMS, *_TAIL), plan_recurrent, recurrent=True),
+    _layer("LSTM", "lstm", (*_RNN_PARAMS, *_TAIL, _PROJ), plan_recurrent, recurrent=True),
     _layer("GRU", "gru", (*_RNN_PARAMS, *_TAIL), plan_recurrent, recurrent=True),
     _layer("RNNCell", "rnn_cell", (Param("input_size", kind=SIZE), Param("hidden_size", kind=SIZE),
                                    Param("bias", True, BOOL), _NONLIN), plan_cell, recurrent=True),
