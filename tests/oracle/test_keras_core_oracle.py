@@ -133,7 +133,8 @@ def test_random_stacks(data: st.DataObject) -> None:
             opts += f", reset_after={data.draw(st.booleans())}"
         layer = f"{kind}({opts})"
         if data.draw(st.booleans()):
-            layer = f"Bidirectional({layer}, merge_mode='{data.draw(st.sampled_from(['concat', 'sum', 'ave', 'mul']))}')"
+            merge = data.draw(st.sampled_from(["concat", "sum", "ave", "mul"]))
+            layer = f"Bidirectional({layer}, merge_mode='{merge}')"
         parts.append(layer)
     if data.draw(st.booleans()):
         parts.append(f"Dense({data.draw(st.integers(1, 5))})")

@@ -72,10 +72,7 @@ def compare(expr: str) -> None:
             states = {}
             if isinstance(y, tuple):
                 y, state = y
-                if isinstance(state, tuple):
-                    states = {"h_n": state[0], "c_n": state[1]}
-                else:
-                    states = {"h_n": state}
+                states = {"h_n": state[0], "c_n": state[1]} if isinstance(state, tuple) else {"h_n": state}
             elif isinstance(child, nn.RNNCellBase):
                 states = {"h_1": y}
             ours = list(layer.output_shape)  # type: ignore[arg-type]

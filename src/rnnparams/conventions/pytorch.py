@@ -90,7 +90,8 @@ def _in_or_default(ctx: LayerContext, default: Shape) -> Shape:
 def plan_recurrent(ctx: LayerContext) -> LayerPlan:
     kind = ctx.spec.type
     i, h, layers = ctx.int("input_size"), ctx.int("hidden_size"), ctx.int("num_layers")
-    proj = int(ctx.spec.get("proj_size", 0) or 0)
+    raw_proj = ctx.spec.get("proj_size", 0)
+    proj = raw_proj if isinstance(raw_proj, int) else 0
     dropout = ctx.cfg("dropout")
     assert isinstance(dropout, (int, float))
     if not 0 <= dropout <= 1 or isinstance(dropout, bool):
@@ -183,8 +184,8 @@ def plan_layernorm(ctx: LayerContext) -> LayerPlan:
         raise ShapeError(f"{ctx.name} (LayerNorm): normalized_shape={list(norm)} must match the last "
                          f"dimensions of its input, which has shape {fmt_shape(shape)}.")
     affine = bool(ctx.cfg("elementwise_affine"))
-    dims = (Sym("N"),) if len(norm) == 1 else tuple(Sym(f"N{k}") for k in range(len(norm)))
-    templates = [replace(t, shape=dims) for t in LAYERNORM_TENSORS]  # weight and bias have normalized_shape
+    axes: tuple[Expr, ...] = (Sym("N"),) if len(norm) == 1 else tuple(Sym(f"N{k}") for k in range(len(norm)))
+    templates = [replace(t, shape=axes) for t in LAYERNORM_TENSORS]  # weight and bias have normalized_shape
     tensors = expand(templates, flags={"affine": affine, "bias": affine and bool(ctx.cfg("bias"))})
     bindings = freeze({"N": norm[0]}) if len(norm) == 1 else freeze({f"N{k}": d for k, d in enumerate(norm)})
     features: tuple[str | None, Expr | None] = ("N", Sym("N")) if len(norm) == 1 else (None, None)
