@@ -1,0 +1,49 @@
+"""Start-up benchmark: `rnnparams count --json "nn.LSTM(100, 256)"` as a whole process, against a bare
+interpreter and against the torch way (import torch, build the module, sum numel()). Median of N runs.
+
+Bytecode is compiled first and PYTHONDONTWRITEBYTECODE unset, as after a normal `pip install`.
+Run by hand:  python benchmarks/startup.py [runs]
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def median_ms(cmd: list[str], runs: int, env: dict[str, str]) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(cmd, capture_output=True, check=True, env=env)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def main() -> None:
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 21
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    src = Path(__file__).resolve().parent.parent / "src" / "rnnparams"
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(src)], check=True, env=env, capture_output=True)
+    exe = shutil.which("rnnparams", path=str(Path(sys.executable).parent)) or "rnnparams"
+    bare = median_ms([sys.executable, "-c", "pass"], runs, env)
+    ours = median_ms([exe, "count", "--json", "nn.LSTM(100, 256)"], runs, env)
+    torch_way = median_ms([sys.executable, "-c", "import torch; m = torch.nn.LSTM(100, 256); "
+                           "print(sum(p.numel() for p in m.parameters()))"], max(3, runs // 4), env)
+    print(f"{'command':<46}{'median':>10}")
+    print(f"{'python -c pass':<46}{bare:>8.1f} ms")
+    print(f"{'rnnparams count --json nn.LSTM(100, 256)':<46}{ours:>8.1f} ms")
+    print(f"{'python: import torch; LSTM; sum numel()':<46}{torch_way:>8.1f} ms")
+    ok = "PASS" if ours <= 3 * bare else "MISS"
+    print(f"\nrnnparams / bare interpreter: {ours / bare:.2f}x   (target <= 3x: {ok})")
+    print(f"torch way / rnnparams:        {torch_way / ours:.1f}x  (target >= 30x: "
+          f"{'PASS' if torch_way >= 30 * ours else 'MISS'})")
+
+
+if __name__ == "__main__":
+    main()
