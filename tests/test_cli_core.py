@@ -163,3 +163,12 @@ def test_layering_check_can_fail(tmp_path: Path) -> None:
     (tmp_path / "conventions").mkdir()
     (tmp_path / "conventions" / "bad.py").write_text("from ..render import table\n")
     assert violations(tmp_path) == ["conventions/bad imports render"]
+
+
+def test_explain_resources() -> None:
+    out = run("explain", "nn.LSTM(100, 256)", "--resources", "-b", "32", "-T", "50")
+    assert out.returncode == 0
+    # MACs per step = 4·H·(I + H) = 4 × 256 × (100 + 256) = 364,544; weights 366,592 × 4 bytes
+    assert "364,544" in out.stdout and "1,466,368" in out.stdout
+    missing = run("explain", "nn.LSTM(100, 256)", "--resources")
+    assert missing.returncode == 2 and "--batch" in missing.stderr and not missing.stdout

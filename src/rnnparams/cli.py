@@ -153,10 +153,21 @@ def setup_explain(p: argparse.ArgumentParser) -> None:
     p.add_argument("-l", "--lang", choices=("en", "zh"), default="en", help="language: en (default) or zh (中文)")
     p.add_argument("--format", choices=("text", "markdown"), default="text", dest="fmt",
                    help="text (default) or markdown")
+    p.add_argument("--resources", action="store_true",
+                   help="also derive memory and FLOPs, step by step (needs --batch; see `rnnparams estimate -h`)")
+    p.add_argument("-b", "--batch", type=_positive_int, metavar="B", help="sequences per batch (with --resources)")
+    p.add_argument("-T", "--seq-len", type=_positive_int, metavar="T", help="time steps (with --resources)")
+    p.add_argument("--optimizer", choices=("sgd", "momentum", "adam", "adamw"), default="adam",
+                   help="optimizer whose state is counted (with --resources; default adam)")
 
 
 def run_explain(args: argparse.Namespace) -> int:
     from .api import explain
+
+    if args.resources and args.batch is None:
+        from .errors import UsageError
+
+        raise UsageError("--resources needs --batch B (and --seq-len T unless the input shape fixes it)")
 
     ex = explain(args.model, args.framework, args.input_shape)
     if args.json:
@@ -167,6 +178,14 @@ def run_explain(args: argparse.Namespace) -> int:
         from .render.explain import render_explain
 
         print(render_explain(ex, args.lang, args.fmt))
+    if args.resources:
+        from .api import estimate
+        from .render.estimate import render_resources
+
+        est = estimate(args.model, args.framework, args.input_shape, batch=args.batch, seq_len=args.seq_len,
+                       optimizer=args.optimizer)
+        print()
+        print(render_resources(est, args.lang))
     return 0
 
 
