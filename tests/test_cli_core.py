@@ -172,3 +172,8 @@ def test_explain_resources() -> None:
     assert "364,544" in out.stdout and "1,466,368" in out.stdout
     missing = run("explain", "nn.LSTM(100, 256)", "--resources")
     assert missing.returncode == 2 and "--batch" in missing.stderr and not missing.stdout
+
+
+def test_comment_only_model_is_a_clear_error() -> None:
+    out = run("count", "# nothing here")
+    assert out.returncode == 2 and "no layers" in out.stderr

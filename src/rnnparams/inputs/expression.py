@@ -54,6 +54,9 @@ def parse_expression(text: str, framework: str | None = None, input_shape: Shape
         raise InputError(f"the model text is too long ({len(text):,} characters; at most {MAX_SOURCE_CHARS:,})")
     tree = _parse(text)
     calls = _top_level_calls(tree, text)
+    if not calls:
+        raise InputError("the model has no layers (only comments or blank lines): give an expression such as "
+                         "\"nn.LSTM(100, 256)\"")
     fw = _framework(framework, calls, text)
     builder = _Builder(fw, text)
     layers, shape, name = builder.model(calls)
