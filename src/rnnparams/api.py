@@ -157,6 +157,12 @@ def estimate(model: str | ModelSpec, framework: str | None = None,
     options = make_options(batch=batch, seq_len=seq_len, dtype=dtype, optimizer=optimizer,
                            mixed_precision=mixed_precision, mode=mode, device=device)
     spec = to_spec(model, framework, input_shape)
+    if spec.framework not in ("pytorch", "keras", "keras2"):
+        from .conventions import FRAMEWORKS
+
+        raise UsageError(f"estimate models the kernels of PyTorch and Keras (what each keeps for backward, its "
+                         f"optimizer state); {FRAMEWORKS[spec.framework].display} is counted exactly by `rnnparams "
+                         "count`, but its memory and FLOPs are not modelled yet")
     report = count_model(spec)
     filled, steps = with_sequence_length(spec, report, options.seq_len)
     if filled is not spec:

@@ -97,7 +97,12 @@ def plan_recurrent(ctx: LayerContext) -> LayerPlan:
     if kind == "LSTM":
         states["c"] = (dirs * layers, n, h)
     bindings = freeze({"I": i, "H": h, "D": dirs, "L": layers, **({"P": proj} if proj else {})})
-    return LayerPlan(tuple(tensors), bindings, shape, out, freeze(states), family=family,
+    warnings: tuple[str, ...] = ()
+    if proj >= h:
+        warnings = (f"{ctx.name} (LSTM): projection_size={proj} is not smaller than hidden_size={h}; Gluon accepts "
+                    "it, but mxnet 1.9.1's CPU LSTM kernel then corrupts memory when run (PyTorch requires "
+                    "proj_size < hidden_size).",)
+    return LayerPlan(tuple(tensors), bindings, shape, out, freeze(states), warnings, family=family,
                      features=("I", mul(Sym("D"), hout_sym)))
 
 

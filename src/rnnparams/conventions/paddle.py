@@ -80,7 +80,7 @@ _FLAG_OF = {"weight_ih_attr": "w_ih", "weight_hh_attr": "w_hh", "bias_ih_attr": 
 
 def _flags(ctx: LayerContext, proj: int) -> dict[str, bool]:
     """An attr of False keeps the tensor, frozen; anything else (None, a ParamAttr) a trainable one."""
-    flags = {"proj": proj > 0}
+    flags = {"proj": proj > 0 and ctx.cfg("weight_hh_attr") is not False}  # weight_ho takes weight_hh_attr
     for attr, flag in _FLAG_OF.items():
         frozen = ctx.cfg(attr) is False
         flags[flag] = not frozen
@@ -119,8 +119,10 @@ def plan_recurrent(ctx: LayerContext) -> LayerPlan:
     require_rank(replace(ctx, in_shape=shape), (3,), "3-D (sequence)")
     check_features(ctx, i, shape[-1], "input_size")
     flags = _flags(ctx, proj)
-    shifted = proj > 0 or any(ctx.cfg(a) is False for a in ("bias_ih_attr", "bias_hh_attr"))
-    if not proj and not _flattens(layers, dirs, 2 + sum(ctx.cfg(a) is not False for a in _ATTRS[2:])):
+    per_cell = 5 if flags["proj"] else 4
+    named = 2 + sum(ctx.cfg(a) is not False for a in _ATTRS[2:])  # flat names: weights always, biases unless False
+    shifted = named != per_cell
+    if per_cell == 4 and not _flattens(layers, dirs, named):
         raise ConfigError(f"{ctx.name} ({kind}): paddle fails to build this layer: IndexError: list assignment "
                           "index out of range (RNNBase.flatten_parameters lays out four named parameters per cell, "
                           "and with a bias attr False it names fewer).")
@@ -142,10 +144,12 @@ def plan_recurrent(ctx: LayerContext) -> LayerPlan:
     warnings: tuple[str, ...] = ()
     if shifted:
         warnings = (f"{ctx.name} ({kind}): paddle names a stack's parameters weight_ih_l0, weight_hh_l0, bias_ih_l0, "
-                    "bias_hh_l0... by position, four per cell, but with "
-                    + ("proj_size each cell holds five" if proj else "a bias attr False the names skip that bias")
-                    + ", so named_parameters() mislabels them; the names here are the cells' own, as in "
+                    f"bias_hh_l0... by position, but here each cell holds {per_cell} parameters and {named} are "
+                    "named, so named_parameters() mislabels them; the names here are the cells' own, as in "
                     "state_dict() (0.cell.weight_ih...).",)
+    if proj and not flags["proj"]:
+        warnings += (f"{ctx.name} ({kind}): paddle creates weight_ho with weight_hh_attr, so weight_hh_attr=False "
+                     "leaves the projection without its weight (and the layer cannot run).",)
     notes = ("paddle_projection",) if proj else ()
     bindings = freeze({"I": i, "H": h, "D": dirs, "L": layers, **({"P": proj} if proj else {})})
     return LayerPlan(tuple(tensors), bindings, shape, out, freeze(states), warnings, family=family,
