@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from .analysis.count import count_model
 from .analysis.report import Report
@@ -19,8 +19,9 @@ if TYPE_CHECKING:
     from .analysis.explain import Explanation
     from .analysis.formula import ModelFormula
     from .analysis.inspect import Inspection
+    from .analysis.listing import FileListing
 
-FILE_SUFFIXES = ("json", "yaml", "yml", "toml")
+FILE_SUFFIXES = ("json", "yaml", "yml", "toml", "py")
 MAX_FILE_BYTES = 5_000_000
 
 
@@ -50,27 +51,40 @@ def normalize_input_shape(input_shape: Sequence[int | None] | str | None) -> Sha
 
 
 def to_spec(model: str | ModelSpec, framework: str | None = None,
-            input_shape: Sequence[int | None] | str | None = None) -> ModelSpec:
+            input_shape: Sequence[int | None] | str | None = None, *, select: str | None = None,
+            overrides: Mapping[str, object] | Sequence[str] | None = None) -> ModelSpec:
+    """The ModelSpec of an expression, a file (`model.py`, `model.py::Name`, a spec file) or pasted model code.
+    `select` picks one model of a .py file (variable, class or function name); `overrides` give values the
+    code cannot (`{"hidden": 256}` or `["hidden=256"]`, like --set)."""
     if isinstance(model, ModelSpec):
         return model
     if not isinstance(model, str):
         raise UsageError(f"model must be an expression string or a ModelSpec, not {type(model).__name__}")
     shape = normalize_input_shape(input_shape)
     if looks_like_path(model):
-        return _spec_from_file(model, framework, shape)
+        return _spec_from_file(model, framework, shape, select, overrides)
+    if select is not None or overrides or _looks_like_code(model):
+        from .inputs.pyfile import parse_overrides, spec_from_code
+
+        return spec_from_code(model, source_name="<code>", framework=framework, input_shape=shape, select=select,
+                              overrides=parse_overrides(overrides))
     return parse_expression(model, framework, shape)
 
 
 def looks_like_path(model: str) -> bool:
-    """A model argument is a file when it names one (no call parentheses, a known suffix)."""
-    return "(" not in model and "\n" not in model and model.strip().rsplit(".", 1)[-1].lower() in FILE_SUFFIXES
+    """A model argument is a file when it names one (no call parentheses, a known suffix; a .py file may
+    name one of its models as `model.py::Name`)."""
+    path = model.strip().split("::", 1)[0] if ".py::" in model else model.strip()
+    return "(" not in path and "\n" not in path and path.rsplit(".", 1)[-1].lower() in FILE_SUFFIXES
 
 
-def _spec_from_file(path: str, framework: str | None, shape: Shape | None) -> ModelSpec:
-    from ._record import replace
-    from .inputs.specfile import format_of, load_spec
+def _looks_like_code(model: str) -> bool:
+    from .inputs.pyfile import looks_like_code
 
-    fmt = format_of(path)
+    return "\n" in model and looks_like_code(model)
+
+
+def _read(path: str) -> str:
     try:
         with open(path, encoding="utf-8") as fh:
             text = fh.read(MAX_FILE_BYTES + 1)
@@ -80,6 +94,42 @@ def _spec_from_file(path: str, framework: str | None, shape: Shape | None) -> Mo
         raise UsageError(f"{path}: cannot read it ({exc})") from None
     if len(text) > MAX_FILE_BYTES:
         raise UsageError(f"{path}: too large (more than {MAX_FILE_BYTES:,} characters)")
+    return text
+
+
+def _code_file(path: str, framework: str | None, shape: Shape | None, select: str | None,
+               overrides: Mapping[str, object] | Sequence[str] | None) -> ModelSpec:
+    from .inputs.pyfile import parse_overrides, spec_from_code
+
+    path, _, named = path.strip().partition("::")
+    return spec_from_code(_read(path), source_name=path, framework=framework, input_shape=shape,
+                          select=select or named or None, overrides=parse_overrides(overrides))
+
+
+def models_in_file(path: str, framework: str | None = None, input_shape: Sequence[int | None] | str | None = None,
+                   *, overrides: Mapping[str, object] | Sequence[str] | None = None) -> FileListing:
+    """Every model a .py file defines (module variables, classes never instantiated, model-building
+    functions never called), each counted, or with the reason it cannot be."""
+    from .analysis.listing import list_models
+    from .inputs.pyfile import parse_overrides, read_models
+
+    path = path.strip().split("::", 1)[0]
+    found = read_models(_read(path), source_name=path, framework=framework,
+                        input_shape=normalize_input_shape(input_shape), overrides=parse_overrides(overrides))
+    return list_models(path, found)
+
+
+def _spec_from_file(path: str, framework: str | None, shape: Shape | None, select: str | None = None,
+                    overrides: Mapping[str, object] | Sequence[str] | None = None) -> ModelSpec:
+    from ._record import replace
+    from .inputs.specfile import format_of, load_spec
+
+    if path.strip().split("::", 1)[0].lower().endswith(".py"):
+        return _code_file(path, framework, shape, select, overrides)
+    if select is not None or overrides:
+        raise UsageError(f"{path}: --model and --set apply to .py files, not to spec files")
+    fmt = format_of(path)
+    text = _read(path)
     assert fmt is not None
     spec = load_spec(text, fmt, source_name=path)
     if framework is not None and framework != spec.framework:
@@ -88,9 +138,11 @@ def _spec_from_file(path: str, framework: str | None, shape: Shape | None) -> Mo
 
 
 def count(model: str | ModelSpec, framework: str | None = None,
-          input_shape: Sequence[int | None] | str | None = None) -> Report:
-    """Count the parameters of `model` exactly as `framework` does (inferred from the text when None)."""
-    return count_model(to_spec(model, framework, input_shape))
+          input_shape: Sequence[int | None] | str | None = None, *, select: str | None = None,
+          overrides: Mapping[str, object] | Sequence[str] | None = None) -> Report:
+    """Count the parameters of `model` exactly as `framework` does (inferred from the text when None).
+    For a .py file, `select` names one of its models and `overrides` gives values (see `to_spec`)."""
+    return count_model(to_spec(model, framework, input_shape, select=select, overrides=overrides))
 
 
 def explain(model: str | ModelSpec, framework: str | None = None,

@@ -19,6 +19,9 @@ EXAMPLES = {
   rnnparams count "SimpleRNN(3, input_shape=[50, 3]); Dense(1)"
   rnnparams count "Embedding(1000, 64); SimpleRNN(32)" --tensors
   rnnparams count model.json            (a spec file: .json, .yaml, .toml)
+  rnnparams count model.py              (Keras / PyTorch code, read without running it: lists its models)
+  rnnparams count model.py --model Encoder --set hidden_size=512 --set args.nlayers=3
+  rnnparams count model.py::Encoder --emit-spec yaml
 """,
 }
 EXAMPLES["explain"] = """examples:
@@ -105,7 +108,8 @@ def add_model_arguments(p: argparse.ArgumentParser, *, json_flag: bool = True) -
     p.add_argument("model", metavar="MODEL",
                    help="a model expression in the framework's own syntax, e.g. \"nn.LSTM(100, 256)\" or "
                         "\"Sequential([Input((50, 3)), SimpleRNN(2), Dense(1)])\" (';' chains layers), "
-                        "or a spec file (.json, .yaml, .toml)")
+                        "or a file: model code (.py, read without running it; FILE.py::NAME picks one model) "
+                        "or a spec (.json, .yaml, .toml)")
     p.add_argument("-f", "--framework", choices=FRAMEWORK_IDS,
                    help="framework convention (default: inferred from the names: nn.* is PyTorch, "
                         "Sequential/Dense/keras.layers.* is Keras, paddle.nn.*, mindspore.nn.*, flax.linen.*, "
@@ -123,19 +127,45 @@ def setup_count(p: argparse.ArgumentParser) -> None:
     p.add_argument("-t", "--tensors", action="store_true", help="list every tensor in the table")
     p.add_argument("--emit-spec", metavar="FORMAT", choices=("json", "yaml", "toml"),
                    help="print the model as a spec file (json, yaml or toml) instead of counting it")
+    p.add_argument("-m", "--model", dest="model_name", metavar="NAME",
+                   help="which model of a .py file: a variable, class or function name (default: list them all)")
+    p.add_argument("-s", "--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
+                   help="a value the code cannot give without running (repeatable): a constant, an __init__ "
+                        "argument, args.NAME of argparse, config.NAME of a config dict...; e.g. --set hidden=256")
 
 
 def run_count(args: argparse.Namespace) -> int:
-    from .api import count, to_spec
+    from .api import count, looks_like_path, to_spec
 
+    path = args.model.strip()
+    if looks_like_path(path) and path.lower().endswith(".py") and args.model_name is None:
+        from .api import models_in_file
+
+        listing = models_in_file(path, args.framework, args.input_shape, overrides=args.overrides)
+        if len(listing.models) > 1:
+            if args.emit_spec:
+                from .errors import UsageError
+
+                raise UsageError(f"{path} defines {len(listing.models)} models "
+                                 f"({', '.join(m.name for m in listing.models)}); choose one with --model NAME")
+            if args.json:
+                from .render.json import dumps
+
+                print(dumps(listing.to_dict()))
+            else:
+                from .render.listing import render_listing
+
+                print(render_listing(listing))
+            return 0 if listing.counted else 2
     if args.emit_spec:
         from .inputs.specfile import dump_spec
 
-        spec = to_spec(args.model, args.framework, args.input_shape)
+        spec = to_spec(args.model, args.framework, args.input_shape, select=args.model_name,
+                       overrides=args.overrides)
         count(spec)  # a spec is only worth writing if it counts
         print(dump_spec(spec, args.emit_spec), end="")
         return 0
-    report = count(args.model, args.framework, args.input_shape)
+    report = count(args.model, args.framework, args.input_shape, select=args.model_name, overrides=args.overrides)
     print_warnings(report.warnings)
     if args.json:
         from .render.json import render_json
@@ -342,6 +372,19 @@ def run_inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def setup_schema(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-f", "--framework", choices=FRAMEWORK_IDS,
+                   help="only this framework's layers (default: every framework)")
+
+
+def run_schema(args: argparse.Namespace) -> int:
+    from .inputs.schema import spec_schema
+    from .render.json import dumps
+
+    print(dumps(spec_schema(None if args.framework is None else (args.framework,))))
+    return 0
+
+
 def setup_serve(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 exposes it)")
@@ -426,6 +469,12 @@ COMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None], H
                    "List every framework convention: its id (for --framework), name, whether it was verified "
                    "against the real package (and which versions), its layers and how a model is written.",
                    setup_frameworks, run_frameworks),
+    "schema": ("the JSON Schema of spec files (.json, .yaml, .toml)",
+               "Print the JSON Schema (draft 2020-12) that spec files follow: the top-level keys, and for each "
+               "framework each layer type with its arguments, their kinds, defaults and allowed values, generated "
+               "from the conventions (the same tables that count). Validate a spec with any JSON Schema tool; "
+               "`rnnparams count SPEC` checks it the same way and names the key path of an error.",
+               setup_schema, run_schema),
     "serve": ("the calculator page and JSON API on localhost (needs the web extra)",
               "Serve a calculator page (build a model from layers or paste one: totals, layers, tensors, the "
               "explanation in English or 中文, the cross-framework comparison, the resource estimate) and a JSON "

@@ -106,6 +106,8 @@ def _count_layer(fw: FrameworkConvention, namer: _Namer, spec: LayerSpec, index:
         plan = _untied(plan, spec)
     if fw.naming == "index" and spec.name is not None:
         plan = _scoped(plan, spec.name)
+    if fw.naming == "keras" and spec.config.get("trainable") is False:  # layer.trainable = False: all its weights
+        plan = replace(plan, tensors=tuple(replace(t, trainable=False) for t in plan.tensors))
     bindings = dict(plan.bindings)
     tensors = tuple(evaluate(t, bindings) for t in plan.tensors)
     return LayerReport(

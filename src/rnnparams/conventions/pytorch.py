@@ -25,6 +25,7 @@ from .base import (
     LayerPlan,
     Param,
     PlanFn,
+    TensorSpec,
     TensorTemplate,
     check_features,
     expand,
@@ -272,6 +273,20 @@ def plan_conv1d(ctx: LayerContext) -> LayerPlan:
     return LayerPlan(tuple(tensors), bindings, shape, (*shape[:-2], c_out, out_len), features=("C", O))
 
 
+def plan_parameter(ctx: LayerContext) -> LayerPlan:
+    """A tensor assigned to a module as `nn.Parameter(torch.zeros(*shape))`: named by its attribute alone."""
+    raw = ctx.cfg("shape")
+    dims = (raw,) if isinstance(raw, int) else raw
+    sizes = [d for d in dims if isinstance(d, int) and not isinstance(d, bool) and d >= 0] \
+        if isinstance(dims, tuple) else []
+    if not isinstance(dims, tuple) or len(sizes) != len(dims):
+        raise ConfigError(f"{ctx.name} (Parameter): shape must be a tuple of sizes (got {raw!r}).")
+    syms = (Sym("A"),) if len(sizes) == 1 else tuple(Sym(f"A{k}") for k in range(len(sizes)))
+    tensor = TensorSpec("", syms, "weight", trainable=bool(ctx.cfg("requires_grad")))
+    bindings = freeze({s.name: d for s, d in zip(syms, sizes, strict=True)})
+    return LayerPlan((tensor,), bindings, (), tuple(sizes))
+
+
 def _layer(type_name: str, kind: str, params: tuple[Param, ...], plan: PlanFn, *,
            ignored: frozenset[str] = _DEVICE, recurrent: bool = False) -> LayerConvention:
     return LayerConvention(type_name, kind, params, plan, type_name.lower(), ignored, recurrent=recurrent)
@@ -306,6 +321,9 @@ LAYERS = {c.type_name: c for c in (
         Param("stride", 1, SHAPE), Param("padding", 0, SHAPE), Param("dilation", 1, SHAPE),
         Param("groups", 1, SIZE), Param("bias", True, BOOL),
         Param("padding_mode", "zeros", CHOICE, ("zeros", "reflect", "replicate", "circular"))), plan_conv1d),
+    # Not a layer: a module's own tensor (`self.v = nn.Parameter(torch.rand(H))`), read from .py files.
+    _layer("Parameter", "parameter", (Param("shape", kind=SHAPE), Param("requires_grad", True, BOOL)),
+           plan_parameter, ignored=frozenset()),
 )}
 
 

@@ -411,3 +411,8 @@ class _Builder:
         if isinstance(value, Opaque):
             return str(value)
         return value  # type: ignore[return-value]
+
+
+LayerBinder = _Builder
+"""Binds one layer call to its framework's signature (used by the `.py` reader, `inputs/pyfile.py`, on calls
+it rebuilds with resolved values, so code and expressions are validated alike)."""

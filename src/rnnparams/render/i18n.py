@@ -20,6 +20,10 @@ SYMBOLS: dict[str, tuple[str, str]] = {
     "N0": ("normalized size (axis 0)", "归一化维度(第 0 轴)"),
     "N1": ("normalized size (axis 1)", "归一化维度(第 1 轴)"),
     "N2": ("normalized size (axis 2)", "归一化维度(第 2 轴)"),
+    "A": ("parameter size", "参数维度"),
+    "A0": ("parameter size (axis 0)", "参数维度(第 0 轴)"),
+    "A1": ("parameter size (axis 1)", "参数维度(第 1 轴)"),
+    "A2": ("parameter size (axis 2)", "参数维度(第 2 轴)"),
 }
 
 GROUPS: dict[str, tuple[str, str]] = {
