@@ -2,8 +2,12 @@
 
 A spec is `{"framework": ..., "input_shape": [...] | null, "name": ..., "layers": [{"type": "LSTM", ...}]}`,
 each layer's keys being the framework's own constructor arguments (`Bidirectional` nests its layer under
-`"layer"`). Loading turns each layer back into a call in the framework's syntax and binds it with the
-expression parser, so a spec is validated exactly like an expression; errors name the key path.
+`"layer"`), plus `name` (a Keras layer name, or a PyTorch attribute path such as `encoder.rnn`). A model
+that is not a chain (read from a functional graph or an nn.Module) has `"chain": false`, and each of its
+layers says what it receives in `"inbound_shape"` (with the batch, null where free) and which of its tensors
+are tied to an earlier layer's in `"tied"`. `rnnparams schema` prints the JSON Schema. Loading turns each
+layer back into a call in the framework's syntax and binds it with the expression parser, so a spec is
+validated exactly like an expression; errors name the key path (`layers[2].layer.units`).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import json
 import sys
 from collections.abc import Mapping
 
+from .._record import replace
 from ..conventions import FRAMEWORKS, FrameworkConvention
 from ..conventions.base import REQUIRED
 from ..errors import InputError, RnnParamsError, UsageError
@@ -24,7 +29,9 @@ if TYPE_CHECKING:
 
 FORMATS = ("json", "yaml", "toml")
 SCHEMA_ID = "https://rnnparams.dev/schema/spec-1.json"
-TOP_KEYS = ("$schema", "framework", "name", "input_shape", "layers")
+TOP_KEYS = ("$schema", "framework", "name", "input_shape", "chain", "layers")
+LAYER_KEYS = ("inbound_shape", "tied")
+"""Keys of a layer that are not constructor arguments (with `name` where the framework has no name=)."""
 
 
 def spec_to_data(spec: ModelSpec) -> dict[str, Any]:
@@ -34,6 +41,8 @@ def spec_to_data(spec: ModelSpec) -> dict[str, Any]:
     if spec.name is not None:
         data["name"] = spec.name
     data["input_shape"] = None if spec.input_shape is None else list(spec.input_shape)
+    if not spec.chain:
+        data["chain"] = False
     data["layers"] = [_layer_to_data(fw, layer) for layer in spec.layers]
     return data
 
@@ -47,6 +56,10 @@ def _layer_to_data(fw: FrameworkConvention, layer: LayerSpec) -> dict[str, Any]:
         default = defaults.get(key, True if key == "trainable" else REQUIRED)
         if default is REQUIRED or value != default or type(value) is not type(default):
             out[key] = _value_to_data(fw, value)
+    if layer.input_shape is not None:
+        out["inbound_shape"] = list(layer.input_shape)
+    if layer.tied:
+        out["tied"] = list(layer.tied)
     return out
 
 
@@ -137,45 +150,104 @@ def spec_from_data(data: Any, *, source_name: str = "spec") -> ModelSpec:
     if shape is not None and (not isinstance(shape, list) or not all(
             d is None or d == "None" or (isinstance(d, int) and not isinstance(d, bool) and d > 0) for d in shape)):
         raise fail("input_shape", f"must be a list of positive sizes, null for a free dimension (got {shape!r})")
-    calls = [_call_text(fw, layer, f"layers[{i}]", fail) for i, layer in enumerate(layers)]
+    chain = data.get("chain", True)
+    if not isinstance(chain, bool):
+        raise fail("chain", f"must be true or false (got {chain!r})")
+    extras = [_layer_extras(fw, layer, f"layers[{i}]", fail) for i, layer in enumerate(layers)]
+    spans: list[list[tuple[int, int, str]]] = [[] for _ in layers]
+    calls = [_call_text(fw, layer, f"layers[{i}]", fail, spans[i]) for i, layer in enumerate(layers)]
     text = "\n".join(calls)
     input_shape = None if shape is None else tuple(None if d in (None, "None") else d for d in shape)
     try:
         spec = parse_expression(text, fw.id, input_shape)
     except RnnParamsError as exc:
-        path = f"layers[{exc.line - 1}]" if exc.line else "layers"
-        raise fail(path, exc.message) from None
+        raise fail(_key_path(exc, spans), exc.message) from None
     name = data.get("name")
     if name is not None and not isinstance(name, str):
         raise fail("name", "must be a string")
-    return ModelSpec(spec.framework, spec.layers, spec.input_shape, name or spec.name, text)
+    bound = tuple(replace(layer, **extra) if extra else layer
+                  for layer, extra in zip(spec.layers, extras, strict=True))
+    return ModelSpec(spec.framework, bound, spec.input_shape, name or spec.name, text, chain)
 
 
-def _call_text(fw: FrameworkConvention, layer: Any, path: str, fail: Any) -> str:
+def _key_path(exc: RnnParamsError, spans: list[list[tuple[int, int, str]]]) -> str:
+    """The key an error is about: the innermost key whose text holds the column the error points at."""
+    if not exc.line or not 0 < exc.line <= len(spans):
+        return "layers"
+    col = exc.col or 0
+    holding = [(end - start, path) for start, end, path in spans[exc.line - 1] if start <= col < end]
+    return min(holding)[1] if holding else f"layers[{exc.line - 1}]"
+
+
+def _layer_extras(fw: FrameworkConvention, layer: Any, path: str, fail: Any) -> dict[str, Any]:
+    """What a layer says besides its constructor arguments: inbound_shape, tied (and name where the
+    framework's constructors take none)."""
+    if not isinstance(layer, Mapping):
+        return {}
+    extras: dict[str, Any] = {}
+    shape = layer.get("inbound_shape")
+    if shape is not None:
+        if not isinstance(shape, list) or not shape or not all(
+                d is None or d == "None" or (isinstance(d, int) and not isinstance(d, bool) and d > 0)
+                for d in shape):
+            raise fail(f"{path}.inbound_shape", "must be a list of sizes with the batch, null for a free "
+                                                f"dimension (got {shape!r})")
+        extras["input_shape"] = tuple(None if d in (None, "None") else d for d in shape)
+    tied = layer.get("tied")
+    if tied is not None:
+        if not isinstance(tied, list) or not all(isinstance(t, str) and t for t in tied):
+            raise fail(f"{path}.tied", f"must be a list of tensor names, e.g. [\"weight\"] (got {tied!r})")
+        extras["tied"] = tuple(tied)
+    name = layer.get("name")
+    if fw.naming != "keras" and name is not None:
+        if not isinstance(name, str) or not name:
+            raise fail(f"{path}.name", f"must be a non-empty string (got {name!r})")
+        extras["name"] = name
+    return extras
+
+
+def _call_text(fw: FrameworkConvention, layer: Any, path: str, fail: Any,
+               spans: list[tuple[int, int, str]] | None = None, at: int = 0) -> str:
+    """The layer as a call in the framework's syntax; `spans` collects where each key's text is (from column
+    `at`), so an error from the binder can name the key path."""
     if not isinstance(layer, Mapping):
         raise fail(path, "each layer is an object like {\"type\": \"LSTM\", ...}")
     kind = layer.get("type")
     if not isinstance(kind, str) or kind not in fw.layers:
         raise fail(f"{path}.type", f"unknown layer type {kind!r} for {fw.display}; known: {', '.join(fw.layers)}")
-    args = []
+    prefix = fw.prefixes[-1] if fw.naming == "index" else ""
+    text = f"{prefix}{kind}("
+    first = True
     for key, value in layer.items():
-        if key == "type":
+        if key == "type" or key in LAYER_KEYS or (key == "name" and fw.naming != "keras" and at == 0):
             continue
         if not isinstance(key, str) or not key.isidentifier():
             raise fail(f"{path}", f"{key!r} is not an argument name")
-        args.append(f"{key}={_literal(fw, value, f'{path}.{key}', fail)}")
-    prefix = fw.prefixes[-1] if fw.naming == "index" else ""
-    return f"{prefix}{kind}({', '.join(args)})"
+        text += "" if first else ", "
+        first = False
+        start = at + len(text)
+        text += f"{key}=" + _literal(fw, value, f"{path}.{key}", fail, spans, start + len(key) + 1)
+        if spans is not None:
+            spans.append((start, at + len(text), f"{path}.{key}"))
+    return text + ")"
 
 
-def _literal(fw: FrameworkConvention, value: Any, path: str, fail: Any) -> str:
+def _literal(fw: FrameworkConvention, value: Any, path: str, fail: Any,
+             spans: list[tuple[int, int, str]] | None = None, at: int = 0) -> str:
     """Python source for a plain value; only data goes through (the result is parsed by `ast`, never run)."""
     if isinstance(value, Mapping) and "type" in value:
-        return _call_text(fw, value, path, fail)
+        return _call_text(fw, value, path, fail, spans, at)
     if value is None or isinstance(value, (bool, int, float, str)):
         return repr(value)
     if isinstance(value, list):
-        return "(" + "".join(_literal(fw, v, f"{path}[{i}]", fail) + ", " for i, v in enumerate(value)) + ")"
+        text = "("
+        for i, v in enumerate(value):
+            start = at + len(text)
+            text += _literal(fw, v, f"{path}[{i}]", fail, spans, start)
+            if spans is not None:
+                spans.append((start, at + len(text), f"{path}[{i}]"))
+            text += ", "
+        return text + ")"
     raise fail(path, f"unsupported value {value!r}")
 
 
