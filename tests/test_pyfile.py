@@ -72,6 +72,51 @@ def test_seed_003_needs_values_then_counts() -> None:
     assert shaped.layers[0].state_shapes["h_n"] == (1, None, 256)
 
 
+def pasted_seed_001() -> str:
+    """Seed 001's code as the question shows it: no imports, four models, summary() calls."""
+    text = (FIXTURES / "seeds" / "seed001_keras_simple_rnn.py").read_text()
+    return "\n".join(line for line in text.splitlines() if not line.startswith(("#", "from ")))
+
+
+def test_pasted_code_without_imports_is_code() -> None:
+    code = pasted_seed_001()
+    with pytest.raises(UsageError, match=r"4 models \(model, model2, model3, model4\)"):
+        rnnparams.count(code)
+    assert [rnnparams.count(code, select=f"model{i}" if i > 1 else "model").total_params
+            for i in (1, 2, 3, 4)] == [7, 15, 25, 37]
+    listing = rnnparams.models_in_file(code)
+    assert listing.source == "<code>" and [m.name for m in listing.models] == ["model", "model2", "model3", "model4"]
+
+
+@pytest.mark.parametrize("text, is_code", [
+    ("nn.Linear(3, 4); nn.Linear(4, 5)", False),       # the expression syntax: ';' chains layers
+    ("nn.Linear(3, 4)\nnn.Linear(4, 5)", False),       # one layer per line is still a chain
+    ("Sequential([\n  SimpleRNN(2, input_shape=[50, 3]),\n  Dense(1)\n])", False),
+    ("model = Sequential([SimpleRNN(2, input_shape=[50, 3]), Dense(1)])", False),
+    ("model = Sequential([SimpleRNN(2)])\nmodel.summary()", True),
+    ("rnn = nn.LSTM(10, 20)\nfc = nn.Linear(20, 2)", True),
+    ("import torch.nn as nn\nnn.LSTM(10, 20)", True),
+    ("for i in range(3):\n    pass", True),
+    ("nn.LSTM(10, 20", False),                          # a syntax error is the expression parser's to report
+])
+def test_what_reads_as_code(text: str, is_code: bool) -> None:
+    assert rnnparams.api.is_code(text) is is_code
+
+
+def test_count_reads_stdin() -> None:
+    out = subprocess.run([sys.executable, "-m", "rnnparams", "count", "-"], input=pasted_seed_001(),
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert [line.split()[0] for line in out.stdout.splitlines() if line.startswith("model")] == \
+        ["model", "model2", "model3", "model4"]
+    out = subprocess.run([sys.executable, "-m", "rnnparams", "count", "-", "-m", "model3", "--json"],
+                         input=pasted_seed_001(), capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and json.loads(out.stdout)["total_params"] == 25
+    out = subprocess.run([sys.executable, "-m", "rnnparams", "count", "-"], input="nn.GRU(10, 20)\n",
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and "Total params: 1,920" in out.stdout  # 3 x 20 x (10 + 20 + 2)
+
+
 def test_a_module_level_sequential_is_a_chain_that_takes_the_input_shape() -> None:
     code = """
         import torch.nn as nn
@@ -555,3 +600,15 @@ def test_a_sequential_used_as_a_layer_is_followed() -> None:
         """, select="siamese")
     assert [layer.name for layer in report.layers] == ["embedding", "bidirectional", "dense"]
     assert report.total_params == 800 + 2 * 3 * 4 * (8 + 4 + 2) + 17
+
+
+def test_framework_flag_must_fit_the_code() -> None:
+    torch_code = "import torch.nn as nn\nrnn = nn.LSTM(3, 4)\n"
+    with pytest.raises(UsageError, match="`rnn` is PyTorch code"):
+        count(torch_code, framework="keras")
+    with pytest.raises(UsageError, match=r"model code \(\.py\) is read for pytorch, keras, keras2"):
+        count(torch_code, framework="paddle")
+    keras_code = "import keras\nm = keras.Sequential([keras.Input((5, 2)), keras.layers.GRU(3)])\n"
+    # Keras 2's GRU defaults to reset_after=False (one bias row), Keras 3's to True (two): 3·3·(2 + 3 + 1) vs + 3·3
+    assert count(keras_code, framework="keras2").total_params == 3 * 3 * (2 + 3 + 1)
+    assert count(keras_code).total_params == 3 * 3 * (2 + 3 + 2)

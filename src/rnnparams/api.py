@@ -63,7 +63,7 @@ def to_spec(model: str | ModelSpec, framework: str | None = None,
     shape = normalize_input_shape(input_shape)
     if looks_like_path(model):
         return _spec_from_file(model, framework, shape, select, overrides)
-    if select is not None or overrides or _looks_like_code(model):
+    if select is not None or overrides or is_code(model):
         from .inputs.pyfile import parse_overrides, spec_from_code
 
         return spec_from_code(model, source_name="<code>", framework=framework, input_shape=shape, select=select,
@@ -78,7 +78,9 @@ def looks_like_path(model: str) -> bool:
     return "(" not in path and "\n" not in path and path.rsplit(".", 1)[-1].lower() in FILE_SUFFIXES
 
 
-def _looks_like_code(model: str) -> bool:
+def is_code(model: str) -> bool:
+    """A model argument is Python code (not an expression) when it has several lines that read as a module:
+    imports, classes, functions or several statements. One-line text never pays for importing the reader."""
     from .inputs.pyfile import looks_like_code
 
     return "\n" in model and looks_like_code(model)
@@ -109,12 +111,17 @@ def _code_file(path: str, framework: str | None, shape: Shape | None, select: st
 def models_in_file(path: str, framework: str | None = None, input_shape: Sequence[int | None] | str | None = None,
                    *, overrides: Mapping[str, object] | Sequence[str] | None = None) -> FileListing:
     """Every model a .py file defines (module variables, classes never instantiated, model-building
-    functions never called), each counted, or with the reason it cannot be."""
+    functions never called), each counted, or with the reason it cannot be. PATH may also be the code itself
+    (pasted text with several statements), named `<code>`."""
     from .analysis.listing import list_models
     from .inputs.pyfile import parse_overrides, read_models
 
-    path = path.strip().split("::", 1)[0]
-    found = read_models(_read(path), source_name=path, framework=framework,
+    if is_code(path):
+        text, path = path, "<code>"
+    else:
+        path = path.strip().split("::", 1)[0]
+        text = _read(path)
+    found = read_models(text, source_name=path, framework=framework,
                         input_shape=normalize_input_shape(input_shape), overrides=parse_overrides(overrides))
     return list_models(path, found)
 

@@ -109,7 +109,7 @@ def add_model_arguments(p: argparse.ArgumentParser, *, json_flag: bool = True) -
                    help="a model expression in the framework's own syntax, e.g. \"nn.LSTM(100, 256)\" or "
                         "\"Sequential([Input((50, 3)), SimpleRNN(2), Dense(1)])\" (';' chains layers), "
                         "or a file: model code (.py, read without running it; FILE.py::NAME picks one model) "
-                        "or a spec (.json, .yaml, .toml)")
+                        "or a spec (.json, .yaml, .toml), or - to read code or an expression from stdin")
     p.add_argument("-f", "--framework", choices=FRAMEWORK_IDS,
                    help="framework convention (default: inferred from the names: nn.* is PyTorch, "
                         "Sequential/Dense/keras.layers.* is Keras, paddle.nn.*, mindspore.nn.*, flax.linen.*, "
@@ -135,10 +135,13 @@ def setup_count(p: argparse.ArgumentParser) -> None:
 
 
 def run_count(args: argparse.Namespace) -> int:
-    from .api import count, looks_like_path, to_spec
+    from .api import count, is_code, looks_like_path, to_spec
 
+    if args.model == "-":
+        args.model = sys.stdin.read()
     path = args.model.strip()
-    if looks_like_path(path) and path.lower().endswith(".py") and args.model_name is None:
+    is_py = is_code(args.model) or (looks_like_path(path) and path.lower().endswith(".py"))
+    if is_py and args.model_name is None:
         from .api import models_in_file
 
         listing = models_in_file(path, args.framework, args.input_shape, overrides=args.overrides)
@@ -146,7 +149,7 @@ def run_count(args: argparse.Namespace) -> int:
             if args.emit_spec:
                 from .errors import UsageError
 
-                raise UsageError(f"{path} defines {len(listing.models)} models "
+                raise UsageError(f"{listing.source} defines {len(listing.models)} models "
                                  f"({', '.join(m.name for m in listing.models)}); choose one with --model NAME")
             if args.json:
                 from .render.json import dumps

@@ -23,6 +23,7 @@ from __future__ import annotations
 import ast
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from itertools import pairwise
 
 from .._record import record, replace
 from ..conventions import FRAMEWORKS, FrameworkConvention
@@ -84,6 +85,8 @@ TORCH_FREE = frozenset({
     "CosineEmbeddingLoss", "TripletMarginLoss", "PoissonNLLLoss", "GaussianNLLLoss", "MultiLabelSoftMarginLoss",
 })
 """torch.nn modules without parameters or buffers: they add nothing to `named_parameters()`."""
+CODE_FRAMEWORKS = ("pytorch", "keras", "keras2")
+"""The frameworks whose model code the reader follows (the others are counted from expressions and specs)."""
 TORCH_CONTAINERS = ("Sequential", "ModuleList", "ModuleDict")
 KERAS_MODELS = ("Sequential", "Model", "Functional")
 KERAS_INPUTS = ("Input", "InputLayer")
@@ -118,12 +121,33 @@ class FileModel:
 
 
 def looks_like_code(text: str) -> bool:
-    """Whether a MODEL string is Python module code (imports, classes, functions) rather than an expression."""
+    """Whether a MODEL string is Python module code rather than an expression: it has imports, classes or
+    functions, or several statements (`model = Sequential([...])` then `model.summary()`, as pasted from a
+    question). A single expression or a single `model = ...` stays an expression."""
     for line in text.splitlines():
         stripped = line.lstrip()
         if stripped.startswith(("import ", "from ", "class ", "def ", "@")) and line == stripped:
             return True
-    return False
+    try:
+        body = ast.parse(text).body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    if any(not isinstance(node, ast.Expr | ast.Assign) for node in body):
+        return True
+    if all(isinstance(node, ast.Expr) for node in body):
+        return False  # layer calls one per line (or `a; b`): the expression syntax for a chain of layers
+    # An assignment among statements on lines of their own is code; `x = a; b` stays an expression.
+    lines = text.splitlines()
+    return any(_between(lines, before, after).count(";") == 0 for before, after in pairwise(body))
+
+
+def _between(lines: list[str], before: ast.stmt, after: ast.stmt) -> str:
+    """The source text between two statements (where a `;` would separate them)."""
+    end_line, end_col = before.end_lineno or before.lineno, before.end_col_offset or 0
+    if end_line == after.lineno:
+        return lines[end_line - 1][end_col:after.col_offset]
+    return "\n".join([lines[end_line - 1][end_col:], *lines[end_line:after.lineno - 1],
+                      lines[after.lineno - 1][:after.col_offset]])
 
 
 def parse_overrides(items: Sequence[str] | Mapping[str, object] | None) -> dict[str, object]:
@@ -182,6 +206,10 @@ def read_models(text: str, *, source_name: str = "<model>", framework: str | Non
     """Every model defined in the code, each with its spec or its error."""
     if framework is not None and framework not in FRAMEWORKS:
         raise UsageError(f"unknown framework {framework!r}; choose one of: {', '.join(FRAMEWORKS)}")
+    if framework is not None and framework not in CODE_FRAMEWORKS:
+        raise UsageError(f"{source_name}: model code (.py) is read for {', '.join(CODE_FRAMEWORKS)}; a "
+                         f"{FRAMEWORKS[framework].display} model can be counted from an expression in its own "
+                         f"syntax or a spec file (`rnnparams frameworks` shows how it is written)")
     tree = _parse(text, source_name)
     reader = Reader(text, source_name, tree, framework, input_shape, overrides or {})
     try:
@@ -221,6 +249,9 @@ def spec_from_code(text: str, *, source_name: str = "<model>", framework: str | 
     if model.error is not None:
         raise model.error
     assert model.spec is not None
+    if framework is not None and model.spec.framework != framework:
+        raise UsageError(f"{source_name}: --framework {framework} was given, but `{model.name}` is "
+                         f"{FRAMEWORKS[model.spec.framework].display} code")
     return model.spec
 
 
