@@ -118,6 +118,59 @@ def test_a_json_spec_is_a_model(server: Server) -> None:
     assert (status, body["total_params"]) == (200, 3 * 20 * (10 + 20 + 2))
 
 
+SEEDS = Path(__file__).parent.parent / "fixtures" / "seeds"
+
+
+def test_pasted_code_is_counted_and_one_model_is_picked_with_select(server: Server) -> None:
+    # Seed 001 as a user pastes it: four Sequential models and summary() calls, no imports.
+    code = "\n".join(line for line in (SEEDS / "seed001_keras_simple_rnn.py").read_text().splitlines()
+                      if not line.startswith(("#", "from ")))
+    status, body = server.post("count", {"model": code})
+    assert status == 400 and "4 models (model, model2, model3, model4)" in body["error"]
+    assert 'choose one with "select"' in body["error"] and "--model" not in body["error"]
+    for name, total in [("model", 7), ("model2", 15), ("model3", 25), ("model4", 37)]:
+        status, body = server.post("count", {"model": code, "select": name})
+        assert (status, body["total_params"]) == (200, total), body
+    status, body = server.post("count", {"model": code, "select": "model9"})
+    assert status == 400 and "model9" in body["error"]
+
+
+def test_a_pytorch_module_with_overrides(server: Server) -> None:
+    code = ("import torch.nn as nn\n\nclass Net(nn.Module):\n    def __init__(self, hidden):\n"
+            "        super().__init__()\n        self.rnn = nn.LSTM(100, hidden)\n")
+    status, body = server.post("count", {"model": code})
+    assert status == 422, body
+    assert '"overrides": {"hidden": VALUE}' in body["error"] and "--set" not in body["error"]
+    status, body = server.post("count", {"model": code, "overrides": {"hidden": 256}})
+    assert status == 200, body
+    # 4 gates x 256 x (100 + 256 + 2 biases): seed 004's 366,592.
+    assert body["total_params"] == 4 * 256 * (100 + 256 + 2) == 366_592
+    assert [t["name"] for t in body["layers"][0]["tensors"]][:2] == ["rnn.weight_ih_l0", "rnn.weight_hh_l0"]
+
+
+def test_code_is_never_run_by_the_server(server: Server, tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    code = (f"import os\nos.system('touch {marker}')\nopen({str(marker)!r}, 'w').write('x')\n"
+            "import torch.nn as nn\nrnn = nn.GRU(10, 20)\n")
+    status, body = server.post("count", {"model": code})
+    assert (status, body["total_params"]) == (200, 3 * 20 * (10 + 20 + 2))
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("payload, words", [
+    ({"model": "nn.GRU(10, 20)\nnn.LSTM(1, 2)", "select": "x" * 201}, "select"),
+    ({"model": '{"framework": "pytorch", "layers": []}', "select": "a"}, "not to a JSON spec"),
+    ({"model": "x = 1", "overrides": {"": 1}}, "overrides"),
+    ({"model": "x = 1", "overrides": {"a": [1]}}, "overrides"),
+    ({"model": "x = 1", "overrides": {f"k{i}": i for i in range(51)}}, "overrides"),
+    ({"model": "import os\nx = 1\n"}, "no model"),
+])
+def test_bad_code_requests_are_422(server: Server, payload: object, words: str) -> None:
+    status, body = server.post("count", payload)
+    assert status == 422, body
+    assert words in body["error"]
+
+
 # --- errors ---------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("payload, status, words", [

@@ -26,7 +26,8 @@ class ModelRequest(BaseModel):
     model: str = Field(
         min_length=1, max_length=MAX_MODEL_CHARS,
         description="A model expression in the framework's own syntax (';' chains layers), model code such as "
-                    "`Sequential([...])`, or a JSON spec (what `rnnparams count --emit-spec json` writes).",
+                    "`Sequential([...])` or a whole Keras / PyTorch file (read with `ast`, never run), or a JSON "
+                    "spec (what `rnnparams count --emit-spec json` writes).",
         examples=["nn.LSTM(100, 256)", "Sequential([Input((35, 100)), LSTM(256)])",
                   "SimpleRNN(2, input_shape=[50, 3]); Dense(1)"])
     framework: str | None = Field(
@@ -37,6 +38,15 @@ class ModelRequest(BaseModel):
         default=None, min_length=1, max_length=8,
         description="Shape of one input sample without the batch, e.g. [35, 100] (time steps, features); "
                     "null marks a free dimension.", examples=[[35, 100]])
+    select: str | None = Field(
+        default=None, min_length=1, max_length=200,
+        description="When `model` is Python code defining several models: which one (a variable, class or "
+                    "function name, like `rnnparams count FILE --model NAME`).", examples=["Encoder"])
+    overrides: dict[Annotated[str, Field(min_length=1, max_length=200)], int | float | bool | str] | None = Field(
+        default=None, max_length=50,
+        description="Values the code cannot give without running, by the name it reads them with (like "
+                    "`--set NAME=VALUE`): a module constant, an __init__ argument, `args.NAME`...",
+        examples=[{"hidden_size": 256, "args.nlayers": 3}])
 
 
 class ExplainRequest(ModelRequest):

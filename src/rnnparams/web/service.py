@@ -88,7 +88,25 @@ def answer(verb: str, body: bytes) -> tuple[int, bytes]:
     except WebError as exc:
         return exc.status, error_body(exc.message)
     except RnnParamsError as exc:
-        return status_of(exc), error_body(str(exc))
+        return status_of(exc), error_body(in_api_terms(str(exc)))
+
+
+CLI_TERMS = (
+    (re.compile(r"choose one with --model NAME(?: \(or \S+::NAME\))?"), 'choose one with "select": "NAME"'),
+    (re.compile(r"--set NAME=VALUE"), '"overrides": {"NAME": VALUE}'),
+    (re.compile(r"--set (\S+?)=VALUE"), r'"overrides": {"\1": VALUE}'),
+    (re.compile(r"--input-shape T,F"), '"input_shape": [T, F]'),
+    (re.compile(r"--input-shape"), '"input_shape"'),
+    (re.compile(r"--framework"), '"framework"'),
+)
+
+
+def in_api_terms(message: str) -> str:
+    """An error written for the CLI, its options named as the request's fields (the library's messages name
+    the CLI's options; the web answers in its own)."""
+    for pattern, replacement in CLI_TERMS:
+        message = pattern.sub(replacement, message)
+    return message
 
 
 # --- the request ------------------------------------------------------------------------------------------
@@ -135,6 +153,7 @@ def model_spec(request: ModelRequest, verb: str) -> ModelSpec:
     """The request's model as a spec, within the web's limits. Text is never taken for a file name here: the
     server reads no files on a client's behalf."""
     from ..inputs.expression import parse_expression
+    from ..inputs.pyfile import looks_like_code, parse_overrides, spec_from_code
 
     shape = api.normalize_input_shape(request.input_shape)
     text = request.model
@@ -142,7 +161,12 @@ def model_spec(request: ModelRequest, verb: str) -> ModelSpec:
         # Worked around here: the expression parser fails on text that is only comments (an IndexError).
         raise InputError("the model is empty (only comments): give an expression such as \"nn.LSTM(100, 256)\"")
     if text.lstrip().startswith("{"):
+        if request.select is not None or request.overrides:
+            raise WebError(422, "select and overrides apply to model code, not to a JSON spec")
         spec = _spec_from_json(text, request.framework, shape)
+    elif request.select is not None or request.overrides or looks_like_code(text):
+        spec = spec_from_code(text, source_name="model", framework=request.framework, input_shape=shape,
+                              select=request.select, overrides=parse_overrides(request.overrides))
     else:
         spec = parse_expression(text, request.framework, shape)
     enforce_limits(spec, verb)
