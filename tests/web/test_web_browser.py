@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -89,6 +90,32 @@ def test_paste_model_code_with_comments(page_factory: Any) -> None:
     page.reload()  # the code lives in the URL
     expect(page.locator("#code")).to_have_value(re.compile(r"^model = Sequential\(\[\nSimpleRNN\(1,"))
     total(page, "7")
+
+
+def test_paste_a_file_of_several_models_and_name_one(page_factory: Any) -> None:
+    seed = Path(__file__).parent.parent / "fixtures" / "seeds" / "seed001_keras_simple_rnn.py"
+    page = page_factory("/")
+    page.get_by_role("button", name="Paste code").click()
+    page.fill("#code", seed.read_text())
+    expect(page.locator("#error")).to_contain_text('defines 4 models (model, model2, model3, model4); choose one '
+                                                   'with "select"')
+    page.fill("#pick", "model3")
+    total(page, "25")  # seed 001: SimpleRNN(3) on 3 features is 3*3 + 3*3 + 3 = 21, Dense(1) 3 + 1
+    page.reload()  # the name lives in the URL with the code
+    expect(page.locator("#pick")).to_have_value("model3")
+    total(page, "25")
+    screenshot(page, "desktop_code_file")
+
+
+def test_the_module_example_counts_with_attribute_paths(page_factory: Any) -> None:
+    page = page_factory("/")
+    page.get_by_role("button", name="Paste code").click()
+    page.get_by_role("button", name="nn.Module").click()
+    # Embedding 10000*128; bidirectional 2-layer GRU: layer 0 2*3*256*(128+256+2), layer 1 2*3*256*(512+256+2);
+    # Linear 512*2 + 2
+    gru = 2 * 3 * 256 * (128 + 256 + 2) + 2 * 3 * 256 * (512 + 256 + 2)
+    total(page, f"{10000 * 128 + gru + 512 * 2 + 2:,}")
+    expect(page.locator("#layers tbody")).to_contain_text("rnn.weight_ih_l0_reverse")
 
 
 def test_bad_input_shows_a_clear_message(page_factory: Any) -> None:

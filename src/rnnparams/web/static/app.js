@@ -31,6 +31,7 @@
       free: "None", layers: "Layers", stack_empty: "No layers yet: add one below.", new_layer: "New layer",
       add_layer: "Add layer", expression: "Expression sent to the server", edit_code: "Edit as code",
       code_label: "Expression or model code", infer: "Infer from the names", input_shape: "Input shape (optional)",
+      pick: "Model name (when the code defines several)", pick_ph: "the only one",
       examples: "Examples", parameters: "Parameters", copy_json: "Copy JSON", copy_md: "Copy Markdown",
       copy_link: "Copy link", error_title: "This model cannot be counted", total: "Total parameters",
       trainable: "Trainable", non_trainable: "Non-trainable", buffers: "Buffers (not parameters)",
@@ -70,6 +71,7 @@
       free: "None", layers: "层", stack_empty: "还没有层：在下面添加。", new_layer: "新的层",
       add_layer: "添加层", expression: "发送给服务器的表达式", edit_code: "改为编辑代码",
       code_label: "表达式或模型代码", infer: "根据名称推断", input_shape: "输入形状（可选）",
+      pick: "模型名（代码定义了多个模型时填写）", pick_ph: "唯一的那个",
       examples: "示例", parameters: "参数量", copy_json: "复制 JSON", copy_md: "复制 Markdown",
       copy_link: "复制链接", error_title: "无法计算这个模型", total: "总参数量",
       trainable: "可训练", non_trainable: "不可训练", buffers: "缓冲区（不是参数）",
@@ -157,12 +159,12 @@
 
   // ---- state, and the URL that holds it ------------------------------------------------------------------
   const DEFAULTS = {
-    mode: "build", fw: "pytorch", T: "", F: "", code: "", cfw: "", shape: "", lang: "en", tensors: true,
+    mode: "build", fw: "pytorch", T: "", F: "", code: "", cfw: "", shape: "", pick: "", lang: "en", tensors: true,
     claimed: "", batch: "32", seq: "50", dtype: "float32", opt: "adam", emode: "train", device: "cpu", mp: false,
   };
   const defaultStack = () => [newLayer("embedding", {vocab: 10000, dim: 128}),
     newLayer("lstm", {units: 256}), newLayer("dense", {units: 10})];
-  const KEYS = {mode: "m", fw: "fw", T: "t", F: "f", code: "code", cfw: "cfw", shape: "shape", lang: "lang",
+  const KEYS = {mode: "m", fw: "fw", T: "t", F: "f", code: "code", cfw: "cfw", shape: "shape", pick: "pick", lang: "lang",
     tensors: "tensors", claimed: "claimed", batch: "b", seq: "s", dtype: "dt", opt: "opt", emode: "em",
     device: "dev", mp: "mp"};
   let state = {...DEFAULTS, stack: defaultStack()};
@@ -377,6 +379,7 @@
     const code = state.code.trim();
     if (!code) return {empty: true};
     const body = {model: code, framework: state.cfw || null};
+    if (state.pick.trim()) body.select = state.pick.trim();
     const shape = state.shape.trim();
     if (shape) {
       const dims = shape.replace(/^[([]|[)\]]$/g, "").split(",").map((d) => d.trim()).filter((d) => d !== "");
@@ -552,6 +555,7 @@
     $("code").value = state.code;
     $("cfw").value = state.cfw;
     $("shape").value = state.shape;
+    $("pick").value = state.pick;
     $("show-tensors").checked = state.tensors;
     $("claimed").value = state.claimed;
     $("est-batch").value = state.batch;
@@ -834,6 +838,11 @@
     ["GRU ×2, bidirectional", "nn.GRU(128, 256, num_layers=2, bidirectional=True)", ""],
     ["Keras Sequential", "Sequential([Input((35, 100)), LSTM(256, return_sequences=True), LSTM(128), Dense(10)])", ""],
     ["Embedding → GRU → Linear", "nn.Embedding(10000, 128); nn.GRU(128, 256, batch_first=True); nn.Linear(256, 10)", ""],
+    ["nn.Module", ["import torch.nn as nn", "", "", "class Encoder(nn.Module):",
+      "    def __init__(self, vocab=10000, emb=128, hidden=256, layers=2):",
+      "        super().__init__()", "        self.embedding = nn.Embedding(vocab, emb)",
+      "        self.rnn = nn.GRU(emb, hidden, num_layers=layers, batch_first=True, bidirectional=True)",
+      "        self.fc = nn.Linear(2 * hidden, 2)", ""].join("\n"), ""],
   ];
 
   function bind() {
@@ -866,6 +875,7 @@
     $("code").addEventListener("input", (e) => { state.code = e.target.value; changed(); });
     $("cfw").addEventListener("change", (e) => { state.cfw = e.target.value; changed(true); });
     $("shape").addEventListener("input", (e) => { state.shape = e.target.value; changed(); });
+    $("pick").addEventListener("input", (e) => { state.pick = e.target.value; changed(); });
     $("show-tensors").addEventListener("change", (e) => { state.tensors = e.target.checked; saveHash(); if (lastCount) renderCount(lastCount); });
     $("claimed").addEventListener("input", (e) => { state.claimed = e.target.value; changed(); });
     const est = {"est-batch": "batch", "est-seq": "seq", "est-dtype": "dtype", "est-opt": "opt", "est-mode": "emode", "est-device": "device"};
@@ -877,7 +887,8 @@
     $("copy-md").addEventListener("click", () => lastCount && copy(markdown(), "copied_md"));
     $("copy-link").addEventListener("click", () => { saveHash(); copy(location.href, "copied_link"); });
     $("examples").replaceChildren(...EXAMPLES.map(([label, code, shape]) => h("button", {type: "button", class: "chip",
-      onclick: () => { state.code = code; state.shape = shape; state.cfw = ""; applyState(); changed(true); }}, label)));
+      onclick: () => { state.code = code; state.shape = shape; state.cfw = ""; state.pick = ""; applyState(); changed(true); }},
+      label)));
     // In-page links (skip link, the phone's total bar) must not replace the state held in the hash.
     document.addEventListener("click", (e) => {
       const link = e.target.closest && e.target.closest('a[href^="#"]');
