@@ -853,13 +853,7 @@ class Reader(Interpreter):
             return container
 
         def extend(values: object) -> object:
-            items = self.iterate(values)
-            if isinstance(items, Unknown):
-                container.tainted = self._why(items)
-            else:
-                for item in items:
-                    container.append(self.as_module(item, node))
-            return container
+            return self.extend_container(container, values, node)
 
         def add_module(key: object, value: object) -> object:
             container.children[str(key)] = self.as_module(value, node)
@@ -1110,14 +1104,18 @@ class Reader(Interpreter):
 
     def hook_inplace(self, current: object, op: ast.operator, value: object, node: ast.AST) -> object:
         if isinstance(current, TorchContainer) and isinstance(op, ast.Add):
-            items = self.iterate(value)
-            if isinstance(items, Unknown):
-                current.tainted = self._why(items)
-            else:
-                for item in items:
-                    current.append(self.as_module(item, node))
-            return current
+            return self.extend_container(current, value, node)  # `layers += [...]` on a ModuleList
         return NotImplemented
+
+    def extend_container(self, container: TorchContainer, values: object, node: ast.AST) -> TorchContainer:
+        """`ModuleList.extend(values)`: each item as a module; values that cannot be listed taint the container."""
+        items = self.iterate(values)
+        if isinstance(items, Unknown):
+            container.tainted = self._why(items)
+        else:
+            for item in items:
+                container.append(self.as_module(item, node))
+        return container
 
     def hook_havoc(self, obj: object, node: ast.AST, why: str | Callable[[], str]) -> None:
         def text() -> str:

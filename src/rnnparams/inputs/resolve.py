@@ -337,6 +337,8 @@ class Interpreter:
         self.called: set[int] = set()
         """ids of the file's functions and classes called while reading it."""
         self.builtins = self._make_builtins()
+        self._names_in: dict[int, list[ast.Name | ast.Attribute]] = {}
+        """The names of a condition or loop header, by node id (a loop asks for them at every iteration)."""
 
     # -- errors and budget ------------------------------------------------------------------------------
 
@@ -511,7 +513,9 @@ class Interpreter:
         name in that condition or loop to give with --set (`cell` in `cell == 'lstm'`, `N` in `range(N)`)."""
         line = getattr(node, "lineno", "?")
         key = value.text
-        parts = [p for p in ast.walk(node) if isinstance(p, (ast.Name, ast.Attribute))] if frame is not None else []
+        parts = self._names_in.get(id(node)) if frame is not None else []
+        if parts is None:
+            parts = self._names_in[id(node)] = [p for p in ast.walk(node) if isinstance(p, (ast.Name, ast.Attribute))]
         for part in parts:
             if frame is not None and dotted(part) and isinstance(self._quiet_eval(part, frame), (Unknown, Ext)):
                 key = dotted(part) or key
