@@ -103,6 +103,13 @@ def test_what_reads_as_code(text: str, is_code: bool) -> None:
     assert rnnparams.api.is_code(text) is is_code
 
 
+def test_model_and_set_need_code() -> None:
+    for kw in ({"select": "rnn"}, {"overrides": ["hidden=3"]}):
+        with pytest.raises(UsageError, match="apply to model code"):
+            rnnparams.count("nn.LSTM(100, 256)", **kw)  # type: ignore[arg-type]
+    assert rnnparams.count("rnn = nn.LSTM(100, 256)", select="rnn").total_params == 4 * 256 * (100 + 256 + 2)
+
+
 def test_count_reads_stdin() -> None:
     out = subprocess.run([sys.executable, "-m", "rnnparams", "count", "-"], input=pasted_seed_001(),
                          capture_output=True, text=True, timeout=120)

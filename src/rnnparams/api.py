@@ -64,7 +64,10 @@ def to_spec(model: str | ModelSpec, framework: str | None = None,
     if looks_like_path(model):
         return _spec_from_file(model, framework, shape, select, overrides)
     if select is not None or overrides or is_code(model):
-        from .inputs.pyfile import parse_overrides, spec_from_code
+        from .inputs.pyfile import parse_overrides, refuse_layer_calls, spec_from_code
+
+        if select is not None or overrides:
+            refuse_layer_calls(model)
 
         return spec_from_code(model, source_name="<code>", framework=framework, input_shape=shape, select=select,
                               overrides=parse_overrides(overrides))

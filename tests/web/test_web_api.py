@@ -171,6 +171,11 @@ def test_bad_code_requests_are_422(server: Server, payload: object, words: str) 
     assert words in body["error"]
 
 
+def test_select_needs_code(server: Server) -> None:
+    status, body = server.post("count", {"model": "nn.LSTM(100, 256)", "select": "rnn"})
+    assert status == 400 and '"select" and "overrides" apply to model code' in body["error"], body
+
+
 # --- errors ---------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("payload, status, words", [

@@ -141,6 +141,18 @@ def looks_like_code(text: str) -> bool:
     return any(_between(lines, before, after).count(";") == 0 for before, after in pairwise(body))
 
 
+def refuse_layer_calls(text: str) -> None:
+    """--model / --set given with text that is nothing but layer calls (`nn.LSTM(1, 2)`, `a; b`): there is no
+    name to pick a model by and no variable to set, so say so rather than "no model found"."""
+    try:
+        body = ast.parse(text).body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return
+    if body and all(isinstance(node, ast.Expr) for node in body):
+        raise UsageError("--model and --set apply to model code (a .py file, or code with assignments); "
+                         f"{text.strip()[:60]!r} is an expression: count it without them")
+
+
 def _between(lines: list[str], before: ast.stmt, after: ast.stmt) -> str:
     """The source text between two statements (where a `;` would separate them)."""
     end_line, end_col = before.end_lineno or before.lineno, before.end_col_offset or 0
@@ -1652,4 +1664,5 @@ def _at(line: int | None) -> ast.AST | None:
     return None if line is None else ast.Pass(lineno=line, col_offset=0)
 
 
-__all__ = ["FileModel", "looks_like_code", "parse_overrides", "read_models", "select_model", "spec_from_code"]
+__all__ = ["FileModel", "looks_like_code", "parse_overrides", "read_models", "refuse_layer_calls", "select_model",
+           "spec_from_code"]

@@ -93,6 +93,7 @@ def answer(verb: str, body: bytes) -> tuple[int, bytes]:
 
 CLI_TERMS = (
     (re.compile(r"choose one with --model NAME(?: \(or \S+::NAME\))?"), 'choose one with "select": "NAME"'),
+    (re.compile(r"--model and --set"), '"select" and "overrides"'),
     (re.compile(r"--set NAME=VALUE"), '"overrides": {"NAME": VALUE}'),
     (re.compile(r"--set (\S+?)=VALUE"), r'"overrides": {"\1": VALUE}'),
     (re.compile(r"--input-shape T,F"), '"input_shape": [T, F]'),
@@ -153,7 +154,7 @@ def model_spec(request: ModelRequest, verb: str) -> ModelSpec:
     """The request's model as a spec, within the web's limits. Text is never taken for a file name here: the
     server reads no files on a client's behalf."""
     from ..inputs.expression import parse_expression
-    from ..inputs.pyfile import looks_like_code, parse_overrides, spec_from_code
+    from ..inputs.pyfile import looks_like_code, parse_overrides, refuse_layer_calls, spec_from_code
 
     shape = api.normalize_input_shape(request.input_shape)
     text = request.model
@@ -165,6 +166,8 @@ def model_spec(request: ModelRequest, verb: str) -> ModelSpec:
             raise WebError(422, "select and overrides apply to model code, not to a JSON spec")
         spec = _spec_from_json(text, request.framework, shape)
     elif request.select is not None or request.overrides or looks_like_code(text):
+        if request.select is not None or request.overrides:
+            refuse_layer_calls(text)
         spec = spec_from_code(text, source_name="model", framework=request.framework, input_shape=shape,
                               select=request.select, overrides=parse_overrides(request.overrides))
     else:
