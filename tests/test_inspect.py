@@ -763,6 +763,21 @@ def test_damaged_files_fail_clearly(name: str, valid_files: dict[str, bytes],
     check()
 
 
+@pytest.mark.parametrize("name", ["m.pt", "m.keras"])
+def test_an_entry_flagged_encrypted_is_refused(name: str, valid_files: dict[str, bytes], tmp_path: Path) -> None:
+    # bit 0 of the general-purpose flags (local header +6, central directory +8) means "encrypted": zipfile
+    # would ask for a password with a RuntimeError; found by the damaged-file fuzzing above
+    raw = bytearray(valid_files[name])
+    local, central = raw.index(b"PK\x03\x04"), raw.index(b"PK\x01\x02")
+    raw[local + 6] |= 1
+    raw[central + 8] |= 1
+    path = tmp_path / name
+    path.write_bytes(bytes(raw))
+    with pytest.raises(RnnParamsError, match="marked encrypted") as err:
+        rnnparams.inspect(path)
+    assert str(path) in str(err.value)
+
+
 @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.binary(max_size=300), st.sampled_from(["x.pt", "x.safetensors", "x.onnx", "x.keras", "x.bin"]))
 def test_random_bytes_fail_clearly(tmp_path_factory: pytest.TempPathFactory, data: bytes, name: str) -> None:

@@ -71,6 +71,10 @@ def _read_zip(path: str, size: int) -> Checkpoint:
             if len(infos) > MAX_ENTRIES:
                 raise CheckpointError(f"{path}: the zip archive lists {len(infos):,} entries (at most "
                                       f"{MAX_ENTRIES:,} are read); it is not a checkpoint")
+            locked = [i.filename for i in infos if i.flag_bits & 0x1]
+            if locked:
+                raise CheckpointError(f"{path}: the zip entry {locked[0]!r} is marked encrypted; torch.save and "
+                                      "Keras never encrypt, so the file is corrupted or not a checkpoint")
             names = {i.filename for i in infos}
             if "config.json" in names and "model.weights.h5" in names:
                 from .keras_file import read_keras_zip
