@@ -7,6 +7,7 @@ files written by the real frameworks are in tests/oracle/test_inspect_oracle.py.
 from __future__ import annotations
 
 import json
+import math
 import os
 import pickle
 import struct
@@ -485,6 +486,26 @@ def test_torch_nn_module_classes_are_placeholders_never_imported(tmp_path: Path)
             "r.total_params, 'torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "['0.weight', '0.bias'] [('0', 'Linear', 'config')] 15 False", out.stderr
+
+
+def test_a_pickled_module_with_too_many_stacked_layers_is_noted_not_built(tmp_path: Path) -> None:
+    """nn.LSTM's own num_layers attribute is a file's value: above MAX_STACKED_LAYERS it is refused with a note
+    (building 10**8 layers would run for hours) and the tensors are still recognised by their names."""
+    i, h = 4, 3
+    shapes = {"weight_ih_l0": (4 * h, i), "weight_hh_l0": (4 * h, h), "bias_ih_l0": (4 * h,), "bias_hh_l0": (4 * h,)}
+    params = {name: P.call(P.glob("torch._utils", "_rebuild_parameter"), P.tensor(str(k), shape), b"\x88", P.odict())
+              for k, (name, shape) in enumerate(shapes.items())}
+    lstm = module("torch.nn.modules.rnn.LSTM", module_state(
+        params, {}, input_size=P.int(i), hidden_size=P.int(h), num_layers=P.int(10**8), bias=b"\x88"))
+    storages = {str(k): 4 * math.prod(shape) for k, shape in enumerate(shapes.values())}
+    path = torch_zip(tmp_path / "m.pt", P.pickle(module("torch.nn.modules.container.Sequential",
+                                                        module_state({}, {"rnn": lstm}))), storages=storages)
+    start = time.perf_counter()
+    ins = rnnparams.inspect(path)
+    assert time.perf_counter() - start < 5
+    assert any("num_layers=100000000 is more than rnnparams counts (at most 1,000 stacked layers)" in n
+               for n in ins.notes), ins.notes
+    assert ins.total_params == 4 * h * (i + h) + 8 * h
 
 
 def test_hostile_global_inside_a_module_state(tmp_path: Path) -> None:

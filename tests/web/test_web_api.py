@@ -195,6 +195,7 @@ def test_select_needs_code(server: Server) -> None:
     ({"model": "nn.LSTM(100, 10**10)"}, 422, "at most 1,000,000,000"),
     ({"model": "nn.Embedding(2*10**9, 8)"}, 422, "num_embeddings = 2,000,000,000"),
     ({"model": "nn.LSTM(8, 8, num_layers=1001)"}, 422, "at most 1,000"),
+    ({"model": "nn.LSTM(8, 8, num_layers=10**8)"}, 422, "num_layers=100000000 is more than rnnparams counts"),
     ({"model": "; ".join(["nn.Linear(4, 4)"] * 1001)}, 422, "1,001 layers"),
     ({"model": "Sequential([Input((10**10, 3)), LSTM(2)])"}, 422, "10,000,000,000"),
 ])

@@ -33,8 +33,8 @@ def test_layer_count_counts_stacked_and_wrapped_layers() -> None:
 def test_limits_are_exact() -> None:
     ok = parse_expression("nn.LSTM(8, 8, num_layers=1000)")
     service.enforce_limits(ok, "count")
-    with pytest.raises(service.WebError, match="1,001 layers"):
-        service.enforce_limits(parse_expression("nn.LSTM(8, 8, num_layers=1001)"), "count")
+    with pytest.raises(service.WebError, match="1,001 layers"):  # one stack holds at most MAX_STACKED_LAYERS
+        service.enforce_limits(parse_expression("nn.LSTM(8, 8, num_layers=1000); nn.Linear(8, 2)"), "count")
     service.enforce_limits(parse_expression("nn.Linear(10**9, 1)"), "count")
     with pytest.raises(service.WebError, match="in_features = 1,000,000,001"):
         service.enforce_limits(parse_expression("nn.Linear(10**9 + 1, 1)"), "count")

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 
 from .._record import field, record, replace
 from ..conventions import FRAMEWORKS
-from ..conventions.base import BOOL, CHOICE, FLOAT, INT, LAYER, NONNEG, REQUIRED, SHAPE, SIZE, Param
+from ..conventions.base import BOOL, CHOICE, FLOAT, INT, LAYER, NONNEG, REQUIRED, SHAPE, SIZE, Param, above_maximum
 from ..errors import RnnParamsError
 from ..inputs.checkpoints.model import Checkpoint, CheckpointTensor, DeclaredLayer, tensor_bytes
 from ..spec import LayerSpec, ModelSpec, Shape, Value, frozen_mapping
@@ -424,12 +424,12 @@ def layer_spec(fw_id: str, type_name: str, raw: Mapping[str, Any], name: str | N
 def _value(fw_id: str, p: Param, value: Any, type_name: str) -> Value:
     is_int = isinstance(value, int) and not isinstance(value, bool)
     bad = _Unusable(f"{type_name} {p.name}={str(value)[:40]!r} is not a valid value")
-    if p.kind == SIZE:
-        if not (is_int and value > 0):
+    if p.kind in (SIZE, NONNEG):
+        if not (is_int and value >= (1 if p.kind == SIZE else 0)):
             raise bad
-    elif p.kind == NONNEG:
-        if not (is_int and value >= 0):
-            raise bad
+        too_large = above_maximum(p, value)
+        if too_large is not None:  # e.g. num_layers: each stacked layer's tensors would be built
+            raise _Unusable(f"{type_name} {too_large}")
     elif p.kind == INT:
         if value is not None and not is_int:
             raise bad

@@ -41,6 +41,11 @@ LAYER = "layer"          # a nested layer call (Bidirectional(LSTM(...)))
 LAYERS = "layers"        # a list of nested layer calls (MultiRNNCell([LSTMCell(64), GRUCell(32)]))
 ANY = "any"
 
+MAX_STACKED_LAYERS = 1_000
+"""The most stacked layers (`num_layers`) rnnparams counts. No real model stacks that many, and each layer's
+tensors are listed one by one, so the bound keeps every input fast (num_layers=10**8 would otherwise run for
+hours) and every reader refuses a larger value with the same message."""
+
 
 @record
 class Param:
@@ -49,6 +54,18 @@ class Param:
     kind: str = ANY
     choices: tuple[Value, ...] = ()
     positional: bool = True
+    maximum: int | None = None
+    """Largest value rnnparams accepts for a SIZE/NONNEG argument, where the work grows with it (num_layers);
+    None: no bound. Checked by every reader (expressions, spec files, checkpoints) and in the JSON schema."""
+
+
+def above_maximum(param: Param, value: object) -> str | None:
+    """Why `value` is too large for `param` ("num_layers=1001 is more than rnnparams counts (at most 1,000
+    stacked layers)"), or None when it is within the bound (or not an integer: other checks catch that)."""
+    if param.maximum is None or not isinstance(value, int) or isinstance(value, bool) or value <= param.maximum:
+        return None
+    unit = " stacked layers" if param.name == "num_layers" else ""
+    return f"{param.name}={value} is more than rnnparams counts (at most {param.maximum:,}{unit})"
 
 
 @record

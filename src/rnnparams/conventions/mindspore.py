@@ -18,6 +18,7 @@ from .base import (
     ANY,
     BOOL,
     INT,
+    MAX_STACKED_LAYERS,
     SIZE,
     FrameworkConvention,
     LayerContext,
@@ -129,7 +130,8 @@ def plan_embedding(ctx: LayerContext) -> LayerPlan:
 
 _IGNORED = frozenset({"dtype"})
 # dropout is ANY: the plan checks it with MindSpore's own message (an int 0 is refused there).
-_HEAD = (Param("input_size", kind=SIZE), Param("hidden_size", kind=SIZE), Param("num_layers", 1, SIZE),
+_HEAD = (Param("input_size", kind=SIZE), Param("hidden_size", kind=SIZE),
+         Param("num_layers", 1, SIZE, maximum=MAX_STACKED_LAYERS),
          Param("has_bias", True, BOOL), Param("batch_first", False, BOOL), Param("dropout", 0.0, ANY),
          Param("bidirectional", False, BOOL))
 _CELL = (Param("input_size", kind=SIZE), Param("hidden_size", kind=SIZE), Param("has_bias", True, BOOL))

@@ -20,6 +20,7 @@ from .base import (
     ANY,
     BOOL,
     FLOAT,
+    MAX_STACKED_LAYERS,
     NONNEG,
     SIZE,
     FrameworkConvention,
@@ -146,6 +147,7 @@ _INIT = frozenset({"i2h_weight_initializer", "h2h_weight_initializer", "i2h_bias
                    "h2h_bias_initializer", "h2r_weight_initializer", "dtype", "prefix", "params",
                    "state_clip_min", "state_clip_max", "state_clip_nan", "use_sequence_length"})
 _TAIL = (Param("layout", "TNC", ANY), Param("dropout", 0, FLOAT), Param("bidirectional", False, BOOL))
+_NUM_LAYERS = Param("num_layers", 1, SIZE, maximum=MAX_STACKED_LAYERS)
 
 
 def _layer(type_name: str, kind: str, params: tuple[Param, ...], plan: PlanFn, ignored: frozenset[str] = _INIT,
@@ -160,13 +162,13 @@ def _kw(*names: str) -> tuple[Param, ...]:
 
 _INITS = _kw("i2h_weight_initializer", "h2h_weight_initializer", "i2h_bias_initializer", "h2h_bias_initializer")
 LAYERS = {c.type_name: c for c in (
-    _layer("RNN", "rnn", (Param("hidden_size", kind=SIZE), Param("num_layers", 1, SIZE),
+    _layer("RNN", "rnn", (Param("hidden_size", kind=SIZE), _NUM_LAYERS,
                           Param("activation", "relu", ANY), *_TAIL, *_INITS, Param("input_size", 0, NONNEG)),
            plan_recurrent, _INIT - {n.name for n in _INITS}),
-    _layer("LSTM", "lstm", (Param("hidden_size", kind=SIZE), Param("num_layers", 1, SIZE), *_TAIL,
+    _layer("LSTM", "lstm", (Param("hidden_size", kind=SIZE), _NUM_LAYERS, *_TAIL,
                             Param("input_size", 0, NONNEG), *_INITS, Param("projection_size", None, NONNEG)),
            plan_recurrent, _INIT - {n.name for n in _INITS}),
-    _layer("GRU", "gru", (Param("hidden_size", kind=SIZE), Param("num_layers", 1, SIZE), *_TAIL,
+    _layer("GRU", "gru", (Param("hidden_size", kind=SIZE), _NUM_LAYERS, *_TAIL,
                           Param("input_size", 0, NONNEG)), plan_recurrent),
     _layer("Dense", "dense", (Param("units", kind=SIZE), Param("activation", None, ANY), Param("use_bias", True, BOOL),
                               Param("flatten", True, BOOL), Param("dtype", "float32", ANY),

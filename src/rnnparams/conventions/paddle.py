@@ -25,6 +25,7 @@ from .base import (
     BOOL,
     FLOAT,
     INT,
+    MAX_STACKED_LAYERS,
     NONNEG,
     SIZE,
     FrameworkConvention,
@@ -198,7 +199,8 @@ def plan_embedding(ctx: LayerContext) -> LayerPlan:
 
 _IGNORED = frozenset({"name"})
 _ATTR_PARAMS = tuple(Param(a, None, ANY) for a in _ATTRS)
-_HEAD = (Param("input_size", kind=SIZE), Param("hidden_size", kind=SIZE), Param("num_layers", 1, SIZE),
+_HEAD = (Param("input_size", kind=SIZE), Param("hidden_size", kind=SIZE),
+         Param("num_layers", 1, SIZE, maximum=MAX_STACKED_LAYERS),
          Param("direction", "forward", ANY), Param("time_major", False, BOOL), Param("dropout", 0.0, FLOAT))
 
 

@@ -16,6 +16,7 @@ from .base import (
     CHOICE,
     FLOAT,
     INT,
+    MAX_STACKED_LAYERS,
     NONNEG,
     SHAPE,
     SIZE,
@@ -76,7 +77,8 @@ LAYERNORM_TENSORS = (
     TensorTemplate("bias", (Sym("N"),), "shift", when="bias"),
 )
 
-_RNN_PARAMS = (Param("input_size", kind=SIZE), Param("hidden_size", kind=SIZE), Param("num_layers", 1, SIZE))
+_RNN_PARAMS = (Param("input_size", kind=SIZE), Param("hidden_size", kind=SIZE),
+               Param("num_layers", 1, SIZE, maximum=MAX_STACKED_LAYERS))
 _TAIL = (Param("bias", True, BOOL), Param("batch_first", False, BOOL), Param("dropout", 0.0, FLOAT),
          Param("bidirectional", False, BOOL))
 _PROJ = Param("proj_size", 0, NONNEG)  # LSTM only: torch's RNN and GRU refuse the argument, even proj_size=0

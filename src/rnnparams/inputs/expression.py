@@ -24,6 +24,7 @@ from ..conventions.base import (
     SHAPE,
     SIZE,
     Param,
+    above_maximum,
 )
 from ..errors import InputError, UsageError
 from ..spec import LayerSpec, ModelSpec, Shape, Value, frozen_mapping
@@ -396,6 +397,9 @@ class _Builder:
                              node)
         if param.kind == NONNEG and not (is_int and value >= 0):  # type: ignore[operator]
             raise self.error(f"{where} must be an integer >= 0 (got {value!r})", node)
+        too_large = above_maximum(param, value) if param.kind in (SIZE, NONNEG) else None
+        if too_large is not None:
+            raise self.error(f"{conv.type_name}(): {too_large}", node)
         if param.kind == INT and value is not None and not is_int:
             raise self.error(f"{where} must be an integer (got {value!r})", node)
         if param.kind == BOOL and not isinstance(value, bool):

@@ -2,9 +2,10 @@
 source of truth, so the schema accepts exactly the layers and arguments the loader binds.
 
 Per framework, every layer type is an object with `"type": "<class name>"`, its constructor arguments
-(integers >= 1 for sizes, booleans for flags, the allowed values of a choice, ...), the arguments its
-framework accepts and ignores, and at the top level of `layers` the keys that are not arguments:
-`name`, `inbound_shape`, `tied` (see `specfile.py`). TOML has no null: there a free dimension is "None".
+(integers >= 1 for sizes, at most 1,000 for num_layers, booleans for flags, the allowed values of a choice,
+...), the arguments its framework accepts and ignores, and at the top level of `layers` the keys that are not
+arguments: `name`, `inbound_shape`, `tied`, `frozen` (see `specfile.py`). TOML has no null: there a free
+dimension is "None".
 """
 
 from __future__ import annotations
@@ -81,6 +82,8 @@ def layer_schema(fw_id: str, fw: FrameworkConvention, conv: LayerConvention, *, 
                                                       "chain: false)"}
         properties["tied"] = {"type": "array", "items": {"type": "string", "minLength": 1},
                               "description": "its tensors that are an earlier layer's (weight tying)"}
+        properties["frozen"] = {"type": "array", "items": {"type": "string", "minLength": 1},
+                                "description": "its tensors set to requires_grad = False (not trainable)"}
     required = ["type", *(p.name for p in conv.params if p.default is REQUIRED)]
     return {"type": "object", "properties": properties, "required": required, "additionalProperties": False}
 
@@ -102,6 +105,8 @@ def param_schema(fw_id: str, param: Param) -> dict[str, Any]:
         out: dict[str, Any] = {"enum": [_json(c) for c in param.choices]}
     else:
         out = dict(kinds.get(param.kind, {}))
+    if param.maximum is not None and param.kind in (SIZE, NONNEG):
+        out["maximum"] = param.maximum
     if param.default is not REQUIRED and param.kind not in (LAYER, LAYERS):
         out["default"] = _json(param.default)
     return out
