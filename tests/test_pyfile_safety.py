@@ -121,6 +121,22 @@ def test_deep_nesting_fails_cleanly(code: str) -> None:
     "import torch.nn as nn\nx = ['a']\nfor i in range(60):\n    x = x + x\nrnn = nn.LSTM(4, 4)\n",
     "import torch.nn as nn\nfor i in range(999):\n    for j in range(999):\n        y = i * j\nrnn = nn.LSTM(4, 4)\n",
     "import torch.nn as nn\nlayers = nn.ModuleList([nn.Linear(4, 4) for _ in range(10**6)])\n",
+    # values built to be exponential (2**40 elements when walked) that Python would compare, hash or print
+    "import torch.nn as nn\na = [1]\nfor _ in range(40):\n    a = [a, a]\nb = a == a\nrnn = nn.LSTM(4, 4)\n",
+    "import torch.nn as nn\na = (1,)\nfor _ in range(40):\n    a = (a, a)\nd = {a: 1}\nrnn = nn.LSTM(4, 4)\n",
+    "import torch.nn as nn\na = [1]\nfor _ in range(40):\n    a = [a, a]\ns = f'{a}'\nrnn = nn.LSTM(4, len(s))\n",
+    "import torch.nn as nn\na = [1]\nfor _ in range(40):\n    a = [a, a]\nn = sorted([a, a])\nrnn = nn.LSTM(4, 4)\n",
+    # a diamond of classes whose method lookups would walk 2**40 paths
+    "import torch.nn as nn\nclass A0: pass\n" + "".join(f"class A{i + 1}(A{i}): pass\nclass B{i + 1}(A{i}): pass\n"
+                                                    f"class C{i + 1}(A{i + 1}, B{i + 1}): pass\n" for i in range(40))
+    + "x = C40()\nrnn = nn.LSTM(4, 4)\n",
+    # widths, digits and products that would build gigabytes or compute for hours
+    "import torch.nn as nn\ns = '{:>{}}'.format('a', 10**9)\nrnn = nn.LSTM(4, len(s))\n",
+    "import torch.nn as nn\nx = round(5, -(1 << 60))\nrnn = nn.LSTM(4, 4)\n",
+    "import torch.nn as nn\nx = 7 ** 1000\nfor _ in range(30):\n    x = x * x\nrnn = nn.LSTM(4, 4)\n",
+    "import torch.nn as nn\nx = 3 << 4000\ny = x << 4000\nrnn = nn.LSTM(4, 4)\n",
+    "import torch.nn as nn\nn = len(range(1 << 4000))\nrnn = nn.LSTM(4, 4)\n",
+    "import torch.nn as nn\nseq = nn.Sequential(nn.Linear(4, 4)) * 10**9\n",
 ])
 def test_expensive_code_is_bounded(code: str) -> None:
     _fails_fast(code)

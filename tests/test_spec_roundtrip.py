@@ -247,10 +247,14 @@ BAD_SPECS = [
      "layers[0].inbound_shape"),
     ({"framework": "pytorch", "layers": [{"type": "Linear", "in_features": 4, "out_features": 3, "tied": "weight"}]},
      "layers[0].tied"),
+    ({"framework": "pytorch", "layers": [{"type": "Linear", "in_features": 4, "out_features": 3, "frozen": [""]}]},
+     "layers[0].frozen"),
     ({"framework": "pytorch", "layers": [{"type": "LSTM", "input_size": 4, "hidden_size": [3, None, "x"]}]},
      "layers[0].hidden_size"),
     ({"framework": "pytorch", "chain": "no", "layers": [{"type": "RNN", "input_size": 1, "hidden_size": 1}]},
      "chain"),
+    ({"framework": "pytorch", "layers": [{"type": "GRU", "input_size": 4, "hidden_size": 3, "num_layers": 1001}]},
+     "layers[0].num_layers"),
 ]
 
 
@@ -273,4 +277,41 @@ def test_tied_and_named_pytorch_layers_load() -> None:
         ("encoder.weight", (10, 4)), ("decoder.bias", (10,))]
     data["layers"][1]["tied"] = ["weigth"]
     with pytest.raises(Exception, match="tied tensor 'weigth'"):
+        count_model(load_spec(json.dumps(data), "json"))
+
+
+FROZEN_CODE = """import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.encoder = nn.Embedding(10, 4)
+        self.rnn = nn.LSTM(4, 3)
+        self.decoder = nn.Linear(3, 10)
+        for p in self.encoder.parameters():
+            p.requires_grad = False
+        self.rnn.bias_hh_l0.requires_grad_(False)
+
+
+net = Net()
+"""
+
+
+def test_frozen_tensors_round_trip_and_load() -> None:
+    spec = rnnparams.api.to_spec(FROZEN_CODE)
+    assert [(layer.name, layer.frozen) for layer in spec.layers] == [
+        ("encoder", ("weight",)), ("rnn", ("bias_hh_l0",)), ("decoder", ())]
+    assert_round_trip(spec)
+    validator = _validator()
+    if validator is not None:
+        assert validator.is_valid(spec_to_data(spec))
+    report = count_model(spec)
+    # by hand: the embedding's 10 x 4 and the LSTM's 4H = 12 hidden biases are frozen; the rest trains
+    total = 10 * 4 + 4 * 3 * (4 + 3 + 2) + 10 * (3 + 1)
+    assert (report.total_params, report.trainable_params) == (total, total - 40 - 12)
+    data = spec_to_data(spec)
+    assert data["layers"][1]["frozen"] == ["bias_hh_l0"]
+    data["layers"][1]["frozen"] = ["bias_hh_l9"]
+    with pytest.raises(Exception, match="frozen tensor 'bias_hh_l9' is not one of its tensors"):
         count_model(load_spec(json.dumps(data), "json"))

@@ -43,6 +43,9 @@ class LayerSpec:
     tied: tuple[str, ...] = ()
     """Tensors of this layer (by name) that are another layer's, by weight tying (`decoder.weight =
     encoder.weight`): PyTorch's `named_parameters()` lists a shared tensor once, so it is counted there."""
+    frozen: tuple[str, ...] = ()
+    """Tensors of this layer (by name) set to `requires_grad = False` after it was built (`for p in
+    self.embedding.parameters(): p.requires_grad = False`): still parameters, no longer trainable."""
 
     def get(self, key: str, default: Value = None) -> Value:
         return self.config.get(key, default)

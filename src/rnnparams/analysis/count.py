@@ -104,6 +104,8 @@ def _count_layer(fw: FrameworkConvention, namer: _Namer, spec: LayerSpec, index:
     plan = conv.plan(ctx)
     if spec.tied:
         plan = _untied(plan, spec)
+    if spec.frozen:
+        plan = _frozen(plan, spec)
     if fw.naming == "index" and spec.name is not None:
         plan = _scoped(plan, spec.name)
     if fw.naming == "keras" and spec.config.get("trainable") is False:  # layer.trainable = False: all its weights
@@ -120,12 +122,23 @@ def _count_layer(fw: FrameworkConvention, namer: _Namer, spec: LayerSpec, index:
 
 def _untied(plan: LayerPlan, spec: LayerSpec) -> LayerPlan:
     """The plan without the tensors another layer owns (weight tying), which are counted with that layer."""
-    names = [t.name for t in plan.tensors]
-    missing = [n for n in spec.tied if n not in names]
-    if missing:
-        raise ConfigError(f"{spec.type}: tied tensor {missing[0]!r} is not one of its tensors "
-                          f"({', '.join(names) or 'none'})")
+    _check_names(plan, spec, spec.tied, "tied")
     return replace(plan, tensors=tuple(t for t in plan.tensors if t.name not in spec.tied), family=())
+
+
+def _frozen(plan: LayerPlan, spec: LayerSpec) -> LayerPlan:
+    """The plan with the tensors set to `requires_grad = False` counted as non-trainable."""
+    _check_names(plan, spec, spec.frozen, "frozen")
+    return replace(plan, tensors=tuple(replace(t, trainable=False) if t.name in spec.frozen else t
+                                       for t in plan.tensors))
+
+
+def _check_names(plan: LayerPlan, spec: LayerSpec, wanted: tuple[str, ...], what: str) -> None:
+    names = [t.name for t in plan.tensors if not t.buffer]
+    missing = [n for n in wanted if n not in names]
+    if missing:
+        raise ConfigError(f"{spec.type}: {what} tensor {missing[0]!r} is not one of its tensors "
+                          f"({', '.join(names) or 'none'})")
 
 
 def _scoped(plan: LayerPlan, scope: str) -> LayerPlan:

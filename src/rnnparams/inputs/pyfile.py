@@ -68,8 +68,11 @@ from .resolve import (
     describe,
     dotted,
     first_unknown,
+    flat_size,
 )
 
+MAX_ARGUMENT_SIZE = 10_000
+"""Elements of one layer argument (a shape, a list of sizes): far more than any layer takes."""
 FIRST_INPUT_KEYS = frozenset({"input_shape", "batch_input_shape", "input_dim", "input_length"})
 """Keras arguments a first layer declares the model input with: they matter even though the layer ignores them."""
 
@@ -91,7 +94,7 @@ TORCH_CONTAINERS = ("Sequential", "ModuleList", "ModuleDict")
 KERAS_MODELS = ("Sequential", "Model", "Functional")
 KERAS_INPUTS = ("Input", "InputLayer")
 MODULE_METHODS_RETURNING_SELF = frozenset({
-    "to", "cuda", "cpu", "float", "double", "half", "bfloat16", "train", "eval", "requires_grad_", "share_memory",
+    "to", "cuda", "cpu", "float", "double", "half", "bfloat16", "train", "eval", "share_memory",
     "type", "apply", "to_empty", "xpu", "mps", "ipu",
 })
 IGNORED_KERAS_METHODS = frozenset({"summary", "compile", "fit", "evaluate", "predict", "save", "save_weights",
@@ -100,8 +103,14 @@ TENSOR_MAKERS = frozenset({"zeros", "ones", "empty", "randn", "rand", "Tensor", 
                            "HalfTensor", "LongTensor", "IntTensor", "BoolTensor", "full", "eye", "tensor",
                            "randint", "random", "normal", "uniform", "zeros_like", "ones_like", "constant",
                            "random_sample", "standard_normal"})
+CONTAINER_QUERIES = frozenset({"training", "forward", "state_dict", "buffers", "named_buffers", "children",
+                               "named_children", "modules", "named_modules", "extra_repr", "get_submodule",
+                               "get_parameter", "register_forward_hook", "register_forward_pre_hook",
+                               "register_full_backward_hook", "zero_grad"})
+"""Attributes of a torch container that never change which parameters it holds (any other method called on it
+may: the container then cannot be known)."""
 TENSOR_METHODS_SAME = frozenset({"uniform_", "normal_", "fill_", "zero_", "to", "cuda", "cpu", "float", "double",
-                                 "half", "detach", "clone", "contiguous", "requires_grad_", "data", "copy_",
+                                 "half", "detach", "clone", "contiguous", "data", "copy_",
                                  "xavier_uniform_", "long", "int", "bool", "mul_", "add_", "div_", "sub_"})
 
 
@@ -318,6 +327,7 @@ class Reader(Interpreter):
         self.seq = 0
         self.keras_names: Counter[str] = Counter()
         self.lines: dict[str, int] = {}
+        self._assigned_by_call: dict[int, bool] | None = None
 
     @property
     def keras(self) -> FrameworkConvention:
@@ -740,26 +750,142 @@ class Reader(Interpreter):
         if isinstance(obj, TorchModule):
             return self.register(obj, name, value, node)
         if isinstance(obj, TorchLayer):
-            if isinstance(value, TensorRef):
-                obj.slots[name] = value.root()
-            elif isinstance(value, TorchParam):
-                obj.slots[name] = TensorRef(value, "")
+            if isinstance(value, (TensorRef, TorchParam)):  # another tensor in its place: what was set on the
+                obj.grad.pop(name, None)                    # old one goes with it
+                obj.slots[name] = value.root() if isinstance(value, TensorRef) else TensorRef(value, "")
             return True
-        if isinstance(obj, TensorRef):
-            if name == "requires_grad" and value is False and isinstance(obj.owner, TorchLayer):
-                obj.owner.frozen.add(obj.name)
-            elif name == "requires_grad" and value is False and isinstance(obj.owner, TorchParam):
-                obj.owner.requires_grad = False
+        if isinstance(obj, (TensorRef, TorchParam)):
+            if name == "requires_grad":
+                self.set_requires_grad(obj, value)
             return True
-        if isinstance(obj, TorchParam):
-            if name == "requires_grad" and isinstance(value, bool):
-                obj.requires_grad = value
-            return True
-        if isinstance(obj, KLayer):
-            if name == "trainable" and value is False and obj.spec is not None:
-                obj.spec = replace(obj.spec, config={**obj.spec.config, "trainable": False})
-            return True
-        return False
+        if name == "trainable" and isinstance(obj, (KLayer, KSequential, KFunctional, KModel)):
+            self.set_trainable(obj, value, node)
+            return not isinstance(obj, KModel)  # a subclassed model keeps the attribute as well
+        return isinstance(obj, KLayer)
+
+    def set_trainable(self, obj: object, value: object, node: ast.AST) -> None:
+        """Keras' `trainable` setter: a model or layer passes the value down to every layer it holds."""
+        if isinstance(obj, KLayer) and obj.spec is not None:
+            if not isinstance(value, bool):
+                obj.status, obj.error = "error", self.unresolved(value, f"`{obj.name}.trainable`", node)
+            else:
+                obj.spec = replace(obj.spec, config={**obj.spec.config, "trainable": value})
+        elif isinstance(obj, (KSequential, KFunctional, KModel)):
+            for layer in self.keras_layers(obj):
+                self.set_trainable(layer, value, node)
+
+    def keras_layers(self, model: KSequential | KFunctional | KModel) -> list[object]:
+        """`model.layers`: what a Sequential holds, a functional graph's layers, a subclassed model's tracked
+        layers."""
+        if isinstance(model, KSequential):
+            return list(model.items)
+        if isinstance(model, KFunctional):
+            return [a.layer for a in self._graph(model) if a.layer is not None]
+        return [v for v in self._tracked(model) if isinstance(v, KLayer)]
+
+    def get_layer(self, model: KSequential | KFunctional, node: ast.AST) -> Builtin:
+        def get_layer(name: object = None, index: object = None) -> object:
+            layers = self.keras_layers(model)
+            if isinstance(index, int) and not isinstance(index, bool):
+                if not -len(layers) <= index < len(layers):
+                    raise ValueError(f"was asked to retrieve layer at index {index} but model only has "
+                                     f"{len(layers)} layers")
+                return layers[index]
+            for layer in layers:
+                if isinstance(name, str) and isinstance(layer, KLayer) and layer.name == name:
+                    return layer
+            if isinstance(name, str) and all(isinstance(layer, KLayer) for layer in layers):
+                raise ValueError(f"No such layer: {name}")
+            return self.unknown(node, f"get_layer({name!r}), a layer the reader cannot find")
+        return Builtin("get_layer", get_layer)
+
+    def set_requires_grad(self, tensor: TensorRef | TorchParam, value: object) -> None:
+        """`p.requires_grad = value` on the tensor itself (a tied weight is its first owner's): a value the
+        reader cannot know is kept, and is an error only if the model is counted."""
+        if isinstance(tensor, TensorRef):
+            tensor = tensor.root()
+            if isinstance(tensor.owner, TorchLayer):
+                tensor.owner.grad[tensor.name] = value  # type: ignore[assignment]
+                return
+            tensor = tensor.owner
+        tensor.requires_grad = value  # type: ignore[assignment]
+
+    def requires_grad(self, tensor: TensorRef | TorchParam) -> object:
+        if isinstance(tensor, TensorRef):
+            tensor = tensor.root()
+            if isinstance(tensor.owner, TorchLayer):
+                layer = tensor.owner
+                if tensor.name in layer.grad:
+                    return layer.grad[tensor.name]
+                return layer.spec is None or tensor.name in _tensor_names(layer.spec, trainable=True)
+            tensor = tensor.owner
+        return tensor.requires_grad
+
+    def named_tensors(self, root: object, recurse: bool = True) -> list[tuple[str, TensorRef | TorchParam]] | Unknown:
+        """What `root.named_parameters()` gives, in its order: each tensor once (a tied or shared one where it is
+        met first), as the object the code may set `requires_grad` on; Unknown where a part cannot be known
+        (counting the model fails there anyway)."""
+        out: list[tuple[str, TensorRef | TorchParam]] = []
+        modules: set[int] = set()
+        tensors: set[tuple[int, str]] = set()
+
+        def add(path: str, tensor: TensorRef | TorchParam) -> None:
+            key = tensor.root().key() if isinstance(tensor, TensorRef) else (id(tensor), "")
+            if key not in tensors:
+                tensors.add(key)
+                out.append((path, tensor))
+
+        def walk(module: object, prefix: str) -> Unknown | None:
+            if module is None or id(module) in modules:
+                return None
+            modules.add(id(module))
+            opaque = module.why if isinstance(module, BlackBox) else getattr(module, "tainted", None)
+            if opaque or (isinstance(module, TorchLayer) and module.status in ("error", "unsupported")):
+                return Unknown(f"{prefix or 'module.'}parameters()", getattr(module, "line", None),
+                               f"its parameters cannot be listed: {opaque or 'a layer that is not counted'}")
+            children: list[tuple[str, object]] = []
+            if isinstance(module, TorchLayer) and module.spec is not None:
+                for name in _tensor_names(module.spec):
+                    ref = module.slots.get(name)
+                    add(prefix + name, ref.root() if ref is not None else TensorRef(module, name))
+            elif isinstance(module, TorchModule):
+                for key, param in module.params.items():
+                    if isinstance(param, (TensorRef, TorchParam)):
+                        add(prefix + key, param)
+                children = list(module.modules.items())
+            elif isinstance(module, TorchContainer):
+                children = list(module.children.items())
+            for key, child in children if recurse else ():
+                failed = walk(child, f"{prefix}{key}.")
+                if failed is not None:
+                    return failed
+            return None
+
+        failed = walk(root, "")
+        return failed if failed is not None else out
+
+    def module_methods(self, module: object, name: str) -> Builtin | None:
+        """`parameters()`, `named_parameters()` and `requires_grad_()` of any torch module (a layer, a
+        container, one of the file's nn.Module classes)."""
+        if name == "parameters":
+            def parameters(recurse: object = True) -> object:
+                found = self.named_tensors(module, recurse is not False)
+                return found if isinstance(found, Unknown) else [tensor for _, tensor in found]
+            return Builtin(name, parameters)
+        if name == "named_parameters":
+            def named(prefix: object = "", recurse: object = True, remove_duplicate: object = True) -> object:
+                found = self.named_tensors(module, recurse is not False)
+                lead = f"{prefix}." if isinstance(prefix, str) and prefix else ""
+                return found if isinstance(found, Unknown) else [(lead + path, t) for path, t in found]
+            return Builtin(name, named)
+        if name == "requires_grad_":
+            def requires_grad_(requires_grad: object = True) -> object:
+                found = self.named_tensors(module)
+                for _, tensor in [] if isinstance(found, Unknown) else found:
+                    self.set_requires_grad(tensor, requires_grad)
+                return module
+            return Builtin(name, requires_grad_)
+        return None
 
     def register(self, module: TorchModule, name: str, value: object, node: ast.AST) -> bool:
         """`nn.Module.__setattr__`: parameters and submodules are registered, in order, everything else is a
@@ -800,7 +926,14 @@ class Reader(Interpreter):
             if name in ("data", "weight") or name in TENSOR_METHODS_SAME:
                 return obj if name == "data" else Builtin(name, lambda *a, **k: obj)
             if name == "requires_grad":
-                return obj.requires_grad if isinstance(obj, TorchParam) else True
+                return self.requires_grad(obj)
+            if name == "requires_grad_":
+                tensor = obj
+
+                def requires_grad_(requires_grad: object = True) -> object:
+                    self.set_requires_grad(tensor, requires_grad)
+                    return tensor
+                return Builtin(name, requires_grad_)
             if name in ("shape", "size") and isinstance(obj, TorchParam) and obj.shape is not None:
                 shape = obj.shape
                 return shape if name == "shape" else Builtin("size", lambda *a: shape if not a else shape[a[0]])
@@ -818,11 +951,14 @@ class Reader(Interpreter):
         if isinstance(obj, KFunctional):
             return self.functional_attr(obj, name, node)
         if isinstance(obj, KModel) and name == "layers" and "layers" not in obj.attrs:
-            return [v for v in self._tracked(obj) if isinstance(v, KLayer)]
+            return self.keras_layers(obj)
         return NotImplemented
 
     def hook_instance_attr(self, obj: Instance, name: str, node: ast.AST) -> object:
         if isinstance(obj, TorchModule):
+            method = self.module_methods(obj, name)
+            if method is not None:
+                return method
             if name in MODULE_METHODS_RETURNING_SELF:
                 return Builtin(name, lambda *a, **k: obj)
             if name in ("add_module", "register_module"):
@@ -848,6 +984,9 @@ class Reader(Interpreter):
         return super().hook_instance_attr(obj, name, node)
 
     def torch_layer_attr(self, layer: TorchLayer, name: str, node: ast.AST) -> object:
+        method = self.module_methods(layer, name)
+        if method is not None:
+            return method
         if name in MODULE_METHODS_RETURNING_SELF:
             return Builtin(name, lambda *a, **k: layer)
         if name == "flatten_parameters" or name == "reset_parameters":
@@ -871,10 +1010,49 @@ class Reader(Interpreter):
             container.children[str(key)] = self.as_module(value, node)
             return None
 
-        methods: dict[str, Callable[..., object]] = {"append": append, "extend": extend, "add_module": add_module,
-                                                    "register_module": add_module}
+        def insert(index: object, value: object) -> object:
+            """torch's own loop: children from `index` on move one key up (ModuleList takes no negative index:
+            torch fails on one with a KeyError)."""
+            children, n = container.children, len(container.children)
+            if not isinstance(index, int) or isinstance(index, bool):
+                raise TypeError("insert() takes an integer index")
+            if container.kind == "Sequential":
+                if not -n <= index <= n:
+                    raise IndexError(f"Index out of range: {index}")
+                index += n if index < 0 else 0
+            for i in range(n, index, -1):
+                if str(i - 1) not in children:
+                    raise KeyError(str(i - 1))
+                children[str(i)] = children[str(i - 1)]
+            children[str(index)] = self.as_module(value, node)
+            return container if container.kind == "Sequential" else None
+
+        def pop(key: object) -> object:
+            value = self.get_item(container, key, node)
+            self.hook_del_item(container, key, node)
+            return value
+
+        def update(values: object) -> object:
+            pairs = list(values.items()) if isinstance(values, dict) else self.iterate(values)
+            if isinstance(pairs, Unknown):
+                container.tainted = self._why(pairs)
+                return None
+            for pair in pairs:
+                if not (isinstance(pair, (tuple, list)) and len(pair) == 2 and isinstance(pair[0], str)):
+                    raise TypeError("ModuleDict.update() takes a mapping or (name, module) pairs")
+                container.children[pair[0]] = self.as_module(pair[1], node)
+            return None
+
+        listing: dict[str, Callable[..., object]] = {"append": append, "extend": extend, "insert": insert}
+        methods: dict[str, Callable[..., object]] = {
+            "add_module": add_module, "register_module": add_module, "pop": pop,
+            **({"update": update, "clear": lambda: container.children.clear()} if container.kind == "ModuleDict"
+               else listing)}
         if name in methods:
-            return Builtin(name, methods[name])
+            return Builtin(f"{container.kind}.{name}", methods[name])
+        method = self.module_methods(container, name)
+        if method is not None:
+            return method
         if name in MODULE_METHODS_RETURNING_SELF:
             return Builtin(name, lambda *a, **k: container)
         if name in ("keys", "values", "items") and container.kind == "ModuleDict":
@@ -883,7 +1061,14 @@ class Reader(Interpreter):
             return Builtin(name, lambda: views[name])
         if name in container.children:
             return container.children[name]
-        return self.unknown(node, f"the attribute {name!r} of nn.{container.kind}")
+        if name in CONTAINER_QUERIES:
+            return self.unknown(node, f"the attribute {name!r} of nn.{container.kind}")
+
+        def unknown_method(*args: object, **kwargs: object) -> object:  # it may change what the container holds
+            call = f"nn.{container.kind}.{name}(...)"
+            container.tainted = f"{call} on line {getattr(node, 'lineno', '?')} is not followed"
+            return self.unknown(node, f"{call}, which is not followed")
+        return Builtin(name, unknown_method)
 
     def tensor_attr(self, tensor: TensorValue, name: str, node: ast.AST) -> object:
         shape = tensor.shape
@@ -1059,6 +1244,8 @@ class Reader(Interpreter):
         return KTensor((None, *array.shape[1:]), line=getattr(node, "lineno", None))
 
     def hook_binop(self, op: ast.operator, left: object, right: object, node: ast.AST) -> object:
+        if isinstance(left, TorchContainer) and left.kind != "ModuleDict":
+            return self.container_binop(op, left, right, node)
         tensors = [v for v in (left, right) if isinstance(v, KTensor)]
         if not tensors:
             return NotImplemented
@@ -1084,21 +1271,83 @@ class Reader(Interpreter):
             app = KApp(None, [obj], None, getattr(node, "lineno", 0))
             return KTensor(shape, app, obj.why or "a slice whose shape is not followed", getattr(node, "lineno", None))
         if isinstance(obj, TorchContainer):
-            if isinstance(key, int) and not isinstance(key, bool):
-                items = list(obj.children.values())
-                if -len(items) <= key < len(items):
-                    return items[key]
-            elif isinstance(key, str) and key in obj.children:
+            if obj.tainted or isinstance(key, Unknown):
+                return self.unknown(node, f"an item of nn.{obj.kind} that is not known")
+            if obj.kind == "ModuleDict":
+                if not isinstance(key, str) or key not in obj.children:
+                    raise Raised("KeyError", repr(key)[:60], getattr(node, "lineno", None))
                 return obj.children[key]
+            if isinstance(key, int) and not isinstance(key, bool):
+                child = self._child_keys(obj, key, node, by_name=obj.kind == "ModuleList")[0]
+                if child not in obj.children:
+                    raise Raised("KeyError", repr(child), getattr(node, "lineno", None))
+                return obj.children[child]
+            if isinstance(key, slice):
+                # a new container of the same modules: nn.Sequential keeps their keys, nn.ModuleList numbers them
+                part = TorchContainer(obj.kind, getattr(node, "lineno", obj.line))
+                keys = self._child_keys(obj, key, node)
+                part.children = {k if obj.kind == "Sequential" else str(i): obj.children[k] for i, k in enumerate(keys)}
+                return part
             return self.unknown(node, f"an item of nn.{obj.kind} that is not known")
         return NotImplemented
 
     def hook_set_item(self, obj: object, key: object, value: object, node: ast.AST) -> bool:
         if isinstance(obj, TorchContainer):
-            if isinstance(key, str) or (isinstance(key, int) and str(key) in obj.children):
-                obj.children[str(key)] = self.as_module(value, node)
+            if isinstance(key, Unknown):
+                obj.tainted = f"a child set on line {getattr(node, 'lineno', '?')} at a position that is not known"
+            elif obj.kind == "ModuleDict":
+                if not isinstance(key, str):
+                    raise Raised("TypeError", f"module name should be a string, got {type(key).__name__}",
+                                 getattr(node, "lineno", None))
+                obj.children[key] = self.as_module(value, node)
+            else:  # the child at that position is replaced in its place (a ModuleList key torch lacks is added)
+                child = self._child_keys(obj, key, node, by_name=obj.kind == "ModuleList")[0]
+                obj.children[child] = self.as_module(value, node)
             return True
         return False
+
+    def hook_del_attr(self, obj: object, name: str, node: ast.AST) -> bool:
+        """`del self.rnn`: `nn.Module.__delattr__` unregisters the parameter or submodule."""
+        if isinstance(obj, TorchModule) and (name in obj.params or name in obj.modules):
+            obj.params.pop(name, None)
+            obj.modules.pop(name, None)
+            return True
+        return False
+
+    def hook_del_item(self, obj: object, key: object, node: ast.AST) -> bool:
+        """`del self.layers[0]`: nn.ModuleDict drops the key; nn.Sequential and nn.ModuleList drop the children
+        and number the rest from 0 again, as torch does."""
+        if not isinstance(obj, TorchContainer):
+            return False
+        if isinstance(key, Unknown):
+            obj.tainted = f"a child deleted on line {getattr(node, 'lineno', '?')} at a position that is not known"
+            return True
+        if obj.kind == "ModuleDict":
+            if not isinstance(key, str) or key not in obj.children:
+                raise Raised("KeyError", repr(key)[:60], getattr(node, "lineno", None))
+            del obj.children[key]
+            return True
+        doomed = set(self._child_keys(obj, key, node, by_name=obj.kind == "ModuleList"))
+        missing = doomed - set(obj.children)
+        if missing:
+            raise Raised("AttributeError", f"nn.{obj.kind} has no child {min(missing)!r}",
+                         getattr(node, "lineno", None))
+        kept = [child for k, child in obj.children.items() if k not in doomed]
+        obj.children = {str(i): child for i, child in enumerate(kept)}
+        return True
+
+    def _child_keys(self, obj: TorchContainer, key: object, node: ast.AST, *, by_name: bool = False) -> list[str]:
+        """The keys of nn.Sequential / nn.ModuleList children that `container[key]` names (an index or a
+        slice), or torch's IndexError. `by_name`: as nn.ModuleList's item lookups, setting and deleting find
+        them, by the index written as a key ("2"), which may not be there; else by position."""
+        keys = list(obj.children)
+        if isinstance(key, slice) and all(v is None or (isinstance(v, int) and not isinstance(v, bool))
+                                          for v in (key.start, key.stop, key.step)) and key.step != 0:
+            return [str(i) for i in range(len(keys))[key]] if by_name else keys[key]
+        if isinstance(key, int) and not isinstance(key, bool) and -len(keys) <= key < len(keys):
+            return [str(key % len(keys))] if by_name else [keys[key]]
+        raise Raised("IndexError", f"index {str(key)[:40]} is out of range for nn.{obj.kind} of {len(keys)}",
+                     getattr(node, "lineno", None))
 
     def hook_iterate(self, value: object) -> list[object] | Unknown | None:
         if isinstance(value, TorchContainer):
@@ -1115,9 +1364,31 @@ class Reader(Interpreter):
         return None
 
     def hook_inplace(self, current: object, op: ast.operator, value: object, node: ast.AST) -> object:
-        if isinstance(current, TorchContainer) and isinstance(op, ast.Add):
+        if isinstance(current, TorchContainer) and isinstance(op, ast.Add) and current.kind != "ModuleDict":
+            if current.kind == "Sequential" and not isinstance(value, TorchContainer):
+                raise Raised("ValueError", "add operator supports only objects of Sequential class",
+                             getattr(node, "lineno", None))
             return self.extend_container(current, value, node)  # `layers += [...]` on a ModuleList
         return NotImplemented
+
+    def container_binop(self, op: ast.operator, left: TorchContainer, right: object, node: ast.AST) -> object:
+        """`a + b` (nn.ModuleList with any modules, nn.Sequential with an nn.Sequential) and `seq * n`: a new
+        container of the same modules, numbered from 0 (a module repeated is one module, counted once)."""
+        line = getattr(node, "lineno", None)
+        if isinstance(op, ast.Add) and (left.kind == "ModuleList" or isinstance(right, TorchContainer)):
+            out = TorchContainer(left.kind, line or left.line)
+            out.tainted = left.tainted
+            self.extend_container(out, list(left.children.values()), node)
+            return self.extend_container(out, right, node)
+        if isinstance(op, ast.Mult) and left.kind == "Sequential" and type(right) is int:
+            if right <= 0:
+                raise Raised("ValueError", f"Non-positive multiplication factor {right}", line)
+            self.tick(node, right * len(left.children))
+            out = TorchContainer(left.kind, line or left.line)
+            out.tainted = left.tainted
+            self.extend_container(out, list(left.children.values()) * right, node)
+            return out
+        return self.unknown(node, f"an operation on nn.{left.kind} that is not followed")
 
     def extend_container(self, container: TorchContainer, values: object, node: ast.AST) -> TorchContainer:
         """`ModuleList.extend(values)`: each item as a module; values that cannot be listed taint the container."""
@@ -1149,13 +1420,17 @@ class Reader(Interpreter):
             super().hook_havoc(obj, node, why)
 
     def _may_build(self, target: ast.Attribute) -> bool:
-        """Whether the statement assigning `target` calls something (so it may build a module)."""
-        for stmt in ast.walk(self.tree):
-            if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and any(
-                    t is target or target in list(ast.walk(t)) for t in (
-                        stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target])):
-                return stmt.value is not None and any(isinstance(n, ast.Call) for n in ast.walk(stmt.value))
-        return True
+        """Whether the statement assigning `target` calls something (so it may build a module). The file's
+        assignments are indexed once: a loop may ask at every iteration."""
+        if self._assigned_by_call is None:
+            self._assigned_by_call = {}
+            for stmt in ast.walk(self.tree):
+                if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+                    calls = stmt.value is not None and any(isinstance(n, ast.Call) for n in ast.walk(stmt.value))
+                    for t in stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]:
+                        for part in ast.walk(t):
+                            self._assigned_by_call.setdefault(id(part), calls)
+        return self._assigned_by_call.get(id(target), True)
 
     # -- Keras: models ------------------------------------------------------------------------------------------
 
@@ -1203,7 +1478,9 @@ class Reader(Interpreter):
         if name in IGNORED_KERAS_METHODS:
             return Builtin(name, lambda *a, **k: None)
         if name == "layers":
-            return list(model.items)
+            return self.keras_layers(model)
+        if name == "get_layer":
+            return self.get_layer(model, node)
         return self.unknown(node, f"the attribute {name!r} of a Sequential model")
 
     def make_functional(self, args: list[object], kwargs: dict[str, object], node: ast.Call) -> object:
@@ -1227,7 +1504,9 @@ class Reader(Interpreter):
         if name in ("output", "outputs"):
             return model.outputs[0] if name == "output" and len(model.outputs) == 1 else list(model.outputs)
         if name == "layers":
-            return [a.layer for a in self._graph(model) if a.layer is not None]
+            return self.keras_layers(model)
+        if name == "get_layer":
+            return self.get_layer(model, node)
         if name in IGNORED_KERAS_METHODS:
             return Builtin(name, lambda *a, **k: None)
         return self.unknown(node, f"the attribute {name!r} of a functional model")
@@ -1285,8 +1564,17 @@ class Reader(Interpreter):
             raise layer.error
         assert layer.spec is not None
         spec = replace(layer.spec, name=path, tied=tuple(t for t, drop in tied.items() if drop))
-        if "weight" in layer.frozen and spec.type == "Embedding":
-            spec = replace(spec, config={**spec.config, "_freeze": True})
+        trainable = _tensor_names(spec, trainable=True)
+        for name, value in layer.grad.items():
+            if not isinstance(value, bool):
+                cause = value if isinstance(value, Unknown) else None
+                raise self.unresolved(cause or value, f"the requires_grad of `{path}.{name}`" if path else
+                                      f"the requires_grad of `{name}`", _at(getattr(cause, "line", None)) or
+                                      _at(layer.line) or ast.Pass(lineno=1, col_offset=0))
+            if value is False and name in trainable and name not in spec.tied:
+                spec = replace(spec, frozen=(*spec.frozen, name))
+            elif value is True and name not in trainable and spec.type == "Embedding":  # from_pretrained(freeze=True)
+                spec = replace(spec, config={**spec.config, "_freeze": False})
         return spec
 
     def sequential_spec(self, model: KSequential, name: str) -> ModelSpec:
@@ -1475,22 +1763,29 @@ class Reader(Interpreter):
         return ast.copy_location(ast.Constant(describe(at)), at)  # an argument that never changes the count
 
     def value_node(self, value: object, at: ast.AST) -> ast.expr | None:
-        node: ast.expr | None = None
-        if isinstance(value, (bool, int, float, str)) or value is None:
-            node = ast.Constant(value)
-        elif isinstance(value, (tuple, list)):
-            items = [self.value_node(v, at) for v in value]
-            if any(i is None for i in items):
-                return None
-            node = ast.Tuple([i for i in items if i is not None], ast.Load())
-        elif isinstance(value, KLayer) and isinstance(value.call_node, ast.Call):
-            return value.call_node
-        elif isinstance(value, KLayer) and value.error is not None:
-            raise value.error
-        if node is not None:
+        """A resolved value written back as the literal a layer argument would be (checked by the binder)."""
+        if isinstance(value, (tuple, list)) and flat_size(value, MAX_ARGUMENT_SIZE) > MAX_ARGUMENT_SIZE:
+            raise self.fail(f"`{describe(at)}` is a value of more than {MAX_ARGUMENT_SIZE:,} elements; no layer "
+                            "takes an argument that large", at)
+        node = self._literal(value)
+        if node is not None and not isinstance(value, KLayer):
             ast.copy_location(node, at)
             ast.fix_missing_locations(node)
         return node
+
+    def _literal(self, value: object) -> ast.expr | None:
+        if isinstance(value, (bool, int, float, str)) or value is None:
+            return ast.Constant(value)
+        if isinstance(value, (tuple, list)):
+            items = [self._literal(v) for v in value]
+            if any(i is None for i in items):
+                return None
+            return ast.Tuple([i for i in items if i is not None], ast.Load())
+        if isinstance(value, KLayer) and isinstance(value.call_node, ast.Call):
+            return value.call_node
+        if isinstance(value, KLayer) and value.error is not None:
+            raise value.error
+        return None
 
     def unresolved(self, value: object, what: str, at: ast.AST) -> InputError:
         cause = first_unknown(value)
@@ -1575,6 +1870,10 @@ class _TorchWalk:
         if param.error is not None:
             raise param.error
         assert param.shape is not None
+        if not isinstance(param.requires_grad, bool):  # set from a value the reader does not know
+            cause = param.requires_grad if isinstance(param.requires_grad, Unknown) else None
+            raise self.reader.unresolved(cause or param.requires_grad, f"the requires_grad of `{path}`",
+                                         _at(getattr(cause, "line", None)) or ast.Pass(lineno=param.line, col_offset=0))
         config: dict[str, Value] = {"shape": param.shape, "requires_grad": param.requires_grad}
         if "Parameter" not in FRAMEWORKS["pytorch"].layers:
             raise self.reader.fail(f"{path}: nn.Parameter attributes are not counted by this version", _at(param.line))
@@ -1615,9 +1914,10 @@ def _flat_sequential(root: object, layers: list[LayerSpec]) -> bool:
             and len({id(c) for c in counted}) == len(counted) == len(layers) and not any(s.tied for s in layers))
 
 
-def _tensor_names(spec: LayerSpec) -> list[str]:
+def _tensor_names(spec: LayerSpec, *, trainable: bool = False) -> list[str]:
+    """A PyTorch layer's parameters by name, in `named_parameters()` order (only the trainable ones if asked)."""
     plan = layer_plan(FRAMEWORKS["pytorch"], spec, None)
-    return [t.name for t in plan.tensors if not t.buffer]
+    return [t.name for t in plan.tensors if not t.buffer and (t.trainable or not trainable)]
 
 
 def _output_of(app: KApp, apps: list[KApp]) -> KTensor | None:

@@ -30,8 +30,8 @@ class TorchLayer:
         self.error = error
         self.slots: dict[str, TensorRef] = {}
         """Its tensors replaced by another one (weight tying: `self.decoder.weight = self.encoder.weight`)."""
-        self.frozen: set[str] = set()
-        """Its tensors set to `requires_grad = False`."""
+        self.grad: dict[str, bool] = {}
+        """Its tensors whose `requires_grad` the code set after building it (`weight.requires_grad = False`)."""
 
     def __repr__(self) -> str:
         return f"TorchLayer({self.base}, line {self.line}, {self.status})"

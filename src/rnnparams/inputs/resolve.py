@@ -16,7 +16,8 @@ from __future__ import annotations
 import ast
 import math
 import string
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 
 from ..errors import InputError
 
@@ -29,6 +30,9 @@ MAX_LOOP = 1_000
 MAX_SIZE = 100_000
 """Elements of a list or characters of a string the reader builds."""
 MAX_INT_BITS = 4096
+"""Bits of an integer the reader computes (about 1,200 digits); a larger one is not computed."""
+MAX_SECONDS = 5.0
+"""Wall-clock time one file may take to read, whatever it does (the step count bounds most of it)."""
 
 DATA_TYPES = (int, float, str, bool, type(None), tuple, list, dict, range)
 DATA_BUILTINS = frozenset({"int", "float", "str", "bool", "len", "range", "list", "tuple", "set", "sorted", "reversed",
@@ -93,6 +97,7 @@ class Frame:
         self.parent = parent
         self.kind = kind
         self.globals: set[str] = set()
+        self.nonlocals: set[str] = set()
         self.function: Function | None = None
         """The function whose call this frame is (for `super()`)."""
         self.passed: set[str] = set()
@@ -118,6 +123,13 @@ class Frame:
         return False, None
 
     def assign(self, name: str, value: object) -> None:
+        if name in self.nonlocals:  # the enclosing function's variable
+            frame = self.parent
+            while frame is not None and (frame.kind == "class" or name not in frame.names):
+                frame = frame.parent
+            if frame is not None:
+                frame.names[name] = value
+                return
         (self.module if name in self.globals else self.names)[name] = value
 
 
@@ -151,17 +163,23 @@ class Class:
         self.names = names
         self.dataclass = False
         self.fields: list[str] = []
+        self._mro: list[Class] | None = None
+
 
     @property
     def name(self) -> str:
         return self.node.name
 
     def mro(self) -> list[Class]:
-        out: list[Class] = [self]
-        for base in self.bases:
-            if isinstance(base, Class):
-                out += [c for c in base.mro() if c not in out]
-        return out
+        """Worked out once (bases never change): a diamond of many classes would otherwise take exponential
+        time, as every lookup walks it."""
+        if self._mro is None:
+            out: dict[Class, None] = {self: None}
+            for base in self.bases:
+                if isinstance(base, Class):
+                    out.update(dict.fromkeys(base.mro()))
+            self._mro = list(out)
+        return self._mro
 
     def external_bases(self) -> list[str]:
         """Import paths of the outside classes it derives from (`torch.nn.Module`, `keras.Model`)."""
@@ -295,29 +313,62 @@ def dotted(node: ast.AST) -> str | None:
     return None
 
 
+def _walk(value: object, limit: int = MAX_SIZE) -> Iterator[object]:
+    """Every element of a value, depth first, as Python's own `==`, `hash` and `repr` visit them (a list held
+    twice is visited twice). Iterative, so deep nesting cannot exhaust the stack; stops after `limit` visits
+    and then yields `_TOO_BIG`, so a value built to be exponential (`a = [a, a]` thirty times) or cyclic costs
+    no more than a large one."""
+    stack = [value]
+    seen = 0
+    while stack:
+        item = stack.pop()
+        seen += 1
+        if seen > limit:
+            yield _TOO_BIG
+            return
+        yield item
+        if isinstance(item, (tuple, list)):
+            stack.extend(reversed(item))
+        elif isinstance(item, dict):
+            for k, v in reversed(item.items()):
+                stack += (v, k)
+
+
+_TOO_BIG = object()
+
+
+def flat_size(value: object, limit: int = MAX_SIZE) -> int:
+    """Elements (and characters) a value holds counted as Python walks it; more than `limit` when too big."""
+    size = 0
+    for item in _walk(value, limit):
+        size += 1 + (len(item) if isinstance(item, str) else 0)
+        if item is _TOO_BIG or size > limit:
+            return limit + 1
+    return size
+
+
 def is_data(value: object) -> bool:
-    """Plain data all the way down: what a layer argument may be."""
-    if isinstance(value, (tuple, list)):
-        return all(is_data(v) for v in value)
-    if isinstance(value, dict):
-        return all(is_data(k) and is_data(v) for k, v in value.items())
-    return isinstance(value, DATA_TYPES)
+    """Plain data all the way down: what a layer argument may be (a value too big to walk is not)."""
+    return all(isinstance(v, DATA_TYPES) for v in _walk(value))
 
 
 def first_unknown(value: object) -> Unknown | None:
-    if isinstance(value, Unknown):
-        return value
-    if isinstance(value, (tuple, list)):
-        for v in value:
-            found = first_unknown(v)
-            if found is not None:
-                return found
-    if isinstance(value, dict):
-        for v in value.values():
-            found = first_unknown(v)
-            if found is not None:
-                return found
+    for item in _walk(value):
+        if isinstance(item, Unknown):
+            return item
     return None
+
+
+def _length(value: list[object] | tuple[object, ...] | str | dict[object, object] | range) -> int:
+    try:
+        return len(value)
+    except OverflowError:  # range(1 << 4000)
+        return MAX_SIZE * MAX_SIZE
+
+
+def _hashable(key: object) -> bool:
+    """Whether a value can be a dict key or a set element: plain, and small enough to hash quickly."""
+    return is_data(key) and not any(isinstance(v, (list, dict)) for v in _walk(key))
 
 
 def _number(value: object) -> bool:
@@ -333,25 +384,50 @@ class Interpreter:
         self.used_overrides: set[str] = set()
         self.steps = 0
         self.depth = 0
+        self.deadline = time.monotonic() + MAX_SECONDS
+        self.source_name = ""
+        """The file's name, which starts every error message (set by the reader of files)."""
+        self.at: ast.AST | None = None
+        """The statement being run (where an error found by a helper without a node is shown)."""
         self.module: dict[str, object] = {"__name__": "__main__"}
         self.called: set[int] = set()
         """ids of the file's functions and classes called while reading it."""
         self.builtins = self._make_builtins()
         self._names_in: dict[int, list[ast.Name | ast.Attribute]] = {}
+        self._stores_in: dict[int, list[ast.AST]] = {}
         """The names of a condition or loop header, by node id (a loop asks for them at every iteration)."""
 
     # -- errors and budget ------------------------------------------------------------------------------
 
     def error(self, message: str, node: ast.AST | None) -> InputError:
+        """An error in the file: at `node`, or where the reader was when a helper without a node gave up."""
+        if getattr(node, "lineno", None) is None:
+            node = self.at
+        if self.source_name and not message.startswith(f"{self.source_name}: "):
+            message = f"{self.source_name}: {message}"
         return InputError(message, source=self.source, line=getattr(node, "lineno", None),
                           col=getattr(node, "col_offset", None))
 
-    def tick(self, node: ast.AST) -> None:
-        self.steps += 1
+    def tick(self, node: ast.AST, cost: int = 1) -> None:
+        if isinstance(node, ast.stmt):
+            self.at = node
+        before = self.steps
+        self.steps += cost
         if self.steps > MAX_STEPS:
             raise self.error(f"the file takes too long to read (more than {MAX_STEPS:,} steps): rnnparams follows "
                              "the code that builds a model, not training loops; put the model in a file of its own",
                              node)
+        if before >> 10 != self.steps >> 10 and time.monotonic() > self.deadline:
+            raise self.error(f"the file takes too long to read (more than {MAX_SECONDS:g} seconds): rnnparams "
+                             "follows the code that builds a model, not training loops; put the model in a file "
+                             "of its own", node)
+
+    def small(self, value: object, node: ast.AST) -> bool:
+        """Whether Python may compare, hash or print `value` (work it does in one go, outside the step count):
+        its elements are counted, and charged as steps."""
+        size = flat_size(value)
+        self.tick(node, size // 16)
+        return size <= MAX_SIZE
 
     def unknown(self, node: ast.AST, why: str | Callable[[], str], *, module_like: bool = False) -> Unknown:
         return Unknown(node, getattr(node, "lineno", None), why, module_like=module_like)
@@ -395,7 +471,7 @@ class Interpreter:
         frame.globals.update(stmt.names)
 
     def exec_Nonlocal(self, stmt: ast.Nonlocal, frame: Frame) -> None:
-        pass
+        frame.nonlocals.update(stmt.names)
 
     def exec_Break(self, stmt: ast.Break, frame: Frame) -> None:
         raise _Break
@@ -410,6 +486,27 @@ class Interpreter:
         for target in stmt.targets:
             if isinstance(target, ast.Name):
                 frame.names.pop(target.id, None)
+            elif isinstance(target, ast.Attribute):  # `del self.rnn` takes a layer out of the model
+                obj = self.eval(target.value, frame)
+                if not self.hook_del_attr(obj, target.attr, target) and isinstance(obj, Instance):
+                    obj.attrs.pop(target.attr, None)
+            elif isinstance(target, ast.Subscript):
+                obj, key = self.eval(target.value, frame), self.eval(target.slice, frame)
+                if self.hook_del_item(obj, key, target):
+                    continue
+                if isinstance(obj, dict) and _hashable(key):
+                    obj.pop(key, None)
+                elif isinstance(obj, list) and isinstance(key, (int, slice)) and not isinstance(key, bool):
+                    try:
+                        del obj[key]
+                    except (IndexError, ValueError):
+                        raise Raised("IndexError", "list assignment index out of range", stmt.lineno) from None
+                else:
+                    self.hook_havoc(obj, target, f"an item deleted on line {stmt.lineno} that the reader does "
+                                                 "not know")
+            elif isinstance(target, (ast.Tuple, ast.List)):
+                self.exec_Delete(ast.Delete(targets=target.elts, lineno=stmt.lineno, col_offset=stmt.col_offset),
+                                 frame)
 
     def exec_Raise(self, stmt: ast.Raise, frame: Frame) -> None:
         exc = None if stmt.exc is None else self.eval(stmt.exc, frame)
@@ -441,8 +538,9 @@ class Interpreter:
         kw_defaults = {a.arg: self.eval(d, frame) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)
                        if d is not None}
         owner = frame.names.get("__class__") if frame.kind == "class" else None
-        function = Function(stmt, frame if frame.kind != "class" else Frame({}, frame.module, None), defaults,
-                            kw_defaults, owner if isinstance(owner, Class) else None)
+        # a method sees the names around its class (a class built in a function), never the class body's
+        scope = frame if frame.kind != "class" else (frame.parent or Frame({}, frame.module, None))
+        function = Function(stmt, scope, defaults, kw_defaults, owner if isinstance(owner, Class) else None)
         for deco in stmt.decorator_list:
             name = dotted(deco) or ""
             if name.endswith(("staticmethod", "classmethod", "property")):
@@ -604,7 +702,9 @@ class Interpreter:
               targets: list[ast.expr] | None = None) -> None:
         """Statements that cannot be followed (an unknown condition or loop): whatever they assign or change
         becomes unknown, so it is an error only if a model depends on it."""
-        for node in [*(targets or []), *(n for stmt in body for n in ast.walk(stmt))]:
+        stores = [n for stmt in body for n in self._stores(stmt)]
+        self.tick(body[0] if body else ast.Pass(), len(stores))
+        for node in [*(targets or []), *stores]:
             if isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)) and isinstance(node.ctx, ast.Store):
                 if isinstance(node, ast.Name):
                     frame.assign(node.id, Unknown(node.id, node.lineno, why))
@@ -618,6 +718,17 @@ class Interpreter:
                     self.hook_havoc(self._quiet_eval(receiver, frame), node, why)
             elif isinstance(node, ast.Call) and dotted(node.func) == "setattr" and node.args:
                 self.hook_havoc(self._quiet_eval(node.args[0], frame), node, why)
+
+    def _stores(self, stmt: ast.stmt) -> list[ast.AST]:
+        """What a statement may assign or change (names, attributes, items, method calls), found once per
+        statement: a loop may give up on the same body at every iteration."""
+        found = self._stores_in.get(id(stmt))
+        if found is None:
+            found = self._stores_in[id(stmt)] = [
+                n for n in ast.walk(stmt) if (isinstance(n, (ast.Name, ast.Attribute, ast.Subscript)) and isinstance(
+                    n.ctx, ast.Store)) or (isinstance(n, ast.Call) and (isinstance(n.func, ast.Attribute) or (
+                        dotted(n.func) == "setattr" and n.args)))]
+        return found
 
     def _quiet_eval(self, node: ast.expr, frame: Frame) -> object:
         """The object a name or attribute chain refers to, without calling anything."""
@@ -671,10 +782,18 @@ class Interpreter:
     def set_item(self, obj: object, key: object, value: object, node: ast.AST) -> None:
         if self.hook_set_item(obj, key, value, node):
             return
-        if isinstance(obj, dict) and is_data(key) and not isinstance(key, (list, dict)):
+        line = getattr(node, "lineno", None)
+        if isinstance(key, Unknown) and isinstance(obj, (dict, list)):  # any item may be the one that changed
+            held = source_text(node.value) if isinstance(node, ast.Subscript) else None
+            for k in list(obj) if isinstance(obj, dict) else range(len(obj)):
+                obj[k] = Unknown(f"{held}[{k!r}]" if held else node, line,  # `--set cfg['h']=8` gives it
+                                 f"an item set on line {line} under a key that is not known")
+        elif isinstance(obj, dict) and _hashable(key):
             self._grow_dict(obj, node)
             obj[key] = value
-        elif isinstance(obj, list) and isinstance(key, int) and -len(obj) <= key < len(obj):
+        elif isinstance(obj, list) and isinstance(key, int) and not isinstance(key, bool):
+            if not -len(obj) <= key < len(obj):
+                raise Raised("IndexError", "list assignment index out of range", line)
             obj[key] = value
 
     # -- expressions ------------------------------------------------------------------------------------
@@ -687,6 +806,9 @@ class Interpreter:
         return method(node, frame)
 
     def eval_Constant(self, node: ast.Constant, frame: Frame) -> object:
+        if isinstance(node.value, int) and not isinstance(node.value, bool) and \
+                node.value.bit_length() > MAX_INT_BITS:
+            return self.unknown(node, f"a number of more than {MAX_INT_BITS:,} bits")
         if isinstance(node.value, (int, float, str, bool)) or node.value is None:
             return node.value
         return self.unknown(node, "a constant of an unsupported kind")
@@ -766,7 +888,7 @@ class Interpreter:
                     return self.unknown(v, "`**` of a value that is not a known dict")
                 continue
             key = self.eval(k, frame)
-            if not isinstance(key, (int, float, str, bool, tuple, type(None))):
+            if not (isinstance(key, (int, float, str, bool, tuple, type(None))) and _hashable(key)):
                 return self.unknown(k, "a dict key that is not known")
             out[key] = self.eval(v, frame)
             self._grow_dict(out, node)
@@ -832,6 +954,8 @@ class Interpreter:
         for value in (left, right):
             if isinstance(value, (Unknown, Ext)):
                 return self.opaque(value)
+        if not (self.small(left, node) and self.small(right, node)):
+            return self.unknown(node, "a comparison of values too large to compare")
         if isinstance(op, (ast.In, ast.NotIn)):
             if isinstance(right, (list, tuple, str, dict, range)) and (is_data(left) or isinstance(right, dict)):
                 try:
@@ -881,7 +1005,7 @@ class Interpreter:
         value = self.eval(node.value, frame)
         if isinstance(value, Unknown):
             return value
-        if not is_data(value):
+        if not is_data(value) or not self.small(value, node):
             return self.unknown(node, "a value formatted into a string")
         spec = "" if node.format_spec is None else self.eval(node.format_spec, frame)
         if not isinstance(spec, str) or any(len(d) > 3 for d in _digit_runs(spec)):
@@ -890,7 +1014,7 @@ class Interpreter:
         conv = conversions.get(node.conversion)
         try:
             return self._string(format(conv(value) if conv else value, spec), node)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, OverflowError):
             return self.unknown(node, "a format the value does not take")
 
     def eval_ListComp(self, node: ast.ListComp | ast.GeneratorExp | ast.SetComp, frame: Frame) -> object:
@@ -910,7 +1034,8 @@ class Interpreter:
 
         def add() -> None:
             key = self.eval(node.key, inner)
-            if isinstance(key, (int, float, str, bool, tuple, type(None))):
+            if isinstance(key, (int, float, str, bool, tuple, type(None))) and _hashable(key):
+                self._grow_dict(out, node)
                 out[key] = self.eval(node.value, inner)
 
         failure = self._comprehend(node.generators, 0, inner, add, node)
@@ -1026,20 +1151,28 @@ class Interpreter:
         if isinstance(op, ast.Mult) and isinstance(right, (str, list, tuple)) and type(left) is int:
             return self.binop(op, right, left, node)
         if isinstance(op, ast.Mod) and isinstance(left, str) and is_data(right) and not isinstance(right, dict):
-            if any(len(d) > 3 for d in _digit_runs(left)):
+            if any(len(d) > 3 for d in _digit_runs(left)) or "*" in left or not self.small(right, node):
                 return self.unknown(node, "a format the reader does not follow")
             try:
                 return self._string(left % right, node)
-            except (TypeError, ValueError, KeyError):
+            except (TypeError, ValueError, KeyError, OverflowError):
                 return self.unknown(node, "a format the value does not take")
         if isinstance(op, ast.BitOr) and isinstance(left, dict) and isinstance(right, dict):
             return {**left, **right}
         return self.unknown(node, f"an operation on {type(left).__name__} and {type(right).__name__}")
 
     def _arith(self, op: ast.operator, a: float, b: float, node: ast.AST) -> object:
-        if isinstance(op, ast.Pow) and abs(b) > 256:
+        if any(isinstance(v, int) and v.bit_length() > MAX_INT_BITS for v in (a, b)):
+            return self.unknown(node, "a number too large")
+        bits = [v.bit_length() if isinstance(v, int) else 0 for v in (a, b)]
+        # what the result would need, checked before it is computed
+        if isinstance(op, ast.Pow) and (abs(b) > 256 or (isinstance(a, int) and isinstance(b, int) and b > 0
+                                                         and bits[0] * b > MAX_INT_BITS)):
             return self.unknown(node, "a power too large to compute")
-        if isinstance(op, (ast.LShift, ast.RShift)) and (not isinstance(b, int) or b > MAX_INT_BITS or b < 0):
+        if isinstance(op, ast.Mult) and bits[0] + bits[1] > MAX_INT_BITS + 1:
+            return self.unknown(node, "a number too large")
+        if isinstance(op, (ast.LShift, ast.RShift)) and (not isinstance(b, int) or b > MAX_INT_BITS or b < 0 or (
+                isinstance(op, ast.LShift) and bits[0] + b > MAX_INT_BITS)):
             return self.unknown(node, "a shift the reader does not compute")
         functions: dict[type[ast.operator], Callable[[float, float], object]] = {
             ast.Add: lambda x, y: x + y, ast.Sub: lambda x, y: x - y, ast.Mult: lambda x, y: x * y,
@@ -1083,8 +1216,8 @@ class Interpreter:
         if hooked is not None:
             return hooked
         if isinstance(value, (list, tuple, str, dict, range)):
-            if len(value) > MAX_LOOP:
-                return Unknown(repr(value)[:40], None, f"it has more than {MAX_LOOP:,} items")
+            if _length(value) > MAX_LOOP:
+                return Unknown(f"a {type(value).__name__}", None, f"it has more than {MAX_LOOP:,} items")
             return list(value)
         return Unknown(type(value).__name__, None, "it cannot be iterated without running the code")
 
@@ -1154,8 +1287,8 @@ class Interpreter:
             return key
         line = getattr(node, "lineno", None)
         if isinstance(obj, dict):
-            if isinstance(key, (list, dict)) or key not in obj:
-                raise Raised("KeyError", repr(key), line)
+            if not _hashable(key) or key not in obj:
+                raise Raised("KeyError", repr(key)[:60], line)
             return obj[key]
         if isinstance(obj, (list, tuple, str, range)) and (
                 isinstance(key, slice) or (isinstance(key, int) and not isinstance(key, bool))):
@@ -1163,6 +1296,8 @@ class Interpreter:
                     return obj[key]
                 except IndexError:
                     raise Raised("IndexError", f"index {key} out of range", line) from None
+                except ValueError as exc:  # a slice step of 0
+                    raise Raised("ValueError", str(exc), line) from None
         if isinstance(obj, Instance) and obj.cls is not None:
             found, getitem = obj.cls.find("__getitem__")
             if found and isinstance(getitem, Function):
@@ -1179,7 +1314,7 @@ class Interpreter:
             if func.name in DATA_BUILTINS:  # an imported name in len(), range()... is unknown, not an object
                 args = [self.opaque(a) or a for a in args]
                 kwargs = {k: self.opaque(v) or v for k, v in kwargs.items()}
-            result = func.fn(*args, **kwargs)
+            result = self.call_builtin(func, args, kwargs, node)
             if isinstance(result, Unknown) and any(isinstance(a, Unknown) for a in (*args, *kwargs.values())):
                 return Unknown(node, node.lineno, lambda: result.why)  # settable as a whole: len(vocab)
             return result
@@ -1198,11 +1333,21 @@ class Interpreter:
             return Unknown(node, node.lineno, lambda: func.why)
         return self.unknown(node, "a call of something the reader does not know")
 
+    def call_builtin(self, func: Builtin, args: list[object], kwargs: dict[str, object], node: ast.AST) -> object:
+        try:
+            return func.fn(*args, **kwargs)
+        except (TypeError, ValueError, IndexError, KeyError, OverflowError, AttributeError) as exc:
+            # what Python would raise: a wrong number of arguments, pop() of an empty list, round(nan)...
+            message = f"{func.name}() does not take these arguments" if isinstance(exc, TypeError) else \
+                f"{func.name}(): {exc}"
+            raise Raised(type(exc).__name__, message, getattr(node, "lineno", None)) from None
+
     def call_ext(self, ext: Ext, args: list[object], kwargs: dict[str, object], node: ast.Call) -> object:
         """Outside the file: nothing is run. A few pure helpers from the standard library are followed."""
         simple = _STDLIB.get(ext.path)
         if simple is not None:
-            return simple(self, args, kwargs, node)
+            return self.call_builtin(Builtin(ext.path, lambda *a, **k: simple(self, list(a), k, node)), args,
+                                     kwargs, node)
         if ext.path.endswith("ArgumentParser") and ext.path.startswith("argparse"):
             return ArgParser()
         parts = ext.path.split(".")
@@ -1370,6 +1515,12 @@ class Interpreter:
     def hook_get_item(self, obj: object, key: object, node: ast.AST) -> object:
         return NotImplemented
 
+    def hook_del_attr(self, obj: object, name: str, node: ast.AST) -> bool:
+        return False
+
+    def hook_del_item(self, obj: object, key: object, node: ast.AST) -> bool:
+        return False
+
     def hook_set_item(self, obj: object, key: object, value: object, node: ast.AST) -> bool:
         return False
 
@@ -1422,11 +1573,20 @@ def _unique(items: list[object]) -> object:
     for item in items:
         if isinstance(item, Unknown):
             return item
-        if not is_data(item) or isinstance(item, (list, dict)):
+        if not _hashable(item):
             return Unknown("set(...)", None, "a set of values that are not plain data")
         if item not in out:
             out.append(item)
     return out
+
+
+def _plain_fields(text: str) -> bool:
+    """A format string whose fields take no width from the arguments (`"{:>{}}".format("a", 10**9)` would
+    build a gigabyte)."""
+    try:
+        return all("{" not in (spec or "") for _, _, spec, _ in string.Formatter().parse(text))
+    except ValueError:
+        return False
 
 
 def _digit_runs(text: str) -> list[str]:
@@ -1487,19 +1647,42 @@ def _data_method(obj: object, name: str, interp: Interpreter) -> Builtin | None:
             obj.extend(items)
 
         def add(value: object) -> None:  # a set is kept as a list of distinct values
-            if is_data(value) and value not in obj:
+            if _hashable(value) and value not in obj:
                 append(value)
 
+        def insert(at: object, value: object) -> None:
+            if not isinstance(at, int):
+                raise TypeError("the position must be an integer")
+            interp._check_size(len(obj) + 1, ast.Pass())
+            obj.insert(max(min(at, len(obj)), -len(obj) - 1), value)
+
+        def searched(fn: Callable[[object], object]) -> Callable[[object], object]:
+            def apply(value: object) -> object:
+                if not is_data(value) or flat_size(value) + flat_size(obj) > MAX_SIZE:
+                    return Unknown("list(...)", None, "a search of a list the reader does not compare")
+                return fn(value)
+            return apply
+
+        def remove(value: object) -> None:
+            if value not in obj:
+                raise ValueError("list.remove(x): x not in list")
+            obj.remove(value)
+
         list_methods: dict[str, Callable[..., object]] = {
-            "append": append, "extend": extend, "copy": lambda: list(obj), "add": add,
-            "insert": lambda i, v: obj.insert(i, v), "pop": lambda i=-1: obj.pop(i) if obj else None,
-            "index": lambda v: obj.index(v) if v in obj else -1, "count": lambda v: obj.count(v),
-            "reverse": lambda: obj.reverse(),
+            "append": append, "extend": extend, "copy": lambda: list(obj), "add": add, "insert": insert,
+            "pop": lambda i=-1: obj.pop(i), "index": searched(obj.index), "count": searched(obj.count),
+            "remove": searched(remove), "reverse": lambda: obj.reverse(),
         }
         return Builtin(f"list.{name}", list_methods[name]) if name in list_methods else None
     if isinstance(obj, tuple):
-        tuple_methods: dict[str, Callable[..., object]] = {"index": lambda v: obj.index(v) if v in obj else -1,
-                                                          "count": lambda v: obj.count(v)}
+        def search(fn: Callable[[object], object]) -> Callable[[object], object]:
+            def apply(value: object) -> object:
+                if not is_data(value) or flat_size(value) + flat_size(obj) > MAX_SIZE:
+                    return Unknown("tuple(...)", None, "a search of a tuple the reader does not compare")
+                return fn(value)
+            return apply
+
+        tuple_methods: dict[str, Callable[..., object]] = {"index": search(obj.index), "count": search(obj.count)}
         return Builtin(f"tuple.{name}", tuple_methods[name]) if name in tuple_methods else None
     if isinstance(obj, str):
         return _str_method(obj, name, interp)
@@ -1523,7 +1706,8 @@ def _str_method(text: str, name: str, interp: Interpreter) -> Builtin | None:
 
     def fmt(*args: object, **kwargs: object) -> object:
         if not all(is_data(a) for a in (*args, *kwargs.values())) or "." in text or "[" in text or any(
-                len(d) > 3 for d in _digit_runs(text)):
+                len(d) > 3 for d in _digit_runs(text)) or not _plain_fields(text) or flat_size(
+                [args, kwargs]) > MAX_SIZE:
             return Unknown(text, None, "a string formatted from values that are not known")
         try:
             return interp._string(text.format(*args, **kwargs), ast.Pass())
@@ -1572,6 +1756,9 @@ def _builtin_functions(interp: Interpreter) -> dict[str, object]:
         return value if isinstance(value, Unknown) else Unknown("str(...)", None, "str() of an object")
 
     def length(value: object) -> object:
+        if isinstance(value, (list, tuple, str, dict, range)):
+            size = _length(value)
+            return size if size < MAX_SIZE * MAX_SIZE else Unknown("len(...)", None, "the length of a huge range")
         items = interp.iterate(value)
         return items if isinstance(items, Unknown) else len(items)
 
@@ -1587,20 +1774,66 @@ def _builtin_functions(interp: Interpreter) -> dict[str, object]:
         except ValueError:
             return Unknown("range(...)", None, "range() with a zero step")
 
-    def over(fn: Callable[[list[object]], object]) -> Callable[..., object]:
+    def make_slice(*args: object) -> object:
+        for a in args:
+            if isinstance(a, Unknown):
+                return a
+        if not 1 <= len(args) <= 3 or not all(a is None or (isinstance(a, int) and not isinstance(a, bool))
+                                             for a in args):
+            return Unknown("slice(...)", None, "slice() of values that are not whole numbers")
+        return slice(*args)
+
+    def over(fn: Callable[..., object], options: tuple[str, ...] = ()) -> Callable[..., object]:
+        """sorted(), min(), sum()...: of plain values only, compared by Python (so first checked for size);
+        `key=` may be one of the file's functions (called for each item) or a builtin like len."""
         def apply(*args: object, **kwargs: object) -> object:
+            unexpected = set(kwargs) - set(options)
+            if unexpected or not args:
+                raise TypeError(f"unexpected arguments {sorted(unexpected) or 'none'}")
             source: object = args[0] if len(args) == 1 else list(args)
+            if fn is sum and len(args) == 2:
+                source, kwargs = args[0], {**kwargs, "start": args[1]}
             items = interp.iterate(source)
             if isinstance(items, Unknown):
                 return items
+            options_given = {k: v for k, v in kwargs.items() if v is not None or k == "default"}
+            if "key" in options_given:
+                key = options_given.pop("key")
+                if not items and fn is not sorted:
+                    if "default" in options_given:
+                        return options_given["default"]
+                    raise ValueError("an empty sequence")
+                keys = [call_key(key, item) for item in items]
+                bad = first_unknown(keys)
+                if bad is not None:
+                    return bad
+                pairs = [(k, i) for i, k in enumerate(keys)]
+                if not all(is_data(k) for k in keys) or flat_size(keys) > MAX_SIZE:
+                    return Unknown("...", None, "a key the reader does not compare")
+                try:
+                    picked = fn(pairs, key=lambda pair: pair[0], **options_given)
+                except (TypeError, ValueError):
+                    return Unknown("...", None, "a function of values of mixed kinds")
+                if fn is sorted:
+                    return [items[i] for _, i in picked]  # type: ignore[attr-defined]
+                return items[picked[1]]  # type: ignore[index]
             bad = first_unknown(items)
             if bad is not None:
                 return bad
+            if flat_size(items) > MAX_SIZE:
+                return Unknown("...", None, "values too large to compare")
             try:
-                return fn(items)
+                return fn(items, **options_given)
             except (TypeError, ValueError):
                 return Unknown("...", None, "a function of values of mixed kinds")
         return apply
+
+    def call_key(key: object, item: object) -> object:
+        if isinstance(key, Builtin):
+            return interp.call_builtin(key, [item], {}, ast.Pass())
+        if isinstance(key, Function):
+            return interp.call_function(key, [item], {}, ast.Pass())
+        return Unknown("key", None, "a key function the reader does not know")
 
     def as_list(kind: type) -> Callable[..., object]:
         def convert(value: object = ()) -> object:
@@ -1643,6 +1876,8 @@ def _builtin_functions(interp: Interpreter) -> dict[str, object]:
         return [tuple(group) for group in zip(*lists, strict=False)]
 
     def rounded(value: object, digits: object = None) -> object:
+        if isinstance(digits, int) and abs(digits) > 1000:  # round(5, -(1 << 60)) would compute 10 ** 2**60
+            return Unknown("round(...)", None, "round() to more than 1,000 digits")
         if isinstance(value, (int, float)) and (digits is None or isinstance(digits, int)):
             return round(value, digits) if digits is not None else round(value)
         return value if isinstance(value, Unknown) else Unknown("round(...)", None, "round() of an unknown value")
@@ -1678,23 +1913,16 @@ def _builtin_functions(interp: Interpreter) -> dict[str, object]:
             return dict(obj.attrs)
         return Unknown("vars(...)", None, "vars() of an object the reader does not know")
 
-    def minmax(fn: Callable[[list[object]], object]) -> Callable[..., object]:
-        inner = over(fn)
-
-        def apply(*args: object, **kwargs: object) -> object:
-            return inner(*args)
-        return apply
-
     return {
         "int": Builtin("int", number(int), int), "float": Builtin("float", number(float), float),
         "bool": Builtin("bool", lambda v=False: interp.truth(v), bool), "str": Builtin("str", to_str, str),
-        "len": Builtin("len", length), "range": Builtin("range", make_range),
+        "len": Builtin("len", length), "range": Builtin("range", make_range), "slice": Builtin("slice", make_slice),
         "list": Builtin("list", as_list(list), list), "tuple": Builtin("tuple", as_list(tuple), tuple),
         "set": Builtin("set", make_set, set), "dict": Builtin("dict", make_dict, dict),
-        "sorted": Builtin("sorted", over(sorted)),  # type: ignore[arg-type]
+        "sorted": Builtin("sorted", over(sorted, ("key", "reverse"))),
         "reversed": Builtin("reversed", over(lambda items: items[::-1])),
-        "sum": Builtin("sum", over(sum)),  # type: ignore[arg-type]
-        "min": Builtin("min", minmax(min)), "max": Builtin("max", minmax(max)),  # type: ignore[arg-type]
+        "sum": Builtin("sum", over(sum, ("start",))),
+        "min": Builtin("min", over(min, ("key", "default"))), "max": Builtin("max", over(max, ("key", "default"))),
         "any": Builtin("any", over(any)), "all": Builtin("all", over(all)),
         "abs": Builtin("abs", lambda v: abs(v) if isinstance(v, (int, float)) else v),
         "round": Builtin("round", rounded), "enumerate": Builtin("enumerate", enumerate_),
@@ -1754,7 +1982,7 @@ def _field(interp: Interpreter, args: list[object], kwargs: dict[str, object], n
         record.attrs["default"] = kwargs["default"]
     factory = kwargs.get("default_factory")
     if isinstance(factory, Builtin):
-        record.attrs["default"] = factory.fn()
+        record.attrs["default"] = interp.call_builtin(factory, [], {}, node)
     elif isinstance(factory, Function):
         record.attrs["default"] = interp.call_function(factory, [], {}, node)
     return record

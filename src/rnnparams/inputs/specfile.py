@@ -5,9 +5,10 @@ each layer's keys being the framework's own constructor arguments (`Bidirectiona
 `"layer"`), plus `name` (a Keras layer name, or a PyTorch attribute path such as `encoder.rnn`). A model
 that is not a chain (read from a functional graph or an nn.Module) has `"chain": false`, and each of its
 layers says what it receives in `"inbound_shape"` (with the batch, null where free) and which of its tensors
-are tied to an earlier layer's in `"tied"`. `rnnparams schema` prints the JSON Schema. Loading turns each
-layer back into a call in the framework's syntax and binds it with the expression parser, so a spec is
-validated exactly like an expression; errors name the key path (`layers[2].layer.units`).
+are tied to an earlier layer's in `"tied"`; `"frozen"` lists the tensors set to `requires_grad = False`.
+`rnnparams schema` prints the JSON Schema. Loading turns each layer back into a call in the framework's syntax
+and binds it with the expression parser, so a spec is validated exactly like an expression; errors name the key
+path (`layers[2].layer.units`).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 FORMATS = ("json", "yaml", "toml")
 SCHEMA_ID = "https://rnnparams.dev/schema/spec-1.json"
 TOP_KEYS = ("$schema", "framework", "name", "input_shape", "chain", "layers")
-LAYER_KEYS = ("inbound_shape", "tied")
+LAYER_KEYS = ("inbound_shape", "tied", "frozen")
 """Keys of a layer that are not constructor arguments (with `name` where the framework has no name=)."""
 
 
@@ -60,6 +61,8 @@ def _layer_to_data(fw: FrameworkConvention, layer: LayerSpec) -> dict[str, Any]:
         out["inbound_shape"] = list(layer.input_shape)
     if layer.tied:
         out["tied"] = list(layer.tied)
+    if layer.frozen:
+        out["frozen"] = list(layer.frozen)
     return out
 
 
@@ -180,7 +183,7 @@ def _key_path(exc: RnnParamsError, spans: list[list[tuple[int, int, str]]]) -> s
 
 
 def _layer_extras(fw: FrameworkConvention, layer: Any, path: str, fail: Any) -> dict[str, Any]:
-    """What a layer says besides its constructor arguments: inbound_shape, tied (and name where the
+    """What a layer says besides its constructor arguments: inbound_shape, tied, frozen (and name where the
     framework's constructors take none)."""
     if not isinstance(layer, Mapping):
         return {}
@@ -193,11 +196,12 @@ def _layer_extras(fw: FrameworkConvention, layer: Any, path: str, fail: Any) -> 
             raise fail(f"{path}.inbound_shape", "must be a list of sizes with the batch, null for a free "
                                                 f"dimension (got {shape!r})")
         extras["input_shape"] = tuple(None if d in (None, "None") else d for d in shape)
-    tied = layer.get("tied")
-    if tied is not None:
-        if not isinstance(tied, list) or not all(isinstance(t, str) and t for t in tied):
-            raise fail(f"{path}.tied", f"must be a list of tensor names, e.g. [\"weight\"] (got {tied!r})")
-        extras["tied"] = tuple(tied)
+    for key in ("tied", "frozen"):
+        names = layer.get(key)
+        if names is not None:
+            if not isinstance(names, list) or not all(isinstance(t, str) and t for t in names):
+                raise fail(f"{path}.{key}", f"must be a list of tensor names, e.g. [\"weight\"] (got {names!r})")
+            extras[key] = tuple(names)
     name = layer.get("name")
     if fw.naming != "keras" and name is not None:
         if not isinstance(name, str) or not name:
