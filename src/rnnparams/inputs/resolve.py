@@ -1656,13 +1656,6 @@ def _data_method(obj: object, name: str, interp: Interpreter) -> Builtin | None:
             interp._check_size(len(obj) + 1, ast.Pass())
             obj.insert(max(min(at, len(obj)), -len(obj) - 1), value)
 
-        def searched(fn: Callable[[object], object]) -> Callable[[object], object]:
-            def apply(value: object) -> object:
-                if not is_data(value) or flat_size(value) + flat_size(obj) > MAX_SIZE:
-                    return Unknown("list(...)", None, "a search of a list the reader does not compare")
-                return fn(value)
-            return apply
-
         def remove(value: object) -> None:
             if value not in obj:
                 raise ValueError("list.remove(x): x not in list")
@@ -1670,23 +1663,28 @@ def _data_method(obj: object, name: str, interp: Interpreter) -> Builtin | None:
 
         list_methods: dict[str, Callable[..., object]] = {
             "append": append, "extend": extend, "copy": lambda: list(obj), "add": add, "insert": insert,
-            "pop": lambda i=-1: obj.pop(i), "index": searched(obj.index), "count": searched(obj.count),
-            "remove": searched(remove), "reverse": lambda: obj.reverse(),
+            "pop": lambda i=-1: obj.pop(i), "index": _searched(obj, obj.index), "count": _searched(obj, obj.count),
+            "remove": _searched(obj, remove), "reverse": lambda: obj.reverse(),
         }
         return Builtin(f"list.{name}", list_methods[name]) if name in list_methods else None
     if isinstance(obj, tuple):
-        def search(fn: Callable[[object], object]) -> Callable[[object], object]:
-            def apply(value: object) -> object:
-                if not is_data(value) or flat_size(value) + flat_size(obj) > MAX_SIZE:
-                    return Unknown("tuple(...)", None, "a search of a tuple the reader does not compare")
-                return fn(value)
-            return apply
-
-        tuple_methods: dict[str, Callable[..., object]] = {"index": search(obj.index), "count": search(obj.count)}
+        tuple_methods: dict[str, Callable[..., object]] = {"index": _searched(obj, obj.index),
+                                                          "count": _searched(obj, obj.count)}
         return Builtin(f"tuple.{name}", tuple_methods[name]) if name in tuple_methods else None
     if isinstance(obj, str):
         return _str_method(obj, name, interp)
     return None
+
+
+def _searched(seq: list[object] | tuple[object, ...], fn: Callable[[object], object]) -> Callable[[object], object]:
+    """`seq.index(v)`, `count`, `remove`: Python compares `v` with every element in one go, so both are checked for
+    size first (and a value that is not plain data is not compared at all)."""
+    def apply(value: object) -> object:
+        if not is_data(value) or flat_size(value) + flat_size(seq) > MAX_SIZE:
+            kind = type(seq).__name__
+            return Unknown(f"{kind}(...)", None, f"a search of a {kind} the reader does not compare")
+        return fn(value)
+    return apply
 
 
 def _str_method(text: str, name: str, interp: Interpreter) -> Builtin | None:
