@@ -76,6 +76,8 @@ TORCH_CASES: dict[str, tuple[list[str] | tuple[()], list[str], list[str]]] = {  
     "ModuleList set out of range": (LIN, ["self.l[3] = nn.Linear(5, 5)"], []),
     "ModuleList insert": (LIN, ["self.l.insert(1, nn.Linear(7, 7))"], []),
     "ModuleList insert past the end": (LIN, ["self.l.insert(9, nn.Linear(7, 7))"], []),
+    "ModuleList insert past the end then extend": (LIN, ["self.l.insert(5, nn.Linear(7, 7))",
+                                                         "self.l.extend([nn.Linear(8, 8), nn.Linear(9, 9)])"], []),
     "ModuleList insert negative": (LIN, ["self.l.insert(-1, nn.Linear(7, 7))"], []),
     "ModuleList pop": (LIN, ["self.l.pop(1)"], []),
     "ModuleList pop slice": (LIN, ["self.l.pop(slice(0, 2))"], []),

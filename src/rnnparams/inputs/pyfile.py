@@ -1391,13 +1391,19 @@ class Reader(Interpreter):
         return self.unknown(node, f"an operation on nn.{left.kind} that is not followed")
 
     def extend_container(self, container: TorchContainer, values: object, node: ast.AST) -> TorchContainer:
-        """`ModuleList.extend(values)`: each item as a module; values that cannot be listed taint the container."""
+        """`extend(values)`: each item as a module; values that cannot be listed taint the container. As in torch,
+        nn.ModuleList numbers the new items from its length before (a key already there is replaced), while
+        nn.Sequential appends them one by one."""
         items = self.iterate(values)
         if isinstance(items, Unknown):
             container.tainted = self._why(items)
         else:
-            for item in items:
-                container.append(self.as_module(item, node))
+            offset = len(container.children)
+            for i, item in enumerate(items):
+                if container.kind == "ModuleList":
+                    container.children[str(offset + i)] = self.as_module(item, node)
+                else:
+                    container.append(self.as_module(item, node))
         return container
 
     def hook_havoc(self, obj: object, node: ast.AST, why: str | Callable[[], str]) -> None:
