@@ -1570,7 +1570,7 @@ class Reader(Interpreter):
             raise layer.error
         assert layer.spec is not None
         spec = replace(layer.spec, name=path, tied=tuple(t for t, drop in tied.items() if drop))
-        trainable = _tensor_names(spec, trainable=True)
+        trainable = _tensor_names(spec, trainable=True) if layer.grad else []
         for name, value in layer.grad.items():
             if not isinstance(value, bool):
                 cause = value if isinstance(value, Unknown) else None

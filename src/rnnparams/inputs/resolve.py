@@ -165,7 +165,6 @@ class Class:
         self.fields: list[str] = []
         self._mro: list[Class] | None = None
 
-
     @property
     def name(self) -> str:
         return self.node.name
@@ -368,7 +367,7 @@ def _length(value: list[object] | tuple[object, ...] | str | dict[object, object
 
 def _hashable(key: object) -> bool:
     """Whether a value can be a dict key or a set element: plain, and small enough to hash quickly."""
-    return is_data(key) and not any(isinstance(v, (list, dict)) for v in _walk(key))
+    return all(isinstance(v, DATA_TYPES) and not isinstance(v, (list, dict)) for v in _walk(key))
 
 
 def _number(value: object) -> bool:
