@@ -17,7 +17,7 @@ from rnnparams.analysis.report import Report
 from rnnparams.errors import InputError, UsageError
 from rnnparams.inputs.pyfile import FileModel, parse_overrides, read_models
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = ROOT / "tests" / "fixtures"
 
 

@@ -15,7 +15,7 @@ from rnnparams.render.compare import render_compare
 from rnnparams.render.explain import render_explain
 from rnnparams.render.formula import render_formula
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 
 CASES = {
     "explain_seed000_{lang}.txt": lambda lang: render_explain(

@@ -22,7 +22,7 @@ from rnnparams.inputs.schema import spec_schema
 from rnnparams.inputs.specfile import dump_spec, load_spec, spec_to_data
 from rnnparams.spec import ModelSpec
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
 FORMATS = ("json", "yaml", "toml")
 FILE_OVERRIDES = {"seed003_torch_rnn.py": {"vocab_size": 1027, "num_hiddens": 256},
