@@ -183,6 +183,12 @@ class FrameworkConvention:
     """(package, version) pairs the oracle tests ran against."""
     syntax: str = ""
     """One line on how a model is written in this framework's expression syntax (for `rnnparams frameworks`)."""
+    code_reader: str | None = None
+    """Which adapter of the code reader (`inputs/code/`) follows this framework's model code (`"torch"`,
+    `"keras"`); None: the framework is counted from expressions, spec files and checkpoints only."""
+    variant_of: str | None = None
+    """The framework this one is a variant of (Keras 2 of Keras 3): the same names, other defaults. Code or an
+    expression is read as the variant only when it uses a layer the variant alone has (CuDNNLSTM)."""
 
 
 def expand(templates: Iterable[TensorTemplate], *, flags: Mapping[str, bool],

@@ -396,10 +396,11 @@ KERAS = FrameworkConvention(
     id="keras", display="Keras 3 / tf.keras 2.x", layers=build_layers(gru_reset_after=True),
     prefixes=_PREFIXES, containers=_CONTAINERS, input_calls=_INPUTS, naming="keras",
     verified_with=(("keras", "3.15.1"),), syntax="Sequential([Input((35, 100)), LSTM(256), Dense(10)])",
+    code_reader="keras",
 )
 KERAS2 = FrameworkConvention(
     id="keras2", display="Keras 2.x / TF 1.x", prefixes=_PREFIXES, containers=_CONTAINERS, input_calls=_INPUTS,
-    naming="keras", syntax="GRU(64, input_shape=(35, 100)); CuDNNLSTM(32)",
+    naming="keras", syntax="GRU(64, input_shape=(35, 100)); CuDNNLSTM(32)", code_reader="keras", variant_of="keras",
     layers=build_layers(gru_reset_after=False, extra=(_cudnn("CuDNNLSTM", "cu_dnnlstm", "lstm"),
                                                        _cudnn("CuDNNGRU", "cu_dnngru", "gru"))),
 )

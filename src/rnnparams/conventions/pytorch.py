@@ -340,5 +340,6 @@ def _batch_axis(first: LayerSpec) -> int:
 PYTORCH = FrameworkConvention(
     id="pytorch", display="PyTorch", layers=LAYERS, prefixes=("torch.nn.", "nn."),
     containers=("Sequential",), naming="index", batch_axis=_batch_axis, verified_with=(("torch", "2.13.0"),),
+    code_reader="torch",
     syntax="nn.LSTM(100, 256, num_layers=2, bidirectional=True, proj_size=64)",
 )
