@@ -111,7 +111,7 @@ def make_input(est: Estimate, device: str = "cpu") -> torch.Tensor:
     """A batch of the shape the estimate resolved (batch filled in); token indices for an embedding."""
     first = est.report.layers[0]
     shape = tuple(est.options.batch if d is None else d for d in first.input_shape)
-    if first.kind == "embedding":
+    if "V" in first.plan.bindings:  # an embedding reads token ids below its vocabulary
         return torch.randint(0, first.plan.bindings["V"], shape, device=device)
     return torch.randn(shape, device=device, dtype=TORCH_DTYPES[est.options.dtype])
 

@@ -192,16 +192,18 @@ def parse_claimed(claimed: int | str) -> int:
     return value
 
 
-def compare(model: str | ModelSpec, frameworks: Sequence[str] | str = ("pytorch", "keras", "keras2"),
+def compare(model: str | ModelSpec, frameworks: Sequence[str] | str | None = None,
             framework: str | None = None, input_shape: Sequence[int | None] | str | None = None) -> Comparison:
-    """The same architecture counted in several frameworks, tensor by tensor, with the differences named."""
+    """The same architecture counted in several frameworks, tensor by tensor, with the differences named
+    (by default the frameworks whose conventions are `compared`: PyTorch, Keras 3 and Keras 2)."""
     from .analysis.compare import compare_report
+    from .conventions import FRAMEWORKS
 
+    if frameworks is None:
+        frameworks = [f for f in FRAMEWORKS if FRAMEWORKS[f].compared]
     if isinstance(frameworks, str):
         frameworks = [f.strip() for f in frameworks.split(",") if f.strip()]
     if list(frameworks) == ["all"]:
-        from .conventions import FRAMEWORKS
-
         frameworks = list(FRAMEWORKS)
     report = count(model, framework, input_shape)
     ordered = [report.framework, *(f for f in frameworks if f != report.framework)]
@@ -219,9 +221,9 @@ def estimate(model: str | ModelSpec, framework: str | None = None,
     options = make_options(batch=batch, seq_len=seq_len, dtype=dtype, optimizer=optimizer,
                            mixed_precision=mixed_precision, mode=mode, device=device)
     spec = to_spec(model, framework, input_shape)
-    if spec.framework not in ("pytorch", "keras", "keras2"):
-        from .conventions import FRAMEWORKS
+    from .conventions import FRAMEWORKS
 
+    if FRAMEWORKS[spec.framework].runtime is None:
         raise UsageError(f"estimate models the kernels of PyTorch and Keras (what each keeps for backward, its "
                          f"optimizer state); {FRAMEWORKS[spec.framework].display} is counted exactly by `rnnparams "
                          "count`, but its memory and FLOPs are not modelled yet")

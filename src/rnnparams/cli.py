@@ -9,8 +9,9 @@ import sys
 from collections.abc import Callable, Sequence
 
 from . import __version__
+from .conventions import REGISTRY
 
-FRAMEWORK_IDS = ("pytorch", "keras", "keras2", "flax", "flax-nnx", "paddle", "mindspore", "onnx", "tf1", "mxnet")
+FRAMEWORK_IDS = tuple(REGISTRY)
 EXAMPLES = {
     "count": """examples:
   rnnparams count "nn.LSTM(100, 256)"
@@ -266,8 +267,11 @@ def run_check(args: argparse.Namespace) -> int:
 
 def setup_compare(p: argparse.ArgumentParser) -> None:
     add_model_arguments(p)
-    p.add_argument("--frameworks", default="pytorch,keras,keras2", metavar="F1,F2,...",
-                   help="frameworks to compare, comma-separated, or all (default: pytorch,keras,keras2)")
+    from .conventions import FRAMEWORKS
+
+    compared = ",".join(f for f in FRAMEWORKS if FRAMEWORKS[f].compared)
+    p.add_argument("--frameworks", default=None, metavar="F1,F2,...",
+                   help=f"frameworks to compare, comma-separated, or all (default: {compared})")
     p.add_argument("-l", "--lang", choices=("en", "zh"), default="en", help="language: en (default) or zh (中文)")
 
 

@@ -42,7 +42,7 @@ def compare(expr: str, shape: tuple[int | None, ...], framework: str = "keras") 
         assert ours.params == theirs.count_params()
     first = report.layers[0]
     sample = tuple(2 if d is None else d for d in (None, *shape))
-    x = np.random.randint(0, 2, sample) if first.kind == "embedding" else np.random.rand(*sample).astype("float32")
+    x = np.random.randint(0, 2, sample) if first.type == "Embedding" else np.random.rand(*sample).astype("float32")
     y = model(x)
     expected = tuple(2 if d is None else d for d in report.layers[-1].output_shape)  # type: ignore[union-attr]
     assert tuple(y.shape) == expected

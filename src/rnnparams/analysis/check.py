@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from fractions import Fraction
 
 from .._record import record, replace
+from ..conventions import FRAMEWORKS
 from ..symbolic import Const, Sym, product
 from .report import LayerReport, Report
 from .translate import translate_report
@@ -162,9 +163,19 @@ def _gate_multiplier(g: int) -> Rewrite:
     return rewrite
 
 
+def _dense(layer: LayerReport) -> bool:
+    """One 2-D weight matrix (and a bias): a dense layer, whatever its framework calls it."""
+    weights = [t for t in layer.tensors if t.role == "weight"]
+    return len(weights) == 1 and len(weights[0].shape) == 2 and _roles(layer) <= {"weight", *BIAS_ROLES}
+
+
+def _embedding(layer: LayerReport) -> bool:
+    return "embedding" in _roles(layer)
+
+
 def _is_head(report: Report, k: int) -> bool:
     last_rnn = max((i for i, lay in enumerate(report.layers) if _recurrent(lay)), default=None)
-    return last_rnn is not None and k > last_rnn and report.layers[k].kind == "dense"
+    return last_rnn is not None and k > last_rnn and _dense(report.layers[k])
 
 
 def _no_head(report: Report, k: int, c: Counting) -> Counting | None:
@@ -172,7 +183,7 @@ def _no_head(report: Report, k: int, c: Counting) -> Counting | None:
 
 
 def _no_embedding(report: Report, k: int, c: Counting) -> Counting | None:
-    return replace(c, dropped=True) if report.layers[k].kind == "embedding" else None
+    return replace(c, dropped=True) if _embedding(report.layers[k]) else None
 
 
 CATALOGUE: tuple[Mistake, ...] = (
@@ -240,7 +251,7 @@ class CheckResult:
 
 
 def check_report(report: Report, claimed: int) -> CheckResult:
-    others = {fw: _total(report, fw) for fw in ("pytorch", "keras", "keras2") if fw != report.framework}
+    others = {fw: _total(report, fw) for fw in FRAMEWORKS if FRAMEWORKS[fw].compared and fw != report.framework}
     divisor = 0
     for layer in report.layers:
         for t in layer.tensors:
@@ -282,7 +293,7 @@ def _extra_layer(report: Report, claimed: int, base: int, mistakes: tuple[str, .
                                      {"units": units, "features": features, "bias": bias}))
                 break
     first = next((lay for lay in report.layers if _recurrent(lay)), None)
-    if first is not None and report.layers[0].kind != "embedding":
+    if first is not None and not _embedding(report.layers[0]):
         width = dict(first.plan.bindings).get("I")
         if width and extra % width == 0:
             out.append(Diagnosis((*mistakes, "embedding_included"), claimed,

@@ -91,35 +91,37 @@ def differences(columns: tuple[Translation, ...]) -> tuple[tuple[str, dict[str, 
     def sized(c: Translation, role: str) -> int:
         return sum(t.params for t in _tensors(c) if t.role == role)
 
-    # two bias vectors of the same size (b_ih, b_hh; ONNX's B holds both), one (Keras, TF 1, Flax LSTMs)
+    # two bias vectors of the same size (b_ih, b_hh; or both in one tensor, ONNX's B and CuDNN's), one (Keras,
+    # TF 1, Flax LSTMs), or Keras GRU's reset_after=True (2, 3H) tensor: one row per bias
+    def split(t: TensorReport) -> bool:
+        return t.role == "input_and_recurrent_bias" and len(t.shape) == 2 and t.symbolic_shape[:1] == ("2",)
+
     two = [c.framework for c in present if sized(c, "input_bias") == sized(c, "recurrent_bias") > 0
-           or (c.framework == "onnx" and sized(c, "input_and_recurrent_bias"))]
+           or any(t.role == "input_and_recurrent_bias" and not split(t) for t in _tensors(c))]
     one = [fw for fw, r in roles.items() if "bias" in r and ("recurrent_weights" in r
                                                               or "input_and_recurrent_weights" in r)]
-    split = [fw for fw, r in roles.items() if "input_and_recurrent_bias" in r and fw in ("keras", "keras2")]
-    if two and (one or split):
-        add("bias_layout", two=", ".join(two), one=", ".join(one or split))
-    if split and one:
-        add("reset_after", true=", ".join(split), false=", ".join(one))
+    halves = [c.framework for c in present if any(split(t) for t in _tensors(c))]
+    if two and (one or halves):
+        add("bias_layout", two=", ".join(two), one=", ".join(one or halves))
+    if halves and one:
+        add("reset_after", true=", ".join(halves), false=", ".join(one))
     gates = {c.framework: next((t.gates for t in _tensors(c) if len(t.gates) > 1), ()) for c in present}
     orders = {g for g in gates.values() if g}
     if len(orders) > 1:
         add("gate_order", orders="; ".join(f"{fw}: {','.join(g)}" for fw, g in gates.items() if g))
-    layouts = set()
+    orientation: dict[str, str] = {}  # which axis reads the input: (out, in) or (in, out)
     for c in present:
-        w = next((t for t in _tensors(c) if t.role == "input_weights"), None)
-        if w is not None and "I" in w.symbolic_shape:  # which axis reads the input: (out, in) or (in, out)
-            layouts.add(w.symbolic_shape.index("I"))
-    if len(layouts) > 1 and {c.framework for c in present} <= {"pytorch", "keras", "keras2"}:
-        add("layout")
-    elif len(layouts) > 1:  # the others: name who stores which way (read off the input weights' shapes)
-        outin: list[str] = []
-        inout: list[str] = []
-        for c in present:
-            w = next((t for t in _tensors(c) if t.role in ("input_weights", "input_and_recurrent_weights")), None)
-            if w is not None and len(w.symbolic_shape) >= 2:
-                (inout if w.symbolic_shape[0].startswith("I") else outin).append(c.framework)
-        add("layout_many", outin=", ".join(outin), inout=", ".join(inout))
+        w = next((t for t in _tensors(c) if t.role in ("input_weights", "input_and_recurrent_weights")), None)
+        if w is not None and len(w.symbolic_shape) >= 2 and "I" in " ".join(w.symbolic_shape):
+            orientation[c.framework] = "inout" if w.symbolic_shape[0].startswith("I") else "outin"
+    if len(set(orientation.values())) > 1:
+        sides = {side: [fw for fw, o in orientation.items() if o == side] for side in ("outin", "inout")}
+        bases = {side: {FRAMEWORKS[fw].variant_of or fw for fw in fws} for side, fws in sides.items()}
+        if all(len(b) == 1 for b in bases.values()):  # one framework (and its variants) each way
+            add("layout", out_in=FRAMEWORKS[next(iter(bases["outin"]))].short,
+                in_out=FRAMEWORKS[next(iter(bases["inout"]))].short)
+        else:
+            add("layout_many", outin=", ".join(sides["outin"]), inout=", ".join(sides["inout"]))
     counts = {c.framework: len(c.report.layers) for c in present if c.report is not None}
     if len(set(counts.values())) > 1:
         add("stacking")

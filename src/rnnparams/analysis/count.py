@@ -7,6 +7,7 @@ from collections import Counter
 from .._record import replace
 from ..conventions import FRAMEWORKS, FrameworkConvention, LayerConvention, LayerPlan
 from ..conventions.base import LayerContext, TensorSpec, fmt_shape
+from ..conventions.work import Work
 from ..errors import ConfigError, RnnParamsError, ShapeError
 from ..spec import LayerSpec, ModelSpec, Shape
 from ..symbolic import product
@@ -113,11 +114,24 @@ def _count_layer(fw: FrameworkConvention, namer: _Namer, spec: LayerSpec, index:
     bindings = dict(plan.bindings)
     tensors = tuple(evaluate(t, bindings) for t in plan.tensors)
     return LayerReport(
-        name=name, type=spec.type, kind=conv.kind, input_shape=plan.input_shape,
+        name=name, type=spec.type, input_shape=plan.input_shape,
         output_shape=plan.output_shape, state_shapes=plan.state_shapes,
         tensors=tuple(t for t in tensors if not t.buffer), buffers=tuple(t for t in tensors if t.buffer),
-        multi_output=plan.multi_output, plan=plan, spec=spec,
+        multi_output=plan.multi_output, plan=plan, spec=spec, work=work_of(fw, spec),
     )
+
+
+def work_of(fw: FrameworkConvention, spec: LayerSpec) -> Work:
+    """The layer's declared work; a wrapper's is the work of the layer it wraps (Bidirectional(LSTM) runs an
+    LSTM cell, Flax RNN(cell) its cell)."""
+    work = fw.layers[spec.type].work
+    seen = 0
+    while work.inherit and seen < 8:
+        inner = next((v for v in spec.config.values() if isinstance(v, LayerSpec)), None)
+        if inner is None or inner.type not in fw.layers:
+            break
+        spec, work, seen = inner, fw.layers[inner.type].work, seen + 1
+    return work
 
 
 def _untied(plan: LayerPlan, spec: LayerSpec) -> LayerPlan:

@@ -10,145 +10,28 @@ Every number is an `EstimateLine`: a symbolic formula, its bindings and the eval
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from types import MappingProxyType
 from typing import Any
 
 from ..conventions import FRAMEWORKS
 from ..errors import UsageError
 from ..spec import ModelSpec, Shape
-from ..symbolic import Add, Const, Expr, Mul
-from .formula import Derivation, derive
-from .report import LayerReport, Report
-
-DTYPE_BYTES: Mapping[str, int] = MappingProxyType({"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1})
-OPTIMIZER_SLOTS: Mapping[str, int] = MappingProxyType({"sgd": 0, "momentum": 1, "adam": 2, "adamw": 2})
-"""Per-parameter state tensors: SGD keeps none, SGD with momentum a momentum buffer, Adam/AdamW exp_avg and
-exp_avg_sq (Keras: momentum and velocity)."""
-MODES = ("train", "inference")
-DEVICES = ("cpu", "cuda")
-BACKWARD_FACTOR = 3
-"""forward + backward = 3 × forward: each weight product is repeated once for the input gradient and once for
-the weight gradient (the usual convention, e.g. 6·N FLOPs per token for training a transformer)."""
-
-
-@dataclass(frozen=True)
-class EstimateLine:
-    """One number of an estimate with its derivation: `formula` evaluated with `bindings` gives `value`."""
-
-    key: str
-    """What the line is: weights, gradients, activations, macs_step, flops_batch, gates, workspace..."""
-    formula: Expr
-    bindings: Mapping[str, int]
-    value: int
-    unit: str
-    """"bytes", "MACs" or "FLOPs"."""
-    counted: bool = True
-    """False when the same memory is already counted elsewhere (a tensor two layers save)."""
-    note: str = ""
-    """Key of a sentence that qualifies the line (the renderer owns the words)."""
-
-    @property
-    def derivation(self) -> Derivation:
-        """formula → numbers substituted → partial results → value, for explanations."""
-        return derive(self.formula, self.bindings)
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"key": self.key, "value": self.value, "unit": self.unit,
-                               "formula": self.formula.render(),
-                               "bindings": {k: self.bindings[k] for k in sorted(self.formula.symbols())}}
-        if not self.counted:
-            out["counted"] = False
-        if self.note:
-            out["note"] = self.note
-        return out
-
-
-def line(key: str, formula: Expr, bindings: Mapping[str, int], unit: str, *, note: str = "") -> EstimateLine:
-    """A line whose value is its formula evaluated: the number and its derivation cannot disagree."""
-    env = MappingProxyType({k: bindings[k] for k in sorted(formula.symbols())})
-    return EstimateLine(key, formula, env, formula.evaluate(env), unit, note=note)
-
-
-def total_line(key: str, parts: tuple[EstimateLine, ...] | list[EstimateLine], unit: str) -> EstimateLine:
-    """The sum of other lines, kept as `a + b + c` so a derivation shows where the total comes from."""
-    values = [p.value for p in parts if p.counted and p.value]
-    formula: Expr = Const(0) if not values else Const(values[0]) if len(values) == 1 else \
-        Add(tuple(Const(v) for v in values))
-    return EstimateLine(key, formula, MappingProxyType({}), sum(values), unit)
-
-
-def times(factor: Expr | int, expr: Expr) -> Expr:
-    """`factor · expr` kept as written (no constant folding), so `3 × (forward)` stays visible."""
-    f = Const(factor) if isinstance(factor, int) else factor
-    if isinstance(expr, Mul):
-        return Mul((f, *expr.factors))
-    return Mul((f, expr))
-
-
-@dataclass(frozen=True)
-class EstimateOptions:
-    batch: int
-    seq_len: int | None
-    dtype: str = "float32"
-    optimizer: str = "adam"
-    mixed_precision: bool = False
-    mode: str = "train"
-    device: str = "cpu"
-
-    @property
-    def training(self) -> bool:
-        return self.mode == "train"
-
-    @property
-    def weight_bytes(self) -> int:
-        return DTYPE_BYTES[self.dtype]
-
-    @property
-    def activation_bytes(self) -> int:
-        """int8 is weight-only (dynamic) quantization: activations stay float32."""
-        return 4 if self.dtype == "int8" else DTYPE_BYTES[self.dtype]
-
-    @property
-    def state_bytes(self) -> int:
-        """Optimizer slots follow the parameters' dtype, except under mixed precision (float32 masters)."""
-        return 4 if self.mixed_precision else DTYPE_BYTES[self.dtype]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"batch": self.batch, "seq_len": self.seq_len, "dtype": self.dtype,
-                "optimizer": self.optimizer if self.training else None, "mixed_precision": self.mixed_precision,
-                "mode": self.mode, "device": self.device}
-
-
-def _positive(value: object, what: str, flag: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise UsageError(f"{what} must be a positive integer ({flag} 32), not {value!r}")
-    if value <= 0:
-        raise UsageError(f"{what} must be a positive integer ({flag} 32); got {value}")
-    return value
-
-
-def make_options(*, batch: object, seq_len: object, dtype: str = "float32", optimizer: str = "adam",
-                 mixed_precision: bool = False, mode: str = "train", device: str = "cpu") -> EstimateOptions:
-    """Check the options and say exactly what is wrong with a bad one."""
-    b = _positive(batch, "batch size", "--batch")
-    t = None if seq_len is None else _positive(seq_len, "sequence length", "--seq-len")
-    for value, choices, what in ((dtype, DTYPE_BYTES, "dtype"), (optimizer, OPTIMIZER_SLOTS, "optimizer"),
-                                 (mode, MODES, "mode"), (device, DEVICES, "device")):
-        if value not in choices:
-            raise UsageError(f"unknown {what} {value!r}; choose one of: {', '.join(choices)}")
-    if mode == "train" and dtype == "int8":
-        raise UsageError("int8 is an inference format (weight-only quantization); training needs float32, "
-                         "float16 or bfloat16 (or use --mode inference)")
-    if mixed_precision and mode != "train":
-        raise UsageError("--mixed-precision describes training (float16/bfloat16 weights with float32 master "
-                         "copies); drop it with --mode inference")
-    if mixed_precision and dtype not in ("float16", "bfloat16"):
-        raise UsageError("--mixed-precision keeps float32 master weights of float16 or bfloat16 ones; add "
-                         "--dtype float16 or --dtype bfloat16")
-    return EstimateOptions(b, t, dtype, optimizer, bool(mixed_precision), mode, device)
-
+from . import flops, memory
+from .layer_env import layer_env
+from .report import Report
+from .resources import (
+    BACKWARD_FACTOR,
+    DTYPE_BYTES,
+    OPTIMIZER_SLOTS,
+    EstimateLine,
+    EstimateOptions,
+    is_recurrent,
+    line,
+    make_options,
+    time_axis,
+    times,
+    total_line,
+)
 
 # --- Shapes with the batch and the time steps filled in --------------------------------------------------------
 
@@ -163,17 +46,10 @@ def first_time_steps(spec: ModelSpec, report: Report) -> tuple[Shape, int | None
     sample = first[:axis] + first[axis + 1:]
     fixed: int | None = None
     for layer in report.layers:
-        if _recurrent(layer) and len(layer.input_shape) == 3:
-            fixed = layer.input_shape[time_axis(layer, report.framework)]
+        if is_recurrent(layer) and len(layer.input_shape) == 3:
+            fixed = layer.input_shape[time_axis(layer)]
             break
     return sample, fixed
-
-
-def time_axis(layer: LayerReport, framework: str) -> int:
-    """Where a recurrent layer reads time: PyTorch (T, N, F) unless batch_first=True; Keras (N, T, F)."""
-    if framework == "pytorch":
-        return 1 if layer.spec is not None and layer.spec.get("batch_first", False) else 0
-    return 1
 
 
 def with_sequence_length(spec: ModelSpec, report: Report, seq_len: int | None) -> tuple[ModelSpec, int | None]:
@@ -198,37 +74,12 @@ def with_sequence_length(spec: ModelSpec, report: Report, seq_len: int | None) -
     return replace_record(spec, input_shape=filled), seq_len
 
 
-def _recurrent(layer: LayerReport) -> bool:
-    return any(t.role == "recurrent_weights" for t in layer.tensors)
-
-
-def elements(shape: Shape, batch: int) -> int:
-    """Elements of a tensor whose free dimension is the batch."""
-    if sum(1 for d in shape if d is None) > 1:
-        raise UsageError(f"cannot size a tensor of shape {_fmt(shape)}: its dimensions other than the batch must "
-                         "be known; give the time steps with --seq-len or --input-shape")
-    n = 1
-    for d in shape:
-        n *= batch if d is None else d
-    return n
-
-
-def _fmt(shape: Shape) -> str:
-    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
-
-
-def outputs_of(layer: LayerReport) -> tuple[Shape, ...]:
-    """Every tensor the layer returns (several for Bidirectional(merge_mode=None))."""
-    return layer.output_shape if layer.multi_output else (layer.output_shape,)  # type: ignore[return-value]
-
-
 # --- Results ---------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class LayerEstimate:
     name: str
     type: str
-    kind: str
     params: int
     steps: int
     """Time steps the layer runs (recurrent layers), else 1."""
@@ -332,22 +183,28 @@ class Estimate:
 
 def estimate_report(report: Report, options: EstimateOptions, seq_len: int | None = None) -> Estimate:
     """Memory and compute of `report`, whose shapes are known except for the batch (see with_sequence_length)."""
-    from . import flops, memory
-
+    runtime = FRAMEWORKS[report.framework].runtime
+    if runtime is None:
+        raise UsageError(f"estimate models the kernels of PyTorch and Keras (what each keeps for backward, its "
+                         f"optimizer state); {FRAMEWORKS[report.framework].display} is counted exactly by `rnnparams "
+                         "count`, but its memory and FLOPs are not modelled yet")
     layers: list[LayerEstimate] = []
     for layer in report.layers:
-        env = memory.layer_env(layer, report.framework, options, seq_len)
+        env = layer_env(layer, runtime, options, seq_len)
         compute = flops.layer_compute(env)
         acts, output_saved, model = memory.layer_activations(env)
-        if layers and memory.shares_input(layers[-1], env):
+        if layers and memory.shares_input(layers[-1].output_saved, layers[-1].output_transposed, env):
             acts = tuple(replace(a, counted=False, note="same_as_previous_output") if a.key == "input" else a
                          for a in acts)
         layers.append(LayerEstimate(
-            name=layer.name, type=layer.type, kind=layer.kind, params=layer.params, steps=env.steps,
+            name=layer.name, type=layer.type, params=layer.params, steps=env.steps,
             positions=env.positions, weights=memory.layer_weights(env), compute=compute, activations=acts,
             states=memory.layer_states(env), activation_model=model, output_saved=output_saved,
             output_transposed=output_saved and memory.batch_first(env)))
-    memory_lines = memory.model_memory(report, options, tuple(layers))
+    memory_lines = memory.model_memory(
+        report, runtime, options, [a for layer in layers for a in layer.activations],
+        max((layer.activation_bytes for layer in layers), default=0),
+        [layer.states for layer in layers if layer.states is not None])
     compute_lines = tuple(total_line(key, [layer.compute_line(key) for layer in layers], unit)
                           for key, unit in (("macs_batch", "MACs"), ("flops_batch", "FLOPs"),
                                             ("flops_train_batch", "FLOPs")))

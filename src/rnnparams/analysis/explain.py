@@ -62,7 +62,6 @@ class RoleGroup:
 class LayerExplanation:
     name: str
     type: str
-    kind: str
     framework: str
     bindings: Mapping[str, int]
     gates: tuple[str, ...]
@@ -140,7 +139,7 @@ def explain_layer(layer: LayerReport, framework: str) -> LayerExplanation:
             groups.append(RoleGroup(group, tuple(lines)))
     gates = next((t.gates for t in tensors if len(t.gates) > 1), ())
     return LayerExplanation(
-        layer.name, layer.type, layer.kind, framework, plan.bindings, gates, tuple(groups),
+        layer.name, layer.type, framework, plan.bindings, gates, tuple(groups),
         derive(concrete_formula(plan), env), layer.params, layer.trainable_params, layer.buffer_count,
         _notes(layer, framework, tensors), _note_values(layer, tensors), layer)
 

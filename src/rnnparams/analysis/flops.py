@@ -8,35 +8,22 @@ Definitions (docs/estimates.md has the why):
   embedding lookup is no MAC;
 - FLOPs = 2 · MACs (1 MAC = 2 FLOPs) + one addition per bias number + the elementwise work of the cell (gate
   nonlinearities, the cell and hidden updates, normalization, dropout), one FLOP per elementwise operation
-  per number, from the small table below;
+  per number, as each layer's convention declares it (`Work`, conventions/work.py);
 - forward + backward = 3 × forward.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from types import MappingProxyType
 
 from ..symbolic import Const, Expr, Sym, add, factor, mul
-from .estimate import BACKWARD_FACTOR, EstimateLine, line, times
-from .memory import LayerEnv, weight_sizes
+from .layer_env import LayerEnv, feature_symbol, weight_sizes
+from .resources import BACKWARD_FACTOR, EstimateLine, line, times
 
 MAC_ROLES = frozenset({"input_weights", "recurrent_weights", "projection", "weight"})
 BIAS_ROLES = frozenset({"input_bias", "recurrent_bias", "bias", "input_and_recurrent_bias"})
-
-CELL_ELEMENTWISE: Mapping[str, int] = MappingProxyType({"lstm": 9, "gru": 8, "rnn": 1})
-"""Elementwise FLOPs per hidden unit, layer and direction in one step, besides the weight products and bias
-additions (adding the input and recurrent products of a gate is part of the accumulation):
-LSTM: σ(i), σ(f), tanh(g), σ(o), f⊙c, i⊙g, their sum, tanh(c), o⊙tanh(c) = 9;
-GRU: σ(r), σ(z), r⊙(W_hn·h + b_hn), the sum with W_in·x + b_in, tanh(n), h' = n + z⊙(h − n) (3) = 8;
-RNN: tanh (or relu) = 1."""
-
-PER_NUMBER: Mapping[str, tuple[int, int]] = MappingProxyType({
-    "layer_norm": (6, 6), "batch_norm": (6, 0), "dropout": (1, 0), "pool": (1, 1)})
-"""Elementwise FLOPs per number of a layer's input (training, inference): normalization computes the mean
-(1), variance (3) and the normalized value (2), and its scale and shift add 2 more (below); batch norm at
-inference folds its running statistics into the scale and shift; dropout multiplies by its mask; pooling
-adds or compares each number once."""
+NORM_AFFINE = 2
+"""A normalization's scale and shift: one multiplication and one addition per number."""
 
 
 def _copies(env: LayerEnv) -> Expr:
@@ -47,26 +34,27 @@ def _copies(env: LayerEnv) -> Expr:
 
 
 def elementwise(env: LayerEnv) -> Expr:
-    layer, kind = env.layer, env.layer.kind
-    cell = env.recurrent_kind
+    """The elementwise FLOPs of one step, from the layer's declared work: its cell's per-unit arithmetic, an
+    output activation, or so many operations per input number."""
+    layer, work = env.layer, env.layer.work
+    cell = env.cell
     if cell is not None:
-        return mul(CELL_ELEMENTWISE[cell], _copies(env), Sym("H"))
-    train, infer = PER_NUMBER.get(kind, (0, 0))
+        return mul(cell.elementwise, _copies(env), Sym("H"))
+    train, infer = work.per_number
     affine = any(t.role == "scale" for t in layer.tensors)
-    per_number = (train if env.options.training else infer) + (2 if affine else 0)
-    if kind == "dense" and env.framework != "pytorch" and env.config("activation") not in (None, "linear"):
+    per_number = (train if env.options.training else infer) + (NORM_AFFINE if affine else 0)
+    if work.activation is not None and env.config(work.activation) not in (None, "linear"):
         return Sym("O")  # the activation, once per output number
     if not per_number:
         return Const(0)
-    width = _width(env)
-    return mul(per_number, width)
+    return mul(per_number, _width(env))
 
 
 def _width(env: LayerEnv) -> Expr:
     """Numbers per position: the feature symbol when the convention binds it."""
-    for name in ("C", "N"):
-        if name in env.bindings and env.layer.kind in ("batch_norm", "layer_norm"):
-            return Sym(name)
+    name = feature_symbol(env)
+    if name is not None and name in env.bindings:
+        return Sym(name)
     return Const(env.per_sample(env.layer.input_shape) // max(env.positions, 1))
 
 
@@ -104,4 +92,4 @@ def _drop_ones(expr: Expr, env: Mapping[str, int]) -> Expr:
     return expr.subs(ones) if ones else expr
 
 
-__all__ = ["BIAS_ROLES", "CELL_ELEMENTWISE", "MAC_ROLES", "layer_compute"]
+__all__ = ["BIAS_ROLES", "MAC_ROLES", "layer_compute"]

@@ -3,10 +3,11 @@ configuration reconstructed and proven against our own conventions.
 
 Recognition never guesses on its own authority. Each source of evidence proposes a candidate layer as a
 `LayerSpec` in one of our frameworks:
-- the file's own description of a layer (Keras `config.json`, a pickled `nn.Module`'s attributes, an ONNX
-  LSTM/GRU/RNN/Gemm node), or
-- the tensor names and shapes alone (PyTorch `rnn.weight_ih_l1_reverse`, `weight_hr_l0`... give input size,
-  hidden size, gate count, layers, directions, projection and bias);
+- the file's own description of a layer (Keras `config.json`, a pickled `nn.Module`'s attributes), or a
+  layer its reader derived from it (an ONNX LSTM/GRU/RNN/Gemm node, inputs/checkpoints/onnx_layers.py), or
+- the tensor names and shapes alone, read by each layer convention's recogniser (conventions/: PyTorch
+  `rnn.weight_ih_l1_reverse`, `weight_hr_l0`... give input size, hidden size, layers, directions,
+  projection and bias);
 and the candidate is accepted only when counting it with the conventions (`count_model`) produces exactly
 the tensors the file holds: the same names and shapes (PyTorch), the same shapes in creation order (Keras),
 or the same total with the shapes checked operator by operator (ONNX, whose layout differs from PyTorch's).
@@ -17,15 +18,16 @@ not chain).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 from .._record import field, record, replace
 from ..conventions import FRAMEWORKS
-from ..conventions.base import BOOL, CHOICE, FLOAT, INT, LAYER, NONNEG, REQUIRED, SHAPE, SIZE, Param, above_maximum
+from ..conventions.base import TensorGroup
 from ..errors import RnnParamsError
+from ..inputs.checkpoints.binding import Unusable, layer_spec
 from ..inputs.checkpoints.model import Checkpoint, CheckpointTensor, DeclaredLayer, tensor_bytes
 from ..spec import LayerSpec, ModelSpec, Shape, Value, frozen_mapping
+from .assemble import assemble
 from .count import count_model
 from .report import LayerReport, Report
 
@@ -33,9 +35,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-RECURRENT_KINDS = ("rnn", "lstm", "gru", "rnn_cell", "lstm_cell", "gru_cell")
-GATE_KINDS = {1: "RNN", 3: "GRU", 4: "LSTM"}
-MAX_ORDER_TRIES = 400
 
 
 @record
@@ -57,6 +56,11 @@ class RecognisedLayer:
     summary: Mapping[str, Value] = field(default_factory=frozen_mapping)
     """For recurrent layers: input_size, hidden_size, num_layers, directions, proj_size, bias (and extras)."""
     position: int = 0
+    evidence: str = ""
+    """What proved it: "config" (the file's own description), "names" (tensor names and shapes), "shapes"
+    (shapes in creation order), "total" (a claimed layer's parameter total)."""
+    input_shape: Shape | None = None
+    """The input (one sample) it was counted on, when its arguments do not fix it."""
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "type": self.type, "framework": self.framework,
@@ -148,37 +152,41 @@ class Inspection:
 
 # ---- candidates ------------------------------------------------------------------------------------------
 
+NAMES, ORDER, TOTAL, DERIVED = "names", "order", "total", "derived"
+
+
 @record
 class _Candidate:
     name: str
     framework: str
+    """Whose naming the file's tensors follow (the checkpoint's framework)."""
     spec_framework: str
     spec: LayerSpec
     tensors: tuple[str, ...]
     match: str
-    """names (PyTorch: prefixed names and shapes), order (Keras: shapes in order), total (ONNX), derived."""
+    """names (prefixed names and shapes), order (shapes in order), total (a claim), derived (no tensors read)."""
     source: str
     input_shape: Shape | None = None
     position: int = 0
     extra: Mapping[str, Value] = field(default_factory=frozen_mapping)
 
 
-class _Unusable(Exception):
-    """A candidate that cannot become a LayerSpec (a value of a kind the convention does not take)."""
-
-
 def inspect_checkpoint(ckpt: Checkpoint) -> Inspection:
     """Total the checkpoint's tensors, recognise its layers, and assemble the recognised model as a spec."""
     state = _State(ckpt)
-    if ckpt.framework == "keras":
-        state.keras_declared()
-        state.keras_shapes()
-    elif ckpt.framework == "onnx":
-        state.onnx_nodes()
-    else:
-        state.pytorch_declared()
-        state.pytorch_names()
+    state.declared()
+    state.claimed_by_reader()
+    state.by_tensors()
     return state.finish()
+
+
+def _variant(fw_id: str, types: set[str]) -> str:
+    """The framework's variant when the file uses a layer only the variant has (Keras 2's CuDNNLSTM)."""
+    for other in FRAMEWORKS:
+        conv = FRAMEWORKS[other]
+        if conv.variant_of == fw_id and types & (set(conv.layers) - set(FRAMEWORKS[fw_id].layers)):
+            return other
+    return fw_id
 
 
 class _State:
@@ -191,6 +199,9 @@ class _State:
         self.buffers = {t.name for t in ckpt.tensors if t.buffer}
         self.derived: list[CheckpointTensor] = []
         self.notes: list[str] = list(ckpt.notes)
+        named = ckpt.framework or ckpt.names_like
+        fw_id = named if named in FRAMEWORKS else None
+        self.fw_id = _variant(fw_id, {d.type for d in ckpt.layers}) if fw_id is not None else None
 
     # -- verification ------------------------------------------------------------------------------------
 
@@ -211,15 +222,15 @@ class _State:
         layer = report.layers[0]
         counted = [*layer.tensors, *layer.buffers]
         files = [self.by_name[n] for n in cand.tensors]
-        if cand.match == "names":
+        if cand.match == NAMES:
             prefix = f"{cand.name}." if cand.name else ""
             expected = {prefix + t.name: t.shape for t in counted}
             ok = expected == {t.name: t.shape for t in files}
             if ok:
                 self.buffers.update(prefix + t.name for t in layer.buffers)
-        elif cand.match == "order":
+        elif cand.match == ORDER:
             ok = [t.shape for t in counted] == [t.shape for t in files]
-        elif cand.match == "total":
+        elif cand.match == TOTAL:
             ok = sum(t.params for t in counted) == sum(t.numel for t in files)
         else:  # derived: the file's tensors could not be read; the conventions say what they are
             ok = True
@@ -236,145 +247,121 @@ class _State:
                               f"{', '.join(f'{t.name} {list(t.shape)}' for t in counted[:6])}, but the file has {got}")
             return None
         self.claimed.update(cand.tensors)
-        conv = FRAMEWORKS[cand.spec_framework].layers[cand.spec.type]
+        layers = FRAMEWORKS[cand.spec_framework].layers
         inner = cand.spec.config.get("layer")
-        inner_kind = FRAMEWORKS[cand.spec_framework].layers[inner.type].kind if isinstance(inner, LayerSpec) else ""
-        recurrent = conv.kind in RECURRENT_KINDS or inner_kind in RECURRENT_KINDS
+        recurrent = layers[cand.spec.type].recurrent or (isinstance(inner, LayerSpec) and layers[inner.type].recurrent)
         summary = _summary(layer, cand) if recurrent else {}
+        evidence = "config" if cand.source == "config" else NAMES if cand.match == NAMES else "shapes"
         self.layers.append(RecognisedLayer(
             cand.name, cand.spec.type, cand.framework, cand.spec_framework, cand.spec, cand.tensors,
-            layer.params, layer.buffer_count, recurrent, cand.source, frozen_mapping(summary), cand.position))
+            layer.params, layer.buffer_count, recurrent, cand.source, frozen_mapping(summary), cand.position,
+            evidence, cand.input_shape))
         return layer
 
     def position(self, names: tuple[str, ...] | list[str]) -> int:
         return min((self.index.get(n, len(self.index)) for n in names), default=len(self.index))
 
-    # -- PyTorch -----------------------------------------------------------------------------------------
+    # -- the layers the file describes -------------------------------------------------------------------
 
-    def pytorch_declared(self) -> None:
-        """Layers of a pickled nn.Module, from their own attributes (input_size, hidden_size...)."""
-        layers = FRAMEWORKS["pytorch"].layers
-        for declared in self.ckpt.layers:
-            if declared.type not in layers or not declared.tensors:
-                continue
-            config = dict(declared.config)
-            if not isinstance(config.get("bias"), bool):  # nn.Linear, Conv1d, LayerNorm keep it as a parameter only
-                config["bias"] = any(n.rpartition(".")[2] == "bias" for n in declared.tensors)
-            try:
-                spec = layer_spec("pytorch", declared.type, config)
-            except _Unusable as exc:
-                self.notes.append(f"{declared.name or '(root)'} ({declared.type}): {exc}")
-                continue
-            # quiet: what the attributes do not explain, the tensor names may (pytorch_names runs next)
-            self.accept(_Candidate(declared.name, "pytorch", "pytorch", spec, declared.tensors, "names", "config",
-                                   position=self.position(declared.tensors)), quiet=True)
-
-    def pytorch_names(self) -> None:
-        """What is left, recognised from PyTorch's tensor names and shapes (a state_dict or safetensors)."""
-        groups: dict[str, dict[str, CheckpointTensor]] = {}
-        for t in self.ckpt.tensors:
-            if t.name in self.claimed:
-                continue
-            prefix, _, leaf = t.name.rpartition(".")
-            groups.setdefault(prefix, {})[leaf] = t
-        first = True
-        for prefix, leaves in groups.items():
-            cand = _torch_candidate(prefix, leaves, first_group=first)
-            first = False
-            if cand is not None:
-                self.accept(replace(cand, position=self.position(cand.tensors)))
-
-    # -- Keras -------------------------------------------------------------------------------------------
-
-    def keras_declared(self) -> None:
-        """Layers from the model config, counted in order so each gets the shape the previous one gives."""
-        fw_id = "keras2" if any(d.type.startswith("CuDNN") for d in self.ckpt.layers) else "keras"
-        fw = FRAMEWORKS[fw_id]
-        from ..conventions.keras import ALIASES
-
+    def declared(self) -> None:
+        """Layers the file describes with their own configuration (a Keras model config, a pickled module's
+        attributes). Layers that read their input size from the data (Keras) are counted in order, each on
+        the shape the previous one gives; layers named by path (PyTorch) are matched by their tensors' names."""
+        if self.fw_id is None or not self.ckpt.layers:
+            return
+        fw = FRAMEWORKS[self.fw_id]
+        chained = fw.infers_input
         previous: Shape | None = None
         for i, declared in enumerate(self.ckpt.layers):
-            kind = ALIASES.get(declared.type, declared.type)
-            if kind not in fw.layers:
-                if declared.tensors:
-                    self.notes.append(f"{declared.name} ({declared.type}) is not in rnnparams' Keras conventions; its "
-                                      f"{len(declared.tensors)} tensors are not recognised")
-                else:
-                    self.notes.append(f"{declared.name} ({declared.type}) has no weights and is not in rnnparams' "
-                                      "Keras conventions; it is left out of the spec")
+            type_name = fw.aliases.get(declared.type, declared.type)
+            if type_name not in fw.layers or not (chained or declared.tensors):
+                if chained:
+                    self.notes.append(_unknown_type_note(declared, fw.short))
                 previous = None
                 continue
             try:
-                spec = layer_spec(fw_id, kind, declared.config, name=declared.name)
-            except _Unusable as exc:
-                self.notes.append(f"{declared.name} ({declared.type}): {exc}")
+                spec = layer_spec(self.fw_id, type_name, declared.config, name=declared.name if chained else None)
+            except Unusable as exc:
+                self.notes.append(f"{declared.name or '(root)'} ({declared.type}): {exc}")
                 previous = None
+                continue
+            if not chained:  # what the attributes do not explain, the tensor names may (by_tensors runs next)
+                self.accept(_Candidate(declared.name, self.fw_id, self.fw_id, spec, declared.tensors, NAMES,
+                                       "config", position=self.position(declared.tensors)), quiet=True)
                 continue
             shape = declared.input_shape[1:] if declared.input_shape else previous
             if shape is None:
-                shape = self._keras_input_from_kernel(declared)
-            complete = self.ckpt.tensors_complete
-            match = "order" if complete else "derived"
-            cand = _Candidate(declared.name, "keras", fw_id, spec, declared.tensors, match, "config", shape, i,
-                              frozen_mapping({"dtype": _policy(declared.config.get("dtype"))}))
+                shape = self._input_from_kernel(declared)
+            match = ORDER if self.ckpt.tensors_complete else DERIVED
+            dtype = frozen_mapping({"dtype": _policy(declared.config.get("dtype"))})
+            cand = _Candidate(declared.name, self.ckpt.framework or self.fw_id, self.fw_id, spec, declared.tensors,
+                              match, "config", shape, i, dtype)
             report = self.accept(cand)
             previous = None
             if report is not None and not report.multi_output and isinstance(report.output_shape, tuple):
                 previous = report.output_shape[1:]  # type: ignore[assignment]
 
-    def _keras_input_from_kernel(self, declared: DeclaredLayer) -> Shape | None:
-        """Without a recorded input shape, the first weight (a kernel (I, ...)) gives the input features."""
-        if not declared.tensors or declared.tensors[0] not in self.by_name:
+    def _input_from_kernel(self, declared: DeclaredLayer) -> Shape | None:
+        """Without a recorded input shape, the first weight (a kernel (I, ...)) gives the input features: a
+        recurrent layer reads a sequence of them."""
+        if not declared.tensors or declared.tensors[0] not in self.by_name or self.fw_id is None:
             return None
         kernel = self.by_name[declared.tensors[0]]
         if len(kernel.shape) != 2:
             return None
+        layers = FRAMEWORKS[self.fw_id].layers
         kind = declared.type
         inner = declared.config.get("layer")
         if isinstance(inner, dict):
             kind = str(inner.get("class_name", kind))
-        return (None, kernel.shape[0]) if kind in ("LSTM", "GRU", "SimpleRNN", "CuDNNLSTM", "CuDNNGRU") else (
-            kernel.shape[0],)
+        recurrent = kind in layers and layers[kind].recurrent
+        return (None, kernel.shape[0]) if recurrent else (kernel.shape[0],)
 
-    def keras_shapes(self) -> None:
-        """Weights-only Keras files (no config): recurrent cells and dense layers from their shapes."""
-        if not self.ckpt.tensors_complete:
+    def claimed_by_reader(self) -> None:
+        """Layers the reader derived from the file's description (ONNX nodes), checked by their total."""
+        for claim in self.ckpt.claims:
+            self.accept(_Candidate(claim.name, self.ckpt.framework or claim.spec_framework, claim.spec_framework,
+                                   claim.spec, claim.tensors, TOTAL, "config", position=claim.position,
+                                   extra=frozen_mapping(claim.extra)))
+
+    # -- the rest, from the tensors' names and shapes ----------------------------------------------------------
+
+    def by_tensors(self) -> None:
+        """Tensors no layer holds yet, grouped by layer path, each group offered to the layer conventions'
+        recognisers (their checkpoint naming rules) in the framework's order; the first that claims a group
+        proposes the candidate."""
+        if self.fw_id is None or not self.ckpt.tensors_complete:
             return
-        groups: dict[str, list[CheckpointTensor]] = {}
+        fw = FRAMEWORKS[self.fw_id]
+        if fw.checkpoint_path is None:
+            return
+        groups: dict[str, dict[str, CheckpointTensor]] = {}
         for t in self.ckpt.tensors:
             if t.name not in self.claimed:
-                groups.setdefault(_keras_owner(t.name), []).append(t)
-        found = False
-        for owner, tensors in groups.items():
-            cand = _keras_candidate(owner, tensors)
-            if cand is None:
-                continue
-            if cand.spec.type != "Dense":  # not stored without a config; a stack passes sequences on
-                cand = replace(cand, spec=_returning_sequences(cand.spec))
-                found = True
-            self.accept(replace(cand, position=self.position(cand.tensors)))
-        if found:
-            self.notes.append("the file has no model config, so return_sequences is unknown: the spec has every "
-                              "recurrent layer return sequences (this changes output shapes, not parameters)")
-
-    # -- ONNX --------------------------------------------------------------------------------------------
-
-    def onnx_nodes(self) -> None:
-        cands: list[_Candidate] = []
-        consumed: set[str] = set()
-        nodes = list(self.ckpt.layers)
-        for i, node in enumerate(nodes):
-            if node.name in consumed:
-                continue
-            cand = None
-            try:
-                cand = _onnx_candidate(node, nodes, self.by_name, consumed, self.notes)
-            except _Unusable as exc:
-                self.notes.append(f"ONNX node {node.name} ({node.type}): {exc}")
-            if cand is not None:
-                cands.append(replace(cand, position=i))
-        for cand in _merge_onnx_stacks(cands, self.notes):
-            self.accept(cand)
+                path, leaf = fw.checkpoint_path(t.name)
+                groups.setdefault(path, {})[leaf] = t
+        notes: list[str] = []
+        for k, (path, leaves) in enumerate(groups.items()):
+            group = TensorGroup(path, {leaf: t.shape for leaf, t in leaves.items()}, first=k == 0)
+            names = tuple(t.name for t in leaves.values())
+            for conv in fw.layers.values():
+                found = conv.recognise(group) if conv.recognise is not None else None
+                if found is None:
+                    continue
+                try:
+                    spec = layer_spec(self.fw_id, conv.type_name, found.config)
+                except Unusable:
+                    break
+                if fw.naming == "index":
+                    cand = _Candidate(path, self.fw_id, self.fw_id, spec, names, NAMES, "tensors",
+                                      position=self.position(names))
+                else:  # weights listed per layer in creation order: matched by their shapes
+                    cand = _Candidate(path, self.fw_id, self.fw_id, replace(spec, name=path), names, ORDER, "tensors",
+                                      found.input_shape, self.position(names))
+                if self.accept(cand) is not None and found.note:
+                    notes.append(found.note)
+                break
+        self.notes.extend(notes)
 
     # -- the result ------------------------------------------------------------------------------------------
 
@@ -388,88 +375,25 @@ class _State:
         unrecognised = tuple(t.name for t in tensors if t.name not in self.claimed and t.alias_of is None
                              and not derived)
         layers = sorted(self.layers, key=lambda layer: layer.position)
-        spec, report, left_out, chained = _assemble(layers, self.ckpt, self.notes)
+        spec, report, left_out, chained = assemble(layers, self.ckpt, self.notes)
         rank = {name: k for k, name in enumerate(chained)}  # the chain's order, when it had to be searched for
         layers.sort(key=lambda layer: rank.get(layer.name, len(rank)))
-        if self.ckpt.framework == "onnx" and spec is not None:
-            self.notes.append("the spec is the PyTorch equivalent of the ONNX graph (same parameter counts: ONNX "
-                              "LSTM/GRU/RNN keep two bias vectors, like PyTorch)")
+        if self.ckpt.spec_note and spec is not None:
+            self.notes.append(self.ckpt.spec_note)
         return Inspection(self.ckpt, tuple(tensors), derived, tuple(layers), unrecognised,
                           frozenset(self.buffers), spec, report, tuple(left_out), tuple(_unique(self.notes)))
 
 
+def _unknown_type_note(declared: DeclaredLayer, framework: str) -> str:
+    if declared.tensors:
+        return (f"{declared.name} ({declared.type}) is not in rnnparams' {framework} conventions; its "
+                f"{len(declared.tensors)} tensors are not recognised")
+    return (f"{declared.name} ({declared.type}) has no weights and is not in rnnparams' {framework} conventions; it "
+            "is left out of the spec")
+
+
 def _unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
-
-
-# ---- building LayerSpecs from a file's values ------------------------------------------------------------------
-
-def layer_spec(fw_id: str, type_name: str, raw: Mapping[str, Any], name: str | None = None) -> LayerSpec:
-    """A LayerSpec with the convention's defaults filled in, taking from `raw` only the arguments the
-    convention knows, each checked for the kind of value it must be (a file's values are not trusted)."""
-    conv = FRAMEWORKS[fw_id].layers[type_name]
-    config: dict[str, Value] = {}
-    for p in conv.params:
-        if p.name in raw:
-            config[p.name] = _value(fw_id, p, raw[p.name], type_name)
-        elif p.default is REQUIRED:
-            raise _Unusable(f"its configuration lacks {p.name}")
-        else:
-            config[p.name] = p.default  # type: ignore[assignment]
-    if raw.get("trainable") is False and FRAMEWORKS[fw_id].naming == "keras":
-        config["trainable"] = False
-    return LayerSpec(type_name, frozen_mapping(config), name)
-
-
-def _value(fw_id: str, p: Param, value: Any, type_name: str) -> Value:
-    is_int = isinstance(value, int) and not isinstance(value, bool)
-    bad = _Unusable(f"{type_name} {p.name}={str(value)[:40]!r} is not a valid value")
-    if p.kind in (SIZE, NONNEG):
-        if not (is_int and value >= (1 if p.kind == SIZE else 0)):
-            raise bad
-        too_large = above_maximum(p, value)
-        if too_large is not None:  # e.g. num_layers: each stacked layer's tensors would be built
-            raise _Unusable(f"{type_name} {too_large}")
-    elif p.kind == INT:
-        if value is not None and not is_int:
-            raise bad
-    elif p.kind == BOOL:
-        if not isinstance(value, bool):
-            raise bad
-    elif p.kind == FLOAT:
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
-            raise bad
-    elif p.kind == CHOICE:
-        if value not in p.choices:
-            raise bad
-    elif p.kind == SHAPE:
-        if isinstance(value, list):
-            value = tuple(value)
-        if not (is_int or isinstance(value, str) or (isinstance(value, tuple) and all(
-                v is None or (isinstance(v, int) and not isinstance(v, bool)) for v in value))):
-            raise bad
-    elif p.kind == LAYER:
-        if not isinstance(value, dict) or not isinstance(value.get("class_name"), str) or not isinstance(
-                value.get("config"), dict):
-            raise bad
-        inner = value["class_name"]
-        if inner not in FRAMEWORKS[fw_id].layers:
-            raise _Unusable(f"it wraps {inner}, which is not in rnnparams' conventions")
-        return layer_spec(fw_id, inner, value["config"])
-    elif not (value is None or isinstance(value, (str, int, float, bool))):
-        return p.default if p.default is not REQUIRED else None  # type: ignore[return-value]
-    return value  # type: ignore[no-any-return]
-
-
-def _set(spec: LayerSpec, **changes: Value) -> LayerSpec:
-    return replace(spec, config=frozen_mapping({**spec.config, **changes}))
-
-
-def _returning_sequences(spec: LayerSpec) -> LayerSpec:
-    inner = spec.config.get("layer")
-    if isinstance(inner, LayerSpec):
-        return _set(spec, layer=_set(inner, return_sequences=True))
-    return _set(spec, return_sequences=True)
 
 
 def _policy(raw: Any) -> str:
@@ -495,7 +419,7 @@ def _summary(layer: LayerReport, cand: _Candidate) -> dict[str, Value]:
     spec = cand.spec
     inner = spec.config.get("layer")
     holder = inner if isinstance(inner, LayerSpec) else spec
-    if holder.type == "GRU" and "reset_after" in holder.config:
+    if "reset_after" in holder.config:
         out["reset_after"] = holder.config["reset_after"]
     if isinstance(inner, LayerSpec):
         out["cell"] = inner.type
@@ -505,368 +429,4 @@ def _summary(layer: LayerReport, cand: _Candidate) -> dict[str, Value]:
     return out
 
 
-# ---- PyTorch names ----------------------------------------------------------------------------------------
-
-_RNN_LEAF = re.compile(r"^(weight|bias)_(ih|hh|hr)_l(\d+)(_reverse)?$")
-_CELL_LEAVES = frozenset({"weight_ih", "weight_hh", "bias_ih", "bias_hh"})
-_EMBEDDING_HINTS = ("emb", "word", "token", "lookup", "vocab")
-
-
-def _torch_candidate(prefix: str, leaves: dict[str, CheckpointTensor], *, first_group: bool) -> _Candidate | None:
-    try:
-        found = _torch_recurrent(leaves) or _torch_cell(leaves) or _torch_other(prefix, leaves, first_group)
-    except _Unusable:
-        return None
-    if found is None:
-        return None
-    kind, config = found
-    try:
-        spec = layer_spec("pytorch", kind, config)
-    except _Unusable:
-        return None
-    names = tuple(f"{prefix}.{leaf}" if prefix else leaf for leaf in leaves)
-    return _Candidate(prefix, "pytorch", "pytorch", spec, names, "names", "tensors")
-
-
-def _torch_recurrent(leaves: Mapping[str, CheckpointTensor]) -> tuple[str, dict[str, Value]] | None:
-    matches = [_RNN_LEAF.match(leaf) for leaf in leaves]
-    if not leaves or not all(matches) or "weight_ih_l0" not in leaves or "weight_hh_l0" not in leaves:
-        return None
-    w_ih, w_hh = leaves["weight_ih_l0"], leaves["weight_hh_l0"]
-    if len(w_ih.shape) != 2 or len(w_hh.shape) != 2:
-        return None
-    gh, i = w_ih.shape
-    h_out = w_hh.shape[1]
-    hr = leaves.get("weight_hr_l0")
-    if hr is not None:
-        if len(hr.shape) != 2:
-            return None
-        proj, h = hr.shape
-    else:
-        proj, h = 0, h_out
-    if h <= 0 or gh % h or gh // h not in GATE_KINDS:
-        return None
-    layers = 1 + max(int(m.group(3)) for m in matches if m)
-    config: dict[str, Value] = {"input_size": i, "hidden_size": h, "num_layers": layers,
-                                "bias": "bias_ih_l0" in leaves, "bidirectional": any(m.group(4) for m in matches if m),
-                                "proj_size": proj}
-    return GATE_KINDS[gh // h], config
-
-
-def _torch_cell(leaves: Mapping[str, CheckpointTensor]) -> tuple[str, dict[str, Value]] | None:
-    if not leaves.keys() <= _CELL_LEAVES or not {"weight_ih", "weight_hh"} <= leaves.keys():
-        return None
-    w_ih, w_hh = leaves["weight_ih"], leaves["weight_hh"]
-    if len(w_ih.shape) != 2 or len(w_hh.shape) != 2:
-        return None
-    (gh, i), h = w_ih.shape, w_hh.shape[1]
-    if h <= 0 or gh % h or gh // h not in GATE_KINDS:
-        return None
-    return GATE_KINDS[gh // h] + "Cell", {"input_size": i, "hidden_size": h, "bias": "bias_ih" in leaves}
-
-
-def _torch_other(prefix: str, leaves: Mapping[str, CheckpointTensor],
-                 first_group: bool) -> tuple[str, dict[str, Value]] | None:
-    keys = set(leaves)
-    weight = leaves.get("weight")
-    if {"running_mean", "running_var"} <= keys:
-        c = leaves["running_mean"].shape
-        if len(c) != 1:
-            return None
-        return "BatchNorm1d", {"num_features": c[0], "affine": "weight" in keys}
-    if weight is None or not keys <= {"weight", "bias"}:
-        return None
-    bias = "bias" in keys
-    if len(weight.shape) == 2 and not bias:
-        v, e = weight.shape
-        if any(h in prefix.lower() for h in _EMBEDDING_HINTS) or first_group:
-            return "Embedding", {"num_embeddings": v, "embedding_dim": e}
-        return "Linear", {"in_features": e, "out_features": v, "bias": False}
-    if len(weight.shape) == 2:
-        o, i = weight.shape
-        return "Linear", {"in_features": i, "out_features": o, "bias": True}
-    if len(weight.shape) == 1:
-        return "LayerNorm", {"normalized_shape": weight.shape[0], "bias": bias}
-    if len(weight.shape) == 3:
-        out_channels, channels, width = weight.shape
-        return "Conv1d", {"in_channels": channels, "out_channels": out_channels, "kernel_size": width, "bias": bias}
-    return None
-
-
-# ---- Keras shapes ---------------------------------------------------------------------------------------------
-
-def _keras_owner(name: str) -> str:
-    parts = name.split("/")
-    if parts[0] in ("layers", "model_weights") and len(parts) > 1:
-        return parts[1]
-    return parts[0]
-
-
-def _keras_candidate(owner: str, tensors: list[CheckpointTensor]) -> _Candidate | None:
-    """A recurrent layer (kernel (I, G·H), recurrent_kernel (H, G·H), bias), a bidirectional pair of them,
-    or a dense layer (kernel (I, O), bias (O))."""
-    shapes = [t.shape for t in tensors]
-    names = tuple(t.name for t in tensors)
-    cell = _keras_cell(shapes)
-    if cell is not None:
-        kind, units, bias, reset_after, i = cell
-        spec = _keras_rnn(kind, units, bias, reset_after)
-        return _Candidate(owner, "keras", "keras", replace(spec, name=owner), names, "order", "tensors", (None, i))
-    half = len(shapes) // 2
-    if len(shapes) in (4, 6) and shapes[:half] == shapes[half:]:
-        cell = _keras_cell(shapes[:half])
-        if cell is not None:
-            kind, units, bias, reset_after, i = cell
-            spec = LayerSpec("Bidirectional", frozen_mapping({
-                "layer": _keras_rnn(kind, units, bias, reset_after), "merge_mode": "concat", "weights": None,
-                "backward_layer": None}), owner)
-            return _Candidate(owner, "keras", "keras", spec, names, "order", "tensors", (None, i))
-    if len(shapes) in (1, 2) and len(shapes[0]) == 2 and (len(shapes) == 1 or shapes[1] == (shapes[0][1],)):
-        i, o = shapes[0]
-        spec = LayerSpec("Dense", frozen_mapping({"units": o, "activation": None, "use_bias": len(shapes) == 2}),
-                         owner)
-        return _Candidate(owner, "keras", "keras", spec, names, "order", "tensors", (i,))
-    return None
-
-
-def _keras_cell(shapes: list[tuple[int, ...]]) -> tuple[str, int, bool, bool, int] | None:
-    if len(shapes) not in (2, 3) or len(shapes[0]) != 2 or len(shapes[1]) != 2:
-        return None
-    (i, gh), (h, gh2) = shapes[0], shapes[1]
-    if gh != gh2 or h <= 0 or gh % h or gh // h not in GATE_KINDS:
-        return None
-    kind = {1: "SimpleRNN", 3: "GRU", 4: "LSTM"}[gh // h]
-    reset_after = False
-    if len(shapes) == 3:
-        if shapes[2] == (2, gh) and kind == "GRU":
-            reset_after = True
-        elif shapes[2] != (gh,):
-            return None
-    return kind, h, len(shapes) == 3, reset_after, i
-
-
-def _keras_rnn(kind: str, units: int, bias: bool, reset_after: bool) -> LayerSpec:
-    config: dict[str, Any] = {"units": units, "use_bias": bias}
-    if kind == "GRU":
-        config["reset_after"] = reset_after
-    return layer_spec("keras", kind, config)
-
-
-# ---- ONNX ----------------------------------------------------------------------------------------------------
-
-_ONNX_DIRECTIONS = {"forward": 1, "reverse": 1, "bidirectional": 2}
-
-
-def _onnx_candidate(node: DeclaredLayer, nodes: list[DeclaredLayer], by_name: Mapping[str, CheckpointTensor],
-                    consumed: set[str], notes: list[str]) -> _Candidate | None:
-    inputs = [str(i) for i in node.config.get("inputs", [])]
-
-    def init(position: int) -> CheckpointTensor | None:
-        return by_name.get(inputs[position]) if position < len(inputs) and inputs[position] else None
-
-    if node.type in ("LSTM", "GRU", "RNN"):
-        return _onnx_recurrent(node, init)
-    if node.type == "Gemm":
-        w, c = init(1), init(2)
-        if w is None or len(w.shape) != 2 or node.config.get("transA", 0):
-            return None
-        o, i = w.shape if node.config.get("transB", 0) else w.shape[::-1]
-        if c is not None and c.shape != (o,):
-            return None
-        names = tuple(t.name for t in (w, c) if t is not None)
-        spec = layer_spec("pytorch", "Linear", {"in_features": i, "out_features": o, "bias": c is not None})
-        return _Candidate(node.name, "onnx", "pytorch", spec, names, "total", "config",
-                          extra=frozen_mapping({"onnx_op": "Gemm"}))
-    if node.type == "MatMul":
-        w = init(1)
-        if w is None or len(w.shape) != 2:
-            return None
-        i, o = w.shape
-        found = [w.name]
-        output = (node.config.get("outputs") or [""])[0]
-        for other in nodes:  # MatMul then Add(bias): how exporters write a Linear on a sequence
-            other_inputs = [str(x) for x in other.config.get("inputs", [])]
-            if other.type == "Add" and output in other_inputs and len(other_inputs) == 2:
-                bias = by_name.get(other_inputs[1 - other_inputs.index(output)])
-                if bias is not None and bias.shape == (o,):
-                    found.append(bias.name)
-                    consumed.add(other.name)
-                break
-        spec = layer_spec("pytorch", "Linear", {"in_features": i, "out_features": o, "bias": len(found) == 2})
-        return _Candidate(node.name, "onnx", "pytorch", spec, tuple(found), "total", "config",
-                          extra=frozen_mapping({"onnx_op": "MatMul" + ("+Add" if len(found) == 2 else "")}))
-    if node.type == "Gather":
-        table = init(0)
-        if table is None or len(table.shape) != 2:
-            return None
-        v, e = table.shape
-        spec = layer_spec("pytorch", "Embedding", {"num_embeddings": v, "embedding_dim": e})
-        return _Candidate(node.name, "onnx", "pytorch", spec, (table.name,), "total", "config",
-                          extra=frozen_mapping({"onnx_op": "Gather"}))
-    return None
-
-
-def _onnx_recurrent(node: DeclaredLayer, init: Any) -> _Candidate | None:
-    """ONNX W (D, G·H, I), R (D, G·H, H), B (D, 2·G·H): PyTorch's tensors stacked per direction, so the
-    PyTorch layer of the same sizes has the same count."""
-    w, r, b = init(1), init(2), init(3)
-    if w is None or r is None or len(w.shape) != 3 or len(r.shape) != 3:
-        return None
-    gates = {"LSTM": 4, "GRU": 3, "RNN": 1}[node.type]
-    d, gh, i = w.shape
-    h = node.config.get("hidden_size")
-    if not isinstance(h, int) or h <= 0:
-        h = r.shape[2]
-    direction = node.config.get("direction", "forward")
-    if gh != gates * h or r.shape != (d, gh, h) or _ONNX_DIRECTIONS.get(str(direction), 0) != d:
-        raise _Unusable(f"W {list(w.shape)} and R {list(r.shape)} do not fit hidden_size={h}, direction={direction}")
-    if b is not None and b.shape != (d, 2 * gh):
-        raise _Unusable(f"B {list(b.shape)} should be {[d, 2 * gh]}")
-    if node.type == "LSTM" and init(7) is not None:
-        raise _Unusable("it has peephole weights (P), which no PyTorch or Keras layer has")
-    extra: dict[str, Value] = {"onnx_op": node.type, "onnx_nodes": (node.name,)}
-    if node.type == "GRU":
-        extra["linear_before_reset"] = int(node.config.get("linear_before_reset", 0) or 0)
-    config: dict[str, Value] = {"input_size": i, "hidden_size": h, "bias": b is not None,
-                                "bidirectional": d == 2}
-    spec = layer_spec("pytorch", node.type, config)
-    names = tuple(t.name for t in (w, r, b) if t is not None)
-    return _Candidate(node.name, "onnx", "pytorch", spec, names, "total", "config", extra=frozen_mapping(extra))
-
-
-def _merge_onnx_stacks(cands: list[_Candidate], notes: list[str]) -> list[_Candidate]:
-    """Consecutive ONNX recurrent nodes whose sizes chain (I_l = D·H) are one stacked PyTorch layer, which is
-    how torch.onnx exports num_layers > 1."""
-    out: list[_Candidate] = []
-    for cand in cands:
-        prev = out[-1] if out else None
-        if prev is not None and cand.spec.type == prev.spec.type and prev.spec.type in GATE_KINDS.values():
-            p, c = prev.spec.config, cand.spec.config
-            dirs = 2 if p["bidirectional"] else 1
-            if (c["hidden_size"] == p["hidden_size"] and c["bidirectional"] == p["bidirectional"]
-                    and c["bias"] == p["bias"] and c["input_size"] == dirs * p["hidden_size"]  # type: ignore[operator]
-                    and cand.extra.get("linear_before_reset") == prev.extra.get("linear_before_reset")):
-                nodes = (*prev.extra["onnx_nodes"], cand.name)  # type: ignore[misc]
-                spec = _set(prev.spec, num_layers=p["num_layers"] + 1)  # type: ignore[operator]
-                out[-1] = replace(prev, spec=spec, tensors=prev.tensors + cand.tensors,
-                                  extra=frozen_mapping({**prev.extra, "onnx_nodes": nodes}))
-                continue
-        out.append(cand)
-    for cand in out:
-        if cand.extra.get("linear_before_reset") == 0:
-            notes.append(f"{cand.name}: ONNX GRU with linear_before_reset=0 applies the reset gate before the "
-                         "recurrent product (PyTorch's GRU is linear_before_reset=1); the parameter count is the same")
-    return out
-
-
-# ---- the spec -------------------------------------------------------------------------------------------
-
-def _assemble(layers: list[RecognisedLayer], ckpt: Checkpoint,
-              notes: list[str]) -> tuple[ModelSpec | None, Report | None, list[str], list[str]]:
-    """Chain the recognised layers into one ModelSpec (the file's order, else another order whose shapes
-    fit, else the largest run that chains); the layers left out are named."""
-    if not layers:
-        return None, None, [], []
-    frameworks = {layer.spec_framework for layer in layers}
-    fw = max(frameworks, key=lambda f: sum(x.params for x in layers if x.spec_framework == f))
-    usable = [x for x in layers if x.spec_framework == fw]
-    left_out = [x.name for x in layers if x.spec_framework != fw]
-    keras = fw in ("keras", "keras2")
-    name = ckpt.metadata.get("model_name") or None if keras else None
-
-    def attempt(chain: list[RecognisedLayer]) -> Report | None:
-        shape = _input_shape(chain[0], ckpt) if keras else None
-        try:
-            report = count_model(ModelSpec(fw, tuple(x.spec for x in chain), shape, name))
-        except RnnParamsError:
-            return None
-        except (AssertionError, TypeError, ValueError, KeyError):
-            return None
-        # Keras layers take their input size from the chain: each must still hold what the file holds.
-        same = all(r.params == x.params and r.buffer_count == x.buffers
-                   for r, x in zip(report.layers, chain, strict=True))
-        return report if same else None
-
-    report = attempt(usable)
-    order = usable
-    if report is None and len(usable) <= 12:
-        found = _search_order(usable, attempt)
-        if found is not None:
-            order, report = found
-            notes.append("the layers are chained in an order that fits their sizes: "
-                         + " → ".join(x.name or "(root)" for x in order))
-    if report is None:
-        order, report, rest = _best_run(usable, attempt)
-        left_out += [x.name for x in rest]
-        if rest:
-            notes.append(f"{len(rest)} recognised layer(s) do not chain with the others (their input and output "
-                         f"sizes do not fit one sequence) and are left out of the spec: "
-                         f"{', '.join(x.name for x in rest)}")
-    if report is None:
-        return None, None, [x.name for x in layers], []
-    shape = _input_shape(order[0], ckpt) if keras else None
-    return ModelSpec(fw, tuple(x.spec for x in order), shape, name), report, left_out, [x.name for x in order]
-
-
-def _search_order(layers: list[RecognisedLayer], attempt: Any) -> tuple[list[RecognisedLayer], Report] | None:
-    tries = 0
-
-    def extend(chain: list[RecognisedLayer], rest: list[RecognisedLayer]) -> tuple[list[RecognisedLayer],
-                                                                                   Report] | None:
-        nonlocal tries
-        for k, nxt in enumerate(rest):
-            tries += 1
-            if tries > MAX_ORDER_TRIES:
-                return None
-            trial = [*chain, nxt]
-            report = attempt(trial)
-            if report is None:
-                continue
-            if len(rest) == 1:
-                return trial, report
-            found = extend(trial, rest[:k] + rest[k + 1:])
-            if found is not None:
-                return found
-        return None
-
-    return extend([], layers)
-
-
-def _best_run(layers: list[RecognisedLayer], attempt: Any
-              ) -> tuple[list[RecognisedLayer], Report | None, list[RecognisedLayer]]:
-    runs: list[tuple[list[RecognisedLayer], Report]] = []
-    current: list[RecognisedLayer] = []
-    report: Report | None = None
-    for layer in layers:
-        trial = attempt([*current, layer]) if current else attempt([layer])
-        if trial is not None:
-            current, report = [*current, layer], trial
-            continue
-        if current and report is not None:
-            runs.append((current, report))
-        alone = attempt([layer])
-        current, report = ([layer], alone) if alone is not None else ([], None)
-    if current and report is not None:
-        runs.append((current, report))
-    if not runs:
-        return [], None, layers
-    best, best_report = max(runs, key=lambda r: r[1].total_params + r[1].buffers)
-    return best, best_report, [x for x in layers if x not in best]
-
-
-def _input_shape(layer: RecognisedLayer, ckpt: Checkpoint) -> Shape | None:
-    for declared in ckpt.layers:
-        if declared.name == layer.name and declared.input_shape:
-            return declared.input_shape[1:]
-    spec = layer.spec
-    inner = spec.config.get("layer")
-    holder = inner if isinstance(inner, LayerSpec) else spec
-    i = layer.summary.get("input_size")
-    if isinstance(i, int):
-        return (None, i)
-    if holder.type == "Dense" and layer.tensors:
-        kernel = next((t for t in ckpt.tensors if t.name == layer.tensors[0]), None)
-        if kernel is not None and len(kernel.shape) == 2:
-            return (kernel.shape[0],)
-    return None
-
+__all__ = ["Inspection", "RecognisedLayer", "inspect_checkpoint"]

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from .._record import record
 from ..conventions.base import LayerPlan, Outputs
+from ..conventions.work import NOTHING, Work
 from ..spec import LayerSpec, Shape
 
 TYPE_CHECKING = False
@@ -33,7 +34,6 @@ class TensorReport:
 class LayerReport:
     name: str
     type: str
-    kind: str
     input_shape: Shape
     output_shape: Outputs
     state_shapes: Mapping[str, Shape]
@@ -46,6 +46,8 @@ class LayerReport:
     """The convention's symbolic description, for explanations and formulas."""
     spec: LayerSpec | None = None
     """The layer as written (for translating it to another framework)."""
+    work: Work = NOTHING
+    """What the layer computes and keeps, as its convention declares it (a wrapper: the wrapped layer's)."""
 
     @property
     def params(self) -> int:

@@ -7,33 +7,50 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterator, Mapping
+from types import MappingProxyType
 
+from .._record import record
 from .base import FrameworkConvention, LayerConvention, LayerPlan, TensorSpec
 
-# framework id -> (module in this package, name of its FrameworkConvention)
-REGISTRY: dict[str, tuple[str, str]] = {
-    "pytorch": (".pytorch", "PYTORCH"),
-    "keras": (".keras", "KERAS"),
-    "keras2": (".keras", "KERAS2"),
-    "flax": (".flax", "FLAX"),
-    "flax-nnx": (".flax", "FLAX_NNX"),
-    "paddle": (".paddle", "PADDLE"),
-    "mindspore": (".mindspore", "MINDSPORE"),
-    "onnx": (".onnx", "ONNX"),
-    "tf1": (".tf1", "TF1"),
-    "mxnet": (".mxnet", "MXNET"),
-}
+
+@record
+class Entry:
+    """What the registry knows of a framework without importing its conventions: where they are, and how a
+    model names it (so inferring the framework of `nn.LSTM(100, 256)` builds no other framework's tables)."""
+
+    module: str
+    name: str
+    marks: tuple[str, ...] = ()
+    """Module prefixes that name this framework whatever follows (`paddle.`, `flax.linen.`)."""
+    bare: bool = False
+    """Bare layer names (`LSTM(...)`) may mean this framework: inferred from the names its layers take."""
+
+
+_KERAS_MARKS = ("keras.", "tf.keras.", "layers.", "tf.compat.v1.keras.")
+REGISTRY: Mapping[str, Entry] = MappingProxyType({
+    "pytorch": Entry(".pytorch", "PYTORCH", ("nn.", "torch.nn."), bare=True),
+    "keras": Entry(".keras", "KERAS", _KERAS_MARKS, bare=True),
+    "keras2": Entry(".keras", "KERAS2", _KERAS_MARKS, bare=True),
+    "flax": Entry(".flax", "FLAX", ("flax.linen.", "linen.")),
+    "flax-nnx": Entry(".flax", "FLAX_NNX", ("flax.nnx.", "nnx.")),
+    "paddle": Entry(".paddle", "PADDLE", ("paddle.",)),
+    "mindspore": Entry(".mindspore", "MINDSPORE", ("mindspore.", "ms.nn.")),
+    "onnx": Entry(".onnx", "ONNX", ("onnx.",)),
+    "tf1": Entry(".tf1", "TF1", ("tf.compat.v1.nn.", "tf.nn.rnn_cell.", "tf.contrib.rnn.", "rnn_cell.")),
+    "mxnet": Entry(".mxnet", "MXNET", ("mxnet.", "mx.", "gluon.")),
+})
+"""Every framework convention by id, in the order they are listed."""
 
 
 class _Frameworks(Mapping[str, FrameworkConvention]):
-    def __init__(self, registry: Mapping[str, tuple[str, str]]) -> None:
+    def __init__(self, registry: Mapping[str, Entry]) -> None:
         self._registry = registry
         self._loaded: dict[str, FrameworkConvention] = {}
 
     def __getitem__(self, framework_id: str) -> FrameworkConvention:
         if framework_id not in self._loaded:
-            module, name = self._registry[framework_id]
-            self._loaded[framework_id] = getattr(importlib.import_module(module, __name__), name)
+            entry = self._registry[framework_id]
+            self._loaded[framework_id] = getattr(importlib.import_module(entry.module, __name__), entry.name)
         return self._loaded[framework_id]
 
     def __iter__(self) -> Iterator[str]:
@@ -48,4 +65,4 @@ class _Frameworks(Mapping[str, FrameworkConvention]):
 
 FRAMEWORKS: Mapping[str, FrameworkConvention] = _Frameworks(REGISTRY)
 
-__all__ = ["FRAMEWORKS", "REGISTRY", "FrameworkConvention", "LayerConvention", "LayerPlan", "TensorSpec"]
+__all__ = ["FRAMEWORKS", "REGISTRY", "Entry", "FrameworkConvention", "LayerConvention", "LayerPlan", "TensorSpec"]

@@ -15,6 +15,8 @@ from .._record import field, record
 from ..errors import ShapeError
 from ..spec import LayerSpec, Shape, Value
 from ..symbolic import Const, Expr, Sym, as_expr
+from .equivalents import Equivalent
+from .work import NOTHING, Runtime, Work
 
 
 class _Required:
@@ -116,6 +118,10 @@ class LayerPlan:
     """(symbol of the input features, expression of the output features): how a formula links layers."""
     notes: tuple[str, ...] = ()
     """Keys of framework-specific explanation notes (wording in render/i18n), chosen by the plan."""
+    feature_axis: int = -1
+    """The axis of the input the weights read (channels first: 1), where the plan knows the layout."""
+    time_axis: int | None = None
+    """A recurrent layer's time axis in its input (PyTorch: 0, or 1 with batch_first); None: one step (a cell)."""
 
     def blocks(self) -> tuple[tuple[Expr, tuple[TensorSpec, ...]], ...]:
         params = tuple(t for t in self.tensors if not t.buffer)
@@ -146,11 +152,40 @@ class LayerContext:
 PlanFn = Callable[[LayerContext], LayerPlan]
 
 
+Recogniser = Callable[["TensorGroup"], "Recognised | None"]
+
+
+@record
+class TensorGroup:
+    """Tensors of a checkpoint that may be one layer: their names below the layer's own path (`weight_ih_l0`),
+    in the file's order, with their shapes."""
+
+    path: str
+    leaves: Mapping[str, tuple[int, ...]]
+    first: bool = False
+    """The file's first group (a first 2-D weight without a bias is an embedding table, not a Linear)."""
+
+
+@record
+class Recognised:
+    """What a recogniser reads off a group: the layer's arguments, and the input shape (with batch) it takes
+    when its arguments do not fix it (Keras layers). `count` then checks the claim tensor by tensor."""
+
+    config: Mapping[str, object]
+    """Arguments as a file's config gives them (a wrapped layer: {"class_name": ..., "config": {...}}); they
+    are checked like a file's values."""
+    input_shape: Shape | None = None
+    note: str = ""
+    """What the recogniser had to assume, said in the inspection's notes."""
+
+
 @record
 class LayerConvention:
+    """One layer class of a framework, declared once: its signature, its tensors and shape rule (`plan`), what
+    it computes and keeps (`work`), what it is in every other framework (`equivalent`) and how its tensors are
+    recognised in a checkpoint (`recognise`). Every analysis derives from these; none asks which layer it is."""
+
     type_name: str
-    kind: str
-    """Framework-neutral kind: rnn, lstm, gru, dense, embedding, conv1d, norm, ... (used across frameworks)."""
     params: tuple[Param, ...]
     plan: PlanFn
     auto_name: str
@@ -160,6 +195,13 @@ class LayerConvention:
     recurrent: bool = False
     inner_input: Callable[[LayerContext], Shape | None] | None = None
     """For wrappers: the input shape handed to the wrapped layer."""
+    work: Work = NOTHING
+    equivalent: Equivalent = field(default_factory=Equivalent)
+    write_prefix: str | None = None
+    """The prefix rnnparams writes it with, where it is not the framework's (MXNet's Dense lives in gluon.nn)."""
+    recognise: Recogniser | None = None
+    """The layer's arguments from a checkpoint's tensor group (names and shapes), or None when the group is not
+    this layer; by default derived from the tensor templates (`derive_recogniser`)."""
 
 
 @record
@@ -183,6 +225,27 @@ class FrameworkConvention:
     """(package, version) pairs the oracle tests ran against."""
     syntax: str = ""
     """One line on how a model is written in this framework's expression syntax (for `rnnparams frameworks`)."""
+    short: str = ""
+    """The name sentences use for the framework family ("PyTorch", "Keras"): a variant shares its base's."""
+    write_prefix: str = ""
+    """The prefix layers are written with when rnnparams writes an expression (`nn.`; Keras: none)."""
+    model_syntax: str = "chain"
+    """How a written model strings its layers: "chain" (`a; b; c`) or "sequential" (`Sequential([Input(..), a, b])`)."""
+    infers_input: bool = False
+    """Its layers read their input features from the data (Keras, Flax linen, TF 1 cells): a model needs an
+    input shape."""
+    runtime: Runtime | None = None
+    """How `estimate` models its kernels and optimizer state; None: counted exactly, not estimated."""
+    compared: bool = False
+    """Counted beside the others by default in `compare` and `check` (the frameworks people mix up most)."""
+    buffers: bool = False
+    """It keeps non-parameter state (BatchNorm running statistics) apart from its parameters."""
+    aliases: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """Other names of its layers (`GlobalAvgPool1D` for `GlobalAveragePooling1D`)."""
+    refusals: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """Why families it has no layer for cannot be written (family key -> reason), beyond "not modelled"."""
+    checkpoint_path: Callable[[str], tuple[str, str]] | None = None
+    """How a checkpoint tensor name splits into (layer path, name within the layer), for its naming rules."""
     code_reader: str | None = None
     """Which adapter of the code reader (`inputs/code/`) follows this framework's model code (`"torch"`,
     `"keras"`); None: the framework is counted from expressions, spec files and checkpoints only."""

@@ -21,9 +21,11 @@ Gate order: LSTM i, f, g, o; GRU r, z, n.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from .._record import replace
 from ..errors import ConfigError, ShapeError
-from ..spec import LayerSpec, Shape
+from ..spec import LayerSpec, Shape, Value
 from ..symbolic import Expr, Sym, mul
 from .base import (
     ANY,
@@ -42,6 +44,28 @@ from .base import (
     fmt_shape,
     freeze,
 )
+from .equivalents import (
+    Built,
+    Equivalent,
+    NoEquivalent,
+    Reader,
+    Writer,
+    as_sequence,
+    make_layer,
+    need,
+    one_step,
+    read_dense,
+    read_embedding,
+    read_with,
+    recurrent_values,
+    refuse_peepholes,
+)
+from .families import Neutral
+from .work import GRU_CELL, INDICES, LSTM_CELL, RNN_CELL, TOKENS, WRAPPER, Keep, Work
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 I, H, O, V, E, D = (Sym(n) for n in ("I", "H", "O", "V", "E", "D"))
 VERIFIED_WITH = (("flax", "0.12.8"), ("jax", "0.10.2"))
@@ -93,8 +117,6 @@ NNX_CELLS: dict[str, tuple[TensorTemplate, ...]] = {
         TensorTemplate("{p}dense_i/bias", (mul(3, H),), "bias", gates=GRU_GATES),
         TensorTemplate("{p}dense_h/kernel", (H, mul(3, H)), "recurrent_weights", gates=GRU_GATES)),
 }
-KINDS = {"SimpleCell": "rnn_cell", "LSTMCell": "lstm_cell", "OptimizedLSTMCell": "lstm_cell", "GRUCell": "gru_cell",
-         "MGUCell": "mgu_cell"}
 DENSE_TENSORS = (TensorTemplate("kernel", (I, O), "weight"), TensorTemplate("bias", (O,), "bias", when="bias"))
 EMBED_TENSORS = (TensorTemplate("embedding", (V, E), "embedding"),)
 
@@ -159,7 +181,7 @@ def _rnn_parts(ctx: LayerContext, rnn: LayerSpec, shape: Shape | None, prefix: s
                time_major: bool) -> tuple[list[TensorSpec], Shape, int, int, dict[str, Shape]]:
     """One RNN(cell): tensors under `{prefix}cell/`, its input shape, I, H and its final carry shapes."""
     cell = rnn.config.get("cell")
-    if not isinstance(cell, LayerSpec) or cell.type not in KINDS:
+    if not isinstance(cell, LayerSpec) or cell.type not in FAMILY:
         raise ConfigError(f"{ctx.name} ({ctx.spec.type}): RNN takes a cell (SimpleCell, LSTMCell, "
                           f"OptimizedLSTMCell, GRUCell{'' if ctx.framework == 'flax-nnx' else ', MGUCell'}).")
     if shape is not None and len(shape) != 3:
@@ -245,40 +267,128 @@ _RNN_IGNORED = frozenset({"unroll", "variable_axes", "variable_broadcast", "vari
                           "state_axes", "broadcast_rngs", "rngs", "name", "parent", "reverse", "keep_order"})
 
 
-def _layer(type_name: str, kind: str, params: tuple[Param, ...], plan: PlanFn, ignored: frozenset[str] = _INITS,
-           recurrent: bool = True) -> LayerConvention:
-    return LayerConvention(type_name, kind, params, plan, type_name.lower(), ignored, recurrent=recurrent)
+# --- equivalents ---------------------------------------------------------------------------------------------
+
+CELL_NAMES = {"rnn": "SimpleCell", "lstm": "LSTMCell", "gru": "GRUCell", "mgu": "MGUCell"}
+FAMILY = {"SimpleCell": "rnn_cell", "LSTMCell": "lstm_cell", "OptimizedLSTMCell": "lstm_cell", "GRUCell": "gru_cell",
+          "MGUCell": "mgu_cell"}
+WORK = {"SimpleCell": RNN_CELL, "LSTMCell": LSTM_CELL, "OptimizedLSTMCell": LSTM_CELL, "GRUCell": GRU_CELL,
+        "MGUCell": None}
+
+
+def _read_cell(family: str) -> Reader:
+    def read(spec: LayerSpec, plan: LayerPlan) -> Neutral:
+        extra: dict[str, Value] = {"reset_gate": bool(spec.get("reset_gate", True))} if family == "mgu_cell" else {}
+        return recurrent_values(family, plan, **extra)
+    return read
+
+
+def _read_rnn(layers: Mapping[str, LayerConvention]) -> Reader:
+    def read(spec: LayerSpec, plan: LayerPlan) -> Neutral:
+        cell = spec.config.get("cell")
+        assert isinstance(cell, LayerSpec)
+        return as_sequence(read_with(layers, cell, plan))
+    return read
+
+
+def _read_bidirectional(layers: Mapping[str, LayerConvention]) -> Reader:
+    def read(spec: LayerSpec, plan: LayerPlan) -> Neutral:
+        if "H_b" in plan.bindings:
+            raise NoEquivalent("the two directions use different cells, which no other framework's layer holds")
+        rnn = spec.config.get("forward_rnn")
+        cell = rnn.config.get("cell") if isinstance(rnn, LayerSpec) else None
+        assert isinstance(cell, LayerSpec)
+        return as_sequence(read_with(layers, cell, plan), bidir=True)
+    return read
+
+
+def _writers(layers: dict[str, LayerConvention], nnx: bool, display: str) -> Writer:
+    def cell(n: Neutral, features_in: int | None) -> LayerSpec:
+        name = CELL_NAMES[one_step(n.family)]
+        extra: dict[str, Value] = {"reset_gate": n.flag("reset_gate")} if name == "MGUCell" else {}
+        if nnx:
+            return make_layer(layers, name, in_features=features_in, hidden_features=n.int("units"), **extra)
+        return make_layer(layers, name, features=n.int("units"), **extra)
+
+    def write(n: Neutral) -> Built:
+        if n.family == "dense":
+            if nnx:
+                return (make_layer(layers, "Linear", in_features=n.int("in"), out_features=n.int("units"),
+                                   use_bias=n.flag("bias")),), None
+            return (make_layer(layers, "Dense", features=n.int("units"), use_bias=n.flag("bias")),), (n.size("in"),)
+        if n.family == "embedding":
+            return (make_layer(layers, "Embed", num_embeddings=n.int("vocab"), features=n.int("dim")),), (None,)
+        refuse_peepholes(n)
+        need(n.flag("bias"), "Flax cells always have biases (their layout is fixed per cell)")
+        need(not n.get("proj"), "Flax has no LSTM projection (proj_size)")
+        i, h = n.size("in"), n.int("units")
+        if n.family.endswith("_cell"):  # a cell stays a cell: one step
+            return (cell(n, i),), None if nnx else (i,)
+        out: list[LayerSpec] = []
+        dirs = 2 if n.flag("bidir") else 1
+        for k in range(n.int("layers")):
+            width = i if k == 0 else dirs * h
+            rnn = make_layer(layers, "RNN", cell=cell(n, width))
+            out.append(make_layer(layers, "Bidirectional", forward_rnn=rnn, backward_rnn=make_layer(
+                layers, "RNN", cell=cell(n, width))) if dirs == 2 else rnn)
+        return tuple(out), (None, i)
+
+    return write
+
+
+def _layer(type_name: str, params: tuple[Param, ...], plan: PlanFn, ignored: frozenset[str] = _INITS,
+           recurrent: bool = True, **kw: Any) -> LayerConvention:
+    return LayerConvention(type_name, params, plan, type_name.lower(), ignored, recurrent=recurrent, **kw)
 
 
 def _sequence_params() -> tuple[Param, ...]:
     return (Param("time_major", False, BOOL, positional=False), Param("return_carry", False, BOOL, positional=False))
 
 
+_SEQUENCE_FIELDS = ("units", "layers", "bidir", "bias")
+
+
 def build_layers(nnx: bool) -> dict[str, LayerConvention]:
+    table: dict[str, LayerConvention] = {}
+    write = _writers(table, nnx, "Flax NNX" if nnx else "Flax linen")
+    sequence = ("in", *_SEQUENCE_FIELDS) if nnx else _SEQUENCE_FIELDS
+    cell_fields = ("in", "units", "bias") if nnx else ("units", "bias")
+    families = ("rnn", "lstm", "gru") if nnx else ("rnn", "lstm", "gru", "mgu")
+    writes_cells = {f"{f}_cell": cell_fields + (("reset_gate",) if f == "mgu" else ()) for f in families}
     if nnx:
         size: tuple[Param, ...] = (Param("in_features", kind=SIZE), Param("hidden_features", kind=SIZE))
         cells: tuple[str, ...] = ("SimpleCell", "LSTMCell", "OptimizedLSTMCell", "GRUCell")
-        dense = _layer("Linear", "dense", (Param("in_features", kind=SIZE), Param("out_features", kind=SIZE),
-                                           Param("use_bias", True, BOOL, positional=False)), plan_dense,
-                       recurrent=False)
+        dense = _layer("Linear", (Param("in_features", kind=SIZE), Param("out_features", kind=SIZE),
+                                  Param("use_bias", True, BOOL, positional=False)), plan_dense, recurrent=False,
+                       equivalent=Equivalent(read_dense, {"dense": ("in", "units", "bias")}, write))
     else:
         size = (Param("features", kind=SIZE),)
         cells = ("SimpleCell", "LSTMCell", "OptimizedLSTMCell", "GRUCell", "MGUCell")
-        dense = _layer("Dense", "dense", (Param("features", kind=SIZE), Param("use_bias", True, BOOL)), plan_dense,
-                       recurrent=False)
+        dense = _layer("Dense", (Param("features", kind=SIZE), Param("use_bias", True, BOOL)), plan_dense,
+                       recurrent=False, equivalent=Equivalent(read_dense, {"dense": ("units", "bias")}, write))
+
+    def cell(name: str) -> LayerConvention:
+        writes = {FAMILY[name]: writes_cells[FAMILY[name]]} if name != "OptimizedLSTMCell" else {}
+        extra = (Param("reset_gate", True, BOOL, positional=False),) if name == "MGUCell" else ()
+        return _layer(name, (*size, *extra), plan_cell, work=Work(cell=WORK[name]),
+                      equivalent=Equivalent(_read_cell(FAMILY[name]), writes, write))
+
     layers = [
-        *(_layer(name, KINDS[name], (*size, *((Param("reset_gate", True, BOOL, positional=False),)
-                                              if name == "MGUCell" else ())), plan_cell) for name in cells),
-        _layer("RNN", "rnn_scan", (Param("cell", kind=LAYER), *_sequence_params()), plan_rnn, _RNN_IGNORED),
-        _layer("Bidirectional", "bidirectional", (
+        *(cell(name) for name in cells),
+        _layer("RNN", (Param("cell", kind=LAYER), *_sequence_params()), plan_rnn, _RNN_IGNORED, work=WRAPPER,
+               equivalent=Equivalent(_read_rnn(table), {f: sequence + (("reset_gate",) if f == "mgu" else ())
+                                                        for f in families}, write)),
+        _layer("Bidirectional", (
             Param("forward_rnn", kind=LAYER), Param("backward_rnn", kind=LAYER),
             Param("merge_fn", None, ANY, positional=not nnx), *_sequence_params()), plan_bidirectional,
-            frozenset({"rngs", "name", "parent"})),
+            frozenset({"rngs", "name", "parent"}), work=WRAPPER, equivalent=Equivalent(_read_bidirectional(table))),
         dense,
-        _layer("Embed", "embedding", (Param("num_embeddings", kind=SIZE), Param("features", kind=SIZE)), plan_embed,
-               recurrent=False),
+        _layer("Embed", (Param("num_embeddings", kind=SIZE), Param("features", kind=SIZE)), plan_embed,
+               recurrent=False, work=Work(positions=TOKENS, keeps=(Keep(INDICES, trainable_only=True),)),
+               equivalent=Equivalent(read_embedding, {"embedding": ("vocab", "dim")}, write)),
     ]
-    return {c.type_name: c for c in layers}
+    table.update((c.type_name, c) for c in layers)
+    return table
 
 
 def _batch_axis(first: LayerSpec) -> int:
@@ -288,13 +398,13 @@ def _batch_axis(first: LayerSpec) -> int:
 FLAX = FrameworkConvention(
     id="flax", display="Flax linen", layers=build_layers(nnx=False),
     prefixes=("flax.linen.", "linen.", "nn."), naming="index", batch_axis=_batch_axis,
-    verified_with=VERIFIED_WITH,
+    verified_with=VERIFIED_WITH, short="Flax", write_prefix="flax.linen.", infers_input=True,
     syntax="flax.linen.RNN(flax.linen.OptimizedLSTMCell(features=128)) with --input-shape T,F "
            "(or nn.… with --framework flax)",
 )
 FLAX_NNX = FrameworkConvention(
     id="flax-nnx", display="Flax NNX", layers=build_layers(nnx=True),
     prefixes=("flax.nnx.", "nnx."), containers=("Sequential",), naming="index", batch_axis=_batch_axis,
-    verified_with=VERIFIED_WITH,
+    verified_with=VERIFIED_WITH, short="Flax", write_prefix="nnx.",
     syntax="nnx.RNN(nnx.LSTMCell(100, 128, rngs=nnx.Rngs(0)))",
 )

@@ -8,11 +8,12 @@ to the layer, as `layer.weights[i].path` gives them minus the model and layer pr
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 
 from .._record import replace
 from ..errors import ConfigError, ShapeError
-from ..spec import LayerSpec, Shape
+from ..spec import LayerSpec, Shape, Value
 from ..symbolic import Const, Sym, mul
 from .base import (
     ANY,
@@ -29,11 +30,46 @@ from .base import (
     Outputs,
     Param,
     PlanFn,
+    Recognised,
+    TensorGroup,
     TensorTemplate,
     expand,
     fmt_shape,
     freeze,
     require_rank,
+)
+from .equivalents import (
+    Built,
+    Equivalent,
+    NoEquivalent,
+    Reader,
+    Writer,
+    conv1d_values,
+    make_layer,
+    need,
+    neutral,
+    norm_values,
+    read_dense,
+    read_embedding,
+    recurrent_values,
+    refuse_peepholes,
+)
+from .families import Neutral
+from .recognise import keras_path
+from .work import (
+    CHANNEL_STATS,
+    GRU_CELL,
+    INDICES,
+    INPUT,
+    KERAS_RUNTIME,
+    LSTM_CELL,
+    OUTPUT_POSITIONS,
+    RNN_CELL,
+    ROW_STATS,
+    TOKENS,
+    WRAPPER,
+    Keep,
+    Work,
 )
 
 TYPE_CHECKING = False
@@ -125,7 +161,8 @@ def plan_recurrent(ctx: LayerContext) -> LayerPlan:
     states: dict[str, Shape] = {}
     if ctx.cfg("return_state"):
         states = {"state_h": (batch, h), "state_c": (batch, h)} if "LSTM" in kind else {"state_h": (batch, h)}
-    return LayerPlan(tuple(tensors), freeze({"I": i, "H": h}), shape, out, freeze(states), features=("I", H))
+    return LayerPlan(tuple(tensors), freeze({"I": i, "H": h}), shape, out, freeze(states), features=("I", H),
+                     time_axis=1)
 
 
 MERGE_MODES = ("concat", "sum", "ave", "mul", None)
@@ -151,7 +188,8 @@ def plan_bidirectional(ctx: LayerContext) -> LayerPlan:
     forward = tuple(t for t in tensors if t.name.startswith("forward_"))
     return LayerPlan(tuple(tensors), freeze({**inner.bindings, "D": 2}), inner.input_shape, out, freeze(states),
                      multi_output=merge is None, family=((Sym("D"), forward),),
-                     features=(inner.features[0], mul(Sym("D"), H) if merge == "concat" else H))
+                     features=(inner.features[0], mul(Sym("D"), H) if merge == "concat" else H),
+                     time_axis=inner.time_axis)
 
 
 def plan_time_distributed(ctx: LayerContext) -> LayerPlan:
@@ -161,7 +199,8 @@ def plan_time_distributed(ctx: LayerContext) -> LayerPlan:
     inner_out = inner.output_shape
     assert isinstance(inner_out, tuple)
     out = (ctx.in_shape[0], ctx.in_shape[1], *inner_out[1:])
-    return LayerPlan(tuple(tensors), inner.bindings, ctx.in_shape, out, features=inner.features)
+    return LayerPlan(tuple(tensors), inner.bindings, ctx.in_shape, out, features=inner.features,
+                     feature_axis=inner.feature_axis)
 
 
 def time_distributed_inner_shape(ctx: LayerContext) -> Shape:
@@ -238,10 +277,11 @@ def plan_conv1d(ctx: LayerContext) -> LayerPlan:
                      subs=None if groups > 1 else {"C_g": C})
     bindings = freeze({"C": c_in, "O": filters, "K": k, **({"C_g": c_in // groups} if groups > 1 else {})})
     out = (shape[0], filters, out_len) if channels_first else (shape[0], out_len, filters)
-    return LayerPlan(tuple(tensors), bindings, shape, out, features=("C", O))
+    return LayerPlan(tuple(tensors), bindings, shape, out, features=("C", O), feature_axis=1 if channels_first else -1)
 
 
-def _norm_axis(ctx: LayerContext, shape: Shape) -> int:
+def _norm_axis(ctx: LayerContext, shape: Shape) -> tuple[int, int]:
+    """(the normalized axis, its size)."""
     axis = ctx.cfg("axis")
     if isinstance(axis, tuple) and len(axis) == 1:
         axis = axis[0]
@@ -252,26 +292,28 @@ def _norm_axis(ctx: LayerContext, shape: Shape) -> int:
     if c is None:
         raise ShapeError(f"{ctx.name} ({ctx.spec.type}): axis {axis} of its input must have a defined "
                          f"dimension; got shape {fmt_shape(shape)}.")
-    return c
+    return axis, c
 
 
 def plan_batchnorm(ctx: LayerContext) -> LayerPlan:
     if ctx.in_shape is None:
         raise missing_input(ctx)
-    c = _norm_axis(ctx, ctx.in_shape)
+    axis, c = _norm_axis(ctx, ctx.in_shape)
     tensors = expand(BATCHNORM_TENSORS, flags={"scale": bool(ctx.cfg("scale")),
                                                "center": bool(ctx.cfg("center"))})
-    return LayerPlan(tuple(tensors), freeze({"C": c}), ctx.in_shape, ctx.in_shape, features=("C", C))
+    return LayerPlan(tuple(tensors), freeze({"C": c}), ctx.in_shape, ctx.in_shape, features=("C", C),
+                     feature_axis=axis)
 
 
 def plan_layernorm(ctx: LayerContext) -> LayerPlan:
     if ctx.in_shape is None:
         raise missing_input(ctx)
-    c = _norm_axis(ctx, ctx.in_shape)
+    axis, c = _norm_axis(ctx, ctx.in_shape)
     rms = bool(ctx.cfg("rms_scaling"))
     tensors = expand(LAYERNORM_TENSORS, flags={"scale": bool(ctx.cfg("scale")) or rms,
                                                "center": bool(ctx.cfg("center")) and not rms})
-    return LayerPlan(tuple(tensors), freeze({"C": c}), ctx.in_shape, ctx.in_shape, features=("C", C))
+    return LayerPlan(tuple(tensors), freeze({"C": c}), ctx.in_shape, ctx.in_shape, features=("C", C),
+                     feature_axis=axis)
 
 
 def plan_dropout(ctx: LayerContext) -> LayerPlan:
@@ -313,9 +355,150 @@ def plan_repeat_vector(ctx: LayerContext) -> LayerPlan:
     return LayerPlan((), freeze(), shape, (shape[0], ctx.int("n"), shape[1]))
 
 
-def _layer(type_name: str, auto_name: str, kind: str, params: tuple[Param, ...], plan: PlanFn,
+# --- equivalents ---------------------------------------------------------------------------------------------
+
+NAMES = {"rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
+CUDNN_NAMES = {"lstm": "CuDNNLSTM", "gru": "CuDNNGRU"}
+_SEQUENCE_FIELDS = ("units", "layers", "bidir", "merge", "bias", "rs")
+
+
+def _read_recurrent(family: str, layers: Mapping[str, LayerConvention]) -> Reader:
+    """Units and bias; a GRU's reset_after only when the layer chose it (a default stays the target's default,
+    so a Keras 3 GRU becomes a Keras 2 GRU with Keras 2's default, which is the point of comparing them)."""
+    def read(spec: LayerSpec, plan: LayerPlan) -> Neutral:
+        extra: dict[str, Value] = {}
+        if family == "gru" and "reset_after" in spec.config:
+            default = next(p.default for p in layers[spec.type].params if p.name == "reset_after")
+            if spec.config["reset_after"] != default:
+                extra["ra"] = "yes" if spec.config["reset_after"] else "no"
+        return recurrent_values(family, plan, **extra)
+    return read
+
+
+def _read_wrapped(layers: Mapping[str, LayerConvention]) -> Reader:
+    """Bidirectional and TimeDistributed read as the layer they wrap (the plan's bindings are the wrapped
+    layer's, with D = 2 for Bidirectional)."""
+    def read(spec: LayerSpec, plan: LayerPlan) -> Neutral:
+        inner = spec.config.get("layer")
+        if not isinstance(inner, LayerSpec):
+            raise NoEquivalent(f"{spec.type} without its wrapped layer")
+        reader = layers[inner.type].equivalent.read
+        if reader is None:
+            raise NoEquivalent(f"no equivalent of {inner.type} is modelled")
+        read_inner = reader(inner, plan)
+        if spec.type == "Bidirectional":
+            return replace(read_inner, values=freeze({**read_inner.values, "merge": spec.get("merge_mode")}))
+        return read_inner
+    return read
+
+
+def _writers(layers: dict[str, LayerConvention], cudnn: bool) -> dict[str, Writer]:
+    """Keras layers for each family; `layers` is the framework's table (filled once it is built)."""
+    def recurrent(n: Neutral) -> Built:
+        refuse_peepholes(n)
+        need(not n.int("proj"), "proj_size (an LSTM projection) has no Keras equivalent")
+        use_cudnn = cudnn and n.flag("cudnn") and n.family in CUDNN_NAMES
+        options: dict[str, Value] = {"units": n.int("units")}
+        if not use_cudnn:
+            options["use_bias"] = n.flag("bias")
+            if n.family == "gru" and n.get("ra") != "default":
+                options["reset_after"] = n.get("ra") == "yes"
+        name = CUDNN_NAMES[n.family] if use_cudnn else NAMES[n.family]
+        stacked = n.int("layers")
+        out: list[LayerSpec] = []
+        for k in range(stacked):
+            cell = make_layer(layers, name, **options,
+                              return_sequences=k < stacked - 1 or n.get("rs") == "yes")
+            out.append(make_layer(layers, "Bidirectional", layer=cell, merge_mode=n.get("merge"))
+                       if n.flag("bidir") else cell)
+        return tuple(out), (None, n.size("in"))
+
+    def dense(n: Neutral) -> Built:
+        return (make_layer(layers, "Dense", units=n.int("units"), use_bias=n.flag("bias")),), (n.size("in"),)
+
+    def embedding(n: Neutral) -> Built:
+        return (make_layer(layers, "Embedding", input_dim=n.int("vocab"), output_dim=n.int("dim")),), (None,)
+
+    def conv1d(n: Neutral) -> Built:
+        return (make_layer(layers, "Conv1D", filters=n.int("filters"), kernel_size=n.int("kernel"),
+                           strides=n.int("stride"), padding=n.get("pad"), groups=n.int("groups"),
+                           use_bias=n.flag("bias")),), (None, n.size("in"))
+
+    def norm(n: Neutral) -> Built:
+        name = "BatchNormalization" if n.family == "batchnorm" else "LayerNormalization"
+        return (make_layer(layers, name, center=n.flag("center"), scale=n.flag("scale")),), (None, n.size("in"))
+
+    def dropout(n: Neutral) -> Built:
+        return (make_layer(layers, "Dropout", rate=n.get("rate")),), (None,)
+
+    return {"rnn": recurrent, "lstm": recurrent, "gru": recurrent, "dense": dense, "embedding": embedding,
+            "conv1d": conv1d, "layernorm": norm, "batchnorm": norm, "dropout": dropout}
+
+
+def _write(writers: dict[str, Writer]) -> Writer:
+    return lambda n: writers[n.family](n)
+
+
+# --- checkpoint naming: a weights-only file holds each layer's weights in creation order ------------------------
+
+def _cell_shapes(shapes: list[tuple[int, ...]], gates: int) -> tuple[int, int, bool, bool] | None:
+    """(input features, units, use_bias, split bias) of kernel (I, G·H), recurrent_kernel (H, G·H), bias."""
+    if len(shapes) not in (2, 3) or len(shapes[0]) != 2 or len(shapes[1]) != 2:
+        return None
+    (i, gh), (h, gh2) = shapes[0], shapes[1]
+    if gh != gh2 or h <= 0 or gh != gates * h:
+        return None
+    split = False
+    if len(shapes) == 3:
+        if shapes[2] == (2, gh):
+            split = True
+        elif shapes[2] != (gh,):
+            return None
+    return i, h, len(shapes) == 3, split
+
+
+SEQUENCES_ASSUMED = ("the file has no model config, so return_sequences is unknown: the spec has every recurrent "
+                     "layer return sequences (this changes output shapes, not parameters)")
+
+
+def _recognise_recurrent(kind: str) -> Callable[[TensorGroup], Recognised | None]:
+    def recognise(group: TensorGroup) -> Recognised | None:
+        found = _cell_shapes(list(group.leaves.values()), len(GATES[kind]))
+        if found is None or (found[3] and kind != "GRU"):
+            return None
+        i, h, bias, split = found
+        config: dict[str, Value] = {"units": h, "use_bias": bias, "return_sequences": True}
+        if kind == "GRU":
+            config["reset_after"] = split
+        return Recognised(config, (None, i), SEQUENCES_ASSUMED)
+    return recognise
+
+
+def _recognise_bidirectional(group: TensorGroup) -> Recognised | None:
+    shapes = list(group.leaves.values())
+    half = len(shapes) // 2
+    if len(shapes) not in (4, 6) or shapes[:half] != shapes[half:]:
+        return None
+    names = list(group.leaves)
+    for kind in ("SimpleRNN", "LSTM", "GRU"):
+        inner = _recognise_recurrent(kind)(TensorGroup(group.path, {n: group.leaves[n] for n in names[:half]}))
+        if inner is not None:  # the wrapped layer as a file's config writes it
+            layer = {"class_name": kind, "config": dict(inner.config)}
+            return Recognised({"layer": layer, "merge_mode": "concat"}, inner.input_shape, SEQUENCES_ASSUMED)
+    return None
+
+
+def _recognise_dense(group: TensorGroup) -> Recognised | None:
+    shapes = list(group.leaves.values())
+    if len(shapes) not in (1, 2) or len(shapes[0]) != 2 or (len(shapes) == 2 and shapes[1] != (shapes[0][1],)):
+        return None
+    i, o = shapes[0]
+    return Recognised({"units": o, "use_bias": len(shapes) == 2}, (i,))
+
+
+def _layer(type_name: str, auto_name: str, params: tuple[Param, ...], plan: PlanFn,
            ignored: frozenset[str] = _BASE_IGNORED, **kw: Any) -> LayerConvention:
-    return LayerConvention(type_name, kind, params, plan, auto_name, ignored, **kw)
+    return LayerConvention(type_name, params, plan, auto_name, ignored, **kw)
 
 
 def _units(use_bias_at: int) -> tuple[Param, ...]:
@@ -324,84 +507,117 @@ def _units(use_bias_at: int) -> tuple[Param, ...]:
     return (Param("units", kind=SIZE), *acts[:use_bias_at], Param("use_bias", True, BOOL))
 
 
-def build_layers(gru_reset_after: bool, extra: tuple[LayerConvention, ...] = ()) -> dict[str, LayerConvention]:
+_FOR_WEIGHTS = Keep(INPUT, trainable_only=True)
+CELLS = {"SimpleRNN": RNN_CELL, "LSTM": LSTM_CELL, "GRU": GRU_CELL, "CuDNNLSTM": LSTM_CELL, "CuDNNGRU": GRU_CELL}
+FAMILY = {"SimpleRNN": "rnn", "LSTM": "lstm", "GRU": "gru", "CuDNNLSTM": "lstm", "CuDNNGRU": "gru"}
+
+
+def build_layers(gru_reset_after: bool, cudnn: bool = False) -> dict[str, LayerConvention]:
+    table: dict[str, LayerConvention] = {}
+    writers = _writers(table, cudnn)
+    write = _write(writers)
+    sequence = (*_SEQUENCE_FIELDS, "cudnn") if cudnn else _SEQUENCE_FIELDS
+
+    def recurrent(type_name: str, auto_name: str, params: tuple[Param, ...], writes: bool) -> LayerConvention:
+        family = FAMILY[type_name]
+        fields = (*sequence, "ra") if family == "gru" else sequence
+        equivalent = Equivalent(_read_recurrent(family, table), {family: fields} if writes else {}, write)
+        return _layer(type_name, auto_name, params, plan_recurrent, _RECURRENT_IGNORED, recurrent=True,
+                      work=Work(cell=CELLS[type_name]), equivalent=equivalent,
+                      recognise=_recognise_recurrent(type_name) if writes else None)
+
     pool_params = (Param("data_format", "channels_last", CHOICE, ("channels_last", "channels_first", None)),
                    Param("keepdims", False, BOOL))
     layers = (
-        _layer("SimpleRNN", "simple_rnn", "rnn", (*_units(1), *_RECURRENT_OUT), plan_recurrent,
-               _RECURRENT_IGNORED, recurrent=True),
-        _layer("LSTM", "lstm", "lstm", (*_units(2), *_RECURRENT_OUT), plan_recurrent, _RECURRENT_IGNORED,
-               recurrent=True),
-        _layer("GRU", "gru", "gru", (*_units(2), *_RECURRENT_OUT,
-                                     Param("reset_after", gru_reset_after, BOOL, positional=False)),
-               plan_recurrent, _RECURRENT_IGNORED, recurrent=True),
-        _layer("Bidirectional", "bidirectional", "bidirectional", (
+        recurrent("SimpleRNN", "simple_rnn", (*_units(1), *_RECURRENT_OUT), True),
+        recurrent("LSTM", "lstm", (*_units(2), *_RECURRENT_OUT), True),
+        recurrent("GRU", "gru", (*_units(2), *_RECURRENT_OUT,
+                                 Param("reset_after", gru_reset_after, BOOL, positional=False)), True),
+        _layer("Bidirectional", "bidirectional", (
             Param("layer", kind=LAYER), Param("merge_mode", "concat", CHOICE, MERGE_MODES),
             Param("weights", None), Param("backward_layer", None)), plan_bidirectional, wraps=True,
-            inner_input=lambda ctx: ctx.in_shape),
-        _layer("TimeDistributed", "time_distributed", "time_distributed", (Param("layer", kind=LAYER),),
-               plan_time_distributed, wraps=True, inner_input=time_distributed_inner_shape),
-        _layer("Dense", "dense", "dense", (Param("units", kind=SIZE), Param("activation", None),
-                                           Param("use_bias", True, BOOL)), plan_dense,
+            inner_input=lambda ctx: ctx.in_shape, work=WRAPPER, equivalent=Equivalent(_read_wrapped(table)),
+            recognise=_recognise_bidirectional),
+        _layer("TimeDistributed", "time_distributed", (Param("layer", kind=LAYER),),
+               plan_time_distributed, wraps=True, inner_input=time_distributed_inner_shape, work=WRAPPER,
+               equivalent=Equivalent(_read_wrapped(table))),
+        _layer("Dense", "dense", (Param("units", kind=SIZE), Param("activation", None),
+                                  Param("use_bias", True, BOOL)), plan_dense,
                _BASE_IGNORED | {"kernel_initializer", "bias_initializer", "kernel_regularizer",
-                                "bias_regularizer", "kernel_constraint", "bias_constraint"}),
-        _layer("Embedding", "embedding", "embedding", (Param("input_dim", kind=SIZE), Param("output_dim", kind=SIZE)),
+                                "bias_regularizer", "kernel_constraint", "bias_constraint"},
+               work=Work(keeps=(_FOR_WEIGHTS,), activation="activation", flattens_input=True),
+               equivalent=Equivalent(read_dense, {"dense": ("units", "bias")}, write), recognise=_recognise_dense),
+        _layer("Embedding", "embedding", (Param("input_dim", kind=SIZE), Param("output_dim", kind=SIZE)),
                plan_embedding, _BASE_IGNORED | {"embeddings_initializer", "embeddings_regularizer",
-                                                "embeddings_constraint", "mask_zero", "sparse"}),
-        _layer("Conv1D", "conv1d", "conv1d", (
+                                                "embeddings_constraint", "mask_zero", "sparse"},
+               work=Work(positions=TOKENS, keeps=(Keep(INDICES, trainable_only=True),)),
+               equivalent=Equivalent(read_embedding, {"embedding": ("vocab", "dim")}, write)),
+        _layer("Conv1D", "conv1d", (
             Param("filters", kind=SIZE), Param("kernel_size", kind=SHAPE), Param("strides", 1, SHAPE),
             Param("padding", "valid", CHOICE, ("valid", "same", "causal")),
             Param("data_format", "channels_last", CHOICE, ("channels_last", "channels_first", None)),
             Param("dilation_rate", 1, SHAPE), Param("groups", 1, SIZE), Param("activation", None),
             Param("use_bias", True, BOOL)), plan_conv1d,
             _BASE_IGNORED | {"kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer",
-                             "kernel_constraint", "bias_constraint"}),
-        _layer("BatchNormalization", "batch_normalization", "batch_norm", (
+                             "kernel_constraint", "bias_constraint"},
+            work=Work(positions=OUTPUT_POSITIONS, keeps=(_FOR_WEIGHTS,)),
+            equivalent=Equivalent(conv1d_values,
+                                  {"conv1d": ("filters", "kernel", "stride", "pad", "groups", "bias")}, write)),
+        _layer("BatchNormalization", "batch_normalization", (
             Param("axis", -1, SHAPE), Param("momentum", 0.99, FLOAT), Param("epsilon", 1e-3, FLOAT),
             Param("center", True, BOOL), Param("scale", True, BOOL)), plan_batchnorm,
             _BASE_IGNORED | {"beta_initializer", "gamma_initializer", "moving_mean_initializer",
                              "moving_variance_initializer", "beta_regularizer", "gamma_regularizer",
                              "beta_constraint", "gamma_constraint", "synchronized", "renorm",
                              "renorm_clipping", "renorm_momentum", "fused", "virtual_batch_size",
-                             "adjustment"}),
-        _layer("LayerNormalization", "layer_normalization", "layer_norm", (
+                             "adjustment"},
+            work=Work(per_number=(6, 0), keeps=(Keep(INPUT), Keep(CHANNEL_STATS))),
+            equivalent=Equivalent(lambda spec, plan: norm_values("batchnorm", plan),
+                                  {"batchnorm": ("scale", "center")}, write)),
+        _layer("LayerNormalization", "layer_normalization", (
             Param("axis", -1, SHAPE), Param("epsilon", 1e-3, FLOAT), Param("center", True, BOOL),
             Param("scale", True, BOOL), Param("rms_scaling", False, BOOL, positional=False)), plan_layernorm,
             _BASE_IGNORED | {"beta_initializer", "gamma_initializer", "beta_regularizer", "gamma_regularizer",
-                             "beta_constraint", "gamma_constraint"}),
-        _layer("Dropout", "dropout", "dropout", (Param("rate", kind=FLOAT), Param("noise_shape", None),
-                                                 Param("seed", None)), plan_dropout),
-        _layer("Flatten", "flatten", "flatten", (Param("data_format", None),), plan_flatten),
-        _layer("GlobalAveragePooling1D", "global_average_pooling1d", "pool", pool_params, plan_global_pool),
-        _layer("GlobalMaxPooling1D", "global_max_pooling1d", "pool", pool_params, plan_global_pool),
-        _layer("RepeatVector", "repeat_vector", "repeat", (Param("n", kind=SIZE),), plan_repeat_vector),
-        *extra,
+                             "beta_constraint", "gamma_constraint"},
+            work=Work(per_number=(6, 6), keeps=(Keep(INPUT), Keep(ROW_STATS))),
+            equivalent=Equivalent(lambda spec, plan: norm_values("layernorm", plan),
+                                  {"layernorm": ("scale", "center")}, write)),
+        _layer("Dropout", "dropout", (Param("rate", kind=FLOAT), Param("noise_shape", None),
+                                      Param("seed", None)), plan_dropout,
+               work=Work(per_number=(1, 0), mask="rate"),
+               equivalent=Equivalent(lambda spec, plan: neutral("dropout", rate=spec.get("rate")),
+                                     {"dropout": ("rate",)}, write)),
+        _layer("Flatten", "flatten", (Param("data_format", None),), plan_flatten),
+        _layer("GlobalAveragePooling1D", "global_average_pooling1d", pool_params, plan_global_pool,
+               work=Work(per_number=(1, 1))),
+        _layer("GlobalMaxPooling1D", "global_max_pooling1d", pool_params, plan_global_pool,
+               work=Work(per_number=(1, 1))),
+        _layer("RepeatVector", "repeat_vector", (Param("n", kind=SIZE),), plan_repeat_vector),
     )
-    return {c.type_name: c for c in layers}
+    table.update((c.type_name, c) for c in layers)
+    if cudnn:
+        for type_name, auto_name in (("CuDNNLSTM", "cu_dnnlstm"), ("CuDNNGRU", "cu_dnngru")):
+            table[type_name] = recurrent(type_name, auto_name, (Param("units", kind=SIZE), *_RECURRENT_OUT), False)
+    return table
 
 
-def _cudnn(type_name: str, auto_name: str, kind: str) -> LayerConvention:
-    return _layer(type_name, auto_name, kind, (Param("units", kind=SIZE), *_RECURRENT_OUT), plan_recurrent,
-                  _RECURRENT_IGNORED, recurrent=True)
-
-
-ALIASES: Mapping[str, str] = {"GlobalAvgPool1D": "GlobalAveragePooling1D", "GlobalMaxPool1D": "GlobalMaxPooling1D",
-                              "Convolution1D": "Conv1D"}
+ALIASES: Mapping[str, str] = MappingProxyType({
+    "GlobalAvgPool1D": "GlobalAveragePooling1D", "GlobalMaxPool1D": "GlobalMaxPooling1D", "Convolution1D": "Conv1D"})
 _PREFIXES = ("tf.keras.layers.", "keras.layers.", "layers.", "tf.keras.", "keras.")
 _CONTAINERS = ("Sequential", "models.Sequential")
 _INPUTS = ("Input", "layers.Input", "InputLayer", "layers.InputLayer")
-
+_REFUSALS = MappingProxyType({family: "Keras cells (SimpleRNNCell...) are not modelled here; compare the full layer"
+                              for family in ("rnn_cell", "lstm_cell", "gru_cell")})
+_COMMON: dict[str, Any] = {
+    "prefixes": _PREFIXES, "containers": _CONTAINERS, "input_calls": _INPUTS, "naming": "keras", "short": "Keras",
+    "model_syntax": "sequential", "infers_input": True, "runtime": KERAS_RUNTIME, "compared": True,
+    "aliases": ALIASES, "refusals": _REFUSALS, "checkpoint_path": keras_path, "code_reader": "keras"}
 
 KERAS = FrameworkConvention(
     id="keras", display="Keras 3 / tf.keras 2.x", layers=build_layers(gru_reset_after=True),
-    prefixes=_PREFIXES, containers=_CONTAINERS, input_calls=_INPUTS, naming="keras",
-    verified_with=(("keras", "3.15.1"),), syntax="Sequential([Input((35, 100)), LSTM(256), Dense(10)])",
-    code_reader="keras",
+    verified_with=(("keras", "3.15.1"),), syntax="Sequential([Input((35, 100)), LSTM(256), Dense(10)])", **_COMMON,
 )
 KERAS2 = FrameworkConvention(
-    id="keras2", display="Keras 2.x / TF 1.x", prefixes=_PREFIXES, containers=_CONTAINERS, input_calls=_INPUTS,
-    naming="keras", syntax="GRU(64, input_shape=(35, 100)); CuDNNLSTM(32)", code_reader="keras", variant_of="keras",
-    layers=build_layers(gru_reset_after=False, extra=(_cudnn("CuDNNLSTM", "cu_dnnlstm", "lstm"),
-                                                       _cudnn("CuDNNGRU", "cu_dnngru", "gru"))),
+    id="keras2", display="Keras 2.x / TF 1.x", syntax="GRU(64, input_shape=(35, 100)); CuDNNLSTM(32)",
+    layers=build_layers(gru_reset_after=False, cudnn=True), variant_of="keras", **_COMMON,
 )
-

@@ -33,7 +33,19 @@ from .base import (
     freeze,
     require_rank,
 )
+from .equivalents import (
+    Built,
+    Equivalent,
+    make_layer,
+    need,
+    read_dense,
+    read_embedding,
+    read_recurrent,
+    refuse_peepholes,
+)
+from .families import Neutral
 from .stacked import H, I, gated, stack
+from .work import GRU_CELL, INDICES, INPUT, LSTM_CELL, RNN_CELL, TOKENS, Cell, Keep, Work
 
 O, V, E = Sym("O"), Sym("V"), Sym("E")
 IN, HOUT = Sym("I_l"), Sym("H_out")
@@ -94,7 +106,8 @@ def plan_recurrent(ctx: LayerContext) -> LayerPlan:
         states["c_n"] = (dirs * layers, n, h)
     bindings = freeze({"I": i, "H": h, "D": dirs, "L": layers})
     return LayerPlan(tuple(tensors), bindings, shape, out, freeze(states), warnings, family=family,
-                     features=("I", mul(Sym("D"), H)), notes=("mindspore_order",) if layers * dirs > 1 else ())
+                     features=("I", mul(Sym("D"), H)), notes=("mindspore_order",) if layers * dirs > 1 else (),
+                     time_axis=1 if batch_first else 0)
 
 
 def plan_cell(ctx: LayerContext) -> LayerPlan:
@@ -138,25 +151,57 @@ _CELL = (Param("input_size", kind=SIZE), Param("hidden_size", kind=SIZE), Param(
 _NONLIN = Param("nonlinearity", "tanh", ANY, positional=False)
 
 
-def _layer(type_name: str, kind: str, params: tuple[Param, ...], plan: PlanFn, recurrent: bool = True,
-           ignored: frozenset[str] = _IGNORED) -> LayerConvention:
-    return LayerConvention(type_name, kind, params, plan, type_name.lower(), ignored, recurrent=recurrent)
+def _write(n: Neutral) -> Built:
+    refuse_peepholes(n)
+    if n.family == "dense":
+        return (make_layer(LAYERS, "Dense", in_channels=n.int("in"), out_channels=n.int("units"),
+                           has_bias=n.flag("bias")),), None
+    if n.family == "embedding":
+        return (make_layer(LAYERS, "Embedding", vocab_size=n.int("vocab"), embedding_size=n.int("dim")),), None
+    need(not n.int("proj"), "MindSpore's LSTM has no projection (proj_size)")
+    if n.family.endswith("_cell"):
+        name = {"rnn_cell": "RNNCell", "lstm_cell": "LSTMCell", "gru_cell": "GRUCell"}[n.family]
+        return (make_layer(LAYERS, name, input_size=n.int("in"), hidden_size=n.int("units"), has_bias=n.flag("bias")),
+                ), None
+    name = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}[n.family]
+    return (make_layer(LAYERS, name, input_size=n.int("in"), hidden_size=n.int("units"), num_layers=n.int("layers"),
+                       has_bias=n.flag("bias"), batch_first=n.flag("bf"), bidirectional=n.flag("bidir")),), None
+
+
+_SEQUENCE = ("in", "units", "layers", "bidir", "bias", "bf")
+_CELL_FIELDS = ("in", "units", "bias")
+
+
+def _layer(type_name: str, params: tuple[Param, ...], plan: PlanFn, *, work: Work, equivalent: Equivalent,
+           recurrent: bool = True, ignored: frozenset[str] = _IGNORED) -> LayerConvention:
+    return LayerConvention(type_name, params, plan, type_name.lower(), ignored, recurrent=recurrent, work=work,
+                           equivalent=equivalent)
+
+
+def _recurrent(type_name: str, family: str, cell: Cell, params: tuple[Param, ...], plan: PlanFn) -> LayerConvention:
+    fields = _CELL_FIELDS if family.endswith("_cell") else _SEQUENCE
+    return _layer(type_name, params, plan, work=Work(cell=cell),
+                  equivalent=Equivalent(read_recurrent(family), {family: fields}, _write))
 
 
 LAYERS = {c.type_name: c for c in (
-    _layer("RNN", "rnn", (*_HEAD, _NONLIN), plan_recurrent),
-    _layer("LSTM", "lstm", _HEAD, plan_recurrent),
-    _layer("GRU", "gru", _HEAD, plan_recurrent),
-    _layer("RNNCell", "rnn_cell", (*_CELL, Param("nonlinearity", "tanh", ANY)), plan_cell),
-    _layer("LSTMCell", "lstm_cell", _CELL, plan_cell),
-    _layer("GRUCell", "gru_cell", _CELL, plan_cell),
-    _layer("Dense", "dense", (Param("in_channels", kind=SIZE), Param("out_channels", kind=SIZE),
-                              Param("weight_init", None, ANY), Param("bias_init", None, ANY),
-                              Param("has_bias", True, BOOL), Param("activation", None, ANY)), plan_dense, False),
-    _layer("Embedding", "embedding", (Param("vocab_size", kind=SIZE), Param("embedding_size", kind=SIZE),
-                                      Param("use_one_hot", False, BOOL), Param("embedding_table", "normal", ANY),
-                                      Param("dtype", None, ANY), Param("padding_idx", None, INT)),
-           plan_embedding, False, frozenset()),
+    _recurrent("RNN", "rnn", RNN_CELL, (*_HEAD, _NONLIN), plan_recurrent),
+    _recurrent("LSTM", "lstm", LSTM_CELL, _HEAD, plan_recurrent),
+    _recurrent("GRU", "gru", GRU_CELL, _HEAD, plan_recurrent),
+    _recurrent("RNNCell", "rnn_cell", RNN_CELL, (*_CELL, Param("nonlinearity", "tanh", ANY)), plan_cell),
+    _recurrent("LSTMCell", "lstm_cell", LSTM_CELL, _CELL, plan_cell),
+    _recurrent("GRUCell", "gru_cell", GRU_CELL, _CELL, plan_cell),
+    _layer("Dense", (Param("in_channels", kind=SIZE), Param("out_channels", kind=SIZE),
+                     Param("weight_init", None, ANY), Param("bias_init", None, ANY),
+                     Param("has_bias", True, BOOL), Param("activation", None, ANY)), plan_dense, recurrent=False,
+           work=Work(keeps=(Keep(INPUT, trainable_only=True),), activation="activation", flattens_input=True),
+           equivalent=Equivalent(read_dense, {"dense": ("in", "units", "bias")}, _write)),
+    _layer("Embedding", (Param("vocab_size", kind=SIZE), Param("embedding_size", kind=SIZE),
+                         Param("use_one_hot", False, BOOL), Param("embedding_table", "normal", ANY),
+                         Param("dtype", None, ANY), Param("padding_idx", None, INT)),
+           plan_embedding, recurrent=False, ignored=frozenset(),
+           work=Work(positions=TOKENS, keeps=(Keep(INDICES, trainable_only=True),)),
+           equivalent=Equivalent(read_embedding, {"embedding": ("vocab", "dim")}, _write)),
 )}
 
 def _batch_axis(first: LayerSpec) -> int:
@@ -165,6 +210,7 @@ def _batch_axis(first: LayerSpec) -> int:
 
 MINDSPORE = FrameworkConvention(
     id="mindspore", display="MindSpore", layers=LAYERS, prefixes=("mindspore.nn.", "ms.nn.", "nn."),
-    naming="index", batch_axis=_batch_axis, verified_with=VERIFIED_WITH,
+    naming="index", batch_axis=_batch_axis, verified_with=VERIFIED_WITH, short="MindSpore",
+    write_prefix="mindspore.nn.",
     syntax="mindspore.nn.LSTM(100, 256, num_layers=2, has_bias=True, batch_first=True, bidirectional=True)",
 )

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from .._record import replace
 from ..errors import ConfigError, ShapeError
-from ..spec import LayerSpec, Shape
+from ..spec import LayerSpec, Shape, Value
 from ..symbolic import Expr, Sym, mul
 from .base import (
     ANY,
@@ -35,7 +35,19 @@ from .base import (
     freeze,
     require_rank,
 )
+from .equivalents import (
+    Built,
+    Equivalent,
+    make_layer,
+    need,
+    read_dense,
+    read_embedding,
+    read_recurrent,
+    refuse_peepholes,
+)
+from .families import Neutral
 from .stacked import H, P, gated, stack
+from .work import GRU_CELL, INDICES, INPUT, LSTM_CELL, RNN_CELL, TOKENS, Cell, Keep, Work
 
 I, O, V, E = Sym("I"), Sym("O"), Sym("V"), Sym("E")
 IN, HOUT = Sym("I_l"), Sym("H_out")
@@ -104,7 +116,7 @@ def plan_recurrent(ctx: LayerContext) -> LayerPlan:
                     "it, but mxnet 1.9.1's CPU LSTM kernel then corrupts memory when run (PyTorch requires "
                     "proj_size < hidden_size).",)
     return LayerPlan(tuple(tensors), bindings, shape, out, freeze(states), warnings, family=family,
-                     features=("I", mul(Sym("D"), hout_sym)))
+                     features=("I", mul(Sym("D"), hout_sym)), time_axis=1 if ntc else 0)
 
 
 def plan_dense(ctx: LayerContext) -> LayerPlan:
@@ -150,9 +162,36 @@ _TAIL = (Param("layout", "TNC", ANY), Param("dropout", 0, FLOAT), Param("bidirec
 _NUM_LAYERS = Param("num_layers", 1, SIZE, maximum=MAX_STACKED_LAYERS)
 
 
-def _layer(type_name: str, kind: str, params: tuple[Param, ...], plan: PlanFn, ignored: frozenset[str] = _INIT,
-           recurrent: bool = True) -> LayerConvention:
-    return LayerConvention(type_name, kind, params, plan, type_name.lower(), ignored, recurrent=recurrent)
+def _write(n: Neutral) -> Built:
+    refuse_peepholes(n)
+    if n.family == "dense":
+        return (make_layer(LAYERS, "Dense", units=n.int("units"), use_bias=n.flag("bias"), flatten=False,
+                           in_units=n.int("in")),), None
+    if n.family == "embedding":
+        return (make_layer(LAYERS, "Embedding", input_dim=n.int("vocab"), output_dim=n.int("dim")),), None
+    need(n.flag("bias"), "MXNet Gluon's recurrent layers always have both biases")
+    proj = n.int("proj")
+    need(not proj or n.family == "lstm", "projection_size is LSTM only in MXNet Gluon")
+    extra: dict[str, Value] = {"activation": "tanh"} if n.family == "rnn" else {}  # Gluon's RNN defaults to relu
+    if proj:
+        extra["projection_size"] = proj
+    name = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}[n.family]
+    return (make_layer(LAYERS, name, hidden_size=n.int("units"), num_layers=n.int("layers"), layout="NTC",
+                       bidirectional=n.flag("bidir"), input_size=n.int("in"), **extra),), None
+
+
+def _layer(type_name: str, params: tuple[Param, ...], plan: PlanFn, ignored: frozenset[str] = _INIT,
+           recurrent: bool = True, *, work: Work, equivalent: Equivalent, write_prefix: str | None = None
+           ) -> LayerConvention:
+    return LayerConvention(type_name, params, plan, type_name.lower(), ignored, recurrent=recurrent, work=work,
+                           equivalent=equivalent, write_prefix=write_prefix)
+
+
+def _recurrent(type_name: str, family: str, cell: Cell, params: tuple[Param, ...],
+               ignored: frozenset[str] = _INIT) -> LayerConvention:
+    fields = ("in", "units", "layers", "bidir", "bias") + (("proj",) if family == "lstm" else ())
+    return _layer(type_name, params, plan_recurrent, ignored, work=Work(cell=cell),
+                  equivalent=Equivalent(read_recurrent(family), {family: fields}, _write))
 
 
 def _kw(*names: str) -> tuple[Param, ...]:
@@ -162,20 +201,27 @@ def _kw(*names: str) -> tuple[Param, ...]:
 
 _INITS = _kw("i2h_weight_initializer", "h2h_weight_initializer", "i2h_bias_initializer", "h2h_bias_initializer")
 LAYERS = {c.type_name: c for c in (
-    _layer("RNN", "rnn", (Param("hidden_size", kind=SIZE), _NUM_LAYERS,
-                          Param("activation", "relu", ANY), *_TAIL, *_INITS, Param("input_size", 0, NONNEG)),
-           plan_recurrent, _INIT - {n.name for n in _INITS}),
-    _layer("LSTM", "lstm", (Param("hidden_size", kind=SIZE), _NUM_LAYERS, *_TAIL,
-                            Param("input_size", 0, NONNEG), *_INITS, Param("projection_size", None, NONNEG)),
-           plan_recurrent, _INIT - {n.name for n in _INITS}),
-    _layer("GRU", "gru", (Param("hidden_size", kind=SIZE), _NUM_LAYERS, *_TAIL,
-                          Param("input_size", 0, NONNEG)), plan_recurrent),
-    _layer("Dense", "dense", (Param("units", kind=SIZE), Param("activation", None, ANY), Param("use_bias", True, BOOL),
-                              Param("flatten", True, BOOL), Param("dtype", "float32", ANY),
-                              Param("weight_initializer", None, ANY), Param("bias_initializer", "zeros", ANY),
-                              Param("in_units", 0, NONNEG)), plan_dense, frozenset({"prefix", "params"}), False),
-    _layer("Embedding", "embedding", (Param("input_dim", kind=SIZE), Param("output_dim", kind=SIZE)),
-           plan_embedding, frozenset({"dtype", "weight_initializer", "sparse_grad", "prefix", "params"}), False),
+    _recurrent("RNN", "rnn", RNN_CELL, (Param("hidden_size", kind=SIZE), _NUM_LAYERS, Param("activation", "relu", ANY),
+                                        *_TAIL, *_INITS, Param("input_size", 0, NONNEG)),
+               _INIT - {n.name for n in _INITS}),
+    _recurrent("LSTM", "lstm", LSTM_CELL, (Param("hidden_size", kind=SIZE), _NUM_LAYERS, *_TAIL,
+                                           Param("input_size", 0, NONNEG), *_INITS,
+                                           Param("projection_size", None, NONNEG)),
+               _INIT - {n.name for n in _INITS}),
+    _recurrent("GRU", "gru", GRU_CELL, (Param("hidden_size", kind=SIZE), _NUM_LAYERS, *_TAIL,
+                                        Param("input_size", 0, NONNEG))),
+    _layer("Dense", (Param("units", kind=SIZE), Param("activation", None, ANY), Param("use_bias", True, BOOL),
+                     Param("flatten", True, BOOL), Param("dtype", "float32", ANY),
+                     Param("weight_initializer", None, ANY), Param("bias_initializer", "zeros", ANY),
+                     Param("in_units", 0, NONNEG)), plan_dense, frozenset({"prefix", "params"}), False,
+           write_prefix="mx.gluon.nn.",
+           work=Work(keeps=(Keep(INPUT, trainable_only=True),), activation="activation", flattens_input=True),
+           equivalent=Equivalent(read_dense, {"dense": ("in", "units", "bias")}, _write)),
+    _layer("Embedding", (Param("input_dim", kind=SIZE), Param("output_dim", kind=SIZE)),
+           plan_embedding, frozenset({"dtype", "weight_initializer", "sparse_grad", "prefix", "params"}), False,
+           write_prefix="mx.gluon.nn.",
+           work=Work(positions=TOKENS, keeps=(Keep(INDICES, trainable_only=True),)),
+           equivalent=Equivalent(read_embedding, {"embedding": ("vocab", "dim")}, _write)),
 )}
 
 
@@ -188,6 +234,8 @@ MXNET = FrameworkConvention(
     id="mxnet", display="MXNet Gluon", layers=LAYERS,
     prefixes=("mxnet.gluon.rnn.", "mx.gluon.rnn.", "gluon.rnn.", "mxnet.gluon.nn.", "mx.gluon.nn.", "gluon.nn.",
               "rnn.", "nn."),
-    naming="index", batch_axis=_batch_axis, verified_with=VERIFIED_WITH,
+    naming="index", batch_axis=_batch_axis, verified_with=VERIFIED_WITH, short="MXNet", write_prefix="mx.gluon.rnn.",
+    refusals={f: "MXNet Gluon's cells (rnn.LSTMCell...) are not modelled here; compare the layer"
+              for f in ("rnn_cell", "lstm_cell", "gru_cell")},
     syntax="mx.gluon.rnn.LSTM(256, num_layers=2, bidirectional=True, input_size=100, projection_size=64)",
 )

@@ -17,7 +17,7 @@ fed by another node's 4-D `Y` reads it as exporters reshape it, [T, N, D·H] (Tr
 from __future__ import annotations
 
 from ..errors import ConfigError, ShapeError
-from ..spec import LayerSpec, Shape
+from ..spec import LayerSpec, Shape, Value
 from ..symbolic import Const, Sym, mul
 from .base import (
     ANY,
@@ -35,6 +35,9 @@ from .base import (
     fmt_shape,
     freeze,
 )
+from .equivalents import Built, Equivalent, make_layer, need, one_step, read_recurrent
+from .families import Neutral
+from .work import GRU_CELL, LSTM_CELL, RNN_CELL, Work
 
 I, H, D = Sym("I"), Sym("H"), Sym("D")
 VERIFIED_WITH = (("onnx", "1.23.2"), ("onnxruntime", "1.32.0"), ("torch", "2.13.0"))
@@ -104,18 +107,41 @@ def plan_node(ctx: LayerContext) -> LayerPlan:
     states = {"Y_h": state, **({"Y_c": state} if kind == "LSTM" else {})}
     notes = ("onnx_stacked_directions",)
     return LayerPlan(tuple(tensors), freeze({"I": i, "H": h, "D": dirs}), shape, y, freeze(states),
-                     family=((Const(1), tuple(tensors)),), features=("I", mul(D, H)), notes=notes)
+                     family=((Const(1), tuple(tensors)),), features=("I", mul(D, H)), notes=notes,
+                     time_axis=0 if layout == 0 else 1)
 
 
 _IGNORED = frozenset({"activations", "activation_alpha", "activation_beta", "clip", "name", "input_forget"})
+FAMILY = {"RNN": "rnn", "LSTM": "lstm", "GRU": "gru"}
+CELLS = {"RNN": RNN_CELL, "LSTM": LSTM_CELL, "GRU": GRU_CELL}
+
+
+def _write(n: Neutral) -> Built:
+    """One node per stacked layer (how torch.onnx exports num_layers > 1); a cell is a one-step node."""
+    need(not n.int("proj"), "the ONNX LSTM operator has no projection (proj_size)")
+    family = one_step(n.family)
+    name = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}[family]
+    extra: dict[str, Value] = {"peepholes": True} if n.get("peep") else {}
+    layers = n.int("layers") if n.family == family else 1
+    dirs = 2 if n.get("bidir") else 1
+    direction = "bidirectional" if dirs == 2 else "forward"
+    nodes = tuple(make_layer(LAYERS, name, hidden_size=n.int("units"),
+                             input_size=n.int("in") if k == 0 else dirs * n.int("units"), direction=direction,
+                             bias=n.flag("bias"), **extra) for k in range(layers))
+    return nodes, None
 
 
 def _node(type_name: str, extra: tuple[Param, ...] = ()) -> LayerConvention:
     params = (Param("hidden_size", kind=SIZE, positional=False), Param("input_size", None, SIZE, positional=False),
               Param("direction", "forward", ANY, positional=False), Param("layout", 0, INT, positional=False),
               Param("bias", True, BOOL, positional=False), *extra)
-    return LayerConvention(type_name, type_name.lower(), params, plan_node, type_name.lower(), _IGNORED,
-                           recurrent=True)
+    family = FAMILY[type_name]
+    fields = ("in", "units", "layers", "bidir", "bias") + (("peep",) if type_name == "LSTM" else ())
+    cell_fields = ("in", "units", "bias") + (("peep",) if type_name == "LSTM" else ())
+    return LayerConvention(type_name, params, plan_node, type_name.lower(), _IGNORED, recurrent=True,
+                           work=Work(cell=CELLS[type_name]),
+                           equivalent=Equivalent(read_recurrent(family),
+                                                 {family: fields, family + "_cell": cell_fields}, _write))
 
 
 LAYERS = {c.type_name: c for c in (
@@ -123,6 +149,7 @@ LAYERS = {c.type_name: c for c in (
     _node("LSTM", (Param("peepholes", False, BOOL, positional=False),)),
     _node("GRU", (Param("linear_before_reset", 0, NONNEG, positional=False),)),
 )}
+_NO_LAYER = "ONNX has no layer for it: a Gemm/MatMul or Gather node with its initializers, not modelled here"
 
 
 def _batch_axis(first: LayerSpec) -> int:
@@ -132,6 +159,7 @@ def _batch_axis(first: LayerSpec) -> int:
 
 ONNX = FrameworkConvention(
     id="onnx", display="ONNX operators", layers=LAYERS, prefixes=("onnx.",), naming="index",
-    batch_axis=_batch_axis, verified_with=VERIFIED_WITH,
+    batch_axis=_batch_axis, verified_with=VERIFIED_WITH, short="ONNX", write_prefix="onnx.",
+    refusals={"dense": _NO_LAYER, "embedding": _NO_LAYER},
     syntax="onnx.LSTM(hidden_size=256, input_size=100, direction='bidirectional', bias=True, peepholes=False)",
 )

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from .._record import replace
 from ..errors import ConfigError
+from ..spec import LayerSpec, Value
 from ..symbolic import Expr, Sym, mul
 from .base import (
     ANY,
@@ -41,7 +42,22 @@ from .base import (
     freeze,
     require_rank,
 )
+from .equivalents import (
+    BIAS_ROLES,
+    Built,
+    Equivalent,
+    Reader,
+    make_layer,
+    need,
+    one_step,
+    read_dense,
+    read_embedding,
+    recurrent_values,
+    refuse_peepholes,
+)
+from .families import Neutral
 from .stacked import H, I, P, gated, stack
+from .work import GRU_CELL, INDICES, INPUT, LSTM_CELL, RNN_CELL, TOKENS, Cell, Keep, Work
 
 O, V, E = Sym("O"), Sym("V"), Sym("E")
 IN, HOUT = Sym("I_l"), Sym("H_out")
@@ -154,7 +170,7 @@ def plan_recurrent(ctx: LayerContext) -> LayerPlan:
     notes = ("paddle_projection",) if proj else ()
     bindings = freeze({"I": i, "H": h, "D": dirs, "L": layers, **({"P": proj} if proj else {})})
     return LayerPlan(tuple(tensors), bindings, shape, out, freeze(states), warnings, family=family,
-                     features=("I", mul(Sym("D"), hout_sym)), notes=notes)
+                     features=("I", mul(Sym("D"), hout_sym)), notes=notes, time_axis=0 if time_major else 1)
 
 
 def plan_cell(ctx: LayerContext) -> LayerPlan:
@@ -204,27 +220,74 @@ _HEAD = (Param("input_size", kind=SIZE), Param("hidden_size", kind=SIZE),
          Param("direction", "forward", ANY), Param("time_major", False, BOOL), Param("dropout", 0.0, FLOAT))
 
 
-def _layer(type_name: str, kind: str, params: tuple[Param, ...], plan: PlanFn, recurrent: bool = True,
-           ignored: frozenset[str] = _IGNORED) -> LayerConvention:
-    return LayerConvention(type_name, kind, params, plan, type_name.lower(), ignored, recurrent=recurrent)
+def _read(family: str) -> Reader:
+    """Biases that learn: a bias attr False keeps a frozen zero tensor, which is no bias."""
+    def read(spec: LayerSpec, plan: LayerPlan) -> Neutral:
+        bias = any(t.role in BIAS_ROLES and t.trainable for t in plan.tensors)
+        return recurrent_values(family, plan, bias=bias)
+    return read
+
+
+def _write(n: Neutral) -> Built:
+    refuse_peepholes(n)
+    frozen: dict[str, Value] = {} if n.flag("bias") else {"bias_ih_attr": False, "bias_hh_attr": False}
+    if n.family == "dense":
+        return (make_layer(LAYERS, "Linear", in_features=n.int("in"), out_features=n.int("units"),
+                           **({} if n.flag("bias") else {"bias_attr": False})),), None
+    if n.family == "embedding":
+        return (make_layer(LAYERS, "Embedding", num_embeddings=n.int("vocab"), embedding_dim=n.int("dim")),), None
+    proj = n.int("proj")
+    need(not proj or one_step(n.family) == "lstm", "proj_size is LSTM only in PaddlePaddle")
+    projection = {"proj_size": proj} if proj else {}
+    if n.family.endswith("_cell"):
+        name = {"rnn_cell": "SimpleRNNCell", "lstm_cell": "LSTMCell", "gru_cell": "GRUCell"}[n.family]
+        return (make_layer(LAYERS, name, input_size=n.int("in"), hidden_size=n.int("units"), **frozen,
+                           **projection),), None
+    name = {"rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}[n.family]
+    return (make_layer(LAYERS, name, input_size=n.int("in"), hidden_size=n.int("units"), num_layers=n.int("layers"),
+                       direction="bidirect" if n.flag("bidir") else "forward", **frozen, **projection),), None
+
+
+_SEQUENCE = ("in", "units", "layers", "bidir", "bias")
+
+
+def _layer(type_name: str, params: tuple[Param, ...], plan: PlanFn, *, work: Work, equivalent: Equivalent,
+           recurrent: bool = True, ignored: frozenset[str] = _IGNORED) -> LayerConvention:
+    return LayerConvention(type_name, params, plan, type_name.lower(), ignored, recurrent=recurrent, work=work,
+                           equivalent=equivalent)
+
+
+def _recurrent(type_name: str, family: str, cell: Cell, params: tuple[Param, ...], plan: PlanFn) -> LayerConvention:
+    fields = _SEQUENCE if not family.endswith("_cell") else ("in", "units", "bias")
+    if family in ("lstm", "lstm_cell"):
+        fields = (*fields, "proj")
+    return _layer(type_name, params, plan, work=Work(cell=cell),
+                  equivalent=Equivalent(_read(family), {family: fields}, _write))
 
 
 _CELL_HEAD = (Param("input_size", kind=SIZE), Param("hidden_size", kind=SIZE))
 LAYERS = {c.type_name: c for c in (
-    _layer("SimpleRNN", "rnn", (*_HEAD, Param("activation", "tanh", ANY), *_ATTR_PARAMS), plan_recurrent),
-    _layer("LSTM", "lstm", (*_HEAD, *_ATTR_PARAMS, Param("proj_size", 0, NONNEG)), plan_recurrent),
-    _layer("GRU", "gru", (*_HEAD, *_ATTR_PARAMS), plan_recurrent),
-    _layer("SimpleRNNCell", "rnn_cell", (*_CELL_HEAD, Param("activation", "tanh", ANY), *_ATTR_PARAMS), plan_cell),
-    _layer("LSTMCell", "lstm_cell", (*_CELL_HEAD, *_ATTR_PARAMS, Param("proj_size", 0, NONNEG)), plan_cell),
-    _layer("GRUCell", "gru_cell", (*_CELL_HEAD, *_ATTR_PARAMS), plan_cell),
-    _layer("Linear", "dense", (Param("in_features", kind=SIZE), Param("out_features", kind=SIZE),
-                               Param("weight_attr", None, ANY), Param("bias_attr", None, ANY)), plan_linear, False),
-    _layer("Embedding", "embedding", (
+    _recurrent("SimpleRNN", "rnn", RNN_CELL, (*_HEAD, Param("activation", "tanh", ANY), *_ATTR_PARAMS),
+               plan_recurrent),
+    _recurrent("LSTM", "lstm", LSTM_CELL, (*_HEAD, *_ATTR_PARAMS, Param("proj_size", 0, NONNEG)), plan_recurrent),
+    _recurrent("GRU", "gru", GRU_CELL, (*_HEAD, *_ATTR_PARAMS), plan_recurrent),
+    _recurrent("SimpleRNNCell", "rnn_cell", RNN_CELL, (*_CELL_HEAD, Param("activation", "tanh", ANY), *_ATTR_PARAMS),
+               plan_cell),
+    _recurrent("LSTMCell", "lstm_cell", LSTM_CELL, (*_CELL_HEAD, *_ATTR_PARAMS, Param("proj_size", 0, NONNEG)),
+               plan_cell),
+    _recurrent("GRUCell", "gru_cell", GRU_CELL, (*_CELL_HEAD, *_ATTR_PARAMS), plan_cell),
+    _layer("Linear", (Param("in_features", kind=SIZE), Param("out_features", kind=SIZE),
+                      Param("weight_attr", None, ANY), Param("bias_attr", None, ANY)), plan_linear, recurrent=False,
+           work=Work(keeps=(Keep(INPUT, trainable_only=True),), flattens_input=True),
+           equivalent=Equivalent(read_dense, {"dense": ("in", "units", "bias")}, _write)),
+    _layer("Embedding", (
         Param("num_embeddings", kind=SIZE), Param("embedding_dim", kind=SIZE), Param("padding_idx", None, INT),
         Param("max_norm", None, FLOAT), Param("norm_type", 2.0, FLOAT),
         Param("scale_grad_by_freq", False, BOOL, positional=False), Param("sparse", False, BOOL, positional=False),
-        Param("weight_attr", None, ANY, positional=False)), plan_embedding, False,
-        _IGNORED | {"device", "_weight", "_freeze"}),
+        Param("weight_attr", None, ANY, positional=False)), plan_embedding, recurrent=False,
+        ignored=_IGNORED | {"device", "_weight", "_freeze"},
+        work=Work(positions=TOKENS, keeps=(Keep(INDICES, trainable_only=True),)),
+        equivalent=Equivalent(read_embedding, {"embedding": ("vocab", "dim")}, _write)),
 )}
 
 
@@ -232,5 +295,6 @@ PADDLE = FrameworkConvention(
     id="paddle", display="PaddlePaddle", layers=LAYERS, prefixes=("paddle.nn.", "nn."),
     containers=("Sequential",), naming="index", verified_with=VERIFIED_WITH,
     batch_axis=lambda spec: 1 if spec.type in ("SimpleRNN", "LSTM", "GRU") and spec.get("time_major") else 0,
+    short="PaddlePaddle", write_prefix="paddle.nn.",
     syntax="paddle.nn.LSTM(100, 256, num_layers=2, direction='bidirect', proj_size=64)",
 )

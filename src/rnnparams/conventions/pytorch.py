@@ -7,9 +7,11 @@ keeps one. I_0 = I and I_l = D·H_out above, H_out = P with `proj_size=P` (LSTM,
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .._record import replace
 from ..errors import ConfigError, ShapeError
-from ..spec import LayerSpec, Shape
+from ..spec import LayerSpec, Shape, Value
 from ..symbolic import Expr, Sym, add, mul
 from .base import (
     BOOL,
@@ -26,6 +28,8 @@ from .base import (
     LayerPlan,
     Param,
     PlanFn,
+    Recognised,
+    TensorGroup,
     TensorSpec,
     TensorTemplate,
     check_features,
@@ -33,6 +37,35 @@ from .base import (
     fmt_shape,
     freeze,
     require_rank,
+)
+from .equivalents import (
+    Built,
+    Equivalent,
+    conv1d_values,
+    make_layer,
+    need,
+    norm_values,
+    read_dense,
+    read_embedding,
+    read_recurrent,
+    refuse_peepholes,
+)
+from .families import Neutral
+from .recognise import only, rank, stacked_pattern, torch_path
+from .work import (
+    CHANNEL_STATS,
+    GRU_CELL,
+    INDICES,
+    INPUT,
+    LSTM_CELL,
+    OUTPUT_POSITIONS,
+    RNN_CELL,
+    ROW_STATS,
+    TOKENS,
+    TORCH_RUNTIME,
+    Cell,
+    Keep,
+    Work,
 )
 
 I, H, P, D, L = (Sym(n) for n in ("I", "H", "P", "D", "L"))
@@ -135,7 +168,7 @@ def plan_recurrent(ctx: LayerContext) -> LayerPlan:
               (mul(add(L, -1), D), tuple(expand(TENSORS[kind], flags=flags,
                                                 subs={"I_l": mul(D, hout_sym), "H_out": hout_sym}, at="_l1"))))
     return LayerPlan(tuple(tensors), bindings, shape, out, freeze(states), warnings, family=family,
-                     features=("I", mul(D, hout_sym)))
+                     features=("I", mul(D, hout_sym)), time_axis=1 if batch_first else 0)
 
 
 def plan_cell(ctx: LayerContext) -> LayerPlan:
@@ -207,7 +240,7 @@ def plan_batchnorm(ctx: LayerContext) -> LayerPlan:
                          "sequence, PyTorch normalizes dimension 1, so transpose it or use nn.LayerNorm.")
     tensors = expand(BATCHNORM_TENSORS, flags={"affine": bool(ctx.cfg("affine")),
                                                "track": bool(ctx.cfg("track_running_stats"))})
-    return LayerPlan(tuple(tensors), freeze({"C": c}), shape, shape, features=("C", C))
+    return LayerPlan(tuple(tensors), freeze({"C": c}), shape, shape, features=("C", C), feature_axis=1)
 
 
 def plan_dropout(ctx: LayerContext) -> LayerPlan:
@@ -272,7 +305,8 @@ def plan_conv1d(ctx: LayerContext) -> LayerPlan:
     tensors = expand(CONV1D_TENSORS, flags={"bias": bool(ctx.cfg("bias"))},
                      subs=None if groups > 1 else {"C_g": C})
     bindings = freeze({"C": c_in, "O": c_out, "K": k, **({"C_g": c_in // groups} if groups > 1 else {})})
-    return LayerPlan(tuple(tensors), bindings, shape, (*shape[:-2], c_out, out_len), features=("C", O))
+    return LayerPlan(tuple(tensors), bindings, shape, (*shape[:-2], c_out, out_len), features=("C", O),
+                     feature_axis=1)
 
 
 def plan_parameter(ctx: LayerContext) -> LayerPlan:
@@ -289,57 +323,242 @@ def plan_parameter(ctx: LayerContext) -> LayerPlan:
     return LayerPlan((tensor,), bindings, (), tuple(sizes))
 
 
-def _layer(type_name: str, kind: str, params: tuple[Param, ...], plan: PlanFn, *,
+# --- equivalents: each layer as a family's values, and each family written as PyTorch layers ---------------
+
+def _write_recurrent(n: Neutral) -> Built:
+    refuse_peepholes(n)
+    name = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}[n.family]
+    need(not n.int("proj") or n.family == "lstm", "proj_size (an LSTM projection) is LSTM only in PyTorch")
+    return (make_layer(LAYERS, name, input_size=n.int("in"), hidden_size=n.int("units"), num_layers=n.int("layers"),
+                       bias=n.flag("bias"), batch_first=n.flag("bf"), bidirectional=n.flag("bidir"),
+                       **({"proj_size": n.int("proj")} if n.family == "lstm" else {})),), None
+
+
+def _write_cell(n: Neutral) -> Built:
+    refuse_peepholes(n)
+    need(not n.get("proj"), "PyTorch's cells have no projection (proj_size)")
+    name = {"rnn_cell": "RNNCell", "lstm_cell": "LSTMCell", "gru_cell": "GRUCell"}[n.family]
+    return (make_layer(LAYERS, name, input_size=n.int("in"), hidden_size=n.int("units"), bias=n.flag("bias")),), None
+
+
+def _write_dense(n: Neutral) -> Built:
+    return (make_layer(LAYERS, "Linear", in_features=n.int("in"), out_features=n.int("units"), bias=n.flag("bias")),
+            ), None
+
+
+def _write_embedding(n: Neutral) -> Built:
+    return (make_layer(LAYERS, "Embedding", num_embeddings=n.int("vocab"), embedding_dim=n.int("dim")),), None
+
+
+def _write_conv1d(n: Neutral) -> Built:
+    return (make_layer(LAYERS, "Conv1d", in_channels=n.int("in"), out_channels=n.int("filters"),
+                       kernel_size=n.int("kernel"), stride=n.int("stride"),
+                       padding=n.get("pad") if n.get("pad") == "same" else 0, groups=n.int("groups"),
+                       bias=n.flag("bias")),), None
+
+
+def _write_layernorm(n: Neutral) -> Built:
+    need(n.flag("scale") or not n.flag("center"), "PyTorch LayerNorm cannot shift without scaling")
+    return (make_layer(LAYERS, "LayerNorm", normalized_shape=n.int("in"), elementwise_affine=n.flag("scale"),
+                       bias=n.flag("center")),), None
+
+
+def _write_batchnorm(n: Neutral) -> Built:
+    need(n.flag("scale") == n.flag("center"),
+         "PyTorch BatchNorm1d has scale and shift together (affine) or neither")
+    return (make_layer(LAYERS, "BatchNorm1d", num_features=n.int("in"), affine=n.flag("scale")),), None
+
+
+def _write_dropout(n: Neutral) -> Built:
+    return (make_layer(LAYERS, "Dropout", p=n.get("rate")),), None
+
+
+_SEQUENCE = ("in", "units", "layers", "bidir", "bias", "bf")
+_CELL_FIELDS = ("in", "units", "bias")
+
+
+def _recurrent_equivalent(family: str) -> Equivalent:
+    fields = (*_SEQUENCE, "proj") if family == "lstm" else _SEQUENCE
+    return Equivalent(read_recurrent(family), {family: fields}, _write_recurrent)
+
+
+def _cell_equivalent(family: str) -> Equivalent:
+    return Equivalent(read_recurrent(family), {family: _CELL_FIELDS}, _write_cell)
+
+
+# --- checkpoint naming: the names `named_parameters()` and `state_dict()` give -------------------------------
+
+_AT = r"_l(\d+)(_reverse)?"
+_EMBEDDING_HINTS = ("emb", "word", "token", "lookup", "vocab")
+
+
+def _recognise_recurrent(kind: str) -> Callable[[TensorGroup], Recognised | None]:
+    """nn.RNN/LSTM/GRU from `weight_ih_l{l}[_reverse]`...: sizes off layer 0, layers and directions off the names."""
+    pattern = stacked_pattern(TENSORS[kind], "at", _AT)
+    gates = len(GATES[kind])
+
+    def recognise(group: TensorGroup) -> Recognised | None:
+        matches = [pattern.match(leaf) for leaf in group.leaves]
+        w_ih, w_hh = rank(group, "weight_ih_l0", 2), rank(group, "weight_hh_l0", 2)
+        if not group.leaves or not all(matches) or w_ih is None or w_hh is None:
+            return None
+        (gh, i), h_out = w_ih, w_hh[1]
+        hr = group.leaves.get("weight_hr_l0")
+        if hr is not None and (len(hr) != 2 or kind != "LSTM"):
+            return None
+        proj, h = hr if hr is not None else (0, h_out)
+        if h <= 0 or gh != gates * h:
+            return None
+        layers = 1 + max(int(m.group(1)) for m in matches if m)
+        config: dict[str, Value] = {
+            "input_size": i, "hidden_size": h, "num_layers": layers, "bias": "bias_ih_l0" in group.leaves,
+            "bidirectional": any(leaf.endswith("_reverse") for leaf in group.leaves)}
+        if kind == "LSTM":
+            config["proj_size"] = proj
+        return Recognised(config)
+    return recognise
+
+
+def _recognise_cell(kind: str) -> Callable[[TensorGroup], Recognised | None]:
+    gates = len(GATES[kind])
+
+    def recognise(group: TensorGroup) -> Recognised | None:
+        w_ih, w_hh = rank(group, "weight_ih", 2), rank(group, "weight_hh", 2)
+        if not only(group, TENSORS[kind], ("weight_ih", "weight_hh"), at="") or w_ih is None or w_hh is None:
+            return None
+        (gh, i), h = w_ih, w_hh[1]
+        if h <= 0 or gh != gates * h:
+            return None
+        return Recognised({"input_size": i, "hidden_size": h, "bias": "bias_ih" in group.leaves})
+    return recognise
+
+
+def _embedding_like(group: TensorGroup) -> bool:
+    """A lone 2-D `weight`: an embedding table when its path says so, or when it comes first in the file."""
+    return set(group.leaves) == {"weight"} and (group.first or any(h in group.path.lower() for h in _EMBEDDING_HINTS))
+
+
+def _recognise_linear(group: TensorGroup) -> Recognised | None:
+    weight = rank(group, "weight", 2)
+    if not only(group, LINEAR_TENSORS, ("weight",)) or weight is None or _embedding_like(group):
+        return None
+    o, i = weight
+    return Recognised({"in_features": i, "out_features": o, "bias": "bias" in group.leaves})
+
+
+def _recognise_embedding(group: TensorGroup) -> Recognised | None:
+    weight = rank(group, "weight", 2)
+    if weight is None or not _embedding_like(group):
+        return None
+    return Recognised({"num_embeddings": weight[0], "embedding_dim": weight[1]})
+
+
+def _recognise_layernorm(group: TensorGroup) -> Recognised | None:
+    weight = rank(group, "weight", 1)
+    if not only(group, LAYERNORM_TENSORS, ("weight",)) or weight is None:
+        return None
+    return Recognised({"normalized_shape": weight[0], "bias": "bias" in group.leaves})
+
+
+def _recognise_batchnorm(group: TensorGroup) -> Recognised | None:
+    stats = rank(group, "running_mean", 1)
+    if not only(group, BATCHNORM_TENSORS, ("running_mean", "running_var")) or stats is None:
+        return None
+    return Recognised({"num_features": stats[0], "affine": "weight" in group.leaves})
+
+
+def _recognise_conv1d(group: TensorGroup) -> Recognised | None:
+    weight = rank(group, "weight", 3)
+    if not only(group, CONV1D_TENSORS, ("weight",)) or weight is None:
+        return None
+    out_channels, channels, width = weight
+    return Recognised({"in_channels": channels, "out_channels": out_channels, "kernel_size": width,
+                       "bias": "bias" in group.leaves})
+
+
+def _layer(type_name: str, params: tuple[Param, ...], plan: PlanFn, *, work: Work,
+           equivalent: Equivalent | None = None, recognise: Callable[[TensorGroup], Recognised | None] | None = None,
            ignored: frozenset[str] = _DEVICE, recurrent: bool = False) -> LayerConvention:
-    return LayerConvention(type_name, kind, params, plan, type_name.lower(), ignored, recurrent=recurrent)
+    return LayerConvention(type_name, params, plan, type_name.lower(), ignored, recurrent=recurrent, work=work,
+                           equivalent=equivalent or Equivalent(), recognise=recognise)
 
 
+def _cell(type_name: str, kind: str, cell: Cell, extra: tuple[Param, ...] = ()) -> LayerConvention:
+    family = kind.lower() + "_cell"
+    return _layer(type_name, (Param("input_size", kind=SIZE), Param("hidden_size", kind=SIZE),
+                              Param("bias", True, BOOL), *extra), plan_cell, work=Work(cell=cell),
+                  equivalent=_cell_equivalent(family), recognise=_recognise_cell(kind), recurrent=True)
+
+
+_FOR_WEIGHTS = Keep(INPUT, trainable_only=True)
 LAYERS = {c.type_name: c for c in (
-    _layer("RNN", "rnn", (*_RNN_PARAMS, _NONLIN, *_TAIL), plan_recurrent, recurrent=True),
-    _layer("LSTM", "lstm", (*_RNN_PARAMS, *_TAIL, _PROJ), plan_recurrent, recurrent=True),
-    _layer("GRU", "gru", (*_RNN_PARAMS, *_TAIL), plan_recurrent, recurrent=True),
-    _layer("RNNCell", "rnn_cell", (Param("input_size", kind=SIZE), Param("hidden_size", kind=SIZE),
-                                   Param("bias", True, BOOL), _NONLIN), plan_cell, recurrent=True),
-    _layer("LSTMCell", "lstm_cell", (Param("input_size", kind=SIZE), Param("hidden_size", kind=SIZE),
-                                     Param("bias", True, BOOL)), plan_cell, recurrent=True),
-    _layer("GRUCell", "gru_cell", (Param("input_size", kind=SIZE), Param("hidden_size", kind=SIZE),
-                                   Param("bias", True, BOOL)), plan_cell, recurrent=True),
-    _layer("Linear", "dense", (Param("in_features", kind=SIZE), Param("out_features", kind=SIZE),
-                               Param("bias", True, BOOL)), plan_linear),
-    _layer("Embedding", "embedding", (
+    _layer("RNN", (*_RNN_PARAMS, _NONLIN, *_TAIL), plan_recurrent, work=Work(cell=RNN_CELL),
+           equivalent=_recurrent_equivalent("rnn"), recognise=_recognise_recurrent("RNN"), recurrent=True),
+    _layer("LSTM", (*_RNN_PARAMS, *_TAIL, _PROJ), plan_recurrent, work=Work(cell=LSTM_CELL),
+           equivalent=_recurrent_equivalent("lstm"), recognise=_recognise_recurrent("LSTM"), recurrent=True),
+    _layer("GRU", (*_RNN_PARAMS, *_TAIL), plan_recurrent, work=Work(cell=GRU_CELL),
+           equivalent=_recurrent_equivalent("gru"), recognise=_recognise_recurrent("GRU"), recurrent=True),
+    _cell("RNNCell", "RNN", RNN_CELL, (_NONLIN,)),
+    _cell("LSTMCell", "LSTM", LSTM_CELL),
+    _cell("GRUCell", "GRU", GRU_CELL),
+    _layer("Linear", (Param("in_features", kind=SIZE), Param("out_features", kind=SIZE), Param("bias", True, BOOL)),
+           plan_linear, work=Work(keeps=(_FOR_WEIGHTS,), flattens_input=True),
+           equivalent=Equivalent(read_dense, {"dense": ("in", "units", "bias")}, _write_dense),
+           recognise=_recognise_linear),
+    _layer("Embedding", (
         Param("num_embeddings", kind=SIZE), Param("embedding_dim", kind=SIZE), Param("padding_idx", None, INT),
         Param("max_norm", None, FLOAT), Param("norm_type", 2.0, FLOAT), Param("scale_grad_by_freq", False, BOOL),
-        Param("sparse", False, BOOL), Param("_weight", None), Param("_freeze", False, BOOL)), plan_embedding),
-    _layer("LayerNorm", "layer_norm", (Param("normalized_shape", kind=SHAPE), Param("eps", 1e-5, FLOAT),
-                                       Param("elementwise_affine", True, BOOL), Param("bias", True, BOOL)),
-           plan_layernorm),
-    _layer("BatchNorm1d", "batch_norm", (Param("num_features", kind=SIZE), Param("eps", 1e-5, FLOAT),
-                                         Param("momentum", 0.1, FLOAT), Param("affine", True, BOOL),
-                                         Param("track_running_stats", True, BOOL)), plan_batchnorm),
-    _layer("Dropout", "dropout", (Param("p", 0.5, FLOAT), Param("inplace", False, BOOL)), plan_dropout,
+        Param("sparse", False, BOOL), Param("_weight", None), Param("_freeze", False, BOOL)), plan_embedding,
+        work=Work(positions=TOKENS, keeps=(Keep(INDICES, trainable_only=True),)),
+        equivalent=Equivalent(read_embedding, {"embedding": ("vocab", "dim")}, _write_embedding),
+        recognise=_recognise_embedding),
+    _layer("LayerNorm", (Param("normalized_shape", kind=SHAPE), Param("eps", 1e-5, FLOAT),
+                         Param("elementwise_affine", True, BOOL), Param("bias", True, BOOL)), plan_layernorm,
+           work=Work(per_number=(6, 6), keeps=(Keep(INPUT), Keep(ROW_STATS))),
+           equivalent=Equivalent(lambda spec, plan: norm_values("layernorm", plan),
+                                 {"layernorm": ("in", "scale", "center")}, _write_layernorm),
+           recognise=_recognise_layernorm),
+    _layer("BatchNorm1d", (Param("num_features", kind=SIZE), Param("eps", 1e-5, FLOAT), Param("momentum", 0.1, FLOAT),
+                           Param("affine", True, BOOL), Param("track_running_stats", True, BOOL)), plan_batchnorm,
+           work=Work(per_number=(6, 0), keeps=(Keep(INPUT), Keep(CHANNEL_STATS))),
+           equivalent=Equivalent(lambda spec, plan: norm_values("batchnorm", plan),
+                                 {"batchnorm": ("in", "scale", "center")}, _write_batchnorm),
+           recognise=_recognise_batchnorm),
+    _layer("Dropout", (Param("p", 0.5, FLOAT), Param("inplace", False, BOOL)), plan_dropout,
+           work=Work(per_number=(1, 0), mask="p"),
+           equivalent=Equivalent(lambda spec, plan: _dropout_values(spec), {"dropout": ("rate",)}, _write_dropout),
            ignored=frozenset()),
-    _layer("Conv1d", "conv1d", (
+    _layer("Conv1d", (
         Param("in_channels", kind=SIZE), Param("out_channels", kind=SIZE), Param("kernel_size", kind=SHAPE),
         Param("stride", 1, SHAPE), Param("padding", 0, SHAPE), Param("dilation", 1, SHAPE),
         Param("groups", 1, SIZE), Param("bias", True, BOOL),
-        Param("padding_mode", "zeros", CHOICE, ("zeros", "reflect", "replicate", "circular"))), plan_conv1d),
+        Param("padding_mode", "zeros", CHOICE, ("zeros", "reflect", "replicate", "circular"))), plan_conv1d,
+        work=Work(positions=OUTPUT_POSITIONS, keeps=(_FOR_WEIGHTS,)),
+        equivalent=Equivalent(conv1d_values,
+                              {"conv1d": ("in", "filters", "kernel", "stride", "pad", "groups", "bias")},
+                              _write_conv1d),
+        recognise=_recognise_conv1d),
     # Not a layer: a module's own tensor (`self.v = nn.Parameter(torch.rand(H))`), read from .py files.
-    _layer("Parameter", "parameter", (Param("shape", kind=SHAPE), Param("requires_grad", True, BOOL)),
-           plan_parameter, ignored=frozenset()),
+    _layer("Parameter", (Param("shape", kind=SHAPE), Param("requires_grad", True, BOOL)), plan_parameter,
+           work=Work(), ignored=frozenset()),
 )}
+
+
+def _dropout_values(spec: LayerSpec) -> Neutral:
+    from .families import neutral
+
+    return neutral("dropout", rate=spec.get("p", 0.5))
 
 
 def _batch_axis(first: LayerSpec) -> int:
     """nn.RNN/LSTM/GRU read (T, N, F) unless batch_first=True; everything else puts the batch first."""
-    conv = LAYERS.get(first.type)
-    if conv is not None and conv.kind in ("rnn", "lstm", "gru") and not first.get("batch_first", False):
-        return 1
-    return 0
+    return 1 if first.get("batch_first") is False else 0
 
 
 PYTORCH = FrameworkConvention(
     id="pytorch", display="PyTorch", layers=LAYERS, prefixes=("torch.nn.", "nn."),
     containers=("Sequential",), naming="index", batch_axis=_batch_axis, verified_with=(("torch", "2.13.0"),),
-    code_reader="torch",
     syntax="nn.LSTM(100, 256, num_layers=2, bidirectional=True, proj_size=64)",
+    short="PyTorch", write_prefix="nn.", runtime=TORCH_RUNTIME, compared=True, buffers=True,
+    checkpoint_path=torch_path, code_reader="torch",
 )

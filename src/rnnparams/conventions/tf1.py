@@ -18,7 +18,7 @@ cell's scope (`lstm_cell/kernel`). A cell called on one step (batch, features) i
 from __future__ import annotations
 
 from ..errors import ConfigError, ShapeError
-from ..spec import LayerSpec, Shape
+from ..spec import LayerSpec, Shape, Value
 from ..symbolic import Expr, Sym, add, mul
 from .base import (
     ANY,
@@ -40,6 +40,19 @@ from .base import (
 from .base import (
     LAYERS as LAYER_LIST,
 )
+from .equivalents import (
+    Built,
+    Equivalent,
+    NoEquivalent,
+    as_sequence,
+    make_layer,
+    need,
+    one_step,
+    read_recurrent,
+    read_with,
+)
+from .families import Neutral
+from .work import GRU_CELL, LSTM_CELL, RNN_CELL, Work
 
 I, H, P = Sym("I"), Sym("H"), Sym("P")
 HIN = Sym("H_in")  # what the kernel reads of the state: H, or P with num_proj
@@ -138,7 +151,8 @@ def _finish(ctx: LayerContext, shape: Shape, dynamic: bool, tensors: list[Tensor
                                   ("tf1_peepholes", any(t.role == "peephole" for t in tensors)),
                                   ("tf1_projection", any(t.role == "projection" for t in tensors))) if on)
     return LayerPlan(tuple(tensors), freeze(bindings), shape, output,
-                     freeze({k: (batch, *v) for k, v in states.items()}), features=("I", out_expr), notes=notes)
+                     freeze({k: (batch, *v) for k, v in states.items()}), features=("I", out_expr), notes=notes,
+                     time_axis=1 if dynamic else None)
 
 
 def plan_multi(ctx: LayerContext) -> LayerPlan:
@@ -177,34 +191,77 @@ def plan_multi(ctx: LayerContext) -> LayerPlan:
 
 _BASE = frozenset({"reuse", "name", "dtype"})
 _ACT = Param("activation", None, ANY)
+FAMILY = {"BasicRNNCell": "rnn_cell", "BasicLSTMCell": "lstm_cell", "LSTMCell": "lstm_cell", "GRUCell": "gru_cell"}
+CELLS = {"BasicRNNCell": RNN_CELL, "BasicLSTMCell": LSTM_CELL, "LSTMCell": LSTM_CELL, "GRUCell": GRU_CELL}
 
 
-def _layer(type_name: str, kind: str, params: tuple[Param, ...], plan: PlanFn = plan_cell,
-           ignored: frozenset[str] = _BASE) -> LayerConvention:
-    return LayerConvention(type_name, kind, params, plan, SCOPES.get(type_name, "multi_rnn_cell"), ignored,
-                           recurrent=True)
+def _read_stack(spec: LayerSpec, plan: LayerPlan) -> Neutral:
+    """A MultiRNNCell of equal cells reads as one stacked layer (its first cell's sizes, L = the cells)."""
+    cells = spec.config.get("cells")
+    assert isinstance(cells, tuple)
+    first = cells[0]
+    assert isinstance(first, LayerSpec)
+    if any(not isinstance(c, LayerSpec) or (c.type, dict(c.config)) != (first.type, dict(first.config))
+           for c in cells):
+        raise NoEquivalent("a MultiRNNCell of different cells has no single-layer equivalent")
+    return as_sequence(read_with(LAYERS, first, plan), layers=len(cells))
 
 
+def _write(n: Neutral) -> Built:
+    need(n.flag("bias"), "TF 1 cells always have a bias")
+    need(not n.get("bidir"), "TF 1 runs two cells with tf.compat.v1.nn.bidirectional_dynamic_rnn, a function "
+                             "rather than a cell; not modelled here")
+    family = one_step(n.family)
+    proj = n.int("proj")
+    need(not proj or family == "lstm", "only TF 1's LSTMCell has num_proj")
+    if family == "lstm":
+        options: dict[str, Value] = {"num_proj": proj} if proj else {}
+        if n.get("peep"):
+            options["use_peepholes"] = True
+        cell = make_layer(LAYERS, "LSTMCell", num_units=n.int("units"), **options)
+    else:
+        cell = make_layer(LAYERS, {"rnn": "BasicRNNCell", "gru": "GRUCell"}[family], num_units=n.int("units"))
+    layers = n.int("layers") if n.family == family else 1
+    if layers > 1:
+        return (make_layer(LAYERS, "MultiRNNCell", cells=tuple(cell for _ in range(layers))),), (n.size("in"),)
+    return (cell,), (n.size("in"),)
+
+
+def _layer(type_name: str, params: tuple[Param, ...], plan: PlanFn = plan_cell,
+           ignored: frozenset[str] = _BASE, *, equivalent: Equivalent | None = None) -> LayerConvention:
+    family = FAMILY.get(type_name)
+    if equivalent is None and family is not None:
+        fields = ("units", "bias") + (("proj", "peep") if family == "lstm_cell" and type_name == "LSTMCell" else ())
+        equivalent = Equivalent(read_recurrent(family), {family: fields} if type_name != "BasicLSTMCell" else {},
+                                _write)
+    return LayerConvention(type_name, params, plan, SCOPES.get(type_name, "multi_rnn_cell"), ignored,
+                           recurrent=True, work=Work(cell=CELLS.get(type_name)), equivalent=equivalent or Equivalent())
+
+
+_SEQUENCE = ("units", "layers", "bias")
 LAYERS = {c.type_name: c for c in (
-    _layer("BasicRNNCell", "rnn_cell", (Param("num_units", kind=SIZE), _ACT)),
-    _layer("BasicLSTMCell", "lstm_cell", (Param("num_units", kind=SIZE), Param("forget_bias", 1.0, FLOAT),
-                                          Param("state_is_tuple", True, BOOL), _ACT)),
-    _layer("LSTMCell", "lstm_cell", (
+    _layer("BasicRNNCell", (Param("num_units", kind=SIZE), _ACT)),
+    _layer("BasicLSTMCell", (Param("num_units", kind=SIZE), Param("forget_bias", 1.0, FLOAT),
+                             Param("state_is_tuple", True, BOOL), _ACT)),
+    _layer("LSTMCell", (
         Param("num_units", kind=SIZE), Param("use_peepholes", False, BOOL), Param("cell_clip", None, FLOAT),
         Param("initializer", None, ANY), Param("num_proj", None, ANY), Param("proj_clip", None, FLOAT),
         Param("num_unit_shards", None, ANY), Param("num_proj_shards", None, ANY), Param("forget_bias", 1.0, FLOAT),
         Param("state_is_tuple", True, BOOL), _ACT)),
-    _layer("GRUCell", "gru_cell", (Param("num_units", kind=SIZE), _ACT),
+    _layer("GRUCell", (Param("num_units", kind=SIZE), _ACT),
            ignored=_BASE | {"kernel_initializer", "bias_initializer"}),
-    _layer("MultiRNNCell", "stacked_cells", (Param("cells", kind=LAYER_LIST), Param("state_is_tuple", True, BOOL)),
-           plan_multi, frozenset()),
+    _layer("MultiRNNCell", (Param("cells", kind=LAYER_LIST), Param("state_is_tuple", True, BOOL)), plan_multi,
+           frozenset(), equivalent=Equivalent(_read_stack, {"rnn": _SEQUENCE, "lstm": (*_SEQUENCE, "proj", "peep"),
+                                                            "gru": _SEQUENCE}, _write)),
 )}
+_ONLY_CELLS = "TF 1's rnn_cell module has only cells; tf.compat.v1.layers are not modelled here"
 
 
 TF1 = FrameworkConvention(
     id="tf1", display="TensorFlow 1 (tf.compat.v1.nn.rnn_cell)", layers=LAYERS,
     prefixes=("tf.compat.v1.nn.rnn_cell.", "tf.nn.rnn_cell.", "tf.contrib.rnn.", "rnn_cell.", "tf.compat.v1.nn.",
               "tf.nn."),
-    naming="index", verified_with=VERIFIED_WITH,
+    naming="index", verified_with=VERIFIED_WITH, short="TensorFlow 1", write_prefix="tf.compat.v1.nn.rnn_cell.",
+    infers_input=True, refusals={"dense": _ONLY_CELLS, "embedding": _ONLY_CELLS},
     syntax="tf.compat.v1.nn.rnn_cell.LSTMCell(256, use_peepholes=True, num_proj=64) with --input-shape 100",
 )

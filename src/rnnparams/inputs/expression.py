@@ -11,7 +11,7 @@ import ast
 from collections.abc import Iterable, Iterator
 
 from .._record import record
-from ..conventions import FRAMEWORKS, FrameworkConvention, LayerConvention
+from ..conventions import FRAMEWORKS, REGISTRY, FrameworkConvention, LayerConvention
 from ..conventions.base import (
     BOOL,
     CHOICE,
@@ -26,20 +26,13 @@ from ..conventions.base import (
     Param,
     above_maximum,
 )
+from ..conventions.work import TOKENS
 from ..errors import InputError, UsageError
 from ..spec import LayerSpec, ModelSpec, Shape, Value, frozen_mapping
 from .literals import Opaque, dotted_name, literal
 
 MAX_SOURCE_CHARS = 200_000
 MAX_LAYERS = 100_000
-
-# Equivalent layers across frameworks, to turn "unknown layer" into a useful hint.
-COUNTERPARTS = {
-    "Dense": "Linear", "Conv1D": "Conv1d", "BatchNormalization": "BatchNorm1d", "LayerNormalization": "LayerNorm",
-    "SimpleRNN": "RNN", "Linear": "Dense", "Conv1d": "Conv1D", "BatchNorm1d": "BatchNormalization",
-    "LayerNorm": "LayerNormalization", "RNN": "SimpleRNN",
-}
-
 
 @record
 class _Call:
@@ -114,18 +107,22 @@ def _framework(requested: str | None, calls: list[ast.Call], text: str) -> Frame
     for node, name in _walk_calls(calls):
         for fw_id in _frameworks_of(name):
             votes.setdefault(fw_id, (node, name))
-    if "keras2" in votes:  # CuDNNLSTM and friends only exist in Keras 2
-        votes.pop("keras", None)
-    if len(votes) > 1 and "pytorch" in votes and votes["pytorch"][1].startswith("nn.") and all(
-            "nn." in FRAMEWORKS[f].prefixes for f in votes if f != "pytorch"):
-        votes.pop("pytorch")  # `import flax.linen as nn`: a bare nn. beside flax.linen.RNN(...) is flax's
+    for fw_id in list(votes):  # a layer only the variant has (CuDNNLSTM): the variant, not its base
+        base = FRAMEWORKS[fw_id].variant_of
+        if base is not None:
+            votes.pop(base, None)
+    for fw_id, (_node, name) in list(votes.items()):  # `import flax.linen as nn`: a bare nn. beside
+        mark = _mark(fw_id, name)                      # flax.linen.RNN(...) is flax's alias, not PyTorch
+        if len(votes) > 1 and mark and all(mark in FRAMEWORKS[f].prefixes for f in votes if f != fw_id):
+            votes.pop(fw_id)
     if len(votes) == 1:
         return FRAMEWORKS[next(iter(votes))]
     if len(votes) > 1:
         (_n1, a), (n2, b) = list(votes.values())[:2]
         raise InputError(f"the model mixes frameworks: {a} is {_display(a)} but {b} is {_display(b)}; "
                          "write the whole model in one framework", source=text, line=n2.lineno, col=n2.col_offset)
-    fitting = [f for f in ("pytorch", "keras") if all(_fits(FRAMEWORKS[f], call) for call in calls)]
+    fitting = [f for f, entry in REGISTRY.items() if entry.bare and FRAMEWORKS[f].variant_of is None
+               and all(_fits(FRAMEWORKS[f], call) for call in calls)]
     if len(fitting) == 1:  # e.g. LSTM(256, input_shape=(35, 100)) can only be Keras: PyTorch has no input_shape
         return FRAMEWORKS[fitting[0]]
     node, name = next(_walk_calls(calls), (calls[0], "?"))
@@ -162,31 +159,29 @@ def _display(name: str) -> str:
     return " or ".join(FRAMEWORKS[f].display for f in _frameworks_of(name)) or "unknown"
 
 
-# Module prefixes that name one framework whatever follows (longest first where one contains another).
-FRAMEWORK_PREFIXES: tuple[tuple[str, str], ...] = (
-    ("paddle.", "paddle"), ("mindspore.", "mindspore"), ("ms.nn.", "mindspore"), ("flax.linen.", "flax"),
-    ("linen.", "flax"), ("flax.nnx.", "flax-nnx"), ("nnx.", "flax-nnx"), ("onnx.", "onnx"),
-    ("tf.compat.v1.nn.", "tf1"), ("tf.nn.rnn_cell.", "tf1"), ("tf.contrib.rnn.", "tf1"), ("rnn_cell.", "tf1"),
-    ("mxnet.", "mxnet"), ("mx.", "mxnet"), ("gluon.", "mxnet"),
-)
+def _mark(fw_id: str, name: str) -> str:
+    """The longest of the framework's marks (conventions.REGISTRY) that `name` starts with, or ""."""
+    return max((m for m in REGISTRY[fw_id].marks if name.startswith(m)), key=len, default="")
 
 
 def _frameworks_of(name: str) -> list[str]:
-    """Which frameworks a call name points to unambiguously (empty when it fits several or none)."""
-    for prefix, fw_id in FRAMEWORK_PREFIXES:
-        if name.startswith(prefix):
-            return [fw_id]
-    if name.startswith(("nn.", "torch.nn.")):
-        return ["pytorch"]
-    if name.startswith(("keras.", "tf.keras.", "layers.", "tf.compat.v1.keras.")):
-        base = name.rsplit(".", 1)[-1]
-        return ["keras2"] if base.startswith("CuDNN") else ["keras"]
-    owners = [f for f in ("pytorch", "keras", "keras2") if name in FRAMEWORKS[f].layers
-              or name in FRAMEWORKS[f].containers or name in FRAMEWORKS[f].input_calls]
-    if owners == ["keras2"]:
-        return ["keras2"]
-    if "keras" in owners:
-        owners = [o for o in owners if o != "keras2"]
+    """Which frameworks a call name points to unambiguously (empty when it fits several or none): the
+    framework whose mark the name starts with (the longest mark wins), else, for a bare name, the one framework
+    that has a layer (or container, or input) of that name. A mark or name a variant shares with its base
+    (Keras 2 with Keras 3) means the base, unless the layer is the variant's alone."""
+    marked = {fw_id: _mark(fw_id, name) for fw_id in REGISTRY}
+    longest = max((len(m) for m in marked.values()), default=0)
+    if longest:
+        owners = [fw_id for fw_id, m in marked.items() if len(m) == longest]
+        if len(owners) > 1:
+            base = name.rsplit(".", 1)[-1]
+            owners = [f for f in owners if base in FRAMEWORKS[f].layers] or owners
+    else:
+        owners = [f for f, entry in REGISTRY.items() if entry.bare and (
+            name in FRAMEWORKS[f].layers or name in FRAMEWORKS[f].containers or name in FRAMEWORKS[f].input_calls)]
+    variants = {f: FRAMEWORKS[f].variant_of for f in owners if FRAMEWORKS[f].variant_of in owners}
+    if len(owners) > len(variants):
+        owners = [f for f in owners if f not in variants]  # the base, where both have the name
     return owners if len(owners) == 1 else []
 
 
@@ -283,10 +278,7 @@ class _Builder:
     def lookup(self, call: ast.Call) -> LayerConvention:
         full = dotted_name(call.func) or "?"
         base = self.base_name(call)
-        if self.fw.naming == "keras":
-            from ..conventions.keras import ALIASES
-
-            base = ALIASES.get(base, base)
+        base = self.fw.aliases.get(base, base)
         conv = self.fw.layers.get(base)
         if conv is not None:
             return conv
@@ -299,8 +291,8 @@ class _Builder:
 
         close = difflib.get_close_matches(base, known, n=1, cutoff=0.6) or difflib.get_close_matches(
             base.lower(), [k.lower() for k in known], n=1, cutoff=0.6)
-        counterpart = COUNTERPARTS.get(base)
-        if counterpart in self.fw.layers:
+        counterpart = _counterpart(self.fw, base)
+        if counterpart is not None:
             message += f": {base} is another framework's name; here it is {counterpart}"
         elif close:
             match = next(k for k in known if k.lower() == close[0].lower())
@@ -371,10 +363,10 @@ class _Builder:
             self.input_shape = self.shape_value(given["input_shape"], "input_shape")
         elif "batch_input_shape" in given:
             self.input_shape = self.shape_value(given["batch_input_shape"], "batch_input_shape")[1:]
-        elif "input_dim" in given and conv.kind != "embedding":
+        elif "input_dim" in given:  # (an Embedding's own input_dim is its vocabulary, bound as an argument)
             length = self.shape_value(given["input_length"], "input_length") if "input_length" in given else ()
             self.input_shape = (*length, *self.shape_value(given["input_dim"], "input_dim"))
-        elif "input_length" in given and conv.kind == "embedding":
+        elif "input_length" in given and conv.work.positions == TOKENS:  # token ids: (T,)
             self.input_shape = self.shape_value(given["input_length"], "input_length")
 
     def check(self, param: Param, node: ast.expr, conv: LayerConvention) -> Value:
@@ -417,6 +409,19 @@ class _Builder:
         return value  # type: ignore[return-value]
 
 
+def _counterpart(fw: FrameworkConvention, name: str) -> str | None:
+    """This framework's name for another framework's layer `name` (Dense -> Linear): the layer that writes the
+    same family (conventions' equivalents), looked up among the frameworks compared by default."""
+    families = {family for other in FRAMEWORKS if other != fw.id and FRAMEWORKS[other].compared
+                for family in getattr(FRAMEWORKS[other].layers.get(name), "equivalent", _NONE).writes}
+    return next((conv.type_name for conv in fw.layers.values() if families & set(conv.equivalent.writes)), None)
+
+
+class _NoEquivalent:
+    writes: tuple[str, ...] = ()
+
+
+_NONE = _NoEquivalent()
 LayerBinder = _Builder
 """Binds one layer call to its framework's signature (used by the `.py` reader, `inputs/pyfile.py`, on calls
 it rebuilds with resolved values, so code and expressions are validated alike)."""

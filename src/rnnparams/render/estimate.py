@@ -207,7 +207,8 @@ def _options_line(est: Estimate, lang: str) -> str:
     mode = _t(WORDS, "training", lang).format(opt=o.optimizer) if o.training else _t(WORDS, "inference", lang)
     steps = f" × {est.seq_len} {_t(WORDS, 'steps', lang)}" if est.seq_len else ""
     parts = [fw, f"{_t(WORDS, 'batch', lang)} {o.batch}{steps}", o.dtype, mode]
-    if est.framework == "pytorch":  # the kernels whose saved tensors are modelled
+    runtime = FRAMEWORKS[est.framework].runtime
+    if runtime is not None and runtime.devices:  # the kernels whose saved tensors are modelled
         parts.append(o.device.upper())
     if o.mixed_precision:
         parts.insert(3, _t(WORDS, "mixed", lang))

@@ -246,8 +246,8 @@ COMPARE: dict[str, tuple[str, str]] = {
     "gate_order": ("Gate order differs ({orders}): the same blocks, stacked in a different order, so weights cannot "
                    "be copied across without reordering.",
                    "门的顺序不同({orders}):同样的块按不同顺序堆叠,跨框架复制权重时需要重新排列。"),
-    "layout": ("Weight layout: PyTorch stores (out, in) matrices, Keras (in, out): transposed.",
-               "权重布局:PyTorch 按 (输出, 输入) 存储,Keras 按 (输入, 输出) 存储,互为转置。"),
+    "layout": ("Weight layout: {out_in} stores (out, in) matrices, {in_out} (in, out): transposed.",
+               "权重布局:{out_in} 按 (输出, 输入) 存储,{in_out} 按 (输入, 输出) 存储,互为转置。"),
     "stacking": ("Stacking: PyTorch keeps a stack in one module (num_layers, bidirectional); Keras writes one layer "
                  "per level (wrapped in Bidirectional).",
                  "堆叠方式:PyTorch 用一个模块表示整个堆叠(num_layers、bidirectional);Keras 每层写一个层(双向用 Bidirectional 包装)。"),

@@ -107,7 +107,7 @@ def _extra(value: object) -> str:
 
 
 def _source(layer: RecognisedLayer) -> str:
-    where = "config" if layer.source == "config" else "names" if layer.framework == "pytorch" else "shapes"
+    where = "config" if layer.source == "config" else layer.evidence
     return f"{layer.framework} {where}"
 
 

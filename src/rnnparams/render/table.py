@@ -48,6 +48,6 @@ def render_table(report: Report, *, tensors: bool = False) -> str:
     out.append(f"Total params: {fmt_int(report.total_params)}")
     out.append(f"Trainable params: {fmt_int(report.trainable_params)}")
     out.append(f"Non-trainable params: {fmt_int(report.non_trainable_params)}")
-    if report.framework == "pytorch":
+    if FRAMEWORKS[report.framework].buffers:
         out.append(f"Buffers (non-parameter state, not in the total): {fmt_int(report.buffers)}")
     return "\n".join(out)

@@ -8,11 +8,16 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..conventions import FRAMEWORKS, REGISTRY
+
 MAX_DIM = 10**9
 """The largest size the web accepts in any one dimension (input shapes, layer arguments, batch, steps)."""
 MAX_MODEL_CHARS = 60_000
 """Below the 64 KiB body limit, so a model this long still fits in a request."""
 MAX_CLAIMED = 10**30
+
+FRAMEWORK_IDS = ", ".join(REGISTRY)
+COMPARED_IDS = ", ".join(f for f in FRAMEWORKS if FRAMEWORKS[f].compared)
 
 Dim = Annotated[int, Field(ge=1, le=MAX_DIM)]
 Lang = Literal["en", "zh"]
@@ -32,8 +37,8 @@ class ModelRequest(BaseModel):
                   "SimpleRNN(2, input_shape=[50, 3]); Dense(1)"])
     framework: str | None = Field(
         default=None, max_length=40,
-        description="Framework convention: pytorch, keras (Keras 3 / tf.keras 2.x) or keras2 (Keras 2.x / TF 1.x); "
-                    "null to infer it from the names used.", examples=["pytorch"])
+        description=f"Framework convention, one of {FRAMEWORK_IDS} (`rnnparams frameworks` lists them); null to "
+                    "infer it from the names used.", examples=["pytorch"])
     input_shape: list[Dim | None] | None = Field(
         default=None, min_length=1, max_length=8,
         description="Shape of one input sample without the batch, e.g. [35, 100] (time steps, features); "
@@ -62,7 +67,7 @@ class CheckRequest(ModelRequest):
 class CompareRequest(ModelRequest):
     frameworks: list[Annotated[str, Field(max_length=40)]] | None = Field(
         default=None, min_length=1, max_length=10,
-        description="Frameworks to compare (default pytorch, keras, keras2).", examples=[["pytorch", "keras"]])
+        description=f"Frameworks to compare (default: {COMPARED_IDS}).", examples=[["pytorch", "keras"]])
     lang: Lang = Field(default="en", description="Language of `text`: en or zh (中文).")
 
 

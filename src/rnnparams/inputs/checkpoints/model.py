@@ -81,6 +81,21 @@ class DeclaredLayer:
 
 
 @record
+class LayerClaim:
+    """A layer the reader derived from the file's own description (an ONNX node) as a layer of one of the
+    conventions; `inspect` accepts it when counting it gives the file's tensors (by their total)."""
+
+    name: str
+    spec_framework: str
+    spec: Any
+    """The LayerSpec claimed."""
+    tensors: tuple[str, ...]
+    extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    """What the summary quotes beside the layer's sizes (the ONNX operator, the nodes of a stack)."""
+    position: int = 0
+
+
+@record
 class Checkpoint:
     path: str
     format: str
@@ -89,6 +104,9 @@ class Checkpoint:
     tensors: tuple[CheckpointTensor, ...]
     framework: str | None = None
     """The naming convention of the tensors when the format implies one (pytorch, keras, onnx)."""
+    names_like: str | None = None
+    """The convention whose naming rules read the tensor names when the format implies none (safetensors
+    files hold the dotted paths torch and transformers write)."""
     layers: tuple[DeclaredLayer, ...] = ()
     metadata: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     stored_bytes: int | None = None
@@ -96,6 +114,10 @@ class Checkpoint:
     tensors_complete: bool = True
     """False when the reader could not list every tensor (a Keras file read without h5py)."""
     notes: tuple[str, ...] = ()
+    claims: tuple[LayerClaim, ...] = ()
+    """Layers the reader derived itself from the file's description (ONNX nodes)."""
+    spec_note: str = ""
+    """What the spec assembled from the claims is (said when there is one)."""
 
     @property
     def description(self) -> str:

@@ -161,9 +161,14 @@ def read_onnx(path: str, size: int) -> Checkpoint:
     if graph is None:
         raise CheckpointError(f"{path}: not an ONNX model: no graph found (an .onnx file is a protobuf ModelProto "
                               "with a graph); the file is truncated, corrupted, or not ONNX")
-    tensors, layers, stored, notes = graph
-    return Checkpoint(path, "onnx", size, tuple(tensors), framework="onnx", layers=tuple(layers), metadata=meta,
-                      stored_bytes=stored, notes=tuple(notes))
+    tensors, nodes, stored, notes = graph
+    from .onnx_layers import onnx_claims
+
+    claims, more = onnx_claims(nodes, {t.name: t for t in tensors})
+    return Checkpoint(path, "onnx", size, tuple(tensors), framework="onnx", metadata=meta, stored_bytes=stored,
+                      notes=tuple(notes + more), claims=tuple(claims),
+                      spec_note="the spec is the PyTorch equivalent of the ONNX graph (same parameter counts: ONNX "
+                                "LSTM/GRU/RNN keep two bias vectors, like PyTorch)")
 
 
 def _graph(s: _Stream, end: int) -> tuple[list[CheckpointTensor], list[DeclaredLayer], int, list[str]]:

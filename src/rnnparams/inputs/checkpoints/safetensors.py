@@ -57,7 +57,7 @@ def read_safetensors(path: str, size: int) -> Checkpoint:
     notes: tuple[str, ...] = ()
     if spans and spans[-1][1] < data_size:
         notes = (f"{data_size - spans[-1][1]:,} bytes after the last tensor's data are not indexed by the header",)
-    return Checkpoint(path, "safetensors", size, tuple(tensors), framework=None,
+    return Checkpoint(path, "safetensors", size, tuple(tensors), framework=None, names_like="pytorch",
                       metadata={str(k): v for k, v in metadata.items()}, stored_bytes=stored, notes=notes)
 
 

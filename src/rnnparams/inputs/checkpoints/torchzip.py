@@ -435,6 +435,8 @@ class _Collector:
                     self._tensor(own[-1], value, buffer=is_buffer)
         config = {k: _plain(v) for k, v in state.items()
                   if isinstance(k, str) and not k.startswith("_") and k != "training" and _is_plain(v)}
+        if not isinstance(config.get("bias"), bool):  # nn.Linear, Conv1d, LayerNorm keep it as a parameter only
+            config["bias"] = any(n.rpartition(".")[2] == "bias" for n in own)
         cls = type(module).torch_class
         self.layers.append(DeclaredLayer(prefix, cls.rsplit(".", 1)[-1], "pytorch", config, tuple(own)))
         if not isinstance(modules, dict):

@@ -1,0 +1,146 @@
+"""One counted layer as the resource models see it: its batch and time steps, how many positions its weights
+are applied at, its bindings with the step's sizes added, and its tensors' sizes in symbols.
+
+Everything here is read off the layer's plan (shapes, layout, bindings), its tensors (roles and symbolic
+shapes) and its convention's declared `Work`, never off its class name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from ..conventions.work import OUTPUT_POSITIONS, TOKENS, Cell, Runtime
+from ..symbolic import Const, Expr, Mul, Sym, add, factor, mul, product
+from .report import LayerReport
+from .resources import EstimateOptions, elements, is_recurrent, outputs_of, time_axis
+
+B, T, S, s = Sym("B"), Sym("T"), Sym("S"), Sym("s")
+
+
+@dataclass(frozen=True)
+class LayerEnv:
+    """What the memory and compute models of one layer look at."""
+
+    layer: LayerReport
+    runtime: Runtime
+    options: EstimateOptions
+    batch: int
+    """The batch as this layer sees it: the size on its batch axis (a PyTorch RNN without batch_first fed
+    (N, T, F) reads N as time and T as batch, exactly as torch does)."""
+    steps: int
+    positions: int
+    bindings: Mapping[str, int]
+    """The layer's own bindings (I, H, L, D...) plus B (batch), T (its time steps), S (positions) and s
+    (bytes per activation number)."""
+
+    def per_sample(self, shape: tuple[int | None, ...]) -> int:
+        """Elements of one of this layer's tensors per batch row."""
+        return elements(shape, self.options.batch) // self.batch
+
+    def config(self, key: str, default: object = None) -> object:
+        spec = self.layer.spec
+        return default if spec is None else spec.get(key, default)  # type: ignore[arg-type]
+
+    @property
+    def cell(self) -> Cell | None:
+        """The recurrent cell the layer runs, as its convention declares it (None: not recurrent)."""
+        return self.layer.work.cell if is_recurrent(self.layer) else None
+
+    @property
+    def is_cell(self) -> bool:
+        """One step of a cell (nn.LSTMCell): recurrent, with no time axis."""
+        return is_recurrent(self.layer) and self.layer.plan.time_axis is None
+
+    def positions_expr(self) -> Expr:
+        if self.positions == 1:
+            return Const(1)
+        return T if self.bindings.get("T") == self.positions else S
+
+
+def layer_env(layer: LayerReport, runtime: Runtime, options: EstimateOptions, seq_len: int | None) -> LayerEnv:
+    steps, batch = 1, options.batch
+    recurrent = is_recurrent(layer)
+    if recurrent and len(layer.input_shape) == 3:
+        axis = time_axis(layer)
+        dims = [options.batch if d is None else d for d in layer.input_shape]
+        steps, batch = dims[axis], dims[1 - axis]
+    positions = steps if recurrent else _positions(layer, options.batch)
+    bindings = dict(layer.plan.bindings)
+    bindings.update({"B": batch, "s": options.activation_bytes, "S": positions, "s_i": runtime.index_bytes})
+    if steps > 1 or recurrent:
+        bindings["T"] = steps
+    elif seq_len is not None:
+        bindings["T"] = seq_len
+    return LayerEnv(layer, runtime, options, batch, steps, positions, MappingProxyType(bindings))
+
+
+def _positions(layer: LayerReport, batch: int) -> int:
+    """Applications per sample of a non-recurrent layer (its declared `positions`): token ids looked up, output
+    positions of a convolution, or the input's elements over the features its weights read."""
+    how = layer.work.positions
+    if how == TOKENS:
+        return elements(layer.input_shape, batch) // batch
+    if how == OUTPUT_POSITIONS:
+        return sum(elements(o, batch) for o in outputs_of(layer)) // batch // layer.plan.bindings["O"]
+    shape = layer.input_shape
+    axis = layer.plan.feature_axis
+    width = shape[axis] if shape and -len(shape) <= axis < len(shape) else None
+    return elements(shape, batch) // batch // width if width else 1
+
+
+def feature_symbol(env: LayerEnv) -> str | None:
+    """The symbol of the features the layer's weights read (I, C, N), as its plan links them."""
+    return env.layer.plan.features[0]
+
+
+def sample_expr(shape: tuple[int | None, ...], env: LayerEnv, feature: str | None) -> Expr:
+    """Elements of one sample as a product: the feature axis by its symbol, a time axis as T, others as numbers."""
+    tokens = env.layer.work.positions == TOKENS
+    axis = env.layer.plan.feature_axis % len(shape) if shape and not tokens else None
+    batch_axis = shape.index(None) if None in shape else None
+    if is_recurrent(env.layer) and len(shape) == 3:  # the layer's own batch axis, even if the chain swapped them
+        batch_axis = 1 - time_axis(env.layer)
+    factors: list[Expr] = []
+    for k, d in enumerate(shape):
+        if k == batch_axis:
+            continue
+        if d is None:
+            d = env.options.batch
+        if k == axis and feature is not None and env.bindings.get(feature) == d:
+            factors.append(Sym(feature))
+        elif k != axis and env.bindings.get("T") == d:
+            factors.append(T)
+        elif k != axis and d == env.positions and d > 1:
+            factors.append(env.positions_expr())
+        else:
+            factors.append(Const(d))
+    return mul(*factors)
+
+
+def drop_unit_multiplicities(expr: Expr, env: Mapping[str, int]) -> Expr:
+    """L = 1 and D = 1 say nothing in a formula: substitute them so `L·D·T·B·H` reads `T·B·H`."""
+    ones = {k: 1 for k in ("L", "D") if env.get(k) == 1}
+    return expr.subs(ones) if ones else expr
+
+
+def weight_sizes(env: LayerEnv, roles: frozenset[str]) -> Expr:
+    """Σ over the plan's family blocks of copies × (Σ sizes of the tensors with these roles), factored like a
+    layer formula: `4·H·(I + H)` for the input and recurrent weights of an LSTM."""
+    bindings = dict(env.bindings)
+    terms: list[Expr] = []
+    for copies, tensors in env.layer.plan.blocks():
+        # a compound width (D·H, the input of an upper layer) is kept whole: 4·H·(D·H + H), not 4·H·H·(D + 1)
+        atoms: dict[Expr, Sym] = {}
+        chosen = [product(tuple(d if isinstance(d, (Sym, Const)) else atoms.setdefault(d, Sym(f"_{len(atoms)}"))
+                                for d in t.shape)) for t in tensors if t.role in roles]
+        n = copies.evaluate(bindings)
+        if n == 0 or not chosen:
+            continue
+        block = factor(add(*chosen)).subs({a.name: d for d, a in atoms.items()})
+        terms.append(block if n == 1 else Mul((copies, block)))
+    return drop_unit_multiplicities(add(*terms), bindings) if terms else Const(0)
+
+
+__all__ = ["LayerEnv", "drop_unit_multiplicities", "feature_symbol", "layer_env", "sample_expr", "weight_sizes"]

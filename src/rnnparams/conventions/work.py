@@ -1,0 +1,132 @@
+"""What a layer computes and keeps, declared beside its tensors: `estimate` derives MACs, FLOPs and activation
+memory from these declarations (analysis/compute.py, analysis/memory.py) and never asks which layer it is.
+
+A layer's weight products are read off its tensors (their roles and symbolic shapes); what is declared here
+is what the tensors cannot say: how many times per sample the weights are applied, the elementwise work
+besides the products, and which tensors training keeps for the backward pass. docs/estimates.md states
+every definition and how each was measured.
+"""
+
+from __future__ import annotations
+
+from .._record import record
+
+# How many times per sample a layer's weights are applied ("positions").
+ROWS = "rows"
+"""Once per position of the input: its elements over the features the weights read (Linear on (T, N, F): T·N)."""
+OUTPUT_POSITIONS = "outputs"
+"""Once per output position: the output's elements over its channels (a convolution's output length)."""
+TOKENS = "tokens"
+"""Once per input element (an embedding looks up every token id)."""
+
+# Tensors a layer keeps for the backward pass.
+INPUT = "input"
+"""The layer's input (a weight gradient needs it; normalization needs it for the input gradient too)."""
+INDICES = "indices"
+"""The token ids an embedding looked up (integers, at the runtime's index width)."""
+ROW_STATS = "row_stats"
+"""Two numbers per normalized row: the mean and the inverse standard deviation (layer normalization)."""
+CHANNEL_STATS = "channel_stats"
+"""Two numbers per channel: the batch mean and inverse standard deviation (batch normalization)."""
+
+
+@record
+class Keep:
+    """One tensor kept for backward; `trainable_only`: only when the layer has trainable tensors (the input
+    of a frozen Linear is needed by nothing)."""
+
+    tensor: str
+    trainable_only: bool = False
+
+
+@record
+class Cell:
+    """What a recurrent cell does per step, per hidden unit and per layer·direction, besides its weight products
+    and bias additions (the same in every framework: it is the cell's arithmetic, not its naming)."""
+
+    elementwise: int
+    """FLOPs: gate nonlinearities, the cell and hidden updates (LSTM 9, GRU 8, RNN 1)."""
+    intermediates: int
+    """H-wide tensors a step-by-step cell keeps for backward besides its gate buffer and the previous hidden
+    state (measured with saved_tensors_hooks on PyTorch's CPU cells)."""
+    reserve: int
+    """H-wide tensors per step that cuDNN's reserve space keeps besides the gates and the output."""
+    cell_state: bool = False
+    """A second state besides h (LSTM's c): c_0 is kept, and a one-step cell's c_{t-1} is its given c_0."""
+    output_is_state: bool = False
+    """The activation's output is the hidden state itself (RNN): nothing per step beyond it."""
+    onednn: bool = False
+    """PyTorch on CPU runs the stacked layer through oneDNN (LSTM without projection, float32)."""
+
+
+RNN_CELL = Cell(elementwise=1, intermediates=0, reserve=0, output_is_state=True)
+"""tanh (or relu) of the summed products: 1. The activation's output is h itself."""
+LSTM_CELL = Cell(elementwise=9, intermediates=2, reserve=1, cell_state=True, onednn=True)
+"""σ(i), σ(f), tanh(g), σ(o), f⊙c, i⊙g, their sum, tanh(c), o⊙tanh(c) = 9; keeps c_{t-1} and tanh(c_t);
+cuDNN reserves c_t."""
+GRU_CELL = Cell(elementwise=8, intermediates=3, reserve=1)
+"""σ(r), σ(z), r⊙(W_hn·h + b_hn), the sum with W_in·x + b_in, tanh(n), h' = n + z⊙(h − n) (3) = 8; keeps tanh(n),
+a copy of W_hn·h + b_hn (r multiplies it in place) and a copy of h − n; cuDNN reserves r ⊙ (W_hn·h + b_hn)."""
+
+
+@record
+class Work:
+    """A layer's compute and activation memory, as far as its tensors do not already say them."""
+
+    positions: str = ROWS
+    cell: Cell | None = None
+    """Recurrent layers: the cell they run (their weights and widths come from the tensors)."""
+    per_number: tuple[int, int] = (0, 0)
+    """Elementwise FLOPs per number of the input (training, inference): normalization 6 (mean 1, variance 3,
+    normalized value 2; its scale and shift add 2 more when it has them), batch norm at inference 0 (its
+    statistics fold into the scale and shift), dropout 1 (the mask), pooling 1."""
+    activation: str | None = None
+    """The argument naming an activation applied to the output (Keras Dense): when it is set and not
+    "linear", one FLOP per output number, and training keeps that output."""
+    keeps: tuple[Keep, ...] = ()
+    mask: str | None = None
+    """The argument holding a dropout rate: when it is above 0, training keeps the mask."""
+    flattens_input: bool = False
+    """The layer reshapes its input to 2-D (nn.Linear, TimeDistributed): a transposed view is copied, so the
+    previous layer's saved output is not this layer's saved input."""
+    inherit: bool = False
+    """A wrapper (Bidirectional, TimeDistributed): the wrapped layer's work, applied to the wrapper's copies."""
+
+
+WRAPPER = Work(inherit=True)
+NOTHING = Work()
+"""Reshaping and pooling without weights: views and reductions that keep nothing worth counting."""
+
+
+@record
+class Runtime:
+    """How a framework runs a model, for `estimate`: what its kernels keep, how it stores a weight matrix, and
+    its optimizer's own state. A framework without one is counted exactly but not estimated."""
+
+    kernels: str
+    """Whose recurrent kernels the activation model follows: "torch" (oneDNN on CPU, PyTorch's own per-step
+    cells, cuDNN on CUDA) or "keras" (cells unrolled step by step)."""
+    weights_in_out: bool
+    """Weight matrices are stored (in, out) (Keras), not (out, in) (PyTorch)."""
+    index_bytes: int
+    """Bytes per token id an embedding keeps for backward (int64: 8, int32: 4)."""
+    step_bytes_per_tensor: int = 0
+    """Optimizer state per parameter tensor for optimizers that count steps (torch Adam's float32 `step`: 4)."""
+    optimizer_bytes: int = 0
+    """Optimizer state once per model (Keras: the `iteration` int32 and `learning_rate` float32 variables: 8)."""
+    optimizer_note: str = ""
+    """Key of the sentence that explains the optimizer line (wording in render/i18n)."""
+    mask_in_activation_dtype: bool = False
+    """On CPU, dropout keeps its mask in the activation dtype (PyTorch); otherwise one byte per number."""
+    devices: bool = False
+    """The kernel path depends on the device (--device cpu / cuda), so the device is part of every figure."""
+
+
+TORCH_RUNTIME = Runtime(kernels="torch", weights_in_out=False, index_bytes=8, step_bytes_per_tensor=4,
+                        optimizer_note="optimizer_pytorch", mask_in_activation_dtype=True, devices=True)
+KERAS_RUNTIME = Runtime(kernels="keras", weights_in_out=True, index_bytes=4, optimizer_bytes=8,
+                        optimizer_note="optimizer_keras")
+
+__all__ = ["CHANNEL_STATS", "GRU_CELL", "INDICES", "INPUT", "KERAS_RUNTIME", "LSTM_CELL", "NOTHING",
+           "OUTPUT_POSITIONS", "RNN_CELL", "ROWS", "ROW_STATS", "TOKENS", "TORCH_RUNTIME", "WRAPPER", "Cell",
+           "Keep", "Runtime", "Work"]
