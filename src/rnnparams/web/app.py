@@ -1,7 +1,9 @@
 """The FastAPI skin over `service`: the calculator page, its assets, the JSON API and its OpenAPI schema.
 
-Routes: `GET /` (the page), `GET /static/<file>` (its CSS, JS and icon, shipped in the package: no CDN),
-`GET /api/info`, `POST /api/{count,explain,formula,check,compare,estimate}`, `GET /openapi.json`.
+Routes: `GET /` (the page), `GET /static/<file>` (its CSS, JS modules and icon, shipped in the package: no CDN),
+`GET /api/info`, `GET /api/catalog` (what the page builds its controls and words from),
+`POST /api/{count,explain,formula,check,compare,estimate}`, `POST /api/build` (the page's stack as an
+expression), `GET /openapi.json`.
 Every error is JSON `{"error": "<message>"}` with a 4xx status.
 """
 
@@ -24,8 +26,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
+from ..render.catalog import catalog as render_catalog
 from . import service
-from .schemas import MAX_DIM, REQUESTS, ErrorBody
+from .schemas import MAX_DIM, REQUESTS, BuildAnswer, BuildRequest, CatalogAnswer, ErrorBody
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -38,6 +41,7 @@ log = logging.getLogger("rnnparams.web")
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 CONTENT_TYPES = {"html": "text/html; charset=utf-8", "css": "text/css; charset=utf-8",
                  "js": "text/javascript; charset=utf-8", "svg": "image/svg+xml", "json": "application/json"}
+GET_PATHS = frozenset({"/", "/api/info", "/api/catalog", "/openapi.json"})
 PAGE_HEADERS = {
     # The page loads nothing from anywhere else, and nothing else may frame it.
     "content-security-policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -175,7 +179,7 @@ def create_app(*, allowed_hosts: frozenset[str] | None = None, cache: service.An
         if exc.status_code == 404:
             return error_response(404, f"no such page: {path} (the API is POST /api/<verb>; see /openapi.json)")
         if exc.status_code == 405:
-            allowed = "GET" if path in ("/", "/api/info", "/openapi.json") or path.startswith("/static/") else "POST"
+            allowed = "GET" if path in GET_PATHS or path.startswith("/static/") else "POST"
             return error_response(405, f"{path} takes {allowed}, not {request.method}")
         return error_response(exc.status_code, str(exc.detail))
 
@@ -217,6 +221,23 @@ def create_app(*, allowed_hosts: frozenset[str] | None = None, cache: service.An
                 "limits": {"body_bytes": service.MAX_BODY_BYTES, "layers": service.MAX_LAYERS,
                            "check_layers": service.MAX_CHECK_LAYERS, "dimension": MAX_DIM}}
 
+    catalog = service.encode(render_catalog(service.LIMITS))
+    catalog_etag = '"' + hashlib.sha256(catalog).hexdigest()[:16] + '"'
+
+    @app.get("/api/catalog", summary="The page's catalogue", response_class=Response, operation_id="catalog",
+             description="Every framework with the layer families its writers offer and the fields each takes, "
+                         "every family with its fields, the web's limits, every sentence of the page (en, zh) and "
+                         "its examples: render/catalog.py, from the conventions and render/i18n.py. Revalidate "
+                         "with If-None-Match (ETag); it changes only with the installed version.",
+             responses={200: {"description": "The catalogue.",
+                              "content": {"application/json": {"schema": inline_refs(CatalogAnswer)}}},
+                        304: {"description": "Not modified since the ETag given in If-None-Match."}})
+    async def api_catalog(request: Request) -> Response:
+        headers = {"cache-control": "no-cache", "etag": catalog_etag}
+        if request.headers.get("if-none-match") == catalog_etag:
+            return Response(status_code=304, headers=headers)
+        return Response(catalog, media_type="application/json", headers=headers)
+
     def endpoint(verb: str) -> Callable[[Request], Awaitable[Response]]:
         async def answer(request: Request) -> Response:
             body = await request.body()
@@ -249,7 +270,44 @@ def create_app(*, allowed_hosts: frozenset[str] | None = None, cache: service.An
             responses=responses, response_class=Response, operation_id=verb,
             openapi_extra={"requestBody": {"required": True, "content": {
                 "application/json": {"schema": request_model.model_json_schema()}}}})
+    app.add_api_route(
+        "/api/build", endpoint("build"), methods=["POST"], summary="Write a stack of layers as an expression",
+        description="The calculator page's builder: a stack of framework-neutral layers (families and their "
+                    "fields' values, as GET /api/catalog lists them) written in one framework's own syntax. The "
+                    "answer's `model`, `framework` and `input_shape` are the body of the other endpoints. A layer "
+                    "that cannot be written is a 422 whose message, in `lang`, names the layer and the field.",
+        responses={
+            200: {"description": "The expression, and how each layer of the stack was written.",
+                  "content": {"application/json": {"schema": inline_refs(BuildAnswer)}}},
+            400: {**error, "description": "Not valid JSON, or an unknown framework."},
+            413: {**error, "description": f"The body is larger than {service.MAX_BODY_BYTES:,} bytes."},
+            422: {**error, "description": "A field is wrong, a layer cannot be written in the framework (said in "
+                                          "`lang`), or the stack is over the web's limits."},
+        },
+        response_class=Response, operation_id="build",
+        openapi_extra={"requestBody": {"required": True, "content": {
+            "application/json": {"schema": inline_refs(BuildRequest)}}}})
     return app
+
+
+def inline_refs(model: type[Any]) -> dict[str, Any]:
+    """A pydantic model's JSON schema with its nested models written in place: the OpenAPI document has no
+    `$defs` of its own for a `#/$defs/...` reference to point into."""
+    schema: dict[str, Any] = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return resolve(defs[ref.removeprefix("#/$defs/")])
+            return {k: resolve(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [resolve(v) for v in node]
+        return node
+
+    resolved: dict[str, Any] = resolve(schema)
+    return resolved
 
 
 def is_loopback(host: str) -> bool:

@@ -4,11 +4,13 @@ validation of every request and the OpenAPI schema. Strict: JSON types are taken
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..analysis.build import MAX_BUILD_LAYERS
 from ..conventions import FRAMEWORKS, REGISTRY
+from ..conventions.families import FAMILIES
 
 MAX_DIM = 10**9
 """The largest size the web accepts in any one dimension (input shapes, layer arguments, batch, steps)."""
@@ -82,6 +84,72 @@ class EstimateRequest(ModelRequest):
     mode: str = Field(default="train", max_length=20, description="train or inference.")
     device: str = Field(default="cpu", max_length=20, description="cpu or cuda (whose kernels' activations).")
     lang: Lang = Field(default="en", description="Language of `text`: en or zh (中文).")
+
+
+FieldValue = (Annotated[int, Field()] | Annotated[float, Field(allow_inf_nan=False)] | bool
+              | Annotated[str, Field(max_length=40)] | None)
+
+
+class BuildLayer(BaseModel):
+    """One layer of the page's stack, framework-neutral: a family and its fields' values."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    family: str = Field(min_length=1, max_length=40, examples=["lstm"], json_schema_extra={"enum": list(FAMILIES)},
+                        description=f"A layer family: {', '.join(FAMILIES)} (GET /api/catalog lists each "
+                                    "framework's, with the fields its writer takes).")
+    values: dict[Annotated[str, Field(min_length=1, max_length=40)], FieldValue] = Field(
+        default_factory=dict, max_length=40, examples=[{"units": 256, "bidir": True}],
+        description="Field values by name (GET /api/catalog: `families[].fields`); a field left out takes its "
+                    "default, and an input size (`in`) left out or null is the features the layer before gives.")
+
+
+class BuildRequest(BaseModel):
+    """The body of /api/build: a stack of neutral layers to write in one framework's own syntax."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    framework: str = Field(max_length=40, examples=["paddle"], json_schema_extra={"enum": list(REGISTRY)},
+                           description=f"The framework to write the stack in, one of {FRAMEWORK_IDS}.")
+    layers: list[BuildLayer] = Field(min_length=1, max_length=MAX_BUILD_LAYERS,
+                                     examples=[[{"family": "embedding", "values": {"vocab": 10000, "dim": 128}},
+                                                {"family": "lstm", "values": {"units": 256}}]])
+    timesteps: Dim | None = Field(default=None, description="Time steps of the model input, for frameworks whose "
+                                  "layers read their input sizes from the data (`infers_input`); null: free.")
+    features: Dim | None = Field(default=None, description="Features of the model input, for the same "
+                                 "frameworks; null when the stack starts with an embedding (token ids).")
+    lang: Lang = Field(default="en", description="Language of the error message: en or zh (中文).")
+
+
+class BuiltLayer(BaseModel):
+    layers: int = Field(description="How many layers of the written model this layer of the stack became.")
+    input_size: int | None = Field(description="The input size it reads (given, or the features of the layer "
+                                   "before); null where its writer takes none, or the model cannot be counted.")
+
+
+class BuildAnswer(BaseModel):
+    model: str = Field(description="The stack as an expression in the framework's own syntax, what the other "
+                                   "endpoints take as `model`.")
+    framework: str
+    input_shape: list[int | None] | None = Field(description="The model input (one sample) the expression needs "
+                                                 "beside it, for frameworks whose layers read it from the data.")
+    stack: list[BuiltLayer] = Field(description="Each layer of the request, as written.")
+
+
+class CatalogAnswer(BaseModel):
+    """GET /api/catalog (render/catalog.py): what the calculator page builds its controls and words from."""
+
+    languages: list[str]
+    frameworks: list[dict[str, Any]] = Field(
+        description="Every framework in the registry's order: id, display, short, infers_input, estimated, "
+                    "verified, the families its writers offer with the fields each takes, refusals (why a "
+                    "family cannot be written) and its layer classes with their constructor params.")
+    families: list[dict[str, Any]] = Field(
+        description="Every layer family in order: key, label {en, zh}, sequence, tokens, and fields (name, type, "
+                    "default, short URL key, options, shown_if / hidden_if pairs, label {en, zh}).")
+    limits: dict[str, int] = Field(description="The web's limits, the builder's and the most stacked layers.")
+    words: dict[str, dict[str, str]] = Field(description="Every sentence the page shows, by language and key.")
+    examples: list[dict[str, Any]] = Field(description="The page's example models: label {en, zh} and code.")
 
 
 class ErrorBody(BaseModel):

@@ -15,14 +15,17 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from .. import api
 from ..errors import InputError, RnnParamsError, UsageError
 from ..spec import LayerSpec, ModelSpec, Value
+from .builder import BuildRefused, run_build
 from .schemas import (
     MAX_DIM,
+    MAX_MODEL_CHARS,
     REQUESTS,
+    BuildRequest,
     CheckRequest,
     CompareRequest,
     EstimateRequest,
@@ -36,6 +39,11 @@ MAX_LAYERS = 1000
 MAX_CHECK_LAYERS = 200
 """`check` tries every pair of mistakes across layers: its time grows with the square of the layer count."""
 VERBS = tuple(REQUESTS)
+"""The verbs that take a model (POST /api/<verb>); POST /api/build writes one from the page's stack."""
+BODIES: dict[str, type[BaseModel]] = {**REQUESTS, "build": BuildRequest}
+LIMITS = {"body_bytes": MAX_BODY_BYTES, "layers": MAX_LAYERS, "check_layers": MAX_CHECK_LAYERS,
+          "dimension": MAX_DIM, "model_chars": MAX_MODEL_CHARS}
+"""The web's limits, as GET /api/catalog gives them to the page."""
 CLAIMED_TEXT = re.compile(r"[0-9][0-9,_ ]*\Z")
 
 FIELD_HINTS = {
@@ -48,7 +56,16 @@ FIELD_HINTS = {
     "batch": f"a positive whole number (at most {MAX_DIM:,})",
     "seq_len": f"a positive whole number (at most {MAX_DIM:,}) or null",
     "mixed_precision": "true or false",
+    "layers": "a list of layers such as {\"family\": \"lstm\", \"values\": {\"units\": 256}} (GET /api/catalog "
+              "lists the families and their fields)",
+    "timesteps": f"a positive whole number (at most {MAX_DIM:,}) or null",
+    "features": f"a positive whole number (at most {MAX_DIM:,}) or null",
 }
+
+
+EXAMPLE_BODY = '{"model": "nn.LSTM(100, 256)"}'
+EXAMPLE_BODIES = {"build": '{"framework": "pytorch", "layers": [{"family": "lstm", "values": {"in": 100, '
+                           '"units": 256}}]}'}
 
 
 class WebError(Exception):
@@ -80,11 +97,17 @@ def error_body(message: str) -> bytes:
 
 def answer(verb: str, body: bytes) -> tuple[int, bytes]:
     """Status and JSON body of POST /api/<verb>."""
-    if verb not in REQUESTS:
+    if verb not in BODIES:
         return 404, error_body(f"no such endpoint /api/{verb}; the API has: "
-                               + ", ".join(f"/api/{v}" for v in VERBS))
+                               + ", ".join(f"/api/{v}" for v in BODIES))
     try:
-        return 200, encode(run(verb, parse_request(verb, body)))
+        request = parse_request(verb, body)
+        if isinstance(request, BuildRequest):
+            return 200, encode(run_build(request, MAX_LAYERS))
+        assert isinstance(request, ModelRequest)
+        return 200, encode(run(verb, request))
+    except BuildRefused as exc:
+        return exc.status, error_body(exc.message)
     except WebError as exc:
         return exc.status, error_body(exc.message)
     except RnnParamsError as exc:
@@ -112,11 +135,11 @@ def in_api_terms(message: str) -> str:
 
 # --- the request ------------------------------------------------------------------------------------------
 
-def parse_request(verb: str, body: bytes) -> ModelRequest:
+def parse_request(verb: str, body: bytes) -> BaseModel:
     if len(body) > MAX_BODY_BYTES:
         raise WebError(413, f"the request is too large ({len(body):,} bytes; at most {MAX_BODY_BYTES:,})")
     try:
-        return REQUESTS[verb].model_validate_json(body)
+        return BODIES[verb].model_validate_json(body)
     except ValidationError as exc:
         raise describe_invalid(verb, exc) from None
 
@@ -127,14 +150,14 @@ def describe_invalid(verb: str, exc: ValidationError) -> WebError:
     if any(e["type"] == "json_invalid" for e in errors):
         detail = next(e["msg"] for e in errors if e["type"] == "json_invalid")
         return WebError(400, f"the request body is not valid JSON ({detail}); send an object such as "
-                             "{\"model\": \"nn.LSTM(100, 256)\"}")
-    fields = ", ".join(REQUESTS[verb].model_fields)
+                             f"{EXAMPLE_BODIES.get(verb, EXAMPLE_BODY)}")
+    fields = ", ".join(BODIES[verb].model_fields)
     messages: list[str] = []
     for e in errors:
         loc = [str(p) for p in e["loc"]]
         field = loc[0] if loc else ""
         if not loc or e["type"] == "model_type":
-            text = "the request body must be a JSON object such as {\"model\": \"nn.LSTM(100, 256)\"}"
+            text = f"the request body must be a JSON object such as {EXAMPLE_BODIES.get(verb, EXAMPLE_BODY)}"
         elif e["type"] == "extra_forbidden":
             text = f"unknown field {field!r}; /api/{verb} takes: {fields}"
         elif e["type"] == "missing":
