@@ -18,6 +18,7 @@ from ..symbolic import Const, Sym, mul
 from .base import (
     ANY,
     BOOL,
+    BY_CLASS,
     CHOICE,
     FLOAT,
     LAYER,
@@ -609,7 +610,7 @@ _INPUTS = ("Input", "layers.Input", "InputLayer", "layers.InputLayer")
 _REFUSALS = MappingProxyType({family: "Keras cells (SimpleRNNCell...) are not modelled here; compare the full layer"
                               for family in ("rnn_cell", "lstm_cell", "gru_cell")})
 _COMMON: dict[str, Any] = {
-    "prefixes": _PREFIXES, "containers": _CONTAINERS, "input_calls": _INPUTS, "naming": "keras", "short": "Keras",
+    "prefixes": _PREFIXES, "containers": _CONTAINERS, "input_calls": _INPUTS, "naming": BY_CLASS, "short": "Keras",
     "model_syntax": "sequential", "infers_input": True, "runtime": KERAS_RUNTIME, "compared": True,
     "aliases": ALIASES, "refusals": _REFUSALS, "checkpoint_path": keras_path, "code_reader": "keras"}
 
