@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
+from types import MappingProxyType
 
 from .._record import replace
 from ..conventions import FRAMEWORKS, FrameworkConvention, LayerConvention, LayerPlan
@@ -117,8 +119,17 @@ def _count_layer(fw: FrameworkConvention, namer: _Namer, spec: LayerSpec, index:
         name=name, type=spec.type, input_shape=plan.input_shape,
         output_shape=plan.output_shape, state_shapes=plan.state_shapes,
         tensors=tuple(t for t in tensors if not t.buffer), buffers=tuple(t for t in tensors if t.buffer),
-        multi_output=plan.multi_output, plan=plan, spec=spec, work=work_of(fw, spec),
+        multi_output=plan.multi_output, plan=plan, spec=spec, work=work_of(fw, spec), words=words_of(fw, spec),
     )
+
+
+def words_of(fw: FrameworkConvention, spec: LayerSpec) -> Mapping[str, tuple[str, str]]:
+    """The layer's declared words, with those of the layers it wraps."""
+    words = dict(fw.layers[spec.type].words)
+    for value in spec.config.values():
+        if isinstance(value, LayerSpec) and value.type in fw.layers:
+            words = {**words_of(fw, value), **words}
+    return MappingProxyType(words)
 
 
 def work_of(fw: FrameworkConvention, spec: LayerSpec) -> Work:

@@ -221,6 +221,9 @@ class LayerConvention:
     """For wrappers: the input shape handed to the wrapped layer."""
     work: Work = NOTHING
     equivalent: Equivalent = field(default_factory=Equivalent)
+    words: Mapping[str, tuple[str, str]] = field(default_factory=lambda: MappingProxyType({}))
+    """(English, Chinese) meanings of the symbols its shapes use and wording of the notes its plan chooses,
+    where render/i18n.py's shared tables have none: a new layer brings its own words."""
     write_prefix: str | None = None
     """The prefix rnnparams writes it with, where it is not the framework's (MXNet's Dense lives in gluon.nn)."""
     recognise: Recogniser | None = None
