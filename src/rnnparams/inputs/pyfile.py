@@ -1,6 +1,6 @@
 """Models read from Python code (`rnnparams count model.py`), parsed with `ast` and never run.
 
-The reader follows the module the way Python would run it, with the interpreter of `resolve.py` (which
+The reader follows the module the way Python would run it, with the interpreter of `code/interpreter.py` (which
 runs nothing from outside the file), and gives the framework calls their meaning:
 
 - PyTorch: `nn.Module` subclasses (their `__init__` followed with `self` bound: attribute assignments
@@ -30,6 +30,9 @@ from ..conventions import FRAMEWORKS, FrameworkConvention
 from ..conventions.base import ANY, LayerConvention, Param
 from ..errors import InputError, RnnParamsError, UsageError
 from ..spec import LayerSpec, ModelSpec, Shape, Value
+from .code.bounds import first_unknown, flat_size
+from .code.interpreter import Interpreter
+from .code.values import Builtin, Class, Ext, Frame, Function, Instance, Raised, Unknown, describe, dotted
 from .expression import LayerBinder
 from .literals import literal
 from .pymodels import (
@@ -54,21 +57,6 @@ from .pymodels import (
     op_output,
     plan_outputs,
     slice_shape,
-)
-from .resolve import (
-    Builtin,
-    Class,
-    Ext,
-    Frame,
-    Function,
-    Instance,
-    Interpreter,
-    Raised,
-    Unknown,
-    describe,
-    dotted,
-    first_unknown,
-    flat_size,
 )
 
 MAX_ARGUMENT_SIZE = 10_000
@@ -324,6 +312,7 @@ class Reader(Interpreter):
         self.hint = _file_hint(tree, framework)
         uses_cudnn = bool(_names_used(tree) & {"CuDNNLSTM", "CuDNNGRU"})
         self.keras_id = "keras2" if framework == "keras2" or uses_cudnn else "keras"
+        self.not_module_packages = self.not_module_packages | {"torch", "tensorflow", "tf", "keras", "tf_keras"}
         self.seq = 0
         self.keras_names: Counter[str] = Counter()
         self.lines: dict[str, int] = {}

@@ -12,7 +12,7 @@ from ..conventions import FrameworkConvention
 from ..conventions.base import LayerContext, LayerPlan
 from ..errors import RnnParamsError
 from ..spec import LayerSpec, Shape
-from .resolve import Class, Instance, Unknown
+from .code.values import Class, Instance, Unknown
 
 # -- PyTorch ------------------------------------------------------------------------------------------
 
