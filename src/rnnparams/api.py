@@ -84,9 +84,11 @@ def looks_like_path(model: str) -> bool:
 def is_code(model: str) -> bool:
     """A model argument is Python code (not an expression) when it has several lines that read as a module:
     imports, classes, functions or several statements. One-line text never pays for importing the reader."""
+    if "\n" not in model:
+        return False
     from .inputs.code.detect import looks_like_code
 
-    return "\n" in model and looks_like_code(model)
+    return looks_like_code(model)
 
 
 def _read(path: str) -> str:
