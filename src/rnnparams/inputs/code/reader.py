@@ -29,10 +29,27 @@ from .interpreter import Interpreter
 from .messages import ReadError, unresolved
 from .objects import ARRAY_PACKAGES, TENSOR_MAKERS, TensorValue, make_tensor, tensor_attr
 from .overrides import parse_overrides
-from .values import Class, Ext, Frame, Instance, Unknown
+from .values import (
+    ArgParser,
+    BoundMethod,
+    Builtin,
+    Class,
+    ExceptionType,
+    Ext,
+    Frame,
+    Function,
+    Instance,
+    Raised,
+    Super,
+    Unknown,
+)
 
 IMPLICIT_IMPORTS = {"np": "numpy"}
 """Names pasted code uses without importing them, besides the frameworks' own (the adapters')."""
+INTERPRETER_TYPES = frozenset({int, float, str, bool, type(None), tuple, list, dict, range, slice, Builtin, Function,
+                               BoundMethod, Class, Instance, ExceptionType, Super, Raised, ArgParser, Ext})
+"""The interpreter's own values (by exact type: a framework's module may be an Instance subclass), which are
+never a framework's object: the hooks answer for them without asking the adapters (most values are these)."""
 
 
 def read_models(text: str, *, source_name: str = "<model>", framework: str | None = None,
@@ -236,14 +253,21 @@ class Reader(Interpreter):
     def hook_call(self, func: object, args: list[object], kwargs: dict[str, object], node: ast.Call) -> object:
         if isinstance(func, Ext):
             return self.call_framework(func, args, kwargs, node)
-        return self._first(lambda a: a.hook_call(func, args, kwargs, node))
+        if type(func) in INTERPRETER_TYPES:
+            return NotImplemented
+        for adapter in self.adapters:
+            answer = adapter.hook_call(func, args, kwargs, node)
+            if answer is not NotImplemented:
+                return answer
+        return NotImplemented
 
     def call_framework(self, ext: Ext, args: list[object], kwargs: dict[str, object], node: ast.Call) -> object:
         """A call of something imported: a framework's layer, model or operation, a tensor maker, or nothing
         the reader knows (then it is never run)."""
-        special = self._first(lambda a: a.call_special(ext, args, kwargs, node))
-        if special is not NotImplemented:
-            return special
+        for adapter in self.adapters:
+            special = adapter.call_special(ext, args, kwargs, node)
+            if special is not NotImplemented:
+                return special
         found = self.classify(ext.path, node)
         if found is not None:
             adapter, role, base = found
@@ -277,69 +301,85 @@ class Reader(Interpreter):
             return kind[0].instantiate(cls, kind[1], args, kwargs, node)
         return NotImplemented
 
-    # -- the other hooks: the first adapter that answers ---------------------------------------------------
+    # -- the other hooks: the first adapter that answers (none is asked about the interpreter's own values) --
 
-    def _first(self, ask: Callable[[Adapter], object]) -> object:
-        """The first adapter's answer that is not NotImplemented (else NotImplemented)."""
+    def hook_get_attr(self, obj: object, name: str, node: ast.AST) -> object:
+        if type(obj) in INTERPRETER_TYPES:
+            return NotImplemented
         for adapter in self.adapters:
-            answer = ask(adapter)
+            answer = adapter.hook_get_attr(obj, name, node)
+            if answer is not NotImplemented:
+                return answer
+        return tensor_attr(self, obj, name, node) if isinstance(obj, TensorValue) else NotImplemented
+
+    def hook_instance_attr(self, obj: Instance, name: str, node: ast.AST) -> object:
+        for adapter in self.adapters if type(obj) not in INTERPRETER_TYPES else ():
+            answer = adapter.hook_instance_attr(obj, name, node)
+            if answer is not NotImplemented:
+                return answer
+        return super().hook_instance_attr(obj, name, node)
+
+    def hook_get_item(self, obj: object, key: object, node: ast.AST) -> object:
+        for adapter in self.adapters if type(obj) not in INTERPRETER_TYPES else ():
+            answer = adapter.hook_get_item(obj, key, node)
             if answer is not NotImplemented:
                 return answer
         return NotImplemented
 
-    def hook_get_attr(self, obj: object, name: str, node: ast.AST) -> object:
-        answer = self._first(lambda a: a.hook_get_attr(obj, name, node))
-        if answer is NotImplemented and isinstance(obj, TensorValue):
-            return tensor_attr(self, obj, name, node)
-        return answer
-
-    def hook_instance_attr(self, obj: Instance, name: str, node: ast.AST) -> object:
-        answer = self._first(lambda a: a.hook_instance_attr(obj, name, node))
-        return super().hook_instance_attr(obj, name, node) if answer is NotImplemented else answer
-
-    def hook_get_item(self, obj: object, key: object, node: ast.AST) -> object:
-        return self._first(lambda a: a.hook_get_item(obj, key, node))
-
     def hook_binop(self, op: ast.operator, left: object, right: object, node: ast.AST) -> object:
-        return self._first(lambda a: a.hook_binop(op, left, right, node))
+        if type(left) in INTERPRETER_TYPES and type(right) in INTERPRETER_TYPES:
+            return NotImplemented
+        for adapter in self.adapters:
+            answer = adapter.hook_binop(op, left, right, node)
+            if answer is not NotImplemented:
+                return answer
+        return NotImplemented
 
     def hook_inplace(self, current: object, op: ast.operator, value: object, node: ast.AST) -> object:
-        return self._first(lambda a: a.hook_inplace(current, op, value, node))
+        for adapter in self.adapters if type(current) not in INTERPRETER_TYPES else ():
+            answer = adapter.hook_inplace(current, op, value, node)
+            if answer is not NotImplemented:
+                return answer
+        return NotImplemented
 
     def hook_unary(self, op: ast.unaryop, value: object, node: ast.AST) -> object:
-        answer = self._first(lambda a: a.hook_unary(op, value, node))
-        return super().hook_unary(op, value, node) if answer is NotImplemented else answer
+        for adapter in self.adapters if type(value) not in INTERPRETER_TYPES else ():
+            answer = adapter.hook_unary(op, value, node)
+            if answer is not NotImplemented:
+                return answer
+        return super().hook_unary(op, value, node)
 
     def hook_set_attr(self, obj: object, name: str, value: object, node: ast.AST) -> bool:
-        return any(a.hook_set_attr(obj, name, value, node) for a in self.adapters)
+        return type(obj) not in INTERPRETER_TYPES and any(a.hook_set_attr(obj, name, value, node)
+                                                          for a in self.adapters)
 
     def hook_set_item(self, obj: object, key: object, value: object, node: ast.AST) -> bool:
-        return any(a.hook_set_item(obj, key, value, node) for a in self.adapters)
+        return type(obj) not in INTERPRETER_TYPES and any(a.hook_set_item(obj, key, value, node)
+                                                          for a in self.adapters)
 
     def hook_del_attr(self, obj: object, name: str, node: ast.AST) -> bool:
-        return any(a.hook_del_attr(obj, name, node) for a in self.adapters)
+        return type(obj) not in INTERPRETER_TYPES and any(a.hook_del_attr(obj, name, node) for a in self.adapters)
 
     def hook_del_item(self, obj: object, key: object, node: ast.AST) -> bool:
-        return any(a.hook_del_item(obj, key, node) for a in self.adapters)
+        return type(obj) not in INTERPRETER_TYPES and any(a.hook_del_item(obj, key, node) for a in self.adapters)
 
     def hook_iterate(self, value: object) -> list[object] | Unknown | None:
-        for adapter in self.adapters:
+        for adapter in self.adapters if type(value) not in INTERPRETER_TYPES else ():
             items = adapter.hook_iterate(value)
             if items is not None:
                 return items
         return None
 
     def hook_truth(self, value: object) -> bool | Unknown | None:
-        for adapter in self.adapters:
+        for adapter in self.adapters if type(value) not in INTERPRETER_TYPES else ():
             truth = adapter.hook_truth(value)
             if truth is not None:
                 return truth
         return None
 
     def hook_havoc(self, obj: object, node: ast.AST, why: str | Callable[[], str]) -> None:
-        if not any(a.hook_havoc(obj, node, why) for a in self.adapters):
+        if type(obj) in INTERPRETER_TYPES or not any(a.hook_havoc(obj, node, why) for a in self.adapters):
             super().hook_havoc(obj, node, why)
-
 
 __all__ = ["FileModel", "Reader", "looks_like_code", "parse_overrides", "read_models", "refuse_layer_calls",
            "select_model", "spec_from_code"]
