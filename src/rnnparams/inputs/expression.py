@@ -425,5 +425,5 @@ class _NoEquivalent:
 
 _NONE = _NoEquivalent()
 LayerBinder = _Builder
-"""Binds one layer call to its framework's signature (used by the `.py` reader, `inputs/pyfile.py`, on calls
-it rebuilds with resolved values, so code and expressions are validated alike)."""
+"""Binds one layer call to its framework's signature (used by the `.py` reader, `inputs/code/binding.py`, on
+calls it rebuilds with resolved values, so code and expressions are validated alike)."""
