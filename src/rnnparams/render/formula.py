@@ -13,7 +13,7 @@ def render_formula(f: ModelFormula, *, latex_only: bool = False) -> str:
         return latex
     width = max(len(s.name) for s in f.symbols) if f.symbols else 1
     out = [f"params = {f.formula.render()}", "", f"LaTeX: {latex}", "", "where"]
-    out += [f"  {s.name:<{width}} = {num(s.value):>8}   {word(SYMBOLS, s.base, 'en', s.words)} of {s.layer} ({s.layer_type})"
-            for s in f.symbols]
+    out += [f"  {s.name:<{width}} = {num(s.value):>8}   {word(SYMBOLS, s.base, 'en', s.words)} of {s.layer} "
+            f"({s.layer_type})" for s in f.symbols]
     out += ["", f"params = {render_values(f.formula, f.env, ' × ', num)}", f"       = {num(f.total)}"]
     return "\n".join(out)
