@@ -38,6 +38,8 @@ class Field:
     """Other fields' values it needs to matter (merge mode only when bidirectional)."""
     hidden_if: tuple[tuple[str, Value], ...] = ()
     """Other fields' values that make it meaningless (a CuDNN layer always has its bias)."""
+    words: tuple[str, str] | None = None
+    """(English, Chinese) label, for a field whose `label` key render/i18n.py does not have."""
 
 
 @record
@@ -50,6 +52,8 @@ class Family:
     """Reads token ids (an embedding): a model that starts with it needs no feature count."""
     passes_features: bool = False
     """Keeps its input's feature count (normalization, dropout): auto sizes after it see the one before."""
+    words: tuple[str, str] | None = None
+    """(English, Chinese) name, for a family render/i18n.py does not name."""
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
