@@ -91,6 +91,10 @@ RESET_GATE = Field("reset_gate", BOOL, True, "f_reset_gate", "rg")
 SCALE = Field("scale", BOOL, True, "f_scale", "sc")
 CENTER = Field("center", BOOL, True, "f_center", "ce")
 
+KERNEL_2D_WORDS: Mapping[str, tuple[str, str]] = MappingProxyType({
+    "K_h": ("kernel height", "卷积核高度"), "K_w": ("kernel width", "卷积核宽度")})
+"""The symbols of a 2-D kernel, in every framework's convolution."""
+
 FAMILIES: Mapping[str, Family] = MappingProxyType({f.key: f for f in (
     Family("embedding", (Field("vocab", SIZE, 10000, "f_vocab", "v"), Field("dim", SIZE, 128, "f_dim", "d")),
            tokens=True),
@@ -103,6 +107,13 @@ FAMILIES: Mapping[str, Family] = MappingProxyType({f.key: f for f in (
                       Field("stride", SIZE, 1, "f_stride", "s"),
                       Field("pad", SELECT, "valid", "f_pad", "pad", ("valid", "same")),
                       Field("groups", SIZE, 1, "f_groups", "g"), BIAS), sequence=True),
+    Family("conv2d", (IN, Field("filters", SIZE, 16, "f_filters", "f"),
+                      Field("kh", SIZE, 3, "f_kernel_h", "kh", words=("Kernel height", "卷积核高度")),
+                      Field("kw", SIZE, 3, "f_kernel_w", "kw", words=("Kernel width", "卷积核宽度")),
+                      Field("sh", SIZE, 1, "f_stride_h", "sh", words=("Stride (height)", "步幅(高)")),
+                      Field("sw", SIZE, 1, "f_stride_w", "sw", words=("Stride (width)", "步幅(宽)")),
+                      Field("pad", SELECT, "valid", "f_pad", "pad", ("valid", "same")),
+                      Field("groups", SIZE, 1, "f_groups", "g"), BIAS), words=("Conv2D", "二维卷积")),
     Family("layernorm", (IN, SCALE, CENTER), passes_features=True),
     Family("batchnorm", (IN, SCALE, CENTER), passes_features=True),
     Family("dropout", (Field("rate", RATE, 0.5, "f_rate", "r"),), passes_features=True),
@@ -155,5 +166,5 @@ def neutral(family: str, **values: Value) -> Neutral:
     return Neutral(family, MappingProxyType({**fields.defaults(), **values}))
 
 
-__all__ = ["AUTO", "BOOL", "COUNT", "FAMILIES", "RATE", "SELECT", "SEQUENCE_OF_CELL", "SIZE", "Family", "Field",
-           "Neutral", "neutral"]
+__all__ = ["AUTO", "BOOL", "COUNT", "FAMILIES", "KERNEL_2D_WORDS", "RATE", "SELECT", "SEQUENCE_OF_CELL", "SIZE",
+           "Family", "Field", "Neutral", "neutral"]
