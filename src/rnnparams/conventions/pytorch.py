@@ -70,6 +70,10 @@ from .work import (
     Work,
 )
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import re
+
 I, H, P, D, L = (Sym(n) for n in ("I", "H", "P", "D", "L"))
 O, V, E, C, K = (Sym(n) for n in ("O", "V", "E", "C", "K"))
 IN, HOUT, GROUPS = Sym("I_l"), Sym("H_out"), Sym("groups")
@@ -478,11 +482,13 @@ _EMBEDDING_HINTS = ("emb", "word", "token", "lookup", "vocab")
 
 def _recognise_recurrent(kind: str) -> Callable[[TensorGroup], Recognised | None]:
     """nn.RNN/LSTM/GRU from `weight_ih_l{l}[_reverse]`...: sizes off layer 0, layers and directions off the names."""
-    pattern = stacked_pattern(TENSORS[kind], "at", _AT)
     gates = len(GATES[kind])
+    patterns: list[re.Pattern[str]] = []  # compiled on first use: counting never needs it
 
     def recognise(group: TensorGroup) -> Recognised | None:
-        matches = [pattern.match(leaf) for leaf in group.leaves]
+        if not patterns:
+            patterns.append(stacked_pattern(TENSORS[kind], "at", _AT))
+        matches = [patterns[0].match(leaf) for leaf in group.leaves]
         w_ih, w_hh = rank(group, "weight_ih_l0", 2), rank(group, "weight_hh_l0", 2)
         if not group.leaves or not all(matches) or w_ih is None or w_hh is None:
             return None
