@@ -19,7 +19,7 @@ from pathlib import Path
 
 import rnnparams
 from rnnparams.errors import RnnParamsError
-from rnnparams.inputs.resolve import MAX_STEPS
+from rnnparams.inputs.code.bounds import MAX_STEPS
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = sorted((ROOT / "tests" / "fixtures" / "models").glob("*.py")) + sorted(

@@ -1,8 +1,7 @@
-"""The real console script, the seeds' numbers, scale, and the layering rules (DESIGN.md §3, §5)."""
+"""The real console script, the seeds' numbers and scale (DESIGN.md §5); the layering rules are in test_layering.py."""
 
 from __future__ import annotations
 
-import ast
 import json
 import shutil
 import subprocess
@@ -114,55 +113,6 @@ def test_code_is_never_executed(tmp_path: Path) -> None:
     with pytest.raises(RnnParamsError):
         rnnparams.count(f"open({str(sentinel)!r}, 'w')")
     assert not sentinel.exists()
-
-
-# --- layering -----------------------------------------------------------------------------------------------
-
-HEAVY = ("torch", "numpy", "keras", "rich", "fastapi", "pydantic", "yaml", "dataclasses", "typing", "json")
-
-
-def test_count_path_imports_nothing_heavy() -> None:
-    code = ("import sys; import rnnparams; from rnnparams.cli import main; "
-            "main(['count', '--json', 'nn.LSTM(100, 256)']); "
-            f"print([m for m in {HEAVY!r} if m in sys.modules])")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert out.stdout.strip().splitlines()[-1] == "[]"
-
-
-RANK = {"errors": 0, "symbolic": 0, "_record": 0, "spec": 1, "conventions": 2, "inputs": 3, "analysis": 4,
-        "render": 5, "api": 6, "cli": 7, "web": 7, "__main__": 8, "__init__": 8}
-
-
-def _rank(parts: tuple[str, ...]) -> int:
-    return RANK.get(parts[0], 8) if parts else 8
-
-
-def violations(root: Path) -> list[str]:
-    """Imports against the flow inputs → spec → conventions → analysis → render → cli/web."""
-    found = []
-    for path in root.rglob("*.py"):
-        rel = path.relative_to(root).with_suffix("").parts
-        here = _rank(rel)
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.level:
-                base = rel[:-node.level] if node.level <= len(rel) else ()
-                target = (*base, *(node.module or "").split(".")) if node.module else base
-                target = tuple(p for p in target if p)
-                if not target or target[0] == rel[0]:
-                    continue
-                if _rank(target) > here:
-                    found.append(f"{'/'.join(rel)} imports {'.'.join(target)}")
-    return found
-
-
-def test_layering() -> None:
-    assert violations(SRC) == []
-
-
-def test_layering_check_can_fail(tmp_path: Path) -> None:
-    (tmp_path / "conventions").mkdir()
-    (tmp_path / "conventions" / "bad.py").write_text("from ..render import table\n")
-    assert violations(tmp_path) == ["conventions/bad imports render"]
 
 
 def test_explain_resources() -> None:

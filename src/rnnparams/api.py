@@ -64,7 +64,7 @@ def to_spec(model: str | ModelSpec, framework: str | None = None,
     if looks_like_path(model):
         return _spec_from_file(model, framework, shape, select, overrides)
     if select is not None or overrides or is_code(model):
-        from .inputs.pyfile import parse_overrides, refuse_layer_calls, spec_from_code
+        from .inputs.code.reader import parse_overrides, refuse_layer_calls, spec_from_code
 
         if select is not None or overrides:
             refuse_layer_calls(model)
@@ -84,9 +84,11 @@ def looks_like_path(model: str) -> bool:
 def is_code(model: str) -> bool:
     """A model argument is Python code (not an expression) when it has several lines that read as a module:
     imports, classes, functions or several statements. One-line text never pays for importing the reader."""
-    from .inputs.pyfile import looks_like_code
+    if "\n" not in model:
+        return False
+    from .inputs.code.detect import looks_like_code
 
-    return "\n" in model and looks_like_code(model)
+    return looks_like_code(model)
 
 
 def _read(path: str) -> str:
@@ -104,7 +106,7 @@ def _read(path: str) -> str:
 
 def _code_file(path: str, framework: str | None, shape: Shape | None, select: str | None,
                overrides: Mapping[str, object] | Sequence[str] | None) -> ModelSpec:
-    from .inputs.pyfile import parse_overrides, spec_from_code
+    from .inputs.code.reader import parse_overrides, spec_from_code
 
     path, _, named = path.strip().partition("::")
     return spec_from_code(_read(path), source_name=path, framework=framework, input_shape=shape,
@@ -117,7 +119,7 @@ def models_in_file(path: str, framework: str | None = None, input_shape: Sequenc
     functions never called), each counted, or with the reason it cannot be. PATH may also be the code itself
     (pasted text with several statements), named `<code>`."""
     from .analysis.listing import list_models
-    from .inputs.pyfile import parse_overrides, read_models
+    from .inputs.code.reader import parse_overrides, read_models
 
     if is_code(path):
         text, path = path, "<code>"

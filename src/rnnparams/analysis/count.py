@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
+from types import MappingProxyType
 
 from .._record import replace
 from ..conventions import FRAMEWORKS, FrameworkConvention, LayerConvention, LayerPlan
-from ..conventions.base import LayerContext, TensorSpec, fmt_shape
+from ..conventions.base import BY_CLASS, BY_POSITION, LayerContext, TensorSpec, fmt_shape
 from ..conventions.work import Work
 from ..errors import ConfigError, RnnParamsError, ShapeError
 from ..spec import LayerSpec, ModelSpec, Shape
@@ -23,7 +25,7 @@ class _Namer:
         self.seen: Counter[str] = Counter()
 
     def name(self, spec: LayerSpec, conv: LayerConvention, index: int) -> str:
-        if self.fw.naming == "index":  # nn.Sequential children are "0", "1", ...; a lone module by its class
+        if self.fw.naming == BY_POSITION:  # nn.Sequential children are "0", "1", ...; a lone module by its class
             if spec.name is not None:  # its attribute path in a module read from code: "encoder.rnn"
                 return spec.name
             return conv.auto_name if self.single else str(index)
@@ -66,7 +68,7 @@ def count_model(spec: ModelSpec) -> Report:
             raise ShapeError(f"{prev.name} ({prev.type}) returns several tensors, so no layer can follow it in a "
                              "chain; use merge_mode='concat' (or sum/ave/mul), or put it last.").at(
                 spec.source, layer.line, layer.col)
-        if spec.chain and reports and reports[-1].state_shapes and fw.naming == "keras":
+        if spec.chain and reports and reports[-1].state_shapes and fw.naming == BY_CLASS:
             prev = reports[-1]
             raise ShapeError(f"{prev.name} ({prev.type}) has return_state=True, so it returns a list "
                              "[output, *states] and the next layer of a Sequential cannot take it; drop "
@@ -107,9 +109,9 @@ def _count_layer(fw: FrameworkConvention, namer: _Namer, spec: LayerSpec, index:
         plan = _untied(plan, spec)
     if spec.frozen:
         plan = _frozen(plan, spec)
-    if fw.naming == "index" and spec.name is not None:
+    if fw.naming == BY_POSITION and spec.name is not None:
         plan = _scoped(plan, spec.name)
-    if fw.naming == "keras" and spec.config.get("trainable") is False:  # layer.trainable = False: all its weights
+    if fw.naming == BY_CLASS and spec.config.get("trainable") is False:  # layer.trainable = False: all its weights
         plan = replace(plan, tensors=tuple(replace(t, trainable=False) for t in plan.tensors))
     bindings = dict(plan.bindings)
     tensors = tuple(evaluate(t, bindings) for t in plan.tensors)
@@ -117,8 +119,17 @@ def _count_layer(fw: FrameworkConvention, namer: _Namer, spec: LayerSpec, index:
         name=name, type=spec.type, input_shape=plan.input_shape,
         output_shape=plan.output_shape, state_shapes=plan.state_shapes,
         tensors=tuple(t for t in tensors if not t.buffer), buffers=tuple(t for t in tensors if t.buffer),
-        multi_output=plan.multi_output, plan=plan, spec=spec, work=work_of(fw, spec),
+        multi_output=plan.multi_output, plan=plan, spec=spec, work=work_of(fw, spec), words=words_of(fw, spec),
     )
+
+
+def words_of(fw: FrameworkConvention, spec: LayerSpec) -> Mapping[str, tuple[str, str]]:
+    """The layer's declared words, with those of the layers it wraps."""
+    words = dict(fw.layers[spec.type].words)
+    for value in spec.config.values():
+        if isinstance(value, LayerSpec) and value.type in fw.layers:
+            words = {**words_of(fw, value), **words}
+    return MappingProxyType(words)
 
 
 def work_of(fw: FrameworkConvention, spec: LayerSpec) -> Work:

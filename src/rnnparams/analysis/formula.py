@@ -9,8 +9,9 @@ inputs; a symbol that a later layer reuses for a different size gets a subscript
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 
-from .._record import record
+from .._record import field, record
 from ..conventions.base import LayerPlan, TensorSpec
 from ..symbolic import (
     Add,
@@ -90,6 +91,8 @@ class Symbol:
     value: int
     layer: str
     layer_type: str
+    words: Mapping[str, tuple[str, str]] = field(default_factory=lambda: MappingProxyType({}))
+    """The words the layer's convention brings (the meaning of a symbol the shared tables lack)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "value": self.value, "layer": self.layer, "meaning": self.base}
@@ -154,7 +157,7 @@ def _rename(layer: LayerReport, feature: Expr | None, symbols: dict[str, Symbol]
         while name in symbols:
             n += 1
             name = f"{base}_{n}"
-        symbols[name] = Symbol(name, base, value, layer.name, layer.type)
+        symbols[name] = Symbol(name, base, value, layer.name, layer.type, layer.words)
         rename[base] = Sym(name)
     return rename
 

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 
 from .._record import field, record, replace
 from ..conventions import FRAMEWORKS
-from ..conventions.base import TensorGroup
+from ..conventions.base import BY_POSITION, TensorGroup
 from ..errors import RnnParamsError
 from ..inputs.checkpoints.binding import Unusable, layer_spec
 from ..inputs.checkpoints.model import Checkpoint, CheckpointTensor, DeclaredLayer, tensor_bytes
@@ -352,7 +352,7 @@ class _State:
                     spec = layer_spec(self.fw_id, conv.type_name, found.config)
                 except Unusable:
                     break
-                if fw.naming == "index":
+                if fw.naming == BY_POSITION:
                     cand = _Candidate(path, self.fw_id, self.fw_id, spec, names, NAMES, "tensors",
                                       position=self.position(names))
                 else:  # weights listed per layer in creation order: matched by their shapes

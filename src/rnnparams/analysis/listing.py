@@ -14,7 +14,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from ..inputs.pyfile import FileModel
+    from ..inputs.code.reader import FileModel
 
 
 @record

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 
-from .._record import record
+from .._record import field, record
 from ..conventions.base import LayerPlan, Outputs
 from ..conventions.work import NOTHING, Work
 from ..spec import LayerSpec, Shape
@@ -48,6 +49,8 @@ class LayerReport:
     """The layer as written (for translating it to another framework)."""
     work: Work = NOTHING
     """What the layer computes and keeps, as its convention declares it (a wrapper: the wrapped layer's)."""
+    words: Mapping[str, tuple[str, str]] = field(default_factory=lambda: MappingProxyType({}))
+    """The words its convention brings for its symbols and notes (a wrapper: with the wrapped layer's)."""
 
     @property
     def params(self) -> int:

@@ -15,7 +15,7 @@ from .._record import field, record
 from ..errors import ShapeError
 from ..spec import LayerSpec, Shape, Value
 from ..symbolic import Const, Expr, Sym, as_expr
-from .equivalents import Equivalent
+from .families import Neutral
 from .work import NOTHING, Runtime, Work
 
 
@@ -42,6 +42,10 @@ SHAPE = "shape"          # tuple of ints (or None) or a single int
 LAYER = "layer"          # a nested layer call (Bidirectional(LSTM(...)))
 LAYERS = "layers"        # a list of nested layer calls (MultiRNNCell([LSTMCell(64), GRUCell(32)]))
 ANY = "any"
+
+BY_POSITION = "index"
+BY_CLASS = "class"
+"""The two naming schemes of `FrameworkConvention.naming`."""
 
 MAX_STACKED_LAYERS = 1_000
 """The most stacked layers (`num_layers`) rnnparams counts. No real model stacks that many, and each layer's
@@ -152,6 +156,26 @@ class LayerContext:
 PlanFn = Callable[[LayerContext], LayerPlan]
 
 
+Built = tuple[tuple[LayerSpec, ...], Shape | None]
+"""Layers written for a family's values, and the input shape (one sample) they take when they stand alone
+(None: their arguments fix it): Keras layers read their input features from the data."""
+Reader = Callable[[LayerSpec, LayerPlan], Neutral]
+Writer = Callable[[Neutral], Built]
+
+
+@record
+class Equivalent:
+    """A layer convention's place in the neutral families (families.py): what it reads as, and what it writes
+    (equivalents.py has the readers' and writers' helpers)."""
+
+    read: Reader | None = None
+    """The configured layer as a family's values (None: a layer with no family, translated only when it has
+    no parameters, as nothing)."""
+    writes: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    """The families this convention writes, each with the fields its writer takes (the page shows those)."""
+    write: Writer | None = None
+
+
 Recogniser = Callable[["TensorGroup"], "Recognised | None"]
 
 
@@ -197,6 +221,9 @@ class LayerConvention:
     """For wrappers: the input shape handed to the wrapped layer."""
     work: Work = NOTHING
     equivalent: Equivalent = field(default_factory=Equivalent)
+    words: Mapping[str, tuple[str, str]] = field(default_factory=lambda: MappingProxyType({}))
+    """(English, Chinese) meanings of the symbols its shapes use and wording of the notes its plan chooses,
+    where render/i18n.py's shared tables have none: a new layer brings its own words."""
     write_prefix: str | None = None
     """The prefix rnnparams writes it with, where it is not the framework's (MXNet's Dense lives in gluon.nn)."""
     recognise: Recogniser | None = None
@@ -215,7 +242,9 @@ class FrameworkConvention:
     """Call names that hold a list of layers (`Sequential`)."""
     input_calls: tuple[str, ...] = ()
     naming: str = "index"
-    """"index" (PyTorch nn.Sequential: 0, 1, 2) or "keras" (snake_case class name, then _1, _2...)."""
+    """How unnamed layers are named: BY_POSITION (PyTorch nn.Sequential children 0, 1, 2; a layer read from
+    code by its attribute path) or BY_CLASS (Keras: snake_case class name, then _1, _2...; such layers also
+    take `name=` and `trainable=` arguments)."""
     batch_axis: Callable[[LayerSpec], int] = lambda spec: 0
     """Where the batch dimension goes in the model input, given its first layer."""
     notes: tuple[str, ...] = ()

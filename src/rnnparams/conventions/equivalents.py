@@ -8,45 +8,20 @@ that a framework cannot express says why (`NoEquivalent`), in words a user can a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
-from .._record import record
 from ..errors import ConfigError
-from ..spec import LayerSpec, Shape, Value, frozen_mapping
+from ..spec import LayerSpec, Value, frozen_mapping
+from .base import REQUIRED, Built, Equivalent, LayerConvention, LayerPlan, Reader, Writer
 from .families import FAMILIES, Neutral, neutral
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from .base import LayerConvention, LayerPlan
 
 
 class NoEquivalent(Exception):
     """The target framework has no layer for these values; the message says why."""
 
 
-Built = tuple[tuple[LayerSpec, ...], Shape | None]
-"""The layers written, and the input shape (with batch) they take when they stand alone (None: their arguments
-fix it): Keras layers read their input features from the data."""
-Reader = Callable[[LayerSpec, "LayerPlan"], Neutral]
-Writer = Callable[[Neutral], Built]
-
-
-@record
-class Equivalent:
-    """A layer convention's place in the families: what it reads as, and what it writes."""
-
-    read: Reader | None = None
-    """The configured layer as a family's values (None: a layer with no family, translated only when it has
-    no parameters, as nothing)."""
-    writes: Mapping[str, tuple[str, ...]] = frozen_mapping()  # type: ignore[assignment]
-    """The families this convention writes, each with the fields its writer takes (the page shows those)."""
-    write: Writer | None = None
-
-
 def make_layer(layers: Mapping[str, LayerConvention], type_name: str, **config: Value) -> LayerSpec:
     """A LayerSpec with the convention's defaults filled in, as the expression parser would build it."""
-    from .base import REQUIRED
-
     conv = layers[type_name]
     full: dict[str, Value] = {}
     for p in conv.params:

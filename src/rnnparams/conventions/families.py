@@ -38,6 +38,8 @@ class Field:
     """Other fields' values it needs to matter (merge mode only when bidirectional)."""
     hidden_if: tuple[tuple[str, Value], ...] = ()
     """Other fields' values that make it meaningless (a CuDNN layer always has its bias)."""
+    words: tuple[str, str] | None = None
+    """(English, Chinese) label, for a field whose `label` key render/i18n.py does not have."""
 
 
 @record
@@ -50,6 +52,8 @@ class Family:
     """Reads token ids (an embedding): a model that starts with it needs no feature count."""
     passes_features: bool = False
     """Keeps its input's feature count (normalization, dropout): auto sizes after it see the one before."""
+    words: tuple[str, str] | None = None
+    """(English, Chinese) name, for a family render/i18n.py does not name."""
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -87,6 +91,37 @@ RESET_GATE = Field("reset_gate", BOOL, True, "f_reset_gate", "rg")
 SCALE = Field("scale", BOOL, True, "f_scale", "sc")
 CENTER = Field("center", BOOL, True, "f_center", "ce")
 
+KERNEL_2D_WORDS: Mapping[str, tuple[str, str]] = MappingProxyType({
+    "K_h": ("kernel height", "卷积核高度"), "K_w": ("kernel width", "卷积核宽度")})
+"""The symbols of a 2-D kernel, in every framework's convolution."""
+
+def _conv(key: str, dims: int, transposed: bool = False) -> Family:
+    """An N-d convolution (or its transpose): channels in and out, a kernel, strides, padding, groups, bias;
+    square kernels and strides here (the page's fields), the exact sizes in the layers written."""
+    what = ("Transposed conv", "转置卷积") if transposed else ("Conv", "卷积")
+    return Family(key, (IN, Field("filters", SIZE, 16, "f_filters", "f"), Field("kernel", SIZE, 3, "f_kernel", "k"),
+                        Field("stride", SIZE, 1, "f_stride", "s"),
+                        Field("pad", SELECT, "valid", "f_pad", "pad", ("valid", "same")),
+                        Field("groups", SIZE, 1, "f_groups", "g"), BIAS),
+                  words=(f"{what[0]}{dims}D", f"{dims}维{what[1]}"))
+
+
+POOL_OPS = ("max", "avg")
+ACTIVATIONS = ("relu", "relu6", "leaky_relu", "elu", "selu", "celu", "gelu", "silu", "mish", "sigmoid",
+               "hard_sigmoid", "tanh", "softmax", "log_softmax", "softplus", "softsign", "hard_swish", "hard_tanh",
+               "log_sigmoid", "tanh_shrink", "soft_shrink", "hard_shrink", "linear")
+"""Activation functions the frameworks share by name (each framework's writer maps them to its own classes)."""
+
+POOL_FIELDS = (Field("op", SELECT, "max", "f_pool_op", "op", POOL_OPS, words=("Pooling", "池化方式")),
+               Field("size", SIZE, 2, "f_pool_size", "ps", words=("Pool size", "池化窗口")),
+               Field("stride", COUNT, 0, "f_pool_stride", "s",
+                     words=("Stride (0: the pool size)", "步幅(0 表示与窗口相同)")))
+ATTENTION_FIELDS = (IN, Field("heads", SIZE, 8, "f_heads", "h", words=("Heads", "注意力头数")),
+                    Field("kdim", AUTO, None, "f_kdim", "kd", words=("Key features (default: input)",
+                                                                     "键的维度(默认同输入)")),
+                    Field("vdim", AUTO, None, "f_vdim", "vd", words=("Value features (default: input)",
+                                                                     "值的维度(默认同输入)")), BIAS)
+
 FAMILIES: Mapping[str, Family] = MappingProxyType({f.key: f for f in (
     Family("embedding", (Field("vocab", SIZE, 10000, "f_vocab", "v"), Field("dim", SIZE, 128, "f_dim", "d")),
            tokens=True),
@@ -99,7 +134,28 @@ FAMILIES: Mapping[str, Family] = MappingProxyType({f.key: f for f in (
                       Field("stride", SIZE, 1, "f_stride", "s"),
                       Field("pad", SELECT, "valid", "f_pad", "pad", ("valid", "same")),
                       Field("groups", SIZE, 1, "f_groups", "g"), BIAS), sequence=True),
+    Family("conv2d", (IN, Field("filters", SIZE, 16, "f_filters", "f"),
+                      Field("kh", SIZE, 3, "f_kernel_h", "kh", words=("Kernel height", "卷积核高度")),
+                      Field("kw", SIZE, 3, "f_kernel_w", "kw", words=("Kernel width", "卷积核宽度")),
+                      Field("sh", SIZE, 1, "f_stride_h", "sh", words=("Stride (height)", "步幅(高)")),
+                      Field("sw", SIZE, 1, "f_stride_w", "sw", words=("Stride (width)", "步幅(宽)")),
+                      Field("pad", SELECT, "valid", "f_pad", "pad", ("valid", "same")),
+                      Field("groups", SIZE, 1, "f_groups", "g"), BIAS), words=("Conv2D", "二维卷积")),
+    _conv("conv3d", 3), _conv("conv1d_t", 1, True), _conv("conv2d_t", 2, True), _conv("conv3d_t", 3, True),
     Family("layernorm", (IN, SCALE, CENTER), passes_features=True),
+    Family("rmsnorm", (IN, SCALE), passes_features=True, words=("RMSNorm", "RMS 归一化")),
+    Family("groupnorm", (IN, Field("groups", SIZE, 4, "f_groups", "g"), SCALE, CENTER), passes_features=True,
+           words=("GroupNorm", "分组归一化")),
+    Family("prelu", (IN, Field("shared", BOOL, False, "f_shared", "sh", words=("One slope for all channels",
+                                                                                 "所有通道共用一个斜率"))),
+           passes_features=True, words=("PReLU", "PReLU")),
+    Family("attention", ATTENTION_FIELDS, sequence=True, passes_features=True,
+           words=("Multi-head attention", "多头注意力")),
+    Family("activation", (Field("fn", SELECT, "relu", "f_fn", "fn", ACTIVATIONS, words=("Function", "函数")),),
+           passes_features=True, words=("Activation", "激活函数")),
+    Family("pool1d", POOL_FIELDS, passes_features=True, sequence=True, words=("Pooling 1D", "一维池化")),
+    Family("pool2d", POOL_FIELDS, passes_features=True, words=("Pooling 2D", "二维池化")),
+    Family("flatten", (), words=("Flatten", "展平")),
     Family("batchnorm", (IN, SCALE, CENTER), passes_features=True),
     Family("dropout", (Field("rate", RATE, 0.5, "f_rate", "r"),), passes_features=True),
     Family("rnn_cell", _recurrent(cell=True)),
@@ -151,5 +207,20 @@ def neutral(family: str, **values: Value) -> Neutral:
     return Neutral(family, MappingProxyType({**fields.defaults(), **values}))
 
 
-__all__ = ["AUTO", "BOOL", "COUNT", "FAMILIES", "RATE", "SELECT", "SEQUENCE_OF_CELL", "SIZE", "Family", "Field",
-           "Neutral", "neutral"]
+__all__ = [
+    "ACTIVATIONS",
+    "AUTO",
+    "BOOL",
+    "COUNT",
+    "FAMILIES",
+    "KERNEL_2D_WORDS",
+    "POOL_OPS",
+    "RATE",
+    "SELECT",
+    "SEQUENCE_OF_CELL",
+    "SIZE",
+    "Family",
+    "Field",
+    "Neutral",
+    "neutral",
+]

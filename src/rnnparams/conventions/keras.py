@@ -18,6 +18,7 @@ from ..symbolic import Const, Sym, mul
 from .base import (
     ANY,
     BOOL,
+    BY_CLASS,
     CHOICE,
     FLOAT,
     LAYER,
@@ -45,6 +46,7 @@ from .equivalents import (
     Reader,
     Writer,
     conv1d_values,
+    has_bias,
     make_layer,
     need,
     neutral,
@@ -54,7 +56,7 @@ from .equivalents import (
     recurrent_values,
     refuse_peepholes,
 )
-from .families import Neutral
+from .families import KERNEL_2D_WORDS, Neutral
 from .recognise import keras_path
 from .work import (
     CHANNEL_STATS,
@@ -99,6 +101,8 @@ def recurrent_tensors(gates: tuple[str, ...]) -> tuple[TensorTemplate, ...]:
 
 
 TENSORS = {kind: recurrent_tensors(gates) for kind, gates in GATES.items()}
+CONV2D_TENSORS = (TensorTemplate("kernel", (Sym("K_h"), Sym("K_w"), Sym("C_g"), O), "weight"),  # C_g: per group
+                  TensorTemplate("bias", (O,), "bias", when="bias"))
 DENSE_TENSORS = (TensorTemplate("kernel", (I, O), "weight"), TensorTemplate("bias", (O,), "bias", when="bias"))
 EMBEDDING_TENSORS = (TensorTemplate("embeddings", (V, E), "embedding"),)
 CONV1D_TENSORS = (TensorTemplate("kernel", (K, Sym("C_g"), O), "weight"),  # C_g: input channels per group
@@ -280,6 +284,53 @@ def plan_conv1d(ctx: LayerContext) -> LayerPlan:
     return LayerPlan(tuple(tensors), bindings, shape, out, features=("C", O), feature_axis=1 if channels_first else -1)
 
 
+def _int2(ctx: LayerContext, key: str) -> tuple[int, int]:
+    value = ctx.cfg(key)
+    pair = (value, value) if isinstance(value, int) else value
+    if not isinstance(pair, tuple) or len(pair) != 2 or not all(
+            isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in pair):
+        raise ConfigError(f"{ctx.name} (Conv2D): {key} must be a positive int or a tuple of 2 positive ints "
+                          f"(got {value!r}).")
+    return pair  # type: ignore[return-value]
+
+
+def plan_conv2d(ctx: LayerContext) -> LayerPlan:
+    """kernel (K_h, K_w, C/groups, filters), bias (filters); input (batch, H, W, C), or (batch, C, H, W) with
+    data_format='channels_first'; each output side as Keras' compute_conv_output_shape."""
+    if ctx.in_shape is None:
+        raise missing_input(ctx)
+    shape = require_rank(ctx, (4,), "4-D (batch, height, width, channels)")
+    filters, groups = ctx.int("filters"), ctx.int("groups")
+    kernel, stride, dilation = _int2(ctx, "kernel_size"), _int2(ctx, "strides"), _int2(ctx, "dilation_rate")
+    padding = str(ctx.cfg("padding")).lower()
+    channels_first = ctx.cfg("data_format") == "channels_first"
+    c_in, sides = (shape[1], shape[2:]) if channels_first else (shape[3], shape[1:3])
+    if c_in is None:
+        raise ShapeError(f"{ctx.name} (Conv2D): the channel dimension of its input must be defined; got shape "
+                         f"{fmt_shape(shape)}.")
+    if c_in % groups:
+        raise ConfigError(f"{ctx.name} (Conv2D): the number of input channels must be evenly divisible by the "
+                          f"number of groups. Received groups={groups}, but the input has {c_in} channels "
+                          f"(full input shape is {fmt_shape(shape)}).")
+    if filters % groups:
+        raise ConfigError(f"{ctx.name} (Conv2D): the number of filters must be evenly divisible by the number "
+                          f"of groups. Received: groups={groups}, filters={filters}.")
+    if max(stride) > 1 and max(dilation) > 1:
+        raise ConfigError(f"{ctx.name} (Conv2D): strides > 1 not supported in conjunction with dilation_rate > 1. "
+                          f"Received: strides={stride} and dilation_rate={dilation}.")
+    out_sides = tuple(conv_output_length(n, k, s, d, padding)
+                      for n, k, s, d in zip(sides, kernel, stride, dilation, strict=True))
+    if any(n is not None and n <= 0 for n in out_sides):
+        raise ShapeError(f"{ctx.name} (Conv2D): computed output size would be negative: input {fmt_shape(shape)}, "
+                         f"kernel_size={kernel}, dilation_rate={dilation}, padding='{padding}'.")
+    tensors = expand(CONV2D_TENSORS, flags={"bias": bool(ctx.cfg("use_bias"))},
+                     subs=None if groups > 1 else {"C_g": C})
+    bindings = freeze({"C": c_in, "O": filters, "K_h": kernel[0], "K_w": kernel[1],
+                       **({"C_g": c_in // groups} if groups > 1 else {})})
+    out = (shape[0], filters, *out_sides) if channels_first else (shape[0], *out_sides, filters)
+    return LayerPlan(tuple(tensors), bindings, shape, out, features=("C", O), feature_axis=1 if channels_first else -1)
+
+
 def _norm_axis(ctx: LayerContext, shape: Shape) -> tuple[int, int]:
     """(the normalized axis, its size)."""
     axis = ctx.cfg("axis")
@@ -424,6 +475,12 @@ def _writers(layers: dict[str, LayerConvention], cudnn: bool) -> dict[str, Write
                            strides=n.int("stride"), padding=n.get("pad"), groups=n.int("groups"),
                            use_bias=n.flag("bias")),), (None, n.size("in"))
 
+    def conv2d(n: Neutral) -> Built:
+        strides = (n.int("sh"), n.int("sw"))
+        return (make_layer(layers, "Conv2D", filters=n.int("filters"), kernel_size=(n.int("kh"), n.int("kw")),
+                           strides=strides if strides != (1, 1) else 1, padding=n.get("pad"), groups=n.int("groups"),
+                           use_bias=n.flag("bias")),), (None, None, n.size("in"))
+
     def norm(n: Neutral) -> Built:
         name = "BatchNormalization" if n.family == "batchnorm" else "LayerNormalization"
         return (make_layer(layers, name, center=n.flag("center"), scale=n.flag("scale")),), (None, n.size("in"))
@@ -432,7 +489,7 @@ def _writers(layers: dict[str, LayerConvention], cudnn: bool) -> dict[str, Write
         return (make_layer(layers, "Dropout", rate=n.get("rate")),), (None,)
 
     return {"rnn": recurrent, "lstm": recurrent, "gru": recurrent, "dense": dense, "embedding": embedding,
-            "conv1d": conv1d, "layernorm": norm, "batchnorm": norm, "dropout": dropout}
+            "conv1d": conv1d, "conv2d": conv2d, "layernorm": norm, "batchnorm": norm, "dropout": dropout}
 
 
 def _write(writers: dict[str, Writer]) -> Writer:
@@ -486,6 +543,25 @@ def _recognise_bidirectional(group: TensorGroup) -> Recognised | None:
             layer = {"class_name": kind, "config": dict(inner.config)}
             return Recognised({"layer": layer, "merge_mode": "concat"}, inner.input_shape, SEQUENCES_ASSUMED)
     return None
+
+
+def _read_conv2d(spec: LayerSpec, plan: LayerPlan) -> Neutral:
+    b = plan.bindings
+    strides = spec.get("strides", 1)
+    pair = (strides, strides) if isinstance(strides, int) else strides
+    sh, sw = pair if isinstance(pair, tuple) and len(pair) == 2 else (1, 1)
+    return neutral("conv2d", **{"in": b["C"]}, filters=b["O"], kh=b["K_h"], kw=b["K_w"], sh=sh, sw=sw,
+                   pad="same" if spec.get("padding") == "same" else "valid",
+                   groups=b["C"] // b["C_g"] if "C_g" in b else 1, bias=has_bias(plan))
+
+
+def _recognise_conv2d(group: TensorGroup) -> Recognised | None:
+    """kernel (K_h, K_w, C, filters) and bias (filters): channels last, the spatial sizes unknown."""
+    shapes = list(group.leaves.values())
+    if len(shapes) not in (1, 2) or len(shapes[0]) != 4 or (len(shapes) == 2 and shapes[1] != (shapes[0][3],)):
+        return None
+    kh, kw, c, o = shapes[0]
+    return Recognised({"filters": o, "kernel_size": (kh, kw), "use_bias": len(shapes) == 2}, (None, None, c))
 
 
 def _recognise_dense(group: TensorGroup) -> Recognised | None:
@@ -563,6 +639,18 @@ def build_layers(gru_reset_after: bool, cudnn: bool = False) -> dict[str, LayerC
             work=Work(positions=OUTPUT_POSITIONS, keeps=(_FOR_WEIGHTS,)),
             equivalent=Equivalent(conv1d_values,
                                   {"conv1d": ("filters", "kernel", "stride", "pad", "groups", "bias")}, write)),
+        _layer("Conv2D", "conv2d", (
+            Param("filters", kind=SIZE), Param("kernel_size", kind=SHAPE), Param("strides", 1, SHAPE),
+            Param("padding", "valid", CHOICE, ("valid", "same")),
+            Param("data_format", None, CHOICE, ("channels_last", "channels_first", None)),
+            Param("dilation_rate", 1, SHAPE), Param("groups", 1, SIZE), Param("activation", None),
+            Param("use_bias", True, BOOL)), plan_conv2d,
+            _BASE_IGNORED | {"kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer",
+                             "kernel_constraint", "bias_constraint"},
+            work=Work(positions=OUTPUT_POSITIONS, keeps=(_FOR_WEIGHTS,)),
+            equivalent=Equivalent(_read_conv2d, {"conv2d": ("filters", "kh", "kw", "sh", "sw", "pad", "groups",
+                                                            "bias")}, write),
+            recognise=_recognise_conv2d, words=KERNEL_2D_WORDS),
         _layer("BatchNormalization", "batch_normalization", (
             Param("axis", -1, SHAPE), Param("momentum", 0.99, FLOAT), Param("epsilon", 1e-3, FLOAT),
             Param("center", True, BOOL), Param("scale", True, BOOL)), plan_batchnorm,
@@ -602,14 +690,15 @@ def build_layers(gru_reset_after: bool, cudnn: bool = False) -> dict[str, LayerC
 
 
 ALIASES: Mapping[str, str] = MappingProxyType({
-    "GlobalAvgPool1D": "GlobalAveragePooling1D", "GlobalMaxPool1D": "GlobalMaxPooling1D", "Convolution1D": "Conv1D"})
+    "GlobalAvgPool1D": "GlobalAveragePooling1D", "GlobalMaxPool1D": "GlobalMaxPooling1D", "Convolution1D": "Conv1D",
+    "Convolution2D": "Conv2D"})
 _PREFIXES = ("tf.keras.layers.", "keras.layers.", "layers.", "tf.keras.", "keras.")
 _CONTAINERS = ("Sequential", "models.Sequential")
 _INPUTS = ("Input", "layers.Input", "InputLayer", "layers.InputLayer")
 _REFUSALS = MappingProxyType({family: "Keras cells (SimpleRNNCell...) are not modelled here; compare the full layer"
                               for family in ("rnn_cell", "lstm_cell", "gru_cell")})
 _COMMON: dict[str, Any] = {
-    "prefixes": _PREFIXES, "containers": _CONTAINERS, "input_calls": _INPUTS, "naming": "keras", "short": "Keras",
+    "prefixes": _PREFIXES, "containers": _CONTAINERS, "input_calls": _INPUTS, "naming": BY_CLASS, "short": "Keras",
     "model_syntax": "sequential", "infers_input": True, "runtime": KERAS_RUNTIME, "compared": True,
     "aliases": ALIASES, "refusals": _REFUSALS, "checkpoint_path": keras_path, "code_reader": "keras"}
 

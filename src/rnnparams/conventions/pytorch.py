@@ -7,7 +7,8 @@ keeps one. I_0 = I and I_l = D·H_out above, H_out = P with `proj_size=P` (LSTM,
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 
 from .._record import replace
 from ..errors import ConfigError, ShapeError
@@ -42,6 +43,7 @@ from .equivalents import (
     Built,
     Equivalent,
     conv1d_values,
+    has_bias,
     make_layer,
     need,
     norm_values,
@@ -50,7 +52,7 @@ from .equivalents import (
     read_recurrent,
     refuse_peepholes,
 )
-from .families import Neutral
+from .families import KERNEL_2D_WORDS, Neutral, neutral
 from .recognise import only, rank, stacked_pattern, torch_path
 from .work import (
     CHANNEL_STATS,
@@ -67,6 +69,10 @@ from .work import (
     Keep,
     Work,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import re
 
 I, H, P, D, L = (Sym(n) for n in ("I", "H", "P", "D", "L"))
 O, V, E, C, K = (Sym(n) for n in ("O", "V", "E", "C", "K"))
@@ -96,6 +102,10 @@ EMBEDDING_TENSORS = (TensorTemplate("weight", (V, E), "embedding", when="trainab
                      TensorTemplate("weight", (V, E), "embedding", when="frozen", trainable=False))
 CONV1D_TENSORS = (
     TensorTemplate("weight", (O, Sym("C_g"), K), "weight"),  # C_g: input channels per group
+    TensorTemplate("bias", (O,), "bias", when="bias"),
+)
+CONV2D_TENSORS = (
+    TensorTemplate("weight", (O, Sym("C_g"), Sym("K_h"), Sym("K_w")), "weight"),  # C_g: input channels per group
     TensorTemplate("bias", (O,), "bias", when="bias"),
 )
 BATCHNORM_TENSORS = (
@@ -309,6 +319,66 @@ def plan_conv1d(ctx: LayerContext) -> LayerPlan:
                      feature_axis=1)
 
 
+def _pair(ctx: LayerContext, key: str, minimum: int = 1) -> tuple[int, int]:
+    """nn.Conv2d's int-or-pair arguments (torch's `_pair`)."""
+    value = ctx.cfg(key)
+    pair = (value, value) if isinstance(value, int) else value
+    if not isinstance(pair, tuple) or len(pair) != 2 or not all(
+            isinstance(v, int) and not isinstance(v, bool) and v >= minimum for v in pair):
+        least = "greater than zero" if minimum else "at least zero"
+        raise ConfigError(f"{ctx.name} (Conv2d): {key} must be an int or a pair of ints {least} (got {value!r}).")
+    return pair  # type: ignore[return-value]
+
+
+def plan_conv2d(ctx: LayerContext) -> LayerPlan:
+    """weight (O, C/groups, K_h, K_w), bias (O); input (N, C, H, W) or unbatched (C, H, W); each output side
+    floor((L + 2·pad − dilation·(K − 1) − 1) / stride) + 1, or L with padding='same'."""
+    c_in, c_out, groups = ctx.int("in_channels"), ctx.int("out_channels"), ctx.int("groups")
+    kernel, stride, dilation = _pair(ctx, "kernel_size"), _pair(ctx, "stride"), _pair(ctx, "dilation")
+    if c_in % groups:
+        raise ConfigError(f"{ctx.name} (Conv2d): in_channels must be divisible by groups "
+                          f"(in_channels={c_in}, groups={groups}).")
+    if c_out % groups:
+        raise ConfigError(f"{ctx.name} (Conv2d): out_channels must be divisible by groups "
+                          f"(out_channels={c_out}, groups={groups}).")
+    padding = ctx.cfg("padding")
+    if isinstance(padding, str):
+        if padding not in ("same", "valid"):
+            raise ConfigError(f"{ctx.name} (Conv2d): Invalid padding string {padding!r}, should be one of "
+                              "{'valid', 'same'}.")
+        if padding == "same" and stride != (1, 1):
+            raise ConfigError(f"{ctx.name} (Conv2d): padding='same' is not supported for strided convolutions.")
+    pads = (0, 0) if padding == "valid" or padding == "same" else _pair(ctx, "padding", 0)
+    shape = ctx.in_shape if ctx.in_shape is not None else (None, c_in, None, None)
+    if len(shape) not in (3, 4):
+        raise ShapeError(f"{ctx.name} (Conv2d): Expected 3D (unbatched) or 4D (batched) input to conv2d, but got "
+                         f"input of size: {fmt_shape(shape)}.")
+    channels = shape[-3]
+    if channels is not None and channels != c_in:
+        raise ShapeError(f"{ctx.name} (Conv2d): expects (N, C, H, W) input with C = in_channels = {c_in}, but its "
+                         f"input has shape {fmt_shape(shape)}. PyTorch convolutions are channels-first.")
+    sides: list[int | None] = []
+    for length, k, s, d, p in zip(shape[-2:], kernel, stride, dilation, pads, strict=True):
+        if length is None:
+            sides.append(None)
+        elif padding == "same":
+            sides.append(length)
+        else:
+            if length + 2 * p < d * (k - 1) + 1:
+                padded = " x ".join(str(n + 2 * q) if n is not None else "?" for n, q in zip(shape[-2:], pads,
+                                                                                              strict=True))
+                extent = " x ".join(str(e * (f - 1) + 1) for f, e in zip(kernel, dilation, strict=True))
+                raise ShapeError(f"{ctx.name} (Conv2d): Calculated padded input size per channel: ({padded}). "
+                                 f"Kernel size: ({extent}). Kernel size can't be greater than actual input size.")
+            sides.append((length + 2 * p - d * (k - 1) - 1) // s + 1)
+    tensors = expand(CONV2D_TENSORS, flags={"bias": bool(ctx.cfg("bias"))},
+                     subs=None if groups > 1 else {"C_g": C})
+    bindings = freeze({"C": c_in, "O": c_out, "K_h": kernel[0], "K_w": kernel[1],
+                       **({"C_g": c_in // groups} if groups > 1 else {})})
+    out = (*shape[:-3], c_out, *sides)
+    return LayerPlan(tuple(tensors), bindings, shape, out, features=("C", O), feature_axis=-3)
+
+
 def plan_parameter(ctx: LayerContext) -> LayerPlan:
     """A tensor assigned to a module as `nn.Parameter(torch.zeros(*shape))`: named by its attribute alone."""
     raw = ctx.cfg("shape")
@@ -357,6 +427,24 @@ def _write_conv1d(n: Neutral) -> Built:
                        bias=n.flag("bias")),), None
 
 
+def _write_conv2d(n: Neutral) -> Built:
+    stride = (n.int("sh"), n.int("sw"))
+    return (make_layer(LAYERS, "Conv2d", in_channels=n.int("in"), out_channels=n.int("filters"),
+                       kernel_size=(n.int("kh"), n.int("kw")), stride=stride if stride != (1, 1) else 1,
+                       padding=n.get("pad") if n.get("pad") == "same" else 0, groups=n.int("groups"),
+                       bias=n.flag("bias")),), None
+
+
+def _read_conv2d(spec: LayerSpec, plan: LayerPlan) -> Neutral:
+    b = plan.bindings
+    stride = spec.get("stride", 1)
+    pair = (stride, stride) if isinstance(stride, int) else stride
+    sh, sw = pair if isinstance(pair, tuple) and len(pair) == 2 else (1, 1)
+    return neutral("conv2d", **{"in": b["C"]}, filters=b["O"], kh=b["K_h"], kw=b["K_w"], sh=sh, sw=sw,
+                   pad="same" if spec.get("padding") == "same" else "valid",
+                   groups=b["C"] // b["C_g"] if "C_g" in b else 1, bias=has_bias(plan))
+
+
 def _write_layernorm(n: Neutral) -> Built:
     need(n.flag("scale") or not n.flag("center"), "PyTorch LayerNorm cannot shift without scaling")
     return (make_layer(LAYERS, "LayerNorm", normalized_shape=n.int("in"), elementwise_affine=n.flag("scale"),
@@ -394,11 +482,13 @@ _EMBEDDING_HINTS = ("emb", "word", "token", "lookup", "vocab")
 
 def _recognise_recurrent(kind: str) -> Callable[[TensorGroup], Recognised | None]:
     """nn.RNN/LSTM/GRU from `weight_ih_l{l}[_reverse]`...: sizes off layer 0, layers and directions off the names."""
-    pattern = stacked_pattern(TENSORS[kind], "at", _AT)
     gates = len(GATES[kind])
+    patterns: list[re.Pattern[str]] = []  # compiled on first use: counting never needs it
 
     def recognise(group: TensorGroup) -> Recognised | None:
-        matches = [pattern.match(leaf) for leaf in group.leaves]
+        if not patterns:
+            patterns.append(stacked_pattern(TENSORS[kind], "at", _AT))
+        matches = [patterns[0].match(leaf) for leaf in group.leaves]
         w_ih, w_hh = rank(group, "weight_ih_l0", 2), rank(group, "weight_hh_l0", 2)
         if not group.leaves or not all(matches) or w_ih is None or w_hh is None:
             return None
@@ -476,11 +566,22 @@ def _recognise_conv1d(group: TensorGroup) -> Recognised | None:
                        "bias": "bias" in group.leaves})
 
 
+def _recognise_conv2d(group: TensorGroup) -> Recognised | None:
+    weight = rank(group, "weight", 4)
+    if not only(group, CONV2D_TENSORS, ("weight",)) or weight is None:
+        return None
+    out_channels, channels, kh, kw = weight
+    return Recognised({"in_channels": channels, "out_channels": out_channels, "kernel_size": (kh, kw),
+                       "bias": "bias" in group.leaves})
+
+
 def _layer(type_name: str, params: tuple[Param, ...], plan: PlanFn, *, work: Work,
            equivalent: Equivalent | None = None, recognise: Callable[[TensorGroup], Recognised | None] | None = None,
-           ignored: frozenset[str] = _DEVICE, recurrent: bool = False) -> LayerConvention:
+           ignored: frozenset[str] = _DEVICE, recurrent: bool = False,
+           words: Mapping[str, tuple[str, str]] | None = None) -> LayerConvention:
     return LayerConvention(type_name, params, plan, type_name.lower(), ignored, recurrent=recurrent, work=work,
-                           equivalent=equivalent or Equivalent(), recognise=recognise)
+                           equivalent=equivalent or Equivalent(), recognise=recognise,
+                           words=MappingProxyType(dict(words or {})))
 
 
 def _cell(type_name: str, kind: str, cell: Cell, extra: tuple[Param, ...] = ()) -> LayerConvention:
@@ -538,6 +639,15 @@ LAYERS = {c.type_name: c for c in (
                               {"conv1d": ("in", "filters", "kernel", "stride", "pad", "groups", "bias")},
                               _write_conv1d),
         recognise=_recognise_conv1d),
+    _layer("Conv2d", (
+        Param("in_channels", kind=SIZE), Param("out_channels", kind=SIZE), Param("kernel_size", kind=SHAPE),
+        Param("stride", 1, SHAPE), Param("padding", 0, SHAPE), Param("dilation", 1, SHAPE),
+        Param("groups", 1, SIZE), Param("bias", True, BOOL),
+        Param("padding_mode", "zeros", CHOICE, ("zeros", "reflect", "replicate", "circular"))), plan_conv2d,
+        work=Work(positions=OUTPUT_POSITIONS, keeps=(_FOR_WEIGHTS,)),
+        equivalent=Equivalent(_read_conv2d, {"conv2d": ("in", "filters", "kh", "kw", "sh", "sw", "pad", "groups",
+                                                        "bias")}, _write_conv2d),
+        recognise=_recognise_conv2d, words=KERNEL_2D_WORDS),
     # Not a layer: a module's own tensor (`self.v = nn.Parameter(torch.rand(H))`), read from .py files.
     _layer("Parameter", (Param("shape", kind=SHAPE), Param("requires_grad", True, BOOL)), plan_parameter,
            work=Work(), ignored=frozenset()),

@@ -8,10 +8,13 @@ accept are the names the templates declare: `weight_ih{at}` becomes the pattern 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from .base import TensorGroup, TensorTemplate
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import re
 
 
 def leaf_names(templates: Iterable[TensorTemplate], **fmt: str) -> frozenset[str]:
@@ -29,6 +32,8 @@ def stacked_pattern(templates: Iterable[TensorTemplate], placeholder: str, suffi
     """A pattern matching every name of a stacked layer: the templates' names end with `{placeholder}`, which
     becomes the framework's per-layer (and per-direction) suffix pattern; the suffix's groups are the
     pattern's groups (`_l(\\d+)(_reverse)?`: group 1 the layer, group 2 the direction)."""
+    import re
+
     mark = "{" + placeholder + "}"
     names = {t.name for t in templates}
     assert all(n.endswith(mark) for n in names), names

@@ -14,6 +14,8 @@ from .._record import record
 from ..conventions import FRAMEWORKS, REGISTRY, FrameworkConvention, LayerConvention
 from ..conventions.base import (
     BOOL,
+    BY_CLASS,
+    BY_POSITION,
     CHOICE,
     FLOAT,
     INT,
@@ -146,7 +148,7 @@ def _fits(fw: FrameworkConvention, call: ast.Call) -> bool:
     if len(call.args) > len(positional):
         return False
     given = {p.name for p in positional[:len(call.args)]}
-    extra = KERAS_FIRST_LAYER_KEYWORDS if fw.naming == "keras" else frozenset()
+    extra = KERAS_FIRST_LAYER_KEYWORDS if fw.naming == BY_CLASS else frozenset()
     known = {p.name for p in conv.params} | conv.ignored | extra
     for kw in call.keywords:
         if kw.arg is None or kw.arg not in known:
@@ -227,7 +229,7 @@ class _Builder:
                 name = value if isinstance(value, str) else None
             elif kw.arg not in ("trainable",):
                 raise self.error(f"{base}() got an unexpected keyword argument {kw.arg!r}", kw.value)
-        if self.fw.naming == "index":  # nn.Sequential(a, b, c)
+        if self.fw.naming == BY_POSITION:  # nn.Sequential(a, b, c)
             return list(call.args), name
         if len(call.args) > 1:
             raise self.error("Sequential takes one list of layers: Sequential([layer, layer, ...])", call)
@@ -323,12 +325,12 @@ class _Builder:
                 raise self.error(f"{conv.type_name}() got multiple values for argument {key!r}", kw.value)
             if key in by_name:
                 nodes[key] = kw.value
-            elif key == "name" and self.fw.naming == "keras":
+            elif key == "name" and self.fw.naming == BY_CLASS:
                 value = literal(kw.value, self.text)
                 if not isinstance(value, str) or not value:
                     raise self.error("name must be a non-empty string", kw.value)
                 name = value
-            elif key == "trainable" and self.fw.naming == "keras":
+            elif key == "trainable" and self.fw.naming == BY_CLASS:
                 config["trainable"] = self.check(Param("trainable", True, BOOL), kw.value, conv)
             elif key in conv.ignored:
                 ignored[key] = kw.value
@@ -341,7 +343,7 @@ class _Builder:
                 raise self.error(f"{conv.type_name}() is missing the required argument {param.name!r}", call)
             else:
                 config[param.name] = param.default  # type: ignore[assignment]
-        if first and self.fw.naming == "keras":
+        if first and self.fw.naming == BY_CLASS:
             self.first_layer_input(conv, ignored)
         return LayerSpec(conv.type_name, frozen_mapping(config), name, call.lineno, call.col_offset)
 
@@ -423,5 +425,5 @@ class _NoEquivalent:
 
 _NONE = _NoEquivalent()
 LayerBinder = _Builder
-"""Binds one layer call to its framework's signature (used by the `.py` reader, `inputs/pyfile.py`, on calls
-it rebuilds with resolved values, so code and expressions are validated alike)."""
+"""Binds one layer call to its framework's signature (used by the `.py` reader, `inputs/code/binding.py`, on
+calls it rebuilds with resolved values, so code and expressions are validated alike)."""

@@ -13,7 +13,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..conventions import FRAMEWORKS, FrameworkConvention, LayerConvention
-from ..conventions.base import ANY, BOOL, CHOICE, FLOAT, INT, LAYER, LAYERS, NONNEG, REQUIRED, SHAPE, SIZE, Param
+from ..conventions.base import (
+    ANY,
+    BOOL,
+    BY_CLASS,
+    CHOICE,
+    FLOAT,
+    INT,
+    LAYER,
+    LAYERS,
+    NONNEG,
+    REQUIRED,
+    SHAPE,
+    SIZE,
+    Param,
+)
 from .specfile import SCHEMA_ID
 
 TYPE_CHECKING = False
@@ -70,7 +84,7 @@ def layer_schema(fw_id: str, fw: FrameworkConvention, conv: LayerConvention, *, 
         properties[param.name] = param_schema(fw_id, param)
     for key in sorted(conv.ignored):
         properties.setdefault(key, {"description": "accepted and ignored: it never changes the count"})
-    if fw.naming == "keras":
+    if fw.naming == BY_CLASS:
         properties["name"] = {"type": "string", "minLength": 1, "description": "the layer's name"}
         properties["trainable"] = {"type": "boolean", "default": True}
     elif top:

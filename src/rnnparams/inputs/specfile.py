@@ -19,7 +19,7 @@ from collections.abc import Mapping
 
 from .._record import replace
 from ..conventions import FRAMEWORKS, FrameworkConvention
-from ..conventions.base import REQUIRED
+from ..conventions.base import BY_CLASS, BY_POSITION, REQUIRED
 from ..errors import InputError, RnnParamsError, UsageError
 from ..spec import LayerSpec, ModelSpec, Value
 from .expression import parse_expression
@@ -203,7 +203,7 @@ def _layer_extras(fw: FrameworkConvention, layer: Any, path: str, fail: Any) -> 
                 raise fail(f"{path}.{key}", f"must be a list of tensor names, e.g. [\"weight\"] (got {names!r})")
             extras[key] = tuple(names)
     name = layer.get("name")
-    if fw.naming != "keras" and name is not None:
+    if fw.naming != BY_CLASS and name is not None:
         if not isinstance(name, str) or not name:
             raise fail(f"{path}.name", f"must be a non-empty string (got {name!r})")
         extras["name"] = name
@@ -219,11 +219,11 @@ def _call_text(fw: FrameworkConvention, layer: Any, path: str, fail: Any,
     kind = layer.get("type")
     if not isinstance(kind, str) or kind not in fw.layers:
         raise fail(f"{path}.type", f"unknown layer type {kind!r} for {fw.display}; known: {', '.join(fw.layers)}")
-    prefix = fw.prefixes[-1] if fw.naming == "index" else ""
+    prefix = fw.prefixes[-1] if fw.naming == BY_POSITION else ""
     text = f"{prefix}{kind}("
     first = True
     for key, value in layer.items():
-        if key == "type" or key in LAYER_KEYS or (key == "name" and fw.naming != "keras" and at == 0):
+        if key == "type" or key in LAYER_KEYS or (key == "name" and fw.naming != BY_CLASS and at == 0):
             continue
         if not isinstance(key, str) or not key.isidentifier():
             raise fail(f"{path}", f"{key!r} is not an argument name")

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from ..analysis.estimate import Estimate, EstimateLine, LayerEstimate
 from ..conventions import FRAMEWORKS
 from ..symbolic import render_values
-from .i18n import SYMBOLS, cjk_punct, num, width
+from .i18n import SYMBOLS, cjk_punct, num, width, word
 
 TIMES = " × "
 
@@ -289,10 +289,10 @@ def _compute_tables(est: Estimate, lang: str) -> list[str]:
     return out + _table(header, rows)
 
 
-def _symbols_line(bindings: Mapping[str, int], lang: str) -> str:
+def _symbols_line(bindings: Mapping[str, int], lang: str, declared: Mapping[str, tuple[str, str]] | None = None) -> str:
     parts = []
     for key, value in bindings.items():
-        meaning = _t(EXTRA_SYMBOLS, key, lang) if key in EXTRA_SYMBOLS else _t(SYMBOLS, key, lang)
+        meaning = _t(EXTRA_SYMBOLS, key, lang) if key in EXTRA_SYMBOLS else word(SYMBOLS, key, lang, declared)
         parts.append(f"{key} = {num(value)} ({meaning})" if lang == "en" else f"{key} = {num(value)}({meaning})")
     return (", " if lang == "en" else ",").join(parts)
 
@@ -309,7 +309,7 @@ def render_resources(est: Estimate, lang: str = "en") -> str:
     colon = ":"
     out = [f"{w('title')} · {_options_line(est, lang)}", f"{w('definitions')}{colon}"]
     out += [f"  • {pair[1] if lang == 'zh' else pair[0]}" for pair in DEFINITIONS]
-    for layer in est.layers:
+    for layer, counted in zip(est.layers, est.report.layers, strict=True):
         out.append("")
         out.append(f"{layer.name} ({layer.type})")
         used: dict[str, int] = {}
@@ -318,7 +318,7 @@ def render_resources(est: Estimate, lang: str = "en") -> str:
                 if key not in DERIVED:
                     used[key] = item.bindings[key]
         if used:
-            out.append(f"  {w('symbols')}{colon} {_symbols_line(used, lang)}")
+            out.append(f"  {w('symbols')}{colon} {_symbols_line(used, lang, counted.words)}")
         out.append(f"  {w('compute')}")
         if not any(item.value for item in layer.compute):
             out.append(f"    {w('no_compute')}")

@@ -10,7 +10,7 @@ from ..analysis.formula import Derivation
 from ..conventions import FRAMEWORKS
 from ..conventions.base import fmt_shape
 from ..symbolic import render_values
-from .i18n import GATES, GROUPS, NOTES, SYMBOLS, WORDS, cjk_punct, num, t, width
+from .i18n import GATES, GROUPS, NOTES, SYMBOLS, WORDS, cjk_punct, num, t, width, word
 
 TIMES = " × "
 
@@ -68,8 +68,8 @@ def _layer_text(layer: LayerExplanation, lang: str) -> list[str]:
     sep = ", " if lang == "en" else ","
     out = [f"{layer.name} ({layer.type}) · {FRAMEWORKS[layer.framework].display}"]
     if layer.bindings:
-        symbols = sep.join(f"{k} = {num(v)} ({t(SYMBOLS, k, lang)})" if lang == "en" else
-                           f"{k} = {num(v)}({t(SYMBOLS, k, lang)})" for k, v in layer.bindings.items())
+        symbols = sep.join(f"{k} = {num(v)} ({_symbol(layer, k, lang)})" if lang == "en" else
+                           f"{k} = {num(v)}({_symbol(layer, k, lang)})" for k, v in layer.bindings.items())
         out.append(f"  {w('symbols')}{colon} {symbols}")
     if layer.gates:
         names = sep.join(f"{g} ({t(GATES, g, lang)})" if lang == "en" else f"{g}({t(GATES, g, lang)})"
@@ -97,15 +97,23 @@ def _layer_text(layer: LayerExplanation, lang: str) -> list[str]:
         out.append(f"  + {w('buffers')}{colon} {num(layer.buffers)}")
     if layer.notes:
         out.append(f"  {w('notes')}{colon}")
-        out += [f"    • {note_text(key, layer.framework, lang).format(**_quoted(layer.note_values))}"
-                for key in layer.notes]
+        out += [f"    • {_note(layer, key, lang)}" for key in layer.notes]
     return out
 
 
-def note_text(key: str, framework: str, lang: str) -> str:
-    """A note's wording; a framework may word a shared note its own way (`two_biases@paddle`)."""
+def _symbol(layer: LayerExplanation, key: str, lang: str) -> str:
+    return word(SYMBOLS, key, lang, layer.report.words)
+
+
+def _note(layer: LayerExplanation, key: str, lang: str) -> str:
+    return note_text(key, layer.framework, lang, layer.report.words).format(**_quoted(layer.note_values))
+
+
+def note_text(key: str, framework: str, lang: str, declared: Mapping[str, tuple[str, str]] | None = None) -> str:
+    """A note's wording; a framework may word a shared note its own way (`two_biases@paddle`), and a layer's
+    convention may bring the words of its own notes."""
     own = f"{key}@{framework}"
-    return t(NOTES, own if own in NOTES else key, lang)
+    return word(NOTES, own if own in NOTES else key, lang, declared)
 
 
 def _quoted(values: Mapping[str, int]) -> dict[str, str]:
@@ -121,7 +129,7 @@ def _markdown(ex: Explanation, lang: str) -> str:
         out.append(f"### {layer.name} ({layer.type}) · {FRAMEWORKS[layer.framework].display}")
         out.append("")
         if layer.bindings:
-            out.append(", ".join(f"`{k}` = {num(v)} ({t(SYMBOLS, k, lang)})" for k, v in layer.bindings.items()))
+            out.append(", ".join(f"`{k}` = {num(v)} ({_symbol(layer, k, lang)})" for k, v in layer.bindings.items()))
             out.append("")
         if layer.gates:
             out.append(f"{w('gates')}: " + ", ".join(f"`{g}` {t(GATES, g, lang)}" for g in layer.gates))
@@ -137,7 +145,7 @@ def _markdown(ex: Explanation, lang: str) -> str:
         out.append(f"**{w('layer_total')}**: {derivation_line(layer.total)}")
         out.append("")
         for key in layer.notes:
-            out.append(f"- {note_text(key, layer.framework, lang).format(**_quoted(layer.note_values))}")
+            out.append(f"- {_note(layer, key, lang)}")
         if layer.notes:
             out.append("")
     r = ex.report

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 LANGS = ("en", "zh")
 
 SYMBOLS: dict[str, tuple[str, str]] = {
@@ -138,6 +140,14 @@ def t(table: dict[str, tuple[str, str]], key: str, lang: str) -> str:
     if pair is None:
         return key
     return pair[1] if lang == "zh" else pair[0]
+
+
+def word(table: dict[str, tuple[str, str]], key: str, lang: str,
+         declared: Mapping[str, tuple[str, str]] | None = None) -> str:
+    """A shared table's word, else the word a layer's convention declares for it, else the key itself."""
+    if key not in table and declared is not None and key in declared:
+        return t(dict(declared), key, lang)
+    return t(table, key, lang)
 
 
 def num(n: int) -> str:

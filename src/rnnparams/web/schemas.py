@@ -69,7 +69,7 @@ class CheckRequest(ModelRequest):
 class CompareRequest(ModelRequest):
     frameworks: list[Annotated[str, Field(max_length=40)]] | None = Field(
         default=None, min_length=1, max_length=10,
-        description=f"Frameworks to compare (default: {COMPARED_IDS}).", examples=[["pytorch", "keras"]])
+        description=f"Frameworks to compare (default: {COMPARED_IDS}).", examples=[list(REGISTRY)[:2]])
     lang: Lang = Field(default="en", description="Language of `text`: en or zh (中文).")
 
 

@@ -176,8 +176,8 @@ def describe_invalid(verb: str, exc: ValidationError) -> WebError:
 def model_spec(request: ModelRequest, verb: str) -> ModelSpec:
     """The request's model as a spec, within the web's limits. Text is never taken for a file name here: the
     server reads no files on a client's behalf."""
+    from ..inputs.code.reader import looks_like_code, parse_overrides, refuse_layer_calls, spec_from_code
     from ..inputs.expression import parse_expression
-    from ..inputs.pyfile import looks_like_code, parse_overrides, refuse_layer_calls, spec_from_code
 
     shape = api.normalize_input_shape(request.input_shape)
     text = request.model

@@ -15,7 +15,7 @@ import pytest
 import rnnparams
 from rnnparams.analysis.report import Report
 from rnnparams.errors import InputError, UsageError
-from rnnparams.inputs.pyfile import FileModel, parse_overrides, read_models
+from rnnparams.inputs.code.reader import FileModel, parse_overrides, read_models
 
 ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = ROOT / "tests" / "fixtures"

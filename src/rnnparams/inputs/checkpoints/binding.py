@@ -9,7 +9,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ...conventions import FRAMEWORKS
-from ...conventions.base import BOOL, CHOICE, FLOAT, INT, LAYER, NONNEG, REQUIRED, SHAPE, SIZE, Param, above_maximum
+from ...conventions.base import (
+    BOOL,
+    BY_CLASS,
+    CHOICE,
+    FLOAT,
+    INT,
+    LAYER,
+    NONNEG,
+    REQUIRED,
+    SHAPE,
+    SIZE,
+    Param,
+    above_maximum,
+)
 from ...spec import LayerSpec, Value, frozen_mapping
 
 TYPE_CHECKING = False
@@ -33,7 +46,7 @@ def layer_spec(fw_id: str, type_name: str, raw: Mapping[str, Any], name: str | N
             raise Unusable(f"its configuration lacks {p.name}")
         else:
             config[p.name] = p.default  # type: ignore[assignment]
-    if raw.get("trainable") is False and FRAMEWORKS[fw_id].naming == "keras":
+    if raw.get("trainable") is False and FRAMEWORKS[fw_id].naming == BY_CLASS:
         config["trainable"] = False
     return LayerSpec(type_name, frozen_mapping(config), name)
 

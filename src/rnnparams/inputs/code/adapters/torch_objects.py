@@ -1,0 +1,122 @@
+"""PyTorch's objects as the code reader sees them: modules, containers, parameters and the tensors a module
+holds, plain records that the torch adapter (`torch.py`) builds and walks, and the `torch.nn` modules that
+hold no parameters.
+"""
+
+from __future__ import annotations
+
+from ....errors import RnnParamsError
+from ....spec import LayerSpec
+from ..objects import FrameworkLayer
+from ..values import Class, Instance
+
+TORCH_FREE = frozenset({
+    "ReLU", "ReLU6", "Tanh", "Sigmoid", "Softmax", "LogSoftmax", "Softmin", "Softplus", "Softsign", "GELU", "ELU",
+    "SELU", "CELU", "SiLU", "Mish", "LeakyReLU", "Hardtanh", "Hardsigmoid", "Hardswish", "Tanhshrink",
+    "Softshrink", "Hardshrink", "Threshold", "LogSigmoid", "GLU", "Identity", "Flatten", "Unflatten",
+    "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveMaxPool1d",
+    "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "LPPool1d", "Dropout1d", "Dropout2d", "AlphaDropout",
+    "FeatureAlphaDropout", "ZeroPad1d", "ConstantPad1d", "ReflectionPad1d", "ReplicationPad1d", "Upsample",
+    "PixelShuffle", "CosineSimilarity", "PairwiseDistance", "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss",
+    "BCELoss", "BCEWithLogitsLoss", "CTCLoss", "KLDivLoss", "SmoothL1Loss", "HuberLoss", "MarginRankingLoss",
+    "CosineEmbeddingLoss", "TripletMarginLoss", "PoissonNLLLoss", "GaussianNLLLoss", "MultiLabelSoftMarginLoss",
+})
+"""torch.nn modules without parameters or buffers: they add nothing to `named_parameters()`."""
+SHAPE_KEEPING = TORCH_FREE - frozenset({
+    "Flatten", "Unflatten", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
+    "AdaptiveMaxPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "LPPool1d", "ZeroPad1d", "ConstantPad1d",
+    "ReflectionPad1d", "ReplicationPad1d", "Upsample", "PixelShuffle", "CosineSimilarity", "PairwiseDistance", "GLU",
+}) - {n for n in TORCH_FREE if n.endswith("Loss")}
+"""Parameter-free modules that leave their input's shape as it is (activations, dropouts): a chain may skip them."""
+TORCH_CONTAINERS = ("Sequential", "ModuleList", "ModuleDict")
+
+
+class TorchLayer(FrameworkLayer):
+    """A `torch.nn` layer (its `status` says whether it is counted)."""
+
+    def __init__(self, base: str, line: int, col: int, *, status: str = "layer", spec: LayerSpec | None = None,
+                 error: RnnParamsError | None = None) -> None:
+        super().__init__(base, line, col, status=status, spec=spec, error=error)
+        self.slots: dict[str, TensorRef] = {}
+        """Its tensors replaced by another one (weight tying: `self.decoder.weight = self.encoder.weight`)."""
+        self.grad: dict[str, bool] = {}
+        """Its tensors whose `requires_grad` the code set after building it (`weight.requires_grad = False`)."""
+
+    def __repr__(self) -> str:
+        return f"TorchLayer({self.base}, line {self.line}, {self.status})"
+
+
+class TorchContainer:
+    """`nn.Sequential`, `nn.ModuleList` or `nn.ModuleDict`: named children in registration order."""
+
+    def __init__(self, kind: str, line: int) -> None:
+        self.kind = kind
+        self.line = line
+        self.children: dict[str, object] = {}
+        self.tainted: str | None = None
+        """Why its contents are not known (changed under a condition the reader cannot decide)."""
+
+    def append(self, module: object) -> None:
+        self.children[str(len(self.children))] = module
+
+    def __repr__(self) -> str:
+        return f"TorchContainer({self.kind}, {len(self.children)})"
+
+
+class TorchModule(Instance):
+    """An instance of one of the file's `nn.Module` subclasses: its parameters and submodules, each in the
+    order `__setattr__` registers them (what `named_parameters()` follows)."""
+
+    def __init__(self, cls: Class, line: int) -> None:
+        super().__init__(cls)
+        self.line = line
+        self.params: dict[str, object] = {}
+        self.modules: dict[str, object] = {}
+        self.tainted: str | None = None
+
+    def has(self, name: str) -> bool:
+        return name in self.params or name in self.modules or super().has(name)
+
+
+class TorchParam:
+    """`nn.Parameter(torch.zeros(3, 4))`: a tensor of its own, registered on the module it is assigned to."""
+
+    def __init__(self, shape: tuple[int, ...] | None, requires_grad: bool, line: int, col: int,
+                 error: RnnParamsError | None = None) -> None:
+        self.shape = shape
+        self.requires_grad = requires_grad
+        self.line = line
+        self.col = col
+        self.error = error
+
+
+class TensorRef:
+    """A layer's tensor read as an attribute (`self.encoder.weight`), for weight tying."""
+
+    def __init__(self, owner: TorchLayer | TorchParam, name: str) -> None:
+        self.owner = owner
+        self.name = name
+
+    def root(self) -> TensorRef:
+        """The tensor itself: a tied weight leads to the one it was tied to (bounded, so a cycle ends)."""
+        ref: TensorRef = self
+        for _ in range(100):
+            owner = ref.owner
+            if not isinstance(owner, TorchLayer) or ref.name not in owner.slots:
+                break
+            ref = owner.slots[ref.name]
+        return ref
+
+    def key(self) -> tuple[int, str]:
+        return id(self.owner), self.name
+
+
+class BlackBox:
+    """A module from outside the file (`CRF(...)` from a package): it may hold parameters no one can see."""
+
+    def __init__(self, text: str, line: int | None, why: str, *, unknown: bool = False) -> None:
+        self.text = text
+        self.line = line
+        self.why = why
+        self.unknown = unknown
+        """True: not something from outside, but a module the code sets in a way the reader cannot follow."""
