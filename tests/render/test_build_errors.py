@@ -8,6 +8,7 @@ from collections.abc import Mapping
 import pytest
 
 from rnnparams.analysis.build import BuildError, build_model
+from rnnparams.conventions.families import FAMILIES
 from rnnparams.render.build import field_label, render_build_error
 from rnnparams.spec import Value
 
@@ -40,9 +41,8 @@ def refusal(framework: str, layers: list[tuple[str, Mapping[str, Value]]], lang:
     ("pytorch", [("lstm", {"colour": 3})], "en",
      "Layer 1 (LSTM): it has no field colour; its fields are: in, units, layers, proj, bidir, merge, bias, bf, rs, "
      "cudnn, peep."),
-    ("pytorch", [("lstm", {"in": 3}), ("attention", {})], "en",
-     "Layer 2: there is no layer family attention; choose one of: embedding, rnn, lstm, gru, mgu, dense, conv1d, "
-     "layernorm, batchnorm, dropout, rnn_cell, lstm_cell, gru_cell, mgu_cell."),
+    ("pytorch", [("lstm", {"in": 3}), ("transformer", {})], "en",
+     "Layer 2: there is no layer family transformer; choose one of: " + ", ".join(FAMILIES) + "."),
     ("onnx", [("embedding", {})], "en", "Layer 1 (Embedding): ONNX operators has no such layer (ONNX has no layer for "
                                         "it: a Gemm/MatMul or Gather node with its initializers, not modelled here)."),
     ("pytorch", [("mgu", {"in": 3})], "zh", "第 1 层（MGU）：PyTorch 没有这种层。"),

@@ -161,7 +161,10 @@ def test_the_pages_messages(server: Server) -> None:
 
 @pytest.mark.parametrize("payload, status, words", [
     ({"framework": "caffe", "layers": [{"family": "lstm"}]}, 400, "unknown framework 'caffe'; choose one of: pytorch"),
-    ({"framework": "pytorch", "layers": [{"family": "attention"}]}, 422, "Layer 1: there is no layer family attention"),
+    ({"framework": "pytorch", "layers": [{"family": "transformer"}]}, 422,
+     "Layer 1: there is no layer family transformer"),
+    ({"framework": "pytorch", "layers": [{"family": "attention"}], "lang": "zh"}, 422,
+     "第 1 层（多头注意力）：PyTorch 没有这种层。"),
     ({"framework": "pytorch", "layers": [{"family": "lstm", "values": {"colour": 1}}]}, 422, "it has no field colour"),
     ({"framework": "onnx", "layers": [{"family": "embedding"}]}, 422, "Layer 1 (Embedding): ONNX operators has no "
                                                                       "such layer"),
@@ -208,7 +211,7 @@ VALUES = st.one_of(st.none(), st.booleans(), st.integers(-2, 300), st.sampled_fr
 
 @st.composite
 def layers(draw: st.DrawFn) -> dict[str, Any]:
-    family = draw(st.sampled_from([*FAMILIES, "attention"]))
+    family = draw(st.sampled_from([*FAMILIES, "transformer"]))
     names = [f.name for f in FAMILIES[family].fields] if family in FAMILIES else ["units"]
     values = draw(st.dictionaries(st.sampled_from([*names, "x"]), VALUES, max_size=4))
     return {"family": family, "values": values}

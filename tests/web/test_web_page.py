@@ -167,3 +167,13 @@ def test_a_link_to_layers_the_framework_cannot_write(page_factory: Any, expect: 
     expect(page.locator("#fw-undo")).to_be_hidden()
     expect(page.locator("#expr")).to_have_text("tf.compat.v1.nn.rnn_cell.LSTMCell(4)")
     expect_total(page, 4 * 4 * (3 + 4 + 1))
+
+
+def test_a_familys_own_words_reach_the_page(page_factory: Any, expect: Any) -> None:
+    """conv2d brings its words with it (conventions/families.py), not through render/i18n.py."""
+    page = page_factory("/#lang=zh&L=conv2d(i=3,kw=5)")
+    expect(page.locator("#expr")).to_have_text("nn.Conv2d(3, 16, (3, 5))")
+    expect_total(page, 16 * 3 * 3 * 5 + 16)  # weight (out, in, K_h, K_w) + bias (out)
+    expect(page.locator("#l0-kind option:checked")).to_have_text("二维卷积")
+    expect(page.locator("label[for=l0-kh] > span")).to_have_text("卷积核高度")
+    expect(page.locator("label[for=l0-filters] > span")).to_have_text("卷积核个数")

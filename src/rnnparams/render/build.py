@@ -6,7 +6,8 @@ from __future__ import annotations
 from ..analysis.build import BuildError
 from ..conventions import FRAMEWORKS
 from ..conventions.families import AUTO, BOOL, COUNT, FAMILIES, RATE, SELECT
-from .i18n import BUILD_ERRORS, FAMILY_LABELS, FIELD_LABELS, t
+from .catalog import family_words, field_words
+from .i18n import BUILD_ERRORS, t
 
 INVALID = {AUTO: "invalid_auto", COUNT: "invalid_count", RATE: "invalid_rate", BOOL: "invalid_bool",
            SELECT: "invalid_select"}
@@ -22,14 +23,14 @@ def say(key: str, lang: str, **values: object) -> str:
 
 
 def family_label(family: str, lang: str) -> str:
-    return t(FAMILY_LABELS, family, lang) if family in FAMILY_LABELS else family
+    return family_words(FAMILIES[family])[lang] if family in FAMILIES else family
 
 
 def field_label(family: str, name: str, lang: str) -> str:
     """A field's words inside a sentence: "input size" ("Input size" starts a label, not a sentence); a label
     that starts with a name keeps its capitals (CuDNN layer, batch_first)."""
     field = FAMILIES[family].field(name) if family in FAMILIES else None
-    label = t(FIELD_LABELS, field.label, lang) if field is not None else name
+    label = field_words(field)[lang] if field is not None else name
     first_word = label.split(" ")[0]
     if lang == "en" and label[:1].isupper() and (first_word[1:].islower() or len(first_word) == 1):
         return label[0].lower() + label[1:]

@@ -81,15 +81,30 @@ def param_entry(p: Param) -> dict[str, Any]:
             "choices": [plain(c) for c in p.choices], "maximum": p.maximum, "positional": p.positional}
 
 
+def family_words(family: Family) -> dict[str, str]:
+    """A family's name in every language: render/i18n.py's, else the words the family brings (a kind the shared
+    tables do not name)."""
+    if family.key not in FAMILY_LABELS and family.words is not None:
+        return dict(zip(LANGS, family.words, strict=True))
+    return words(FAMILY_LABELS, family.key)
+
+
+def field_words(field: Field) -> dict[str, str]:
+    """A field's label in every language: render/i18n.py's under its `label` key, else its own words."""
+    if field.label not in FIELD_LABELS and field.words is not None:
+        return dict(zip(LANGS, field.words, strict=True))
+    return words(FIELD_LABELS, field.label)
+
+
 def family_entry(family: Family) -> dict[str, Any]:
-    return {"key": family.key, "label": words(FAMILY_LABELS, family.key), "sequence": family.sequence,
+    return {"key": family.key, "label": family_words(family), "sequence": family.sequence,
             "tokens": family.tokens, "fields": [field_entry(f) for f in family.fields]}
 
 
 def field_entry(field: Field) -> dict[str, Any]:
     return {
         "name": field.name, "type": field.type, "default": plain(field.default), "short": field.short,
-        "label": words(FIELD_LABELS, field.label),
+        "label": field_words(field),
         "options": [{"value": o, "label": words(OPTION_LABELS, "o_" + o) if "o_" + o in OPTION_LABELS
                      else dict.fromkeys(LANGS, o)} for o in field.options],
         "shown_if": [[name, plain(value)] for name, value in field.shown_if],
@@ -106,4 +121,4 @@ def plain(value: Value) -> Any:
     return repr(value)
 
 
-__all__ = ["EXAMPLES", "catalog", "family_entry", "framework_entry", "words"]
+__all__ = ["EXAMPLES", "catalog", "family_entry", "family_words", "field_words", "framework_entry", "words"]
