@@ -197,17 +197,17 @@ def parse_claimed(claimed: int | str) -> int:
 def compare(model: str | ModelSpec, frameworks: Sequence[str] | str | None = None,
             framework: str | None = None, input_shape: Sequence[int | None] | str | None = None) -> Comparison:
     """The same architecture counted in several frameworks, tensor by tensor, with the differences named
-    (by default the frameworks whose conventions are `compared`: PyTorch, Keras 3 and Keras 2)."""
+    (by default the model's own framework and those whose conventions are `compared`: PyTorch, Keras 3, Keras 2)."""
     from .analysis.compare import compare_report
     from .conventions import FRAMEWORKS
 
-    if frameworks is None:
-        frameworks = [f for f in FRAMEWORKS if FRAMEWORKS[f].compared]
     if isinstance(frameworks, str):
         frameworks = [f.strip() for f in frameworks.split(",") if f.strip()]
-    if list(frameworks) == ["all"]:
+    if frameworks is not None and list(frameworks) == ["all"]:
         frameworks = list(FRAMEWORKS)
     report = count(model, framework, input_shape)
+    if frameworks is None:  # the model's own framework first, then those compared by default
+        frameworks = [report.framework, *(f for f in FRAMEWORKS if FRAMEWORKS[f].compared)]
     ordered = [report.framework, *(f for f in frameworks if f != report.framework)]
     return compare_report(report, tuple(ordered if report.framework in frameworks else frameworks))
 

@@ -17,7 +17,8 @@ from ..conventions.equivalents import NoEquivalent
 from ..conventions.families import AUTO, BOOL, COUNT, FAMILIES, RATE, SELECT, SIZE, Neutral, neutral
 from ..errors import InputError, UsageError
 from ..spec import LayerSpec, ModelSpec, Shape, Value
-from .count import count_model
+from .count import Chain
+from .report import LayerReport
 from .translate import writer_for
 
 MAX_BUILD_LAYERS = 200
@@ -54,13 +55,23 @@ def build_model(framework: str, layers: Sequence[tuple[str, Mapping[str, Value]]
     stack = [_checked(k, family, values) for k, (family, values) in enumerate(layers)]
     input_shape = _model_input(fw.infers_input, stack, timesteps, features)
     specs: list[LayerSpec] = []
+    chain: Chain | None = None  # the stack written so far, counted one layer at a time for auto input sizes
+    counted = 0
     for k, n in enumerate(stack):
         taken = writes(framework, n.family)
         write = writer_for(framework, n.family)
         if taken is None or write is None:
             raise BuildError(f"layer {k + 1}: {fw.display} has no {n.family} layer", k, n.family, None, "no_writer")
         if "in" in taken and n.size("in") is None:
-            size = _features(framework, specs, input_shape) if specs else features
+            if specs:
+                if chain is None:
+                    chain = Chain(ModelSpec(framework, tuple(specs), input_shape))
+                for spec in specs[counted:]:
+                    chain.add(spec)
+                counted = len(specs)
+                size = _features(chain.reports)
+            else:
+                size = features
             if size is None:
                 raise BuildError(f"layer {k + 1}: its input size is required", k, n.family, "in", "required")
             n = replace(n, values={**n.values, "in": size})
@@ -111,11 +122,10 @@ def _model_input(infers: bool, stack: list[Neutral], timesteps: int | None, feat
     raise BuildError("the model input's features are required", None, None, "features", "input")
 
 
-def _features(framework: str, specs: list[LayerSpec], input_shape: Shape | None) -> int | None:
+def _features(layers: Sequence[LayerReport]) -> int | None:
     """The features the stack so far hands on: its last layer's output features, as its plan links them (a
     layer that keeps its input's features hands on the ones before it)."""
-    report = count_model(ModelSpec(framework, tuple(specs), input_shape))
-    for layer in reversed(report.layers):
+    for layer in reversed(layers):
         out = layer.plan.features[1]
         if out is not None:
             return out.evaluate(dict(layer.plan.bindings))

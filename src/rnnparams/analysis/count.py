@@ -54,15 +54,22 @@ def evaluate(t: TensorSpec, bindings: dict[str, int] | None) -> TensorReport:
                         tuple(d.render() for d in t.shape), t.gates)
 
 
-def count_model(spec: ModelSpec) -> Report:
-    fw = FRAMEWORKS[spec.framework]
-    namer = _Namer(fw, single=len(spec.layers) == 1)
-    shape = model_input(spec, fw)
-    reports: list[LayerReport] = []
-    warnings: list[str] = []
-    for index, layer in enumerate(spec.layers):
+class Chain:
+    """Counts a model's layers one at a time, each on the previous one's output (or, for a model that is not a
+    chain, on its own input shape): `count_model` runs it over a whole spec, the builder layer by layer."""
+
+    def __init__(self, spec: ModelSpec) -> None:
+        self.spec = spec
+        self.fw = FRAMEWORKS[spec.framework]
+        self.namer = _Namer(self.fw, single=len(spec.layers) == 1)
+        self.shape = model_input(spec, self.fw) if spec.layers else None
+        self.reports: list[LayerReport] = []
+        self.warnings: list[str] = []
+
+    def add(self, layer: LayerSpec) -> LayerReport:
+        spec, fw, reports = self.spec, self.fw, self.reports
         if not spec.chain:  # a graph or a module's forward: each layer on its own input
-            shape = layer.input_shape
+            self.shape = layer.input_shape
         elif reports and reports[-1].multi_output:
             prev = reports[-1]
             raise ShapeError(f"{prev.name} ({prev.type}) returns several tensors, so no layer can follow it in a "
@@ -74,13 +81,24 @@ def count_model(spec: ModelSpec) -> Report:
                              "[output, *states] and the next layer of a Sequential cannot take it; drop "
                              "return_state or put the layer last.").at(spec.source, layer.line, layer.col)
         try:
-            report = _count_layer(fw, namer, layer, index, shape)
+            report = _count_layer(fw, self.namer, layer, len(reports), self.shape)
         except RnnParamsError as exc:
             raise exc.at(spec.source, layer.line, layer.col) from None
         reports.append(report)
-        warnings.extend(report.plan.warnings)
-        shape = report.output_shape  # type: ignore[assignment]
-    return Report(fw.id, tuple(reports), spec.input_shape, tuple(warnings), spec.name)
+        self.warnings.extend(report.plan.warnings)
+        self.shape = report.output_shape  # type: ignore[assignment]
+        return report
+
+    def report(self) -> Report:
+        spec = self.spec
+        return Report(self.fw.id, tuple(self.reports), spec.input_shape, tuple(self.warnings), spec.name)
+
+
+def count_model(spec: ModelSpec) -> Report:
+    chain = Chain(spec)
+    for layer in spec.layers:
+        chain.add(layer)
+    return chain.report()
 
 
 def _count_layer(fw: FrameworkConvention, namer: _Namer, spec: LayerSpec, index: int,

@@ -30,7 +30,7 @@ class Field:
     type: str
     default: Value
     label: str
-    """Key of the field's words in render/i18n.py (FIELDS)."""
+    """Key of the field's words in render/i18n.py (FIELD_LABELS)."""
     short: str
     """Its key in a shareable link (`u=256`)."""
     options: tuple[str, ...] = ()

@@ -345,14 +345,14 @@ def _sequence_params() -> tuple[Param, ...]:
     return (Param("time_major", False, BOOL, positional=False), Param("return_carry", False, BOOL, positional=False))
 
 
-_SEQUENCE_FIELDS = ("units", "layers", "bidir", "bias")
+_SEQUENCE_FIELDS = ("units", "layers", "bidir")  # no bias field: Flax cells always have theirs
 
 
 def build_layers(nnx: bool) -> dict[str, LayerConvention]:
     table: dict[str, LayerConvention] = {}
     write = _writers(table, nnx, "Flax NNX" if nnx else "Flax linen")
     sequence = ("in", *_SEQUENCE_FIELDS) if nnx else _SEQUENCE_FIELDS
-    cell_fields = ("in", "units", "bias") if nnx else ("units", "bias")
+    cell_fields = ("in", "units") if nnx else ("units",)
     families = ("rnn", "lstm", "gru") if nnx else ("rnn", "lstm", "gru", "mgu")
     writes_cells = {f"{f}_cell": cell_fields + (("reset_gate",) if f == "mgu" else ()) for f in families}
     if nnx:
