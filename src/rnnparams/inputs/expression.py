@@ -35,6 +35,8 @@ from .literals import Opaque, dotted_name, literal
 
 MAX_SOURCE_CHARS = 200_000
 MAX_LAYERS = 100_000
+MAX_LISTED = 40
+"""An unknown layer's message lists the framework's layers when there are at most this many."""
 
 @record
 class _Call:
@@ -287,6 +289,9 @@ class _Builder:
         raise self.error(self.unknown_layer_message(full, base), call)
 
     def unknown_layer_message(self, full: str, base: str) -> str:
+        refused = self.fw.refused.get(base)
+        if refused is not None:  # a class of the framework that is not modelled, and why
+            return f"{full} is not modelled for {self.fw.display}: {refused}"
         known = sorted(self.fw.layers)
         message = f"unknown layer {full!r} for {self.fw.display}"
         import difflib
@@ -299,6 +304,8 @@ class _Builder:
         elif close:
             match = next(k for k in known if k.lower() == close[0].lower())
             message += f": did you mean {match}?"
+        if len(known) > MAX_LISTED:
+            return message + f"\n  {len(known)} layers are known; docs/layers.md lists them"
         return message + f"\n  known layers: {', '.join(known)}"
 
     def layer(self, call: ast.Call, *, first: bool) -> LayerSpec:

@@ -4,7 +4,7 @@ Keras makes before it creates a layer's weights."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from ...errors import ConfigError, ShapeError
 from ...spec import Shape
@@ -80,27 +80,31 @@ def keras_input(ctx: LayerContext, ranks: tuple[int, ...], expected: str) -> Sha
     return shape
 
 
+def int_tuple(value: object) -> tuple[int, ...] | None:
+    """`value` as a tuple of ints (bools are not ints here), or None when it is not one."""
+    if isinstance(value, tuple) and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        return tuple(v for v in value if isinstance(v, int))
+    return None
+
+
+def several(shapes: Sequence[Shape]) -> Shape:
+    """Several input tensors as one input shape (a tuple of shapes): how a functional model hands a merging or
+    an attention layer its inputs, in the order the layer takes them (a list; query, value, key)."""
+    return tuple(shapes)  # type: ignore[arg-type]
+
+
+def inputs_of(shape: Shape | None) -> tuple[Shape, ...] | None:
+    """The input tensors of a layer given several (`several`), or None for one tensor (or none known)."""
+    if shape and all(isinstance(d, tuple) for d in shape):
+        return tuple(shape)  # type: ignore[arg-type]
+    return None
+
+
 def declare_all(table: Table, *groups: Callable[[Table], None]) -> dict[str, LayerConvention]:
     for declare in groups:
         declare(table)
     return table.layers
 
 
-__all__ = [
-    "BASE_IGNORED",
-    "FOR_WEIGHTS",
-    "KERNEL_IGNORED",
-    "C",
-    "E",
-    "H",
-    "I",
-    "K",
-    "O",
-    "Table",
-    "V",
-    "declare_all",
-    "given_input",
-    "keras_input",
-    "layer",
-    "missing_input",
-]
+__all__ = ["BASE_IGNORED", "FOR_WEIGHTS", "KERNEL_IGNORED", "C", "E", "H", "I", "K", "O", "Table", "V",
+           "declare_all", "given_input", "inputs_of", "int_tuple", "keras_input", "layer", "missing_input", "several"]

@@ -1,5 +1,5 @@
 """Keras recurrent layers and their wrappers: SimpleRNN, LSTM, GRU (Keras 2: CuDNNLSTM, CuDNNGRU),
-Bidirectional and TimeDistributed.
+Bidirectional and TimeDistributed; RNN(cell) over SimpleRNNCell, LSTMCell, GRUCell or StackedRNNCells([...]).
 
 Recurrent weights live in the layer's cell: `lstm_cell/kernel` (I, G·H), `lstm_cell/recurrent_kernel`
 (H, G·H) and ONE bias (G·H), where PyTorch keeps two. GRU with `reset_after=True` (the Keras 3 default)
@@ -8,17 +8,19 @@ keeps separate input and recurrent biases, stored as one (2, 3H) tensor.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping
 
 from ..._record import replace
 from ...errors import ConfigError, ShapeError
 from ...spec import LayerSpec, Shape, Value
-from ...symbolic import Const, Sym, mul
+from ...symbolic import Const, Expr, Sym, mul
 from ..base import (
     ANY,
     BOOL,
     CHOICE,
     LAYER,
+    LAYERS,
     SIZE,
     LayerContext,
     LayerConvention,
@@ -27,6 +29,7 @@ from ..base import (
     Param,
     Recognised,
     TensorGroup,
+    TensorSpec,
     TensorTemplate,
     expand,
     fmt_shape,
@@ -35,7 +38,7 @@ from ..base import (
 from ..equivalents import Built, Equivalent, NoEquivalent, Reader, make_layer, need, recurrent_values, refuse_peepholes
 from ..families import Neutral
 from ..work import GRU_CELL, LSTM_CELL, RNN_CELL, WRAPPER, Work
-from .common import BASE_IGNORED, H, I, Table, keras_input, layer, missing_input
+from .common import BASE_IGNORED, FOR_WEIGHTS, H, I, Table, keras_input, layer, missing_input
 
 GATES = {"SimpleRNN": ("h",), "LSTM": ("i", "f", "c", "o"), "GRU": ("z", "r", "h"),
          "CuDNNLSTM": ("i", "f", "c", "o"), "CuDNNGRU": ("z", "r", "h")}
@@ -98,9 +101,9 @@ def plan_bidirectional(ctx: LayerContext) -> LayerPlan:
     assert inner is not None and ctx.inner_name is not None
     inner_spec = ctx.cfg("layer")
     assert isinstance(inner_spec, LayerSpec)
-    if inner_spec.type not in GATES:
+    if inner_spec.type not in GATES and inner_spec.type != "RNN":
         raise ConfigError(f"{ctx.name} (Bidirectional): the wrapped layer must be a recurrent layer "
-                          f"(SimpleRNN, LSTM, GRU), not {inner_spec.type}.")
+                          f"(SimpleRNN, LSTM, GRU, RNN), not {inner_spec.type}.")
     tensors = [replace(t, name=f"{direction}_{ctx.inner_name}/{t.name}")
                for direction in ("forward", "backward") for t in inner.tensors]
     merge = ctx.cfg("merge_mode")
@@ -137,6 +140,82 @@ def time_distributed_inner_shape(ctx: LayerContext) -> Shape:
     return (ctx.in_shape[0], *ctx.in_shape[2:])
 
 
+# --- RNN(cell): the cell's weights under the cell's name -------------------------------------------------------
+
+CELL_KINDS = {"SimpleRNNCell": "SimpleRNN", "LSTMCell": "LSTM", "GRUCell": "GRU"}
+CELL_NAMES = {"SimpleRNNCell": "simple_rnn_cell", "LSTMCell": "lstm_cell", "GRUCell": "gru_cell",
+              "StackedRNNCells": "stacked_rnn_cells"}
+
+
+def _cell_tensors(cell: LayerSpec, name: str, i: int, as_stack: bool) -> tuple[list[TensorSpec], int, int]:
+    """One cell's tensors (named `name/kernel`...) on `i` input features: (tensors, units, gates)."""
+    kind = CELL_KINDS[cell.type]
+    h = cell.config["units"]
+    assert isinstance(h, int)
+    use_bias = bool(cell.get("use_bias", True))
+    split = kind == "GRU" and bool(cell.get("reset_after"))
+    flags = {"bias": use_bias and not split, "split_bias": use_bias and split, "cudnn_bias": False}
+    tensors = expand(TENSORS[kind], flags=flags, subs={"I": i, "H": h} if as_stack else None, cell=f"{name}/")
+    if as_stack:  # a stack of cells of several kinds: its weights as plain weights (one product per step each)
+        tensors = [replace(t, role="weight" if t.role.endswith("weights") else "bias") for t in tensors]
+    return tensors, h, len(GATES[kind])
+
+
+def plan_rnn(ctx: LayerContext) -> LayerPlan:
+    """RNN(cell): return_sequences and return_state as the layers; a StackedRNNCells' cells each read the one
+    before (their weights named `stacked_rnn_cells/lstm_cell/kernel`, ... `lstm_cell_1/...`)."""
+    shape = keras_input(ctx, (3,), "3-D (batch, timesteps, features)")
+    cell = ctx.cfg("cell")
+    assert isinstance(cell, LayerSpec)
+    i = shape[-1]
+    assert i is not None
+    batch, steps = shape[0], shape[1]
+    cell_name = cell.name or CELL_NAMES[cell.type]
+    if cell.type == "StackedRNNCells":
+        cells = cell.config["cells"]
+        assert isinstance(cells, tuple)
+        if not cells:
+            raise ConfigError(f"{ctx.name} (RNN): StackedRNNCells needs at least one cell.")
+        if ctx.cfg("return_state"):
+            raise ConfigError(f"{ctx.name} (RNN): return_state=True with StackedRNNCells returns every cell's "
+                              "states, which rnnparams does not follow; count it with return_state=False.")
+        seen: Counter[str] = Counter()
+        tensors: list[TensorSpec] = []
+        width = i
+        for inner in cells:
+            assert isinstance(inner, LayerSpec)
+            if inner.type not in CELL_KINDS:
+                raise ConfigError(f"{ctx.name} (RNN): StackedRNNCells holds cells (SimpleRNNCell, LSTMCell, "
+                                  f"GRUCell), not {inner.type}.")
+            base = CELL_NAMES[inner.type]
+            own = inner.name or (base if not seen[base] else f"{base}_{seen[base]}")
+            seen[base] += 1
+            found, width, _ = _cell_tensors(inner, f"{cell_name}/{own}", width, as_stack=True)
+            tensors += found
+        h: int = width
+        bindings: dict[str, int] = {"I": i}
+        features: tuple[str | None, Expr | None] = ("I", Const(h))
+        state_keys: tuple[str, ...] = ()
+    elif cell.type in CELL_KINDS:
+        tensors, h, _ = _cell_tensors(cell, cell_name, i, as_stack=False)
+        bindings = {"I": i, "H": h}
+        features = ("I", H)
+        state_keys = ("state_h", "state_c") if cell.type == "LSTMCell" else ("state_h",)
+    else:
+        raise ConfigError(f"{ctx.name} (RNN): the cell must be SimpleRNNCell, LSTMCell, GRUCell or "
+                          f"StackedRNNCells([...]), not {cell.type}.")
+    out = (batch, steps, h) if ctx.cfg("return_sequences") else (batch, h)
+    states = {k: (batch, h) for k in state_keys} if ctx.cfg("return_state") else {}
+    return LayerPlan(tuple(tensors), freeze(bindings), shape, out, freeze(states), features=features, time_axis=1,
+                     notes=("shared_over_time",) if cell.type == "StackedRNNCells" else ())
+
+
+def plan_cell(ctx: LayerContext) -> LayerPlan:
+    raise ConfigError(f"{ctx.name} ({ctx.spec.type}) is one step of a recurrent layer: Keras runs it inside "
+                      f"RNN({ctx.spec.type}(...)) (or use the layer, {CELL_KINDS.get(ctx.spec.type, 'LSTM')}(...)); "
+                      "on its own it takes the states as a second input, which a chain does not give.")
+
+
 # --- equivalents ---------------------------------------------------------------------------------------------
 
 NAMES = {"rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
@@ -153,6 +232,22 @@ def _read_recurrent(family: str, layers: Mapping[str, LayerConvention]) -> Reade
             default = next(p.default for p in layers[spec.type].params if p.name == "reset_after")
             if spec.config["reset_after"] != default:
                 extra["ra"] = "yes" if spec.config["reset_after"] else "no"
+        return recurrent_values(family, plan, **extra)
+    return read
+
+
+def _read_rnn(layers: Mapping[str, LayerConvention]) -> Reader:
+    """RNN(cell) reads as the layer of its cell (RNN(LSTMCell(4)) is LSTM(4)); a stack of cells has none."""
+    def read(spec: LayerSpec, plan: LayerPlan) -> Neutral:
+        cell = spec.config.get("cell")
+        if not isinstance(cell, LayerSpec) or cell.type not in CELL_KINDS:
+            raise NoEquivalent("an RNN over StackedRNNCells is several layers in one; write it as stacked layers")
+        family = FAMILY[CELL_KINDS[cell.type]]
+        extra: dict[str, Value] = {}
+        if family == "gru":
+            default = next(p.default for p in layers[cell.type].params if p.name == "reset_after")
+            if cell.config.get("reset_after") != default:
+                extra["ra"] = "yes" if cell.config.get("reset_after") else "no"
         return recurrent_values(family, plan, **extra)
     return read
 
@@ -288,6 +383,28 @@ def declare(table: Table) -> None:
     )
 
 
+def _cell(table: Table, type_name: str) -> LayerConvention:
+    kind = CELL_KINDS[type_name]
+    params = {"SimpleRNNCell": _units(1), "LSTMCell": _units(2), "GRUCell": _units(2)}[type_name]
+    if kind == "GRU":
+        params = (*params, Param("reset_after", not table.keras2, BOOL, positional=False))
+    return layer(type_name, CELL_NAMES[type_name], params, plan_cell, RECURRENT_IGNORED,
+                 work=Work(cell=CELLS[kind]))
+
+
+def declare_more(table: Table) -> None:
+    """RNN(cell) and the cells (declared after the layers before them: a checkpoint group is offered to the
+    older recognisers first)."""
+    table.add(
+        layer("RNN", "rnn", (Param("cell", kind=LAYER), *RECURRENT_OUT), plan_rnn,
+              BASE_IGNORED | {"go_backwards", "stateful", "unroll", "zero_output_for_mask", "time_major"},
+              recurrent=True, work=WRAPPER, equivalent=Equivalent(_read_rnn(table.layers))),
+        *(_cell(table, name) for name in CELL_KINDS),
+        layer("StackedRNNCells", "stacked_rnn_cells", (Param("cells", kind=LAYERS),), plan_cell,
+              work=Work(keeps=(FOR_WEIGHTS,))),
+    )
+
+
 def declare_cudnn(table: Table) -> None:
     """Keras 2's CuDNNLSTM and CuDNNGRU (always with their bias; no activation arguments)."""
     if table.keras2:
@@ -295,5 +412,6 @@ def declare_cudnn(table: Table) -> None:
             table.add(_recurrent(table, type_name, auto_name, (Param("units", kind=SIZE), *RECURRENT_OUT), False))
 
 
-__all__ = ["CELL", "GATES", "MERGE_MODES", "RECURRENT_IGNORED", "RECURRENT_OUT", "TENSORS", "declare",
-           "declare_cudnn", "plan_recurrent", "read_wrapped", "recurrent_tensors"]
+__all__ = ["CELL", "CELL_KINDS", "GATES", "MERGE_MODES", "RECURRENT_IGNORED", "RECURRENT_OUT", "TENSORS", "declare",
+           "declare_cudnn", "declare_more", "plan_cell", "plan_recurrent", "plan_rnn", "read_wrapped",
+           "recurrent_tensors"]
