@@ -63,6 +63,12 @@ def _features(ctx: LayerContext, shape: Shape, what: str) -> int:
     return last
 
 
+def _same_steps(ctx: LayerContext, value: Shape, key: Shape) -> None:
+    if value[1:-1] != key[1:-1]:
+        raise ShapeError(f"{ctx.name} ({ctx.spec.type}): All dimensions of `value` and `key`, except the last one, "
+                         f"must be equal. Received: value_shape={fmt_shape(value)} and key_shape={fmt_shape(key)}")
+
+
 def _projection(name: str, dims: tuple[Expr, ...], bias: tuple[Expr, ...], use_bias: bool) -> list[TensorSpec]:
     out = [TensorSpec(f"{name}/kernel", dims, "weight")]
     if use_bias:
@@ -73,9 +79,7 @@ def _projection(name: str, dims: tuple[Expr, ...], bias: tuple[Expr, ...], use_b
 def plan_multi_head(ctx: LayerContext) -> LayerPlan:
     query, value, key, separate = attention_inputs(ctx)
     e_q, e_v, e_k = _features(ctx, query, "query"), _features(ctx, value, "value"), _features(ctx, key, "key")
-    if value[1:-1] != key[1:-1]:
-        raise ShapeError(f"{ctx.name} (MultiHeadAttention): All dimensions of `value` and `key`, except the last one, "
-                         f"must be equal. Received: value_shape={fmt_shape(value)} and key_shape={fmt_shape(key)}")
+    _same_steps(ctx, value, key)
     heads, d_k = ctx.int("num_heads"), ctx.int("key_dim")
     d_v = d_k if ctx.cfg("value_dim") is None else ctx.int("value_dim")
     given = ctx.cfg("output_shape")
@@ -105,6 +109,7 @@ def plan_group_query(ctx: LayerContext) -> LayerPlan:
         if len(shape) != 3:
             raise ShapeError(f"{name}: its {what} must be 3-D (batch, steps, features); got shape {fmt_shape(shape)}.")
     e_q, e_v, e_k = _features(ctx, query, "query"), _features(ctx, value, "value"), _features(ctx, key, "key")
+    _same_steps(ctx, value, key)
     if e_q != e_v:
         raise ShapeError(f"{name}: The last dimension of `query_shape` and `value_shape` must be equal, but are "
                          f"{e_q}, {e_v}. Received: query_shape={fmt_shape(query)}, value_shape={fmt_shape(value)}")
