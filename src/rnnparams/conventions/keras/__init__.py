@@ -52,8 +52,7 @@ def build_layers(gru_reset_after: bool, cudnn: bool = False) -> dict[str, LayerC
 ALIASES: Mapping[str, str] = MappingProxyType({
     **pooling.ALIASES, "Convolution1D": "Conv1D", "Convolution2D": "Conv2D", "Convolution3D": "Conv3D",
     **{f"Convolution{n}DTranspose": f"Conv{n}DTranspose" for n in (1, 2, 3)},
-    **{f"SeparableConvolution{n}D": f"SeparableConv{n}D" for n in (1, 2)},
-    "GroupedQueryAttention": "GroupQueryAttention"})
+    **{f"SeparableConvolution{n}D": f"SeparableConv{n}D" for n in (1, 2)}})
 """Other names keras.layers exports for the same classes."""
 _FOREIGN = ("wraps a model of another framework ({}), whose weights are not declared in Keras code; count that "
             "model with its own framework")

@@ -27,6 +27,8 @@ from ..base import (
     LayerContext,
     LayerPlan,
     Param,
+    Recognised,
+    TensorGroup,
     TensorSpec,
     TensorTemplate,
     expand,
@@ -194,6 +196,14 @@ def _read_spectral(spec: LayerSpec, plan: LayerPlan) -> Neutral:
                        "(PyTorch applies it with torch.nn.utils.parametrizations.spectral_norm)")
 
 
+def _recognise_batchnorm(group: TensorGroup) -> Recognised | None:
+    """gamma, beta, moving_mean, moving_variance (and renorm's three): four (or seven) vectors of one size."""
+    shapes = list(group.leaves.values())
+    if len(shapes) not in (4, 7) or len(shapes[0]) != 1 or any(s != shapes[0] for s in shapes):
+        return None
+    return Recognised({"renorm": len(shapes) == 7}, shapes[0])
+
+
 def declare(table: Table) -> None:
     layers = table.layers
 
@@ -211,7 +221,8 @@ def declare(table: Table) -> None:
                               "renorm_clipping", "renorm_momentum", "fused", "virtual_batch_size", "adjustment"},
             work=Work(per_number=(6, 0), keeps=(Keep(INPUT), Keep(CHANNEL_STATS))),
             equivalent=Equivalent(lambda spec, plan: norm_values("batchnorm", plan),
-                                  {"batchnorm": ("scale", "center")}, table.write)),
+                                  {"batchnorm": ("scale", "center")}, table.write),
+            recognise=_recognise_batchnorm),
         layer("LayerNormalization", "layer_normalization", (
             Param("axis", -1, SHAPE), Param("epsilon", 1e-3, FLOAT), Param("center", True, BOOL),
             Param("scale", True, BOOL), Param("rms_scaling", False, BOOL, positional=False)), plan_layernorm,

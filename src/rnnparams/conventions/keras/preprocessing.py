@@ -12,7 +12,19 @@ from types import MappingProxyType
 from ...errors import ConfigError, ShapeError
 from ...spec import Shape
 from ...symbolic import Const, Expr, Sym
-from ..base import ANY, REQUIRED, LayerContext, LayerPlan, Param, TensorSpec, fmt_shape, freeze, require_rank
+from ..base import (
+    ANY,
+    REQUIRED,
+    LayerContext,
+    LayerPlan,
+    Param,
+    Recognised,
+    TensorGroup,
+    TensorSpec,
+    fmt_shape,
+    freeze,
+    require_rank,
+)
 from ..work import Work
 from .common import Table, given_input, layer
 
@@ -250,6 +262,16 @@ def plan_normalization(ctx: LayerContext) -> LayerPlan:
     return LayerPlan(tensors, freeze(bindings), shape, shape, notes=("adapt_state",))  # type: ignore[arg-type]
 
 
+def recognise_normalization(group: TensorGroup) -> Recognised | None:
+    """mean and variance of one shape (the kept axes' sizes), then a scalar count."""
+    shapes = list(group.leaves.values())
+    if len(shapes) != 3 or shapes[0] != shapes[1] or shapes[2] != ():
+        return None
+    kept = shapes[0]
+    axis: object = -1 if len(kept) == 1 else list(range(1, len(kept) + 1))
+    return Recognised({"axis": axis}, kept or (1,))
+
+
 PLANS: dict[str, Callable[[LayerContext], LayerPlan]] = {
     "CenterCrop": plan_image_size, "RandomCrop": plan_image_size, "Resizing": plan_image_size,
     "Hashing": plan_int_output, "HashedCrossing": plan_int_output, "StringLookup": plan_int_output,
@@ -274,8 +296,8 @@ def declare(table: Table) -> None:
     for type_name, signature in SIGNATURES.items():
         params = tuple(Param(name, default, ANY) for name, default in signature)
         work = Work(per_number=(1, 1)) if type_name in ("Normalization", "Rescaling") else Work()
-        table.add(layer(type_name, _snake(type_name), params, PLANS.get(type_name, plan_same),
-                        work=work, words=WORDS))
+        table.add(layer(type_name, _snake(type_name), params, PLANS.get(type_name, plan_same), work=work,
+                        words=WORDS, recognise=recognise_normalization if type_name == "Normalization" else None))
 
 
 __all__ = ["NEEDS_ADAPT", "PLANS", "SIGNATURES", "declare", "plan_normalization", "plan_same", "plan_stft"]
