@@ -353,9 +353,9 @@ def declare(table: Table) -> None:
 def declare_more(table: Table) -> None:
     """The convolutions added after the first two (declared after the layers before them, so a checkpoint's
     groups are offered to the older recognisers first)."""
-    table.add(_convolution(table, CONV, 3),
-              *(_convolution(table, TRANSPOSE, rank) for rank in (1, 2, 3)),
-              *(_convolution(table, kind, rank) for kind in (SEPARABLE, DEPTHWISE) for rank in (1, 2)))
+    table.add(_convolution(table, CONV, 3),  # a depthwise kernel (K, C, 1) with its bias (C) has the shapes of a
+              *(_convolution(table, kind, rank) for kind in (SEPARABLE, DEPTHWISE) for rank in (1, 2)),
+              *(_convolution(table, TRANSPOSE, rank) for rank in (1, 2, 3)))  # transposed one on one channel
 
 
 __all__ = ["conv_output_length", "declare", "declare_more", "plan_conv", "sizes", "templates",
