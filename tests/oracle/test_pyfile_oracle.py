@@ -72,6 +72,19 @@ CASES = [
     Case("keras_text_generation_subclassed.py", {"model": 0}),
     Case("keras_nmt_attention.py", {"encoder": 6348288, "decoder": 15505992}),
     Case("keras_functional_multi_input.py", {"model": 1392097}, keras_inputs={"model": (1, 7)}),
+    # the layers issue (#17): convolutions, attention, ConvLSTM, merging layers, subclassed layers
+    Case("keras_captcha_ocr.py", {"model": 432725}),
+    Case("keras_handwriting_recognition.py", {"model": 424081}),
+    Case("keras_ctc_asr.py", {"model": 26628480}),
+    Case("keras_conv_lstm_frames.py", {"model": 746689}),
+    Case("keras_conv_lstm_keras2.py", {"seq": 407001}),
+    Case("keras_timeseries_transformer.py", {"model": 29258}, overrides={"len(np.unique(y_train))": 2}),
+    Case("keras_timeseries_fcn.py", {"model": 25858}, overrides={"len(np.unique(y_train))": 2}),
+    Case("keras_timeseries_anomaly.py", {"model": 9505}),
+    Case("keras_text_transformer.py", {"model": 657758}),
+    Case("keras_speaker_recognition.py", {"model": 3088597}),
+    Case("keras_video_gru_mask.py", {"seq_model": 99909}),
+    Case("keras_mnist_convnet.py", {"model": 34826}),
 ]
 """Totals 0 are computed from the framework only (they depend on a corpus the fixture spells out)."""
 

@@ -273,6 +273,9 @@ class FrameworkConvention:
     """Other names of its layers (`GlobalAvgPool1D` for `GlobalAveragePooling1D`)."""
     refusals: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     """Why families it has no layer for cannot be written (family key -> reason), beyond "not modelled"."""
+    refused: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """Layer classes of the framework that are not modelled (class name -> reason): readers show the reason
+    instead of "unknown layer", and docs/layers.md lists them."""
     checkpoint_path: Callable[[str], tuple[str, str]] | None = None
     """How a checkpoint tensor name splits into (layer path, name within the layer), for its naming rules."""
     code_reader: str | None = None

@@ -35,6 +35,8 @@ from .literals import Opaque, dotted_name, literal
 
 MAX_SOURCE_CHARS = 200_000
 MAX_LAYERS = 100_000
+MAX_LISTED = 40
+"""An unknown layer's message lists the framework's layers when there are at most this many."""
 
 @record
 class _Call:
@@ -195,6 +197,7 @@ class _Builder:
         self.text = text
         self.input_shape: Shape | None = None
         self.count = 0
+        self.nested_names: dict[str, int] = {}
 
     def error(self, message: str, node: ast.AST) -> InputError:
         return InputError(message, source=self.text, line=getattr(node, "lineno", None),
@@ -287,6 +290,9 @@ class _Builder:
         raise self.error(self.unknown_layer_message(full, base), call)
 
     def unknown_layer_message(self, full: str, base: str) -> str:
+        refused = self.fw.refused.get(base)
+        if refused is not None:  # a class of the framework that is not modelled, and why
+            return f"{full} is not modelled for {self.fw.display}: {refused}"
         known = sorted(self.fw.layers)
         message = f"unknown layer {full!r} for {self.fw.display}"
         import difflib
@@ -299,6 +305,8 @@ class _Builder:
         elif close:
             match = next(k for k in known if k.lower() == close[0].lower())
             message += f": did you mean {match}?"
+        if len(known) > MAX_LISTED:
+            return message + f"\n  {len(known)} layers are known; docs/layers.md lists them"
         return message + f"\n  known layers: {', '.join(known)}"
 
     def layer(self, call: ast.Call, *, first: bool) -> LayerSpec:
@@ -371,18 +379,31 @@ class _Builder:
         elif "input_length" in given and conv.work.positions == TOKENS:  # token ids: (T,)
             self.input_shape = self.shape_value(given["input_length"], "input_length")
 
+    def nested(self, spec: LayerSpec, holder: LayerConvention) -> LayerSpec:
+        """A layer built inside another one's arguments (Keras' RNN(LSTMCell(4)), StackedRNNCells([...])), named
+        as the framework names it in construction order: the holder's own convention names what it wraps
+        (Bidirectional's layer), which count names with the model's layers."""
+        if self.fw.naming != BY_CLASS or holder.wraps or spec.name is not None:
+            return spec
+        base = self.fw.layers[spec.type].auto_name
+        n = self.nested_names.get(base, 0)
+        self.nested_names[base] = n + 1
+        return LayerSpec(spec.type, spec.config, base if n == 0 else f"{base}_{n}", spec.line, spec.col)
+
     def check(self, param: Param, node: ast.expr, conv: LayerConvention) -> Value:
         """Evaluate an argument and check it has the kind of value the framework accepts."""
         if param.kind == LAYER:
             if not isinstance(node, ast.Call):
                 raise self.error(f"{conv.type_name}() expects a layer for {param.name!r}, such as LSTM(64)", node)
-            return self.layer(node, first=False)
+            return self.nested(self.layer(node, first=False), conv)
         if param.kind == LAYERS:
             if not isinstance(node, (ast.List, ast.Tuple)) or not all(isinstance(e, ast.Call) for e in node.elts):
                 raise self.error(f"{conv.type_name}() expects a list of layers for {param.name!r}, such as "
                                  "[LSTMCell(64), LSTMCell(64)]", node)
-            return tuple(self.layer(e, first=False) for e in node.elts)  # type: ignore[arg-type]
+            return tuple(self.nested(self.layer(e, first=False), conv) for e in node.elts)  # type: ignore[arg-type]
         value = literal(node, self.text, allow_opaque=param.kind not in (SIZE, NONNEG, INT, BOOL, SHAPE, FLOAT))
+        if value is None and param.default is None:  # an optional argument written as its default
+            return None
         where = f"{conv.type_name}(): {param.name}"
         is_int = isinstance(value, int) and not isinstance(value, bool)
         if param.kind == SIZE and not (is_int and value > 0):  # type: ignore[operator]

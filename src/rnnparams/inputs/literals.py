@@ -23,7 +23,8 @@ _BINOPS: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
 
 
 class Opaque(str):
-    """A name or attribute we do not evaluate (`activation=tf.nn.relu`): fine where the value is ignored."""
+    """A name, attribute, call or lambda we do not evaluate (`activation=tf.nn.relu`): fine where the value is
+    ignored."""
 
 
 def dotted_name(node: ast.expr) -> str | None:
@@ -78,7 +79,7 @@ def literal(node: ast.expr, source: str, *, allow_opaque: bool = False) -> objec
                 return Opaque(name)
             raise fail(f"name {name!r} is not defined: an expression holds literal values only. Write the "
                        "number itself (a model .py file can define constants).", n)
-        if isinstance(n, ast.Call) and allow_opaque:
+        if isinstance(n, (ast.Call, ast.Lambda)) and allow_opaque:  # Lambda(lambda x: x * 2): never evaluated
             return Opaque(ast.unparse(n))
         raise fail(f"expected a literal value (number, string, True/False/None, tuple), got "
                    f"{type(n).__name__} `{ast.unparse(n)}`", n)

@@ -91,9 +91,11 @@ def layer_schema(fw_id: str, fw: FrameworkConvention, conv: LayerConvention, *, 
         properties["name"] = {"type": "string", "minLength": 1,
                               "description": "the layer's attribute path in its module (encoder.rnn)"}
     if top:
-        properties["inbound_shape"] = {"type": "array", "minItems": 1, "items": DIMENSION,
+        one = {"type": "array", "minItems": 1, "items": DIMENSION}
+        properties["inbound_shape"] = {"anyOf": [one, {"type": "array", "minItems": 2, "items": one}],
                                        "description": "what the layer receives, with the batch (models with "
-                                                      "chain: false)"}
+                                                      "chain: false); a list of shapes for a layer that takes "
+                                                      "several tensors"}
         properties["tied"] = {"type": "array", "items": {"type": "string", "minLength": 1},
                               "description": "its tensors that are an earlier layer's (weight tying)"}
         properties["frozen"] = {"type": "array", "items": {"type": "string", "minLength": 1},

@@ -57,8 +57,8 @@ def _layer_to_data(fw: FrameworkConvention, layer: LayerSpec) -> dict[str, Any]:
         default = defaults.get(key, True if key == "trainable" else REQUIRED)
         if default is REQUIRED or value != default or type(value) is not type(default):
             out[key] = _value_to_data(fw, value)
-    if layer.input_shape is not None:
-        out["inbound_shape"] = list(layer.input_shape)
+    if layer.input_shape is not None:  # several inputs (a merging or attention layer): one shape each
+        out["inbound_shape"] = [list(d) if isinstance(d, tuple) else d for d in layer.input_shape]
     if layer.tied:
         out["tied"] = list(layer.tied)
     if layer.frozen:
@@ -190,12 +190,12 @@ def _layer_extras(fw: FrameworkConvention, layer: Any, path: str, fail: Any) -> 
     extras: dict[str, Any] = {}
     shape = layer.get("inbound_shape")
     if shape is not None:
-        if not isinstance(shape, list) or not shape or not all(
-                d is None or d == "None" or (isinstance(d, int) and not isinstance(d, bool) and d > 0)
-                for d in shape):
+        several = isinstance(shape, list) and len(shape) > 1 and all(isinstance(s, list) for s in shape)
+        if not all(_is_shape(s) for s in (shape if several else [shape])):
             raise fail(f"{path}.inbound_shape", "must be a list of sizes with the batch, null for a free "
-                                                f"dimension (got {shape!r})")
-        extras["input_shape"] = tuple(None if d in (None, "None") else d for d in shape)
+                                                "dimension (or, for a layer taking several tensors, a list of "
+                                                f"them) (got {shape!r})")
+        extras["input_shape"] = tuple(_shape(s) for s in shape) if several else _shape(shape)
     for key in ("tied", "frozen"):
         names = layer.get(key)
         if names is not None:
@@ -208,6 +208,15 @@ def _layer_extras(fw: FrameworkConvention, layer: Any, path: str, fail: Any) -> 
             raise fail(f"{path}.name", f"must be a non-empty string (got {name!r})")
         extras["name"] = name
     return extras
+
+
+def _is_shape(shape: Any) -> bool:
+    return isinstance(shape, list) and bool(shape) and all(
+        d is None or d == "None" or (isinstance(d, int) and not isinstance(d, bool) and d > 0) for d in shape)
+
+
+def _shape(shape: list[Any]) -> tuple[int | None, ...]:
+    return tuple(None if d in (None, "None") else d for d in shape)
 
 
 def _call_text(fw: FrameworkConvention, layer: Any, path: str, fail: Any,

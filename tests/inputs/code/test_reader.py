@@ -440,9 +440,10 @@ def test_keras_graph_with_merges_and_auto_names_in_file_order() -> None:
     first, graph = found["first"].spec, found["graph"].spec
     assert first is not None and first.chain and [layer.name for layer in first.layers] == ["lstm", "dense"]
     assert graph is not None and not graph.chain
-    assert [(layer.name, layer.input_shape) for layer in graph.layers] == [
-        ("gru", (None, 10, 8)), ("dense_1", (None, 10, 9)), ("dense_2", (None, 10, 9)), ("flatten", (None, 5, 9)),
-        ("score", (None, 45))]
+    assert [(layer.name, layer.input_shape) for layer in graph.layers] == [  # model.layers' order and names
+        ("gru", (None, 10, 8)), ("concatenate", ((None, 10, 5), (None, 10, 4))), ("dense_1", (None, 10, 9)),
+        ("dense_2", (None, 10, 9)), ("add", ((None, 10, 9), (None, 10, 9))), ("max_pooling1d", (None, 10, 9)),
+        ("flatten", (None, 5, 9)), ("score", (None, 45))]
     report = rnnparams.count(graph)
     assert report.total_params == 3 * 5 * (8 + 5 + 2) + 2 * (9 * 9 + 9) + 45 + 1
 
@@ -605,7 +606,7 @@ def test_a_sequential_used_as_a_layer_is_followed() -> None:
         b = keras.Input((None,))
         siamese = keras.Model([a, b], layers.Dense(1)(layers.concatenate([encoder(a), encoder(b)])))
         """, select="siamese")
-    assert [layer.name for layer in report.layers] == ["embedding", "bidirectional", "dense"]
+    assert [layer.name for layer in report.layers] == ["embedding", "bidirectional", "concatenate", "dense"]
     assert report.total_params == 800 + 2 * 3 * 4 * (8 + 4 + 2) + 17
 
 

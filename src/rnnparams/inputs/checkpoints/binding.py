@@ -16,6 +16,7 @@ from ...conventions.base import (
     FLOAT,
     INT,
     LAYER,
+    LAYERS,
     NONNEG,
     REQUIRED,
     SHAPE,
@@ -54,6 +55,8 @@ def layer_spec(fw_id: str, type_name: str, raw: Mapping[str, Any], name: str | N
 def _value(fw_id: str, p: Param, value: Any, type_name: str) -> Value:
     is_int = isinstance(value, int) and not isinstance(value, bool)
     bad = Unusable(f"{type_name} {p.name}={str(value)[:40]!r} is not a valid value")
+    if value is None and p.default is None:  # an optional argument left at its default (output_padding=None)
+        return None
     if p.kind in (SIZE, NONNEG):
         if not (is_int and value >= (1 if p.kind == SIZE else 0)):
             raise bad
@@ -73,10 +76,8 @@ def _value(fw_id: str, p: Param, value: Any, type_name: str) -> Value:
         if value not in p.choices:
             raise bad
     elif p.kind == SHAPE:
-        if isinstance(value, list):
-            value = tuple(value)
-        if not (is_int or isinstance(value, str) or (isinstance(value, tuple) and all(
-                v is None or (isinstance(v, int) and not isinstance(v, bool)) for v in value))):
+        value = _tuples(value)
+        if not (is_int or isinstance(value, str) or _sizes(value)):
             raise bad
     elif p.kind == LAYER:
         if not isinstance(value, dict) or not isinstance(value.get("class_name"), str) or not isinstance(
@@ -86,9 +87,26 @@ def _value(fw_id: str, p: Param, value: Any, type_name: str) -> Value:
         if inner not in FRAMEWORKS[fw_id].layers:
             raise Unusable(f"it wraps {inner}, which is not in rnnparams' conventions")
         return layer_spec(fw_id, inner, value["config"])
+    elif p.kind == LAYERS:  # StackedRNNCells(cells=[{"class_name": "LSTMCell", "config": {...}}, ...])
+        if not isinstance(value, list):
+            raise bad
+        return tuple(_value(fw_id, Param(p.name, kind=LAYER), item, type_name) for item in value)
+    elif isinstance(value, list) and all(isinstance(v, (str, int, float, bool)) or v is None for v in value):
+        return tuple(value)  # e.g. Normalization(mean=[...]): given values, which decide whether it has weights
     elif not (value is None or isinstance(value, (str, int, float, bool))):
         return p.default if p.default is not REQUIRED else None  # type: ignore[return-value]
     return value  # type: ignore[no-any-return]
+
+
+def _tuples(value: Any) -> Any:
+    """A file's lists as tuples, nested ones too (Cropping2D's ((1, 2), (0, 3)) is [[1, 2], [0, 3]] in JSON)."""
+    return tuple(_tuples(v) for v in value) if isinstance(value, (list, tuple)) else value
+
+
+def _sizes(value: Any) -> bool:
+    """A tuple of ints or None, or of such tuples."""
+    return isinstance(value, tuple) and all(
+        v is None or (isinstance(v, int) and not isinstance(v, bool)) or _sizes(v) for v in value)
 
 
 __all__ = ["Unusable", "layer_spec"]

@@ -1,9 +1,13 @@
 """Keras model code as the reader follows it, as Keras would build it in a fresh session:
 
 - `Sequential([...])`, `Sequential()` then `model.add(...)`, `Input(...)` / `InputLayer(...)` first;
-- functional graphs: `Input`, layer calls, merges (`Concatenate`, `add`...), tensor operations and slices,
-  several inputs, `Model(inputs, outputs)`, whose shapes are followed with the conventions' own plans;
-- subclassed `keras.Model`s (and `keras.layers.Layer`s), built by following `call()` on their input;
+- functional graphs: `Input`, layer calls, merging layers and their functions (`Concatenate`, `add`...),
+  attention layers on a query, a value and a key, tensor operations and slices, `Lambda` functions (followed
+  on their input), several inputs, `Model(inputs, outputs)`, whose shapes are followed with the conventions'
+  own plans (the layers that take several tensors are the conventions' too: `merging.MERGING`,
+  `attention.ATTENTION`);
+- subclassed `keras.Model`s (and `keras.layers.Layer`s), built by following `call()` on their input, with the
+  layers they hold in attributes, lists, dicts and Sequential models;
 - `trainable` set on a layer or a model (passed down to every layer it holds, as Keras does), `model.layers`,
   `get_layer(name)` / `get_layer(index=i)`.
 
@@ -27,21 +31,41 @@ from ..objects import TensorValue, layer_plan
 from ..values import Builtin, Class, Function, Instance, Unknown, describe, why_unknown
 from .base import Adapter
 from .keras_objects import KERAS_INPUTS, KERAS_MODELS, KApp, KFunctional, KLayer, KModel, KSequential, KTensor
-from .keras_shapes import (
-    IDENTITY,
-    MERGE_FUNCTIONS,
-    SHAPED,
-    broadcast,
-    free_output,
-    op_output,
-    plan_outputs,
-    slice_shape,
-)
+from .keras_shapes import FREE_IDENTITY, broadcast, free_output, op_output, plan_outputs, slice_shape
 from .keras_specs import functional_spec, graph, sequential_spec, subclass_spec, tracked
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from ..reader import Reader
+
+
+class _Tables:
+    """What the Keras conventions say about calling layers (imported on first use: reading PyTorch code builds
+    no Keras table)."""
+
+    def __init__(self) -> None:
+        from ....conventions.keras import ALIASES
+        from ....conventions.keras.attention import ATTENTION
+        from ....conventions.keras.common import several
+        from ....conventions.keras.merging import FUNCTIONS, MERGING
+
+        self.aliases: Mapping[str, str] = ALIASES
+        self.functions: Mapping[str, str] = FUNCTIONS
+        self.merging = frozenset(MERGING)
+        self.attention = frozenset(ATTENTION)
+        self.several = several
+
+
+_TABLES: list[_Tables] = []
+
+
+def tables() -> _Tables:
+    if not _TABLES:
+        _TABLES.append(_Tables())
+    return _TABLES[0]
+
 
 IGNORED_KERAS_METHODS = frozenset({"summary", "compile", "fit", "evaluate", "predict", "save", "save_weights",
                                    "load_weights", "reset_states", "train_on_batch", "fit_generator", "plot_model"})
@@ -86,21 +110,22 @@ class KerasAdapter(Adapter):
                 "K": f"{self.package}.backend"}
 
     def owns_name(self, name: str) -> bool:
-        return (name in self.fw.layers or name in KERAS_MODELS or name in KERAS_INPUTS or name in IDENTITY
-                or name in SHAPED or name in MERGE_FUNCTIONS)
+        return (name in self.fw.layers or name in KERAS_MODELS or name in KERAS_INPUTS or name in FREE_IDENTITY
+                or name in tables().functions or name in self.fw.aliases)
 
     def star_names(self, module: str) -> list[str]:
         if self.package in module.split("."):
-            return [*self.fw.layers, *KERAS_MODELS, *KERAS_INPUTS, *IDENTITY, *SHAPED, *MERGE_FUNCTIONS]
+            return [*self.fw.layers, *self.fw.aliases, *KERAS_MODELS, *KERAS_INPUTS, *FREE_IDENTITY,
+                    *tables().functions]
         return []
 
     def classify(self, parts: list[str]) -> tuple[str, str] | None:
         base = parts[-1]
         if self.package in parts[:-1]:
             rest = parts[parts.index(self.package) + 1:]
-            if len(rest) == 1 and (base[:1].isupper() or base in MERGE_FUNCTIONS):
+            if len(rest) == 1 and (base[:1].isupper() or base in tables().functions):
                 return "layer", base
-            if rest[0] in ("layers", "models") and (base[:1].isupper() or base in MERGE_FUNCTIONS):
+            if rest[0] in ("layers", "models") and (base[:1].isupper() or base in tables().functions):
                 return "layer", base
             if rest[0] in ("ops", "backend", "activations"):
                 return "ops", base
@@ -278,18 +303,20 @@ class KerasAdapter(Adapter):
             return self.make_functional(args, kwargs, node)
         if base in KERAS_INPUTS:
             return self.make_input(base, args, kwargs, node)
-        if base in MERGE_FUNCTIONS:
-            tensors = _tensors(args[:1] or [kwargs.get("inputs")])
-            options = {"*args": tuple(args[1:]), **kwargs}
-            return self.free_application(base, options, tensors, node)
-        from ....conventions.keras import ALIASES
-
-        base = ALIASES.get(base, base)
+        if base in tables().functions:  # layers.concatenate([a, b], axis=1): the layer it makes, called on the inputs
+            inputs = args[0] if args else kwargs.get("inputs")
+            made = self.call_layer(tables().functions[base], list(args[1:]),
+                                   {k: v for k, v in kwargs.items() if k != "inputs"}, node)
+            return self.apply_layer(made, [inputs], {}, node) if isinstance(made, KLayer) else made
+        base = self.fw.aliases.get(base, base)
         self.seq += 1
         if base in self.fw.layers:
-            return self.keras_layer(base, args, kwargs, node)
+            layer = self.keras_layer(base, args, kwargs, node)
+            if base == "Lambda":  # its function, followed on the tensors it is applied to
+                layer.options = {"function": args[0] if args else kwargs.get("function")}
+            return layer
         options = {"*args": tuple(args), **kwargs}
-        if base in IDENTITY or base in SHAPED or base == "Dropout":
+        if base in FREE_IDENTITY:
             return KLayer(base, node.lineno, node.col_offset, self.seq, status="free", options=options)
         binder = LayerBinder(self.fw, self.reader.source)
         error = self.reader.fail(binder.unknown_layer_message(base, base), node)
@@ -340,29 +367,35 @@ class KerasAdapter(Adapter):
         return KTensor(None, why=why, line=node.lineno, cause=cause)
 
     def apply_layer(self, layer: KLayer, args: list[object], kwargs: dict[str, object], node: ast.Call) -> object:
-        source = args[0] if args else kwargs.get("inputs")
-        tensors = _tensors([source])
-        if not tensors and isinstance(source, TensorValue):
-            tensors = [self.from_array(source, node)]
-        if not tensors:
-            return self.reader.unknown(node, "a layer applied to data, which is not computed")
-        extra = _tensors([*args[1:], *kwargs.values()])
+        inputs = self.layer_inputs(layer, args, kwargs, node)
+        if isinstance(inputs, Unknown):
+            return inputs
+        tensors, several = inputs
+        taken = {id(t) for t in tensors}
+        extra = [t for t in _tensors([*args, *kwargs.values()]) if id(t) not in taken]  # masks, initial states
         if layer.status == "free":
             return self.free_application(layer.base, layer.options, tensors, node, layer, extra)
-        in_shape = tensors[0].shape if len(tensors) == 1 else None
         error: RnnParamsError | None = None
         outputs: list[Shape] = []
+        in_shape: Shape | None = tensors[0].shape if len(tensors) == 1 else None
+        if several and all(t.shape is not None for t in tensors):
+            in_shape = tables().several([t.shape for t in tensors if t.shape is not None])
         if layer.status != "layer":
             error = layer.error
-        elif len(tensors) > 1:
+        elif len(tensors) > 1 and not several:
             error = self.reader.fail(f"{layer.name} ({layer.base}) is applied to {len(tensors)} tensors; it takes "
                                      "one", node)
         else:
             assert layer.spec is not None
+            if layer.base == "Lambda" and in_shape is not None:
+                self.follow_lambda(layer, tensors[0], node)
             try:
                 outputs = plan_outputs(layer_plan(self.fw, layer.spec, in_shape))
             except RnnParamsError as exc:
-                error = self.shape_error(layer, tensors[0], exc, node)
+                unknown = next((t for t in tensors if t.shape is None), tensors[0])
+                error = self.shape_error(layer, unknown, exc, node)
+            if outputs and kwargs.get("return_attention_scores") is True and layer.base in tables().attention:
+                outputs.append(_scores_shape(layer, tensors))
         app = KApp(layer, tensors + extra, in_shape, node.lineno, error)
         layer.apps.append(app)
         if error is not None or not outputs:
@@ -370,6 +403,41 @@ class KerasAdapter(Adapter):
             return KTensor(None, app, why, node.lineno)
         results = [KTensor(shape, app, line=node.lineno) for shape in outputs]
         return results[0] if len(results) == 1 else results
+
+    def layer_inputs(self, layer: KLayer, args: list[object], kwargs: dict[str, object],
+                     node: ast.Call) -> tuple[list[KTensor], bool] | Unknown:
+        """The tensors a layer is called on, in the order it takes them, and whether it takes several (a merging
+        layer's list; an attention layer's query, value and key)."""
+        t = tables()
+        if layer.base in t.attention and layer.base in ("MultiHeadAttention", "GroupQueryAttention"):
+            named = [args[k] if len(args) > k else kwargs.get(key) for k, key in enumerate(("query", "value", "key"))]
+            found = [x for x in named if isinstance(x, KTensor)]
+            if len(found) >= 2 or (found and all(x is None for x in named[1:])):
+                return found, len(found) > 1
+        source = args[0] if args else kwargs.get("inputs")
+        tensors = _tensors([source])
+        if not tensors and isinstance(source, TensorValue):
+            tensors = [self.from_array(source, node)]
+        if not tensors:
+            return self.reader.unknown(node, "a layer applied to data, which is not computed")
+        takes_list = layer.base in t.merging or layer.base in t.attention
+        return tensors, takes_list and isinstance(source, (list, tuple))
+
+    def follow_lambda(self, layer: KLayer, tensor: KTensor, node: ast.Call) -> None:
+        """A Lambda's output shape, when its function is the file's own and the reader follows it on the input
+        (its operations stay outside the graph: the Lambda is one layer)."""
+        assert layer.spec is not None
+        function = layer.options.get("function")
+        if layer.spec.config.get("output_shape") is not None or not isinstance(function, Function):
+            return
+        try:
+            result = self.reader.call_function(function, [tensor], {}, node)
+        except RnnParamsError:
+            return
+        if isinstance(result, KTensor) and result.shape is not None and tensor.shape is not None and (
+                result.shape[:1] == tensor.shape[:1]):
+            shape = result.shape[1:]
+            layer.spec = replace(layer.spec, config={**layer.spec.config, "output_shape": shape})
 
     def shape_error(self, layer: KLayer, tensor: KTensor, exc: RnnParamsError, node: ast.Call) -> RnnParamsError:
         if tensor.shape is not None:
@@ -551,6 +619,18 @@ class KerasAdapter(Adapter):
             call = node if isinstance(node, ast.Call) else ast.Call(ast.Name("build", ast.Load()), [], [],
                                                                     lineno=obj.line, col_offset=0)
             self.call_keras_instance(obj, [tensor], {}, call)
+
+
+def _scores_shape(layer: KLayer, tensors: list[KTensor]) -> Shape:
+    """The attention scores a layer returns with return_attention_scores=True: (batch, heads, T_q, T_k) for the
+    multi-head layers, (batch, T_q, T_v) for Attention and AdditiveAttention."""
+    query: Shape = tensors[0].shape or (None, None)
+    keys: Shape = (tensors[-1].shape if len(tensors) > 1 else None) or query
+    assert layer.spec is not None
+    heads = layer.spec.config.get("num_heads", layer.spec.config.get("num_query_heads"))
+    if isinstance(heads, int):
+        return (query[0], heads, query[1], keys[1])
+    return (query[0], query[1], keys[1])
 
 
 def _tensors(values: list[object]) -> list[KTensor]:

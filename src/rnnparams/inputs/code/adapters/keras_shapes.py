@@ -1,6 +1,6 @@
 """How shapes go through a Keras graph: the tensors a layer call returns (from the conventions' plan, the
-same one `count` uses), and the shape rules of what has no weights -- parameter-free layers (pooling,
-reshapes, merges...), tensor operations (`tf.concat`, `keras.ops.expand_dims`...) and slices.
+same one `count` uses), and the shape rules of what is not a layer -- tensor operations (`tf.concat`,
+`keras.ops.expand_dims`...) and slices.
 """
 
 from __future__ import annotations
@@ -18,25 +18,15 @@ def plan_outputs(plan: LayerPlan) -> list[Shape]:
     return shapes + list(plan.state_shapes.values())
 
 
-IDENTITY = frozenset({
-    "Activation", "Masking", "SpatialDropout1D", "GaussianNoise", "GaussianDropout", "AlphaDropout",
-    "ActivityRegularization", "ReLU", "LeakyReLU", "ELU", "Softmax", "ThresholdedReLU", "UnitNormalization",
-    "Identity",
-})
-"""Keras layers without weights that return a tensor of their input's shape."""
-SHAPED = frozenset({"MaxPooling1D", "MaxPool1D", "AveragePooling1D", "AvgPool1D", "Reshape", "Permute", "Lambda",
-                    "Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum",
-                    "ZeroPadding1D", "Cropping1D", "UpSampling1D", "TextVectorization", "StringLookup",
-                    "IntegerLookup", "Attention", "InputLayer"})
-"""Keras layers without weights whose output shape follows a rule below."""
-MERGE_FUNCTIONS = frozenset({"concatenate", "add", "subtract", "multiply", "average", "maximum", "minimum"})
+FREE_IDENTITY = frozenset({"Dropout", "ThresholdedReLU"})
+"""Layers without weights that the reader follows without binding them: a Dropout whose rate it cannot resolve,
+and Keras 2's ThresholdedReLU (gone from Keras 3); both return a tensor of their input's shape. Every other layer
+(pooling, reshaping, merging, attention...) is one of the conventions' (conventions/keras/)."""
 
 
-def _opt(options: dict[str, object], name: str, position: int, default: object) -> object:
-    args = options.get("*args")
-    if isinstance(args, tuple) and len(args) > position:
-        return args[position]
-    return options.get(name, default)
+def free_output(base: str, options: dict[str, object], shapes: list[Shape]) -> Shape | None:
+    """Output shape of a layer the reader follows without its convention (None: cannot be followed)."""
+    return shapes[0] if base in FREE_IDENTITY and len(shapes) == 1 else None
 
 
 def broadcast(shapes: list[Shape]) -> Shape | None:
@@ -60,74 +50,6 @@ def concat(shapes: list[Shape], axis: int) -> Shape | None:
     for s in shapes:
         total = None if total is None or s[axis] is None else total + s[axis]  # type: ignore[operator]
     return tuple(total if k == axis else shapes[0][k] for k in range(rank))
-
-
-def free_output(base: str, options: dict[str, object], shapes: list[Shape]) -> Shape | None:
-    """Output shape of a parameter-free Keras layer outside the conventions (None: cannot be followed)."""
-    shape = shapes[0]
-    if base in IDENTITY:
-        return shape
-    if base in ("Concatenate", "concatenate"):
-        axis = _opt(options, "axis", 0, -1)
-        return concat(shapes, axis) if isinstance(axis, int) else None
-    if base.lower() in MERGE_FUNCTIONS or base == "Attention":
-        return broadcast(shapes) if base != "Attention" else shape
-    if base in ("MaxPooling1D", "MaxPool1D", "AveragePooling1D", "AvgPool1D"):
-        pool = _opt(options, "pool_size", 0, 2)
-        strides = _opt(options, "strides", 1, None)
-        padding = str(_opt(options, "padding", 2, "valid")).lower()
-        pool = pool[0] if isinstance(pool, tuple) and len(pool) == 1 else pool
-        strides = strides[0] if isinstance(strides, tuple) and len(strides) == 1 else strides
-        if not isinstance(pool, int) or not (strides is None or isinstance(strides, int)) or len(shape) != 3:
-            return None
-        step = pool if strides is None else strides
-        channels_first = _opt(options, "data_format", 3, "channels_last") == "channels_first"
-        axis = 2 if channels_first else 1
-        length = shape[axis]
-        if length is not None:
-            length = (length - pool) // step + 1 if padding == "valid" else (length + step - 1) // step
-        return tuple(length if k == axis else d for k, d in enumerate(shape))
-    if base == "Reshape":
-        target = _opt(options, "target_shape", 0, None)
-        if not isinstance(target, tuple) or not all(isinstance(d, int) for d in target):
-            return None
-        if -1 in target:
-            known = 1
-            for d in shape[1:]:
-                if d is None:
-                    return (shape[0], *(None if d == -1 else d for d in target))
-                known *= d
-            rest = 1
-            for d in target:
-                rest *= d if d != -1 else 1
-            return (shape[0], *(known // rest if d == -1 else d for d in target))
-        return (shape[0], *target)
-    if base == "Permute":
-        dims = _opt(options, "dims", 0, None)
-        if not isinstance(dims, tuple) or sorted(dims) != list(range(1, len(shape))):
-            return None
-        return (shape[0], *(shape[d] for d in dims if isinstance(d, int)))
-    if base in ("ZeroPadding1D", "Cropping1D"):
-        amount = _opt(options, "padding", 0, 1) if base == "ZeroPadding1D" else _opt(options, "cropping", 0, (1, 1))
-        pair = (amount, amount) if isinstance(amount, int) else amount
-        if not isinstance(pair, tuple) or len(pair) != 2 or not all(isinstance(p, int) for p in pair) \
-                or len(shape) < 2:
-            return None
-        change = (pair[0] + pair[1]) * (1 if base == "ZeroPadding1D" else -1)
-        return (shape[0], None if shape[1] is None else shape[1] + change, *shape[2:])
-    if base == "UpSampling1D":
-        size = _opt(options, "size", 0, 2)
-        if not isinstance(size, int):
-            return None
-        return (shape[0], None if shape[1] is None else shape[1] * size, *shape[2:])
-    if base == "TextVectorization":
-        steps = options.get("output_sequence_length")
-        if options.get("output_mode", "int") != "int":
-            return None
-        return (shape[0], steps) if isinstance(steps, int) else (shape[0], None)
-    if base in ("StringLookup", "IntegerLookup"):
-        return shape if options.get("output_mode", "int") == "int" else None
-    return None
 
 
 UNARY_OPS = frozenset({

@@ -14,7 +14,7 @@ from ..messages import ReadError, at_line
 from ..objects import layer_plan
 from ..values import Unknown
 from .keras_objects import KApp, KFunctional, KLayer, KModel, KSequential, KTensor
-from .keras_shapes import IDENTITY, free_output, plan_outputs
+from .keras_shapes import FREE_IDENTITY, free_output, plan_outputs
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ def sequential_spec(adapter: KerasAdapter, model: KSequential, name: str) -> Mod
         declared = model.items[0].declared_input
     input_shape = adapter.reader.input_shape if adapter.reader.input_shape is not None else declared
     layers = [usable(adapter, item, name) for item in model.items]
-    if all(k.status == "layer" or k.base in IDENTITY or k.base == "Dropout" for k in layers):
+    if all(k.status == "layer" or k.base in FREE_IDENTITY for k in layers):
         specs = tuple(k.spec for k in layers if k.status == "layer" and k.spec is not None)
         if not specs:
             raise adapter.reader.fail(f"{name} has no layers with weights", at_line(model.line))
@@ -94,7 +94,7 @@ def functional_spec(adapter: KerasAdapter, model: KFunctional, name: str) -> Mod
     for app in apps:
         if app.error is not None:
             raise app.error
-    layers = sorted({id(a.layer): a.layer for a in apps if a.layer is not None}.values(), key=lambda k: k.seq)
+    layers = keras_order(model)
     counted = [k for k in layers if k.status == "layer" and k.spec is not None]
     if not counted:
         raise adapter.reader.fail(f"{name} has no layers with weights", at_line(model.line))
@@ -107,6 +107,42 @@ def functional_spec(adapter: KerasAdapter, model: KFunctional, name: str) -> Mod
     return ModelSpec(adapter.fw.id, specs, input_shape, model.name or name, adapter.reader.source, chain=chain)
 
 
+def keras_order(model: KFunctional) -> list[KLayer]:
+    """The graph's layers in the order Keras lists them (`model.layers`, ops.function.map_graph): by depth from
+    the outputs, deepest first, and at one depth in the order a depth-first walk from the outputs first meets
+    them (each input of a call in turn)."""
+    inputs = {id(t) for t in model.inputs}
+    finished: dict[int, KApp] = {}
+    order: list[KApp] = []  # calls from the inputs to the outputs
+    first_seen: dict[int, int] = {}
+
+    def operation(app: KApp) -> int:
+        return id(app.layer) if app.layer is not None else id(app)
+
+    def visit(tensor: KTensor) -> None:
+        app = tensor.producer
+        if app is None or id(tensor) in inputs or id(app) in finished:
+            return
+        first_seen.setdefault(operation(app), len(first_seen))
+        finished[id(app)] = app
+        for parent in app.inputs:
+            visit(parent)
+        order.append(app)
+
+    for tensor in model.outputs:
+        visit(tensor)
+    node_depth: dict[int, int] = {}
+    op_depth: dict[int, int] = {}
+    for app in reversed(order):
+        depth = max(node_depth.setdefault(id(app), 0), op_depth.get(operation(app), 0))
+        op_depth[operation(app)] = node_depth[id(app)] = depth
+        for parent in app.inputs:
+            if parent.producer is not None and id(parent.producer) in finished:
+                node_depth[id(parent.producer)] = max(depth + 1, node_depth.get(id(parent.producer), 0))
+    layers = {id(a.layer): a.layer for a in order if a.layer is not None}
+    return sorted(layers.values(), key=lambda k: (-op_depth[id(k)], first_seen[id(k)]))
+
+
 def linear(model: KFunctional, apps: list[KApp]) -> bool:
     """A graph that is one chain of layers (Input -> a -> b -> c) is written as a chain."""
     if len(model.inputs) != 1 or len(model.outputs) != 1 or model.inputs[0].shape is None:
@@ -116,7 +152,7 @@ def linear(model: KFunctional, apps: list[KApp]) -> bool:
         layer = app.layer
         if layer is None or len(layer.apps) != 1 or len(app.inputs) != 1 or app.inputs[0] is not previous:
             return False
-        if layer.status != "layer" and layer.base not in IDENTITY and layer.base != "Dropout":
+        if layer.status != "layer" and layer.base not in FREE_IDENTITY:
             return False
         outputs = [t for t in (model.outputs[0],) if t.producer is app]
         following = outputs[0] if outputs else _output_of(app, apps)
@@ -149,7 +185,8 @@ def subclass_spec(adapter: KerasAdapter, model: KModel, name: str) -> ModelSpec:
 
 
 def tracked(adapter: KerasAdapter, model: KModel) -> list[object]:
-    """Layers a Keras model tracks: its attributes in assignment order, into lists, dicts and sublayers."""
+    """Layers a Keras model tracks: its attributes in assignment order, into lists, dicts, sublayers and the
+    Sequential models it holds."""
     out: list[object] = []
     seen: set[int] = set()
 
@@ -163,6 +200,9 @@ def tracked(adapter: KerasAdapter, model: KModel) -> list[object]:
             if value.error is not None:
                 raise ReadError(value.error)
             for item in value.attrs.values():
+                visit(item)
+        elif isinstance(value, KSequential):  # a Sequential the model holds (and calls in call())
+            for item in value.items:
                 visit(item)
         elif isinstance(value, (list, tuple)):
             for item in value:
