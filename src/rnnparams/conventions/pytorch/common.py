@@ -1,0 +1,64 @@
+"""What the PyTorch group modules share: the symbols their shapes are written in, the arguments every module
+takes and ignores (device, dtype), and how an entry is declared."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+
+from ...spec import Shape
+from ...symbolic import Sym
+from ..base import (
+    LayerContext,
+    LayerConvention,
+    Param,
+    PlanFn,
+    Recognised,
+    TensorGroup,
+)
+from ..equivalents import Equivalent
+from ..work import INPUT, Keep, Work
+
+I, H, P, D, L = (Sym(n) for n in ("I", "H", "P", "D", "L"))
+O, V, E, C, K = (Sym(n) for n in ("O", "V", "E", "C", "K"))
+IN, HOUT, GROUPS = Sym("I_l"), Sym("H_out"), Sym("groups")
+
+DEVICE = frozenset({"device", "dtype"})
+"""Every torch.nn module with tensors takes `device=` and `dtype=`: they never change the count."""
+FOR_WEIGHTS = Keep(INPUT, trainable_only=True)
+"""A weight gradient needs the layer's input (a frozen layer's input is needed by nothing)."""
+
+
+def in_or_default(ctx: LayerContext, default: Shape) -> Shape:
+    return default if ctx.in_shape is None else ctx.in_shape
+
+
+def layer(type_name: str, params: tuple[Param, ...], plan: PlanFn, *, work: Work,
+          equivalent: Equivalent | None = None, recognise: Callable[[TensorGroup], Recognised | None] | None = None,
+          ignored: frozenset[str] = DEVICE, recurrent: bool = False,
+          words: Mapping[str, tuple[str, str]] | None = None) -> LayerConvention:
+    """One torch.nn class: auto-named by its lower-case class name when it stands alone."""
+    return LayerConvention(type_name, params, plan, type_name.lower(), ignored, recurrent=recurrent, work=work,
+                           equivalent=equivalent or Equivalent(), recognise=recognise,
+                           words=MappingProxyType(dict(words or {})))
+
+
+__all__ = [
+    "DEVICE",
+    "FOR_WEIGHTS",
+    "GROUPS",
+    "HOUT",
+    "IN",
+    "C",
+    "D",
+    "E",
+    "H",
+    "I",
+    "K",
+    "L",
+    "O",
+    "P",
+    "V",
+    "in_or_default",
+    "layer",
+]
