@@ -229,6 +229,10 @@ class LayerConvention:
     recognise: Recogniser | None = None
     """The layer's arguments from a checkpoint's tensor group (names and shapes), or None when the group is not
     this layer; by default derived from the tensor templates (`derive_recogniser`)."""
+    nested: bool = False
+    """A composite layer whose tensors are named below its sub-modules, as `named_parameters()` names them
+    (`self_attn.in_proj_weight`, `layers.0.linear1.weight`): `inspect` offers its recogniser every tensor below
+    a path (leaves with dots), not only the path's own."""
 
 
 @record
@@ -281,6 +285,9 @@ class FrameworkConvention:
     variant_of: str | None = None
     """The framework this one is a variant of (Keras 2 of Keras 3): the same names, other defaults. Code or an
     expression is read as the variant only when it uses a layer the variant alone has (CuDNNLSTM)."""
+    refused: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """Classes of the framework that are not counted as layers, each with the reason the user is told instead of
+    "unknown layer" (a container: its layers are counted; a base class; an options record)."""
 
 
 def expand(templates: Iterable[TensorTemplate], *, flags: Mapping[str, bool],

@@ -287,6 +287,9 @@ class _Builder:
         raise self.error(self.unknown_layer_message(full, base), call)
 
     def unknown_layer_message(self, full: str, base: str) -> str:
+        refused = self.fw.refused.get(base)
+        if refused is not None:  # a class the framework has, which the conventions decline to count, and why
+            return f"{full} is not counted as a layer: {refused}"
         known = sorted(self.fw.layers)
         message = f"unknown layer {full!r} for {self.fw.display}"
         import difflib

@@ -218,6 +218,8 @@ def _call_text(fw: FrameworkConvention, layer: Any, path: str, fail: Any,
         raise fail(path, "each layer is an object like {\"type\": \"LSTM\", ...}")
     kind = layer.get("type")
     if not isinstance(kind, str) or kind not in fw.layers:
+        if isinstance(kind, str) and kind in fw.refused:
+            raise fail(f"{path}.type", f"{kind} is not counted as a layer: {fw.refused[kind]}")
         raise fail(f"{path}.type", f"unknown layer type {kind!r} for {fw.display}; known: {', '.join(fw.layers)}")
     prefix = fw.prefixes[-1] if fw.naming == BY_POSITION else ""
     text = f"{prefix}{kind}("

@@ -1,25 +1,36 @@
 """PyTorch (`torch.nn`) conventions, as `named_parameters()` and `named_buffers()` report them.
 
-One module per group of layers (recurrent, linear, conv, norm, dropout, containers); this package puts their
-entries in one table (`table.LAYERS`, in the order checkpoint recognisers are tried) and declares the
-framework: how it names layers, where it puts the batch, what `estimate` models of its kernels.
+One module per group of layers (recurrent, linear, conv, norm, dropout, activation, pool, shape, attention,
+transformer, loss, containers); this package puts their entries in one table (`table.LAYERS`, in the order
+checkpoint recognisers are tried) and declares the framework: how it names layers, where it puts the batch,
+what `estimate` models of its kernels, and which torch.nn classes it refuses as layers, and why.
 """
 
 from __future__ import annotations
+
+from types import MappingProxyType
 
 from ...spec import LayerSpec
 from ..base import FrameworkConvention
 from ..recognise import torch_path
 from ..work import TORCH_RUNTIME
-from . import containers, conv, dropout, linear, norm, recurrent
+from . import activation, attention, containers, conv, dropout, linear, loss, norm, pool, recurrent, shape, transformer
 from .table import LAYERS
 
-LAYERS.update({c.type_name: c for group in (recurrent, linear, norm, dropout, conv, containers)
-               for c in group.CONVENTIONS})
+LAYERS.update({c.type_name: c for group in (
+    recurrent.CONVENTIONS, linear.CONVENTIONS, norm.CONVENTIONS, dropout.CONVENTIONS, conv.CONVENTIONS,
+    containers.CONVENTIONS,  # the layers of the first version, in their order (recognisers are tried in it)
+    transformer.CONVENTIONS, attention.CONVENTIONS,  # composites first: inspect offers them whole subtrees
+    linear.MORE, norm.MORE, dropout.MORE, activation.CONVENTIONS, pool.CONVENTIONS, shape.CONVENTIONS,
+    loss.CONVENTIONS) for c in group})
 
 
 def _batch_axis(first: LayerSpec) -> int:
-    """nn.RNN/LSTM/GRU read (T, N, F) unless batch_first=True; everything else puts the batch first."""
+    """nn.RNN/LSTM/GRU, nn.MultiheadAttention and the transformer modules read (T, N, F) unless batch_first=True
+    (a stack as its layer does); everything else puts the batch first."""
+    inner = first.get("encoder_layer") or first.get("decoder_layer")
+    if isinstance(inner, LayerSpec):
+        first = inner
     return 1 if first.get("batch_first") is False else 0
 
 
@@ -28,7 +39,7 @@ PYTORCH = FrameworkConvention(
     containers=("Sequential",), naming="index", batch_axis=_batch_axis, verified_with=(("torch", "2.13.0"),),
     syntax="nn.LSTM(100, 256, num_layers=2, bidirectional=True, proj_size=64)",
     short="PyTorch", write_prefix="nn.", runtime=TORCH_RUNTIME, compared=True, buffers=True,
-    checkpoint_path=torch_path, code_reader="torch",
+    checkpoint_path=torch_path, code_reader="torch", refused=MappingProxyType(containers.REFUSED),
 )
 
 __all__ = ["LAYERS", "PYTORCH"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
+from ...errors import ConfigError
 from ...spec import Shape
 from ...symbolic import Sym
 from ..base import (
@@ -26,11 +27,39 @@ IN, HOUT, GROUPS = Sym("I_l"), Sym("H_out"), Sym("groups")
 DEVICE = frozenset({"device", "dtype"})
 """Every torch.nn module with tensors takes `device=` and `dtype=`: they never change the count."""
 FOR_WEIGHTS = Keep(INPUT, trainable_only=True)
+
+
+class _AnyKeyword(frozenset[str]):
+    """The keyword arguments of a module that takes any and ignores them (nn.Identity(*args, **kwargs))."""
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str)
+
+
+ANY_KEYWORD: frozenset[str] = _AnyKeyword()
 """A weight gradient needs the layer's input (a frozen layer's input is needed by nothing)."""
 
 
 def in_or_default(ctx: LayerContext, default: Shape) -> Shape:
     return default if ctx.in_shape is None else ctx.in_shape
+
+
+def ints(ctx: LayerContext, key: str, n: int, minimum: int = 1, value: object = None) -> tuple[int, ...]:
+    """torch's `_single` / `_pair` / `_triple`: an int for every axis, or one int per axis, each at least
+    `minimum`; anything else is refused naming the argument."""
+    raw = ctx.cfg(key) if value is None else value
+    items = (raw,) * n if isinstance(raw, int) and not isinstance(raw, bool) else raw
+    if not isinstance(items, tuple) or len(items) != n or not all(
+            isinstance(v, int) and not isinstance(v, bool) and v >= minimum for v in items):
+        least = "greater than zero" if minimum > 0 else "at least zero" if minimum == 0 else "an integer"
+        what = "an int" if n == 1 else f"an int or a tuple of {n} ints"
+        raise ConfigError(f"{ctx.name} ({ctx.spec.type}): {key} must be {what} {least} (got {raw!r}).")
+    return items
+
+
+def spatial(n: int) -> str:
+    """How a rank is written in torch's messages: 1 -> "1D"."""
+    return f"{n}D"
 
 
 def layer(type_name: str, params: tuple[Param, ...], plan: PlanFn, *, work: Work,

@@ -1,5 +1,6 @@
-"""A module's own tensor (`self.v = nn.Parameter(torch.rand(H))`), read from .py files: not a layer, but
-counted like one, named by its attribute alone."""
+"""What is not a layer: a module's own tensor (`self.v = nn.Parameter(torch.rand(H))`), read from .py files and
+counted like a layer, named by its attribute alone; and the classes of torch.nn that are refused as layers, each
+with the reason the user is told (containers, whose layers are counted; base classes; an options record)."""
 
 from __future__ import annotations
 
@@ -29,4 +30,20 @@ CONVENTIONS = (
           work=Work(), ignored=frozenset()),
 )
 
-__all__ = ["CONVENTIONS"]
+CONTAINER = ("a container: its layers are counted. In an expression chain layers with ';' or write "
+             "nn.Sequential(...); in a .py file the code reader follows {name} and counts what it holds")
+REFUSED: dict[str, str] = {
+    **{name: CONTAINER.format(name=f"nn.{name}") for name in ("Sequential", "ModuleList", "ModuleDict",
+                                                             "ParameterList", "ParameterDict")},
+    "Module": ("the base class of every model, not a layer: in a .py file the code reader follows your nn.Module "
+               "subclasses and counts their layers"),
+    "Container": "a container (deprecated since torch 1.0, use nn.Module): its layers are counted",
+    "RNNBase": ("the base class of nn.RNN, nn.LSTM and nn.GRU: write one of those (nn.RNNBase('LSTM', 10, 20) is "
+                "nn.LSTM(10, 20))"),
+    "RNNCellBase": "the base class of nn.RNNCell, nn.LSTMCell and nn.GRUCell: write one of those",
+    "LinearCrossEntropyOptions": ("not a module: the options of nn.LinearCrossEntropyLoss (chunking, accumulation), "
+                                  "which hold no tensors"),
+}
+"""torch.nn classes that are not counted as layers, with the reason shown instead of "unknown layer"."""
+
+__all__ = ["CONVENTIONS", "REFUSED"]

@@ -1,5 +1,7 @@
 """PyTorch convolutions: nn.Conv1d weight (out_channels, in_channels/groups, K), nn.Conv2d weight
-(out_channels, in_channels/groups, K_h, K_w), each with a bias (out_channels); channels first."""
+(out_channels, in_channels/groups, K_h, K_w), nn.Conv3d (…, K_d, K_h, K_w), each with a bias (out_channels);
+nn.ConvTranspose1d/2d/3d weight (in_channels, out_channels/groups, *kernel); the Lazy* modules, which read
+in_channels off their first input. Channels first. The N-d rules are in convnd.py."""
 
 from __future__ import annotations
 
@@ -12,11 +14,13 @@ from ..base import (
     SHAPE,
     SIZE,
     LayerContext,
+    LayerConvention,
     LayerPlan,
     Param,
     Recognised,
     TensorGroup,
     TensorTemplate,
+    Writer,
     expand,
     fmt_shape,
     freeze,
@@ -24,8 +28,18 @@ from ..base import (
 from ..equivalents import Built, Equivalent, conv1d_values, has_bias, make_layer
 from ..families import KERNEL_2D_WORDS, Neutral, neutral
 from ..recognise import only, rank
-from ..work import OUTPUT_POSITIONS, Work
+from ..work import INPUT_POSITIONS, OUTPUT_POSITIONS, Work
 from .common import FOR_WEIGHTS, C, K, O, in_or_default, layer
+from .convnd import (
+    WORDS,
+    looks_transposed,
+    params,
+    plan_convnd,
+    plan_lazy,
+    read_convnd,
+    recognise_convnd,
+    write_values,
+)
 from .table import LAYERS
 
 CONV1D_TENSORS = (
@@ -183,7 +197,7 @@ def _read_conv2d(spec: LayerSpec, plan: LayerPlan) -> Neutral:
 
 def _recognise_conv1d(group: TensorGroup) -> Recognised | None:
     weight = rank(group, "weight", 3)
-    if not only(group, CONV1D_TENSORS, ("weight",)) or weight is None:
+    if not only(group, CONV1D_TENSORS, ("weight",)) or weight is None or looks_transposed(group, 1):
         return None
     out_channels, channels, width = weight
     return Recognised({"in_channels": channels, "out_channels": out_channels, "kernel_size": width,
@@ -192,11 +206,34 @@ def _recognise_conv1d(group: TensorGroup) -> Recognised | None:
 
 def _recognise_conv2d(group: TensorGroup) -> Recognised | None:
     weight = rank(group, "weight", 4)
-    if not only(group, CONV2D_TENSORS, ("weight",)) or weight is None:
+    if not only(group, CONV2D_TENSORS, ("weight",)) or weight is None or looks_transposed(group, 2):
         return None
     out_channels, channels, kh, kw = weight
     return Recognised({"in_channels": channels, "out_channels": out_channels, "kernel_size": (kh, kw),
                        "bias": "bias" in group.leaves})
+
+
+def _writer(name: str, transposed: bool) -> Writer:
+    def write(n: Neutral) -> Built:
+        return (make_layer(LAYERS, name, **write_values(n, transposed)),), None  # type: ignore[arg-type]
+    return write
+
+
+_FIELDS = ("in", "filters", "kernel", "stride", "pad", "groups", "bias")
+
+
+def _convnd(name: str, dims: int, transposed: bool, family: str) -> LayerConvention:
+    work = Work(positions=INPUT_POSITIONS if transposed else OUTPUT_POSITIONS, keeps=(FOR_WEIGHTS,))
+    return layer(name, params(transposed, lazy=False), plan_convnd(dims, transposed), work=work,
+                 equivalent=Equivalent(read_convnd(family, dims, transposed), {family: _FIELDS},
+                                       _writer(name, transposed)),
+                 recognise=recognise_convnd(dims, transposed), words=WORDS)
+
+
+def _lazy(name: str, dims: int, transposed: bool, family: str) -> LayerConvention:
+    work = Work(positions=INPUT_POSITIONS if transposed else OUTPUT_POSITIONS, keeps=(FOR_WEIGHTS,))
+    return layer(name, params(transposed, lazy=True), plan_lazy(dims, transposed), work=work,
+                 equivalent=Equivalent(read_convnd(family, dims, transposed)), words=WORDS)
 
 
 CONVENTIONS = (
@@ -219,6 +256,16 @@ CONVENTIONS = (
         equivalent=Equivalent(_read_conv2d, {"conv2d": ("in", "filters", "kh", "kw", "sh", "sw", "pad", "groups",
                                                         "bias")}, _write_conv2d),
         recognise=_recognise_conv2d, words=KERNEL_2D_WORDS),
+    _convnd("Conv3d", 3, False, "conv3d"),
+    _convnd("ConvTranspose1d", 1, True, "conv1d_t"),
+    _convnd("ConvTranspose2d", 2, True, "conv2d_t"),
+    _convnd("ConvTranspose3d", 3, True, "conv3d_t"),
+    _lazy("LazyConv1d", 1, False, "conv1d"),
+    _lazy("LazyConv2d", 2, False, "conv2d"),
+    _lazy("LazyConv3d", 3, False, "conv3d"),
+    _lazy("LazyConvTranspose1d", 1, True, "conv1d_t"),
+    _lazy("LazyConvTranspose2d", 2, True, "conv2d_t"),
+    _lazy("LazyConvTranspose3d", 3, True, "conv3d_t"),
 )
 
 __all__ = ["CONV1D_TENSORS", "CONV2D_TENSORS", "CONVENTIONS"]
