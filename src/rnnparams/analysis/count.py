@@ -80,7 +80,7 @@ def count_model(spec: ModelSpec) -> Report:
         reports.append(report)
         warnings.extend(report.plan.warnings)
         shape = report.output_shape  # type: ignore[assignment]
-    return Report(fw.id, tuple(reports), spec.input_shape, tuple(warnings), spec.name)
+    return Report(fw.id, tuple(reports), spec.input_shape, tuple(warnings), spec.name, spec.missing)
 
 
 def _count_layer(fw: FrameworkConvention, namer: _Namer, spec: LayerSpec, index: int,

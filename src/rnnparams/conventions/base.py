@@ -229,6 +229,9 @@ class LayerConvention:
     recognise: Recogniser | None = None
     """The layer's arguments from a checkpoint's tensor group (names and shapes), or None when the group is not
     this layer; by default derived from the tensor templates (`derive_recogniser`)."""
+    stateless: bool = False
+    """It never holds a tensor, whatever its arguments (an activation, pooling, padding, a dropout): a code reader
+    that cannot resolve its arguments may count it as nothing, as it would count."""
     nested: bool = False
     """A composite layer whose tensors are named below its sub-modules, as `named_parameters()` names them
     (`self_attn.in_proj_weight`, `layers.0.linear1.weight`): `inspect` offers its recogniser every tensor below

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from ..._record import replace
 from ...errors import ConfigError, ShapeError
 from ...spec import LayerSpec, Shape, Value
 from ...symbolic import Sym
@@ -195,7 +196,7 @@ def _recognise_prelu(group: TensorGroup) -> Recognised | None:
 def _act(name: str, params: tuple[Param, ...] = (), plan: PlanFn = plan_elementwise, work: Work = KEEPS_INPUT,
          equivalent: Equivalent | None = None) -> LayerConvention:
     reads = equivalent if equivalent is not None else ACTIVATION if name in FUNCTIONS else None
-    return layer(name, params, plan, work=work, equivalent=reads, ignored=frozenset())
+    return replace(layer(name, params, plan, work=work, equivalent=reads, ignored=frozenset()), stateless=True)
 
 
 SLOPE = Param("negative_slope", 0.01, FLOAT)

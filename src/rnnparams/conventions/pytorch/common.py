@@ -65,11 +65,11 @@ def spatial(n: int) -> str:
 def layer(type_name: str, params: tuple[Param, ...], plan: PlanFn, *, work: Work,
           equivalent: Equivalent | None = None, recognise: Callable[[TensorGroup], Recognised | None] | None = None,
           ignored: frozenset[str] = DEVICE, recurrent: bool = False,
-          words: Mapping[str, tuple[str, str]] | None = None) -> LayerConvention:
+          words: Mapping[str, tuple[str, str]] | None = None, stateless: bool = False) -> LayerConvention:
     """One torch.nn class: auto-named by its lower-case class name when it stands alone."""
     return LayerConvention(type_name, params, plan, type_name.lower(), ignored, recurrent=recurrent, work=work,
                            equivalent=equivalent or Equivalent(), recognise=recognise,
-                           words=MappingProxyType(dict(words or {})))
+                           words=MappingProxyType(dict(words or {})), stateless=stateless)
 
 
 __all__ = [

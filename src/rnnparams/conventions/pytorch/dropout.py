@@ -3,6 +3,7 @@ per sample and channel (Dropout1d/2d/3d, FeatureAlphaDropout: whole channels are
 
 from __future__ import annotations
 
+from ..._record import replace
 from ...errors import ConfigError, ShapeError
 from ...spec import LayerSpec
 from ..base import BOOL, FLOAT, LayerContext, LayerConvention, LayerPlan, Param, PlanFn, fmt_shape, freeze
@@ -58,16 +59,17 @@ PARAMS = (Param("p", 0.5, FLOAT), Param("inplace", False, BOOL))
 
 
 def _dropout(name: str, plan: PlanFn, per_channel: bool) -> LayerConvention:
-    return layer(name, PARAMS, plan, work=Work(per_number=(1, 0), mask="p", mask_per_channel=per_channel),
-                 equivalent=DROPOUT, ignored=frozenset())
+    return replace(layer(name, PARAMS, plan, work=Work(per_number=(1, 0), mask="p", mask_per_channel=per_channel),
+                         equivalent=DROPOUT, ignored=frozenset()), stateless=True)
 
 
-CONVENTIONS = (
+CONVENTIONS: tuple[LayerConvention, ...] = (
     layer("Dropout", (Param("p", 0.5, FLOAT), Param("inplace", False, BOOL)), plan_dropout,
           work=Work(per_number=(1, 0), mask="p"),
           equivalent=Equivalent(lambda spec, plan: _dropout_values(spec), {"dropout": ("rate",)}, _write_dropout),
           ignored=frozenset()),
 )
+CONVENTIONS = tuple(replace(c, stateless=True) for c in CONVENTIONS)
 MORE = (
     _dropout("Dropout1d", plan_channel_dropout(1), True),
     _dropout("Dropout2d", plan_channel_dropout(2), True),

@@ -197,7 +197,8 @@ MORE = (
                        Param("out_features", kind=SIZE), Param("bias", True, BOOL)), plan_bilinear,
           work=Work(keeps=(FOR_WEIGHTS,), flattens_input=True), recognise=_recognise_bilinear, words=BILINEAR_WORDS),
     layer("Identity", tuple(Param(f"arg{k}", None, ANY) for k in range(4)), plan_identity, work=Work(),
-          equivalent=Equivalent(lambda spec, plan: neutral("activation", fn="linear")), ignored=ANY_KEYWORD),
+          equivalent=Equivalent(lambda spec, plan: neutral("activation", fn="linear")), ignored=ANY_KEYWORD,
+          stateless=True),
     layer("LazyLinear", (Param("out_features", kind=SIZE), Param("bias", True, BOOL)), plan_lazy_linear,
           work=Work(keeps=(FOR_WEIGHTS,), flattens_input=True), equivalent=Equivalent(read_dense)),
     layer("EmbeddingBag", (

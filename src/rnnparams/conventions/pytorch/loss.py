@@ -149,7 +149,7 @@ def plan_loss(kind: str, buffers: tuple[str, ...] = ()) -> PlanFn:
 
 def _loss(name: str, params: tuple[Param, ...], kind: str, buffers: tuple[str, ...] = ()) -> LayerConvention:
     return LayerConvention(name, params, plan_loss(kind, buffers), name.lower(), frozenset(), work=Work(),
-                           words=WORDS)
+                           words=WORDS, stateless=True)
 
 
 def plan_multimargin(ctx: LayerContext) -> LayerPlan:
@@ -269,7 +269,7 @@ CONVENTIONS = (
     _loss("MultiLabelSoftMarginLoss", (WEIGHT, *LEGACY, REDUCTION), SAMPLES, ("weight",)),
     _loss("CosineEmbeddingLoss", (Param("margin", 0.0, FLOAT), *LEGACY, REDUCTION), PER_SAMPLE_VECTOR),
     LayerConvention("MultiMarginLoss", (Param("p", 1, INT), Param("margin", 1.0, FLOAT), WEIGHT, *LEGACY, REDUCTION),
-                    plan_multimargin, "multimarginloss", frozenset(), work=Work(), words=WORDS),
+                    plan_multimargin, "multimarginloss", frozenset(), work=Work(), words=WORDS, stateless=True),
     _loss("TripletMarginLoss", (Param("margin", 1.0, FLOAT), Param("p", 2.0, FLOAT), Param("eps", 1e-6, FLOAT),
                                 Param("swap", False, BOOL), *LEGACY, REDUCTION), PER_SAMPLE_VECTOR),
     _loss("TripletMarginWithDistanceLoss", (
@@ -288,10 +288,10 @@ CONVENTIONS = (
         Param("label_smoothing", 0.0, FLOAT, positional=False), Param("options", None, ANY, positional=False)),
         plan_linear_cross_entropy, work=Work(keeps=(FOR_WEIGHTS,), flattens_input=True), words=WORDS),
     LayerConvention("CosineSimilarity", (Param("dim", 1, INT), Param("eps", 1e-8, FLOAT)), plan_cosine_similarity,
-                    "cosinesimilarity", frozenset(), work=Work()),
+                    "cosinesimilarity", frozenset(), work=Work(), stateless=True),
     LayerConvention("PairwiseDistance", (Param("p", 2.0, FLOAT), Param("eps", 1e-6, FLOAT),
                                          Param("keepdim", False, BOOL)), plan_pairwise_distance,
-                    "pairwisedistance", frozenset(), work=Work()),
+                    "pairwisedistance", frozenset(), work=Work(), stateless=True),
 )
 
 __all__ = ["CONVENTIONS", "loss_buffers", "tensor_shape"]

@@ -368,10 +368,11 @@ MORE = (
           equivalent=Equivalent(_read_rmsnorm, {"rmsnorm": ("in", "scale")}, _write_rmsnorm)),
     layer("LocalResponseNorm", (Param("size", kind=SIZE), Param("alpha", 1e-4, FLOAT), Param("beta", 0.75, FLOAT),
                                 Param("k", 1.0, FLOAT)), plan_lrn,
-          work=Work(per_number=(6, 6), keeps=(Keep(INPUT), Keep(INPUT_SIZED, copies=3))), ignored=frozenset()),
+          work=Work(per_number=(6, 6), keeps=(Keep(INPUT), Keep(INPUT_SIZED, copies=3))), ignored=frozenset(),
+          stateless=True),
     layer("CrossMapLRN2d", (Param("size", kind=SIZE), Param("alpha", 1e-4, FLOAT), Param("beta", 0.75, FLOAT),
                             Param("k", 1, FLOAT)), plan_crossmap_lrn,
-          work=Work(per_number=(6, 6), keeps=(Keep(INPUT), Keep(OUTPUT))), ignored=frozenset()),
+          work=Work(per_number=(6, 6), keeps=(Keep(INPUT), Keep(OUTPUT))), ignored=frozenset(), stateless=True),
 )
 """Appended after the first modules' layers, so the table keeps its order (recognisers are tried in it)."""
 

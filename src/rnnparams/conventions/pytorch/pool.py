@@ -198,7 +198,7 @@ def _write_pool(dims: int) -> Writer:
 def _pool(name: str, params: tuple[Param, ...], plan: PlanFn, work: Work,
           equivalent: Equivalent | None = None) -> LayerConvention:
     return LayerConvention(name, params, plan, name.lower(), frozenset(), work=work,
-                           equivalent=equivalent or Equivalent(), words=WORDS)
+                           equivalent=equivalent or Equivalent(), words=WORDS, stateless=True)
 
 
 def _max(dims: int) -> LayerConvention:

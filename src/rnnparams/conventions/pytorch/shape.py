@@ -80,7 +80,8 @@ def _pad(kind: str, dims: int, mode: str) -> LayerConvention:
         params = (*params, Param("value", REQUIRED, FLOAT))
     keeps = (Keep(INPUT),) if mode in ("reflect", "replicate") else ()
     name = f"{kind}Pad{dims}d"
-    return LayerConvention(name, params, plan_pad(dims, mode), name.lower(), frozenset(), work=Work(keeps=keeps))
+    return LayerConvention(name, params, plan_pad(dims, mode), name.lower(), frozenset(), work=Work(keeps=keeps),
+                           stateless=True)
 
 
 # --- upsampling ------------------------------------------------------------------------------------------------
@@ -299,7 +300,8 @@ def _read_flatten(spec: LayerSpec, plan: LayerPlan) -> Neutral:
 
 def _free(name: str, params: tuple[Param, ...], plan: PlanFn,
           equivalent: Equivalent | None = None) -> LayerConvention:
-    return LayerConvention(name, params, plan, name.lower(), frozenset(), equivalent=equivalent or Equivalent())
+    return LayerConvention(name, params, plan, name.lower(), frozenset(), equivalent=equivalent or Equivalent(),
+                           stateless=True)
 
 
 UPSAMPLE_SIZE = (Param("size", None, SHAPE), Param("scale_factor", None, ANY))
