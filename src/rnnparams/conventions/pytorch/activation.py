@@ -57,9 +57,9 @@ FUNCTIONS: Mapping[str, str] = MappingProxyType({
 """Each torch activation's name in the neutral `activation` family."""
 CLASSES = {fn: cls for cls, fn in FUNCTIONS.items()}
 
-PRELU_TENSORS = (TensorTemplate("weight", (Sym("A"),), "slope"),)
+PRELU_TENSORS = (TensorTemplate("weight", (Sym("N_p"),), "slope"),)
 PRELU_WORDS: Mapping[str, tuple[str, str]] = MappingProxyType({
-    "A": ("slopes (num_parameters)", "斜率个数(num_parameters)"), "slope": ("Slopes", "斜率")})
+    "N_p": ("slopes (num_parameters)", "斜率个数(num_parameters)"), "slope": ("Slopes", "斜率")})
 
 
 def plan_elementwise(ctx: LayerContext) -> LayerPlan:
@@ -154,7 +154,7 @@ def plan_prelu(ctx: LayerContext) -> LayerPlan:
                              f"parameter numbers = {n} and channel size = {channels} (input shape "
                              f"{fmt_shape(shape)}).")
     tensors = expand(PRELU_TENSORS, flags={})
-    return LayerPlan(tuple(tensors), freeze({"A": n}), shape, shape, feature_axis=1 if len(shape) > 1 else -1)
+    return LayerPlan(tuple(tensors), freeze({"N_p": n}), shape, shape, feature_axis=1 if len(shape) > 1 else -1)
 
 
 # --- equivalents ---------------------------------------------------------------------------------------------
@@ -175,7 +175,7 @@ WRITES_ACTIVATION = Equivalent(_read_activation, {"activation": ("fn",)}, _write
 
 
 def _read_prelu(spec: LayerSpec, plan: LayerPlan) -> Neutral:
-    n = plan.bindings["A"]
+    n = plan.bindings["N_p"]
     return neutral("prelu", **{"in": None if n == 1 else n}, shared=n == 1)
 
 

@@ -1,7 +1,7 @@
 """PyTorch's transformer modules, each one layer convention whose plan lists every tensor of its sub-modules by
 its dotted name, in `named_parameters()` order:
 
-- nn.TransformerEncoderLayer: `self_attn.*` (a MultiheadAttention), `linear1` (E -> F), `linear2` (F -> E),
+- nn.TransformerEncoderLayer: `self_attn.*` (a MultiheadAttention), `linear1` (E -> D_ff), `linear2` (D_ff -> E),
   `norm1`, `norm2` (LayerNorm(E)), and `activation.*` when the activation is a module with parameters (PReLU);
 - nn.TransformerDecoderLayer: the same with a cross-attention `multihead_attn.*` after `self_attn`, and `norm3`;
 - nn.TransformerEncoder / nn.TransformerDecoder: `layers.0.` ... `layers.{L-1}.` (copies of the layer given)
@@ -9,7 +9,7 @@ its dotted name, in `named_parameters()` order:
 - nn.Transformer: `encoder.` (L_e encoder layers and a LayerNorm) and `decoder.` (L_d decoder layers and a
   LayerNorm), or the custom encoder or decoder given.
 
-E is d_model and F dim_feedforward. In a chain every attention block attends to the tensor the layer receives
+E is d_model and D_ff dim_feedforward. In a chain every attention block attends to the tensor the layer receives
 (the decoder's memory is that tensor too), and the output has its shape.
 """
 
@@ -48,9 +48,9 @@ from .attention import WORDS as ATTENTION_WORDS
 from .common import E, L, layer
 from .table import LAYERS
 
-F = Sym("F")
+F = Sym("D_ff")
 WORDS: Mapping[str, tuple[str, str]] = MappingProxyType({
-    **ATTENTION_WORDS, "F": ("feed-forward size (dim_feedforward)", "前馈层维度(dim_feedforward)"),
+    **ATTENTION_WORDS, "D_ff": ("feed-forward size (dim_feedforward)", "前馈层维度(dim_feedforward)"),
     "L_e": ("encoder layers", "编码器层数"), "L_d": ("decoder layers", "解码器层数")})
 WORK = Work(attention=True)
 ACTIVATIONS = ("relu", "gelu")
@@ -85,7 +85,7 @@ def activation_tensors(ctx: LayerContext) -> tuple[list[TensorSpec], dict[str, i
         for arg in [*node.args[:1], *(k.value for k in node.keywords if k.arg == "num_parameters")]:
             if isinstance(arg, ast.Constant) and isinstance(arg.value, int):
                 n = arg.value
-        return [TensorSpec("activation.weight", (Sym("A"),), "slope")], {"A": n}
+        return [TensorSpec("activation.weight", (Sym("N_p"),), "slope")], {"N_p": n}
     return [], {}
 
 
@@ -100,7 +100,7 @@ def _layer_tensors(ctx: LayerContext, decoder: bool) -> tuple[list[TensorSpec], 
     tensors += [*_linear("linear1", F, E, bias), *_linear("linear2", E, F, bias), *_norm("norm1", bias),
                 *_norm("norm2", bias), *(_norm("norm3", bias) if decoder else [])]
     extra, bindings = activation_tensors(ctx)
-    return [*tensors, *extra], {"E": e, "h": h, "F": ff, **bindings}
+    return [*tensors, *extra], {"E": e, "h": h, "D_ff": ff, **bindings}
 
 
 def plan_encoder_layer(ctx: LayerContext) -> LayerPlan:
