@@ -42,6 +42,8 @@ OUTPUT_SIZED = "output_sized"
 OUTPUT_INDICES = "output_indices"
 """Where each output number came from: one index per output number, at the runtime's index width (max
 pooling's argmax)."""
+ROW_SCALE = "row_scale"
+"""One number per normalized row: the inverse root mean square (RMS normalization)."""
 GROUP_STATS = "group_stats"
 """Two numbers per sample and group: the mean and inverse standard deviation (group normalization)."""
 SAMPLE_CHANNEL_STATS = "sample_channel_stats"
@@ -163,5 +165,5 @@ KERAS_RUNTIME = Runtime(kernels="keras", weights_in_out=True, index_bytes=4, opt
 
 __all__ = ["CHANNEL_STATS", "GROUP_STATS", "GRU_CELL", "INDICES", "INPUT", "INPUT_POSITIONS", "INPUT_SIZED",
            "KERAS_RUNTIME", "LSTM_CELL", "NOTHING", "OUTPUT", "OUTPUT_INDICES", "OUTPUT_POSITIONS", "OUTPUT_SIZED",
-           "RNN_CELL", "ROWS", "ROW_STATS", "SAMPLE_CHANNEL_STATS", "TOKENS", "TORCH_RUNTIME", "WRAPPER", "Cell",
-           "Keep", "Runtime", "Work"]
+           "RNN_CELL", "ROWS", "ROW_SCALE", "ROW_STATS", "SAMPLE_CHANNEL_STATS", "TOKENS", "TORCH_RUNTIME", "WRAPPER",
+           "Cell", "Keep", "Runtime", "Work"]

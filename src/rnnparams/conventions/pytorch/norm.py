@@ -37,7 +37,18 @@ from ..base import (
 from ..equivalents import Built, Equivalent, NoEquivalent, make_layer, need, norm_values
 from ..families import Neutral, neutral
 from ..recognise import only, rank
-from ..work import CHANNEL_STATS, GROUP_STATS, INPUT, INPUT_SIZED, OUTPUT, ROW_STATS, SAMPLE_CHANNEL_STATS, Keep, Work
+from ..work import (
+    CHANNEL_STATS,
+    GROUP_STATS,
+    INPUT,
+    INPUT_SIZED,
+    OUTPUT,
+    ROW_SCALE,
+    ROW_STATS,
+    SAMPLE_CHANNEL_STATS,
+    Keep,
+    Work,
+)
 from .common import C, in_or_default, layer
 from .convnd import lazy_message
 from .table import LAYERS
@@ -364,7 +375,8 @@ MORE = (
                                 _write_groupnorm), recognise=_recognise_groupnorm, words=WORDS),
     layer("RMSNorm", (Param("normalized_shape", kind=SHAPE), Param("eps", None, FLOAT),
                       Param("elementwise_affine", True, BOOL)), plan_rmsnorm,
-          work=Work(per_number=(4, 4), keeps=(Keep(INPUT),)),
+          work=Work(per_number=(4, 4), keeps=(Keep(INPUT), Keep(ROW_SCALE),
+                                               Keep(INPUT_SIZED, when="elementwise_affine"))),
           equivalent=Equivalent(_read_rmsnorm, {"rmsnorm": ("in", "scale")}, _write_rmsnorm)),
     layer("LocalResponseNorm", (Param("size", kind=SIZE), Param("alpha", 1e-4, FLOAT), Param("beta", 0.75, FLOAT),
                                 Param("k", 1.0, FLOAT)), plan_lrn,
