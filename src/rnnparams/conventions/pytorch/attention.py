@@ -173,14 +173,14 @@ def recognise_attention(group: TensorGroup) -> Recognised | None:
 
 
 CONVENTIONS = (
-    layer("MultiheadAttention", (
+    replace(layer("MultiheadAttention", (
         Param("embed_dim", kind=SIZE), Param("num_heads", kind=SIZE), Param("dropout", 0.0, FLOAT),
         Param("bias", True, BOOL), Param("add_bias_kv", False, BOOL), Param("add_zero_attn", False, BOOL),
         Param("kdim", None, INT), Param("vdim", None, INT), Param("batch_first", False, BOOL)), plan_attention,
         work=ATTENTION_WORK,
         equivalent=Equivalent(read_attention, {"attention": ("in", "heads", "kdim", "vdim", "bias")},
                               write_attention),
-        recognise=recognise_attention, words=WORDS),
+        recognise=recognise_attention, words=WORDS), nested=True),
 )
 
 __all__ = ["ATTENTION_TENSORS", "CONVENTIONS", "HEADS_NOTE", "WORDS", "attention_config", "attention_tensors",

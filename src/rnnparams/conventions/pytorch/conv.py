@@ -197,7 +197,8 @@ def _read_conv2d(spec: LayerSpec, plan: LayerPlan) -> Neutral:
 
 def _recognise_conv1d(group: TensorGroup) -> Recognised | None:
     weight = rank(group, "weight", 3)
-    if not only(group, CONV1D_TENSORS, ("weight",)) or weight is None or looks_transposed(group, 1):
+    if not only(group, CONV1D_TENSORS, ("weight",)) or weight is None or looks_transposed(group, 1) or \
+            "bilinear" in group.path.lower():  # a Bilinear's (out, in1, in2) weight has the same rank
         return None
     out_channels, channels, width = weight
     return Recognised({"in_channels": channels, "out_channels": out_channels, "kernel_size": width,

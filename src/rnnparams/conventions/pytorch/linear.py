@@ -149,7 +149,7 @@ def _bag(group: TensorGroup) -> bool:
 
 def _recognise_linear(group: TensorGroup) -> Recognised | None:
     weight = rank(group, "weight", 2)
-    if not only(group, LINEAR_TENSORS, ("weight",)) or weight is None or _embedding_like(group):
+    if not only(group, LINEAR_TENSORS, ("weight",)) or weight is None or _embedding_like(group) or _bag(group):
         return None
     o, i = weight
     return Recognised({"in_features": i, "out_features": o, "bias": "bias" in group.leaves})

@@ -284,7 +284,7 @@ def _write_rmsnorm(n: Neutral) -> Built:
 def _recognise_layernorm(group: TensorGroup) -> Recognised | None:
     weight = rank(group, "weight", 1)
     if not only(group, LAYERNORM_TENSORS, ("weight",)) or weight is None or _group_norm_path(group) or \
-            "prelu" in group.path.lower():
+            any(h in group.path.lower() for h in ("prelu", "rms")):
         return None
     return Recognised({"normalized_shape": weight[0], "bias": "bias" in group.leaves})
 
@@ -305,6 +305,14 @@ def _recognise_groupnorm(group: TensorGroup) -> Recognised | None:
     return Recognised({"num_groups": 1, "num_channels": weight[0], "bias": "bias" in group.leaves},
                       note=f"{group.path}: a GroupNorm's number of groups is in none of its tensors (the count does "
                            "not depend on it): read as num_groups=1")
+
+
+def _recognise_rmsnorm(group: TensorGroup) -> Recognised | None:
+    """Only by its path: a lone weight is also a LayerNorm's without a bias."""
+    weight = group.leaves.get("weight")
+    if weight is None or set(group.leaves) != {"weight"} or not weight or "rms" not in group.path.lower():
+        return None
+    return Recognised({"normalized_shape": weight[0] if len(weight) == 1 else tuple(weight)})
 
 
 def _group_norm_path(group: TensorGroup) -> bool:
@@ -377,7 +385,8 @@ MORE = (
                       Param("elementwise_affine", True, BOOL)), plan_rmsnorm,
           work=Work(per_number=(4, 4), keeps=(Keep(INPUT), Keep(ROW_SCALE),
                                                Keep(INPUT_SIZED, when="elementwise_affine"))),
-          equivalent=Equivalent(_read_rmsnorm, {"rmsnorm": ("in", "scale")}, _write_rmsnorm)),
+          equivalent=Equivalent(_read_rmsnorm, {"rmsnorm": ("in", "scale")}, _write_rmsnorm),
+          recognise=_recognise_rmsnorm),
     layer("LocalResponseNorm", (Param("size", kind=SIZE), Param("alpha", 1e-4, FLOAT), Param("beta", 0.75, FLOAT),
                                 Param("k", 1.0, FLOAT)), plan_lrn,
           work=Work(per_number=(6, 6), keeps=(Keep(INPUT), Keep(INPUT_SIZED, copies=3))), ignored=frozenset(),
