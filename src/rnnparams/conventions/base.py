@@ -288,6 +288,10 @@ class FrameworkConvention:
     variant_of: str | None = None
     """The framework this one is a variant of (Keras 2 of Keras 3): the same names, other defaults. Code or an
     expression is read as the variant only when it uses a layer the variant alone has (CuDNNLSTM)."""
+    coverage: str = ""
+    """The framework module whose public layer classes this convention is checked against (`torch.nn.modules`):
+    docs/layers.md lists its classes, counted or refused, and a coverage test enumerates the real module's;
+    empty: no coverage table."""
     refused: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     """Classes of the framework that are not counted as layers, each with the reason the user is told instead of
     "unknown layer" (a container: its layers are counted; a base class; an options record)."""

@@ -40,6 +40,7 @@ PYTORCH = FrameworkConvention(
     syntax="nn.LSTM(100, 256, num_layers=2, bidirectional=True, proj_size=64)",
     short="PyTorch", write_prefix="nn.", runtime=TORCH_RUNTIME, compared=True, buffers=True,
     checkpoint_path=torch_path, code_reader="torch", refused=MappingProxyType(containers.REFUSED),
+    coverage="torch.nn.modules",
 )
 
 __all__ = ["LAYERS", "PYTORCH"]
