@@ -7,11 +7,10 @@ too. 300 models per run (test_mixed_chains) plus 100 convolution-only stacks (te
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from torch_chain import compare
-
-import pytest
 
 pytestmark = pytest.mark.oracle
 
@@ -120,8 +119,9 @@ def sequence_back(data: st.DataObject, features: int) -> list[str]:
                       f"add_bias_kv={data.draw(st.booleans())}, bias={data.draw(st.booleans())})")
     elif block in ("encoder", "decoder"):
         kind = "Encoder" if block == "encoder" else "Decoder"
+        activation = data.draw(st.sampled_from(["relu", "gelu"]))
         layers.append(f"nn.Transformer{kind}Layer({width}, {heads}, {data.draw(st.integers(2, 16))}, batch_first=True, "
-                      f"norm_first={data.draw(st.booleans())}, activation='{data.draw(st.sampled_from(['relu', 'gelu']))}')")
+                      f"norm_first={data.draw(st.booleans())}, activation='{activation}')")
     elif block == "stack":
         layers.append(f"nn.TransformerEncoder(nn.TransformerEncoderLayer({width}, {heads}, 8, batch_first=True), "
                       f"{data.draw(st.integers(1, 2))}, norm=nn.LayerNorm({width}))")

@@ -106,7 +106,11 @@ def _framework(requested: str | None, calls: list[ast.Call], text: str) -> Frame
             raise UsageError(f"unknown framework {requested!r}; choose one of: {', '.join(FRAMEWORKS)}")
         return FRAMEWORKS[requested]
     votes: dict[str, tuple[ast.Call, str]] = {}
+    seen: set[str] = set()
     for node, name in _walk_calls(calls):
+        if name in seen:  # a name votes once (the first call of it is the one an error points at)
+            continue
+        seen.add(name)
         for fw_id in _frameworks_of(name):
             votes.setdefault(fw_id, (node, name))
     for fw_id in list(votes):  # a layer only the variant has (CuDNNLSTM): the variant, not its base

@@ -18,6 +18,8 @@ _ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b
 
 
 def _string(s: str) -> str:
+    if s.isprintable() and '"' not in s and "\\" not in s:  # nothing to escape (most names): no loop
+        return '"' + s + '"'
     out = []
     for c in s:
         if c in _ESCAPES:

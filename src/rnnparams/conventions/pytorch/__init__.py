@@ -14,15 +14,8 @@ from ...spec import LayerSpec
 from ..base import FrameworkConvention
 from ..recognise import torch_path
 from ..work import TORCH_RUNTIME
-from . import activation, attention, containers, conv, dropout, linear, loss, norm, pool, recurrent, shape, transformer
+from .containers import REFUSED
 from .table import LAYERS
-
-LAYERS.update({c.type_name: c for group in (
-    recurrent.CONVENTIONS, linear.CONVENTIONS, norm.CONVENTIONS, dropout.CONVENTIONS, conv.CONVENTIONS,
-    containers.CONVENTIONS,  # the layers of the first version, in their order (recognisers are tried in it)
-    transformer.CONVENTIONS, attention.CONVENTIONS,  # composites first: inspect offers them whole subtrees
-    linear.MORE, norm.MORE, dropout.MORE, activation.CONVENTIONS, pool.CONVENTIONS, shape.CONVENTIONS,
-    loss.CONVENTIONS) for c in group})
 
 
 def _batch_axis(first: LayerSpec) -> int:
@@ -39,7 +32,7 @@ PYTORCH = FrameworkConvention(
     containers=("Sequential",), naming="index", batch_axis=_batch_axis, verified_with=(("torch", "2.13.0"),),
     syntax="nn.LSTM(100, 256, num_layers=2, bidirectional=True, proj_size=64)",
     short="PyTorch", write_prefix="nn.", runtime=TORCH_RUNTIME, compared=True, buffers=True,
-    checkpoint_path=torch_path, code_reader="torch", refused=MappingProxyType(containers.REFUSED),
+    checkpoint_path=torch_path, code_reader="torch", refused=MappingProxyType(REFUSED),
     coverage="torch.nn.modules",
 )
 
