@@ -12,7 +12,8 @@ from .common import layer
 
 
 def plan_parameter(ctx: LayerContext) -> LayerPlan:
-    """A tensor assigned to a module as `nn.Parameter(torch.zeros(*shape))`: named by its attribute alone."""
+    """A tensor assigned to a module as `nn.Parameter(torch.zeros(*shape))`, or registered as a buffer
+    (`_buffer`): named by its attribute alone."""
     raw = ctx.cfg("shape")
     dims = (raw,) if isinstance(raw, int) else raw
     sizes = [d for d in dims if isinstance(d, int) and not isinstance(d, bool) and d >= 0] \
@@ -20,14 +21,18 @@ def plan_parameter(ctx: LayerContext) -> LayerPlan:
     if not isinstance(dims, tuple) or len(sizes) != len(dims):
         raise ConfigError(f"{ctx.name} (Parameter): shape must be a tuple of sizes (got {raw!r}).")
     syms = (Sym("A"),) if len(sizes) == 1 else tuple(Sym(f"A{k}") for k in range(len(sizes)))
-    tensor = TensorSpec("", syms, "weight", trainable=bool(ctx.cfg("requires_grad")))
+    if ctx.spec.get("_buffer"):  # `self.register_buffer("pe", torch.zeros(...))`: state, not a parameter
+        tensor = TensorSpec("", syms, "buffer", trainable=False, buffer=True)
+    else:
+        tensor = TensorSpec("", syms, "weight", trainable=bool(ctx.cfg("requires_grad")))
     bindings = freeze({s.name: d for s, d in zip(syms, sizes, strict=True)})
     return LayerPlan((tensor,), bindings, (), tuple(sizes))
 
 
 CONVENTIONS = (
-    layer("Parameter", (Param("shape", kind=SHAPE), Param("requires_grad", True, BOOL)), plan_parameter,
-          work=Work(), ignored=frozenset()),
+    layer("Parameter", (Param("shape", kind=SHAPE), Param("requires_grad", True, BOOL),
+                        Param("_buffer", False, BOOL, positional=False)), plan_parameter, work=Work(),
+          ignored=frozenset()),
 )
 
 CONTAINER = ("a container: its layers are counted. In an expression chain layers with ';' or write "

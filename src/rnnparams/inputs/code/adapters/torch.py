@@ -309,9 +309,18 @@ class TorchAdapter(Adapter):
             return Builtin(name, lambda key, value: self.reader.set_attr(obj, str(key), value, node))
         if name == "register_parameter":
             return Builtin(name, lambda key, value: self.reader.set_attr(obj, str(key), value, node))
-        if name in ("register_buffer", "zero_grad", "load_state_dict"):
+        if name == "register_buffer":
+            return Builtin(name, lambda key, tensor=None, persistent=True: self.register_buffer(obj, key, tensor, node))
+        if name in ("zero_grad", "load_state_dict"):
             return Builtin(name, lambda *a, **k: None)
         return self.reader.unknown(node, f"{obj.label}.{name}, which is not followed")
+
+    def register_buffer(self, module: TorchModule, key: object, tensor: object, node: ast.AST) -> None:
+        """`self.register_buffer("pe", pe)`: a buffer of the module, where its size is known (one the reader
+        cannot size holds no parameter either, and is left out, as before)."""
+        if isinstance(key, str) and isinstance(tensor, TensorValue) and tensor.shape is not None:
+            module.params[key] = TorchParam(tensor.shape, False, getattr(node, "lineno", 0),
+                                            getattr(node, "col_offset", 0), buffer=True)
 
     def set_requires_grad(self, tensor: TensorRef | TorchParam, value: object) -> None:
         """`p.requires_grad = value` on the tensor itself (a tied weight is its first owner's): a value the

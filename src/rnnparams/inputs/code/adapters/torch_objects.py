@@ -106,12 +106,14 @@ class TorchParam:
     """`nn.Parameter(torch.zeros(3, 4))`: a tensor of its own, registered on the module it is assigned to."""
 
     def __init__(self, shape: tuple[int, ...] | None, requires_grad: bool, line: int, col: int,
-                 error: RnnParamsError | None = None) -> None:
+                 error: RnnParamsError | None = None, *, buffer: bool = False) -> None:
         self.shape = shape
         self.requires_grad = requires_grad
         self.line = line
         self.col = col
         self.error = error
+        self.buffer = buffer
+        """`register_buffer(name, tensor)`: state listed by `named_buffers()`, not a parameter."""
 
 
 class TensorRef:

@@ -29,6 +29,8 @@ def named_tensors(adapter: TorchAdapter, root: object,
     tensors: set[tuple[int, str]] = set()
 
     def add(path: str, tensor: TensorRef | TorchParam) -> None:
+        if isinstance(tensor, TorchParam) and tensor.buffer:  # a buffer: not among the parameters
+            return
         key = tensor.root().key() if isinstance(tensor, TensorRef) else (id(tensor), "")
         if key not in tensors:
             tensors.add(key)
@@ -176,6 +178,8 @@ class TorchWalk:
             raise unresolved(self.reader, cause or param.requires_grad, f"the requires_grad of `{path}`",
                              at_line(getattr(cause, "line", None)) or ast.Pass(lineno=param.line, col_offset=0))
         config: dict[str, Value] = {"shape": param.shape, "requires_grad": param.requires_grad}
+        if param.buffer:
+            config.update(requires_grad=False, _buffer=True)
         if "Parameter" not in self.adapter.fw.layers:
             raise self.reader.fail(f"{path}: nn.Parameter attributes are not counted by this version",
                                    at_line(param.line))
