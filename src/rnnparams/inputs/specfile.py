@@ -249,7 +249,8 @@ def _literal(fw: FrameworkConvention, value: Any, path: str, fail: Any,
         text = "("
         for i, v in enumerate(value):
             start = at + len(text)
-            text += _literal(fw, v, f"{path}[{i}]", fail, spans, start)
+            # TOML has no null: a free size in a list is written "None" (AdaptiveAvgPool2d((None, 1)))
+            text += "None" if v == "None" else _literal(fw, v, f"{path}[{i}]", fail, spans, start)
             if spans is not None:
                 spans.append((start, at + len(text), f"{path}[{i}]"))
             text += ", "
