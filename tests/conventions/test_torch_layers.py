@@ -121,7 +121,7 @@ def test_estimates_by_hand() -> None:
     pool = rnnparams.estimate("nn.Conv2d(3, 3, 1); nn.MaxPool2d(2)", input_shape=(3, 8, 8), batch=b,
                               seq_len=None).layers[1]
     assert pool.compute_line("flops_step").value == 4 * 3  # 4 numbers read per output number, 3 channels
-    assert {a.key: a.value for a in pool.activations} == {"input": b * 3 * 8 * 8 * 4, "indices": b * 3 * 4 * 4 * 8}
+    assert {a.key: a.value for a in pool.activations} == {"input": b * 3 * 8 * 8 * 4, "argmax": b * 3 * 4 * 4 * 8}
     up = rnnparams.estimate("nn.ConvTranspose1d(4, 6, 3, stride=2)", input_shape=(4, 10), batch=b, seq_len=None)
     assert up.layers[0].compute_line("macs_batch").value == b * 10 * 4 * 6 * 3  # the kernel from every input position
     t, e, h = 5, 8, 2

@@ -310,7 +310,7 @@ def layer_activations(env: LayerEnv) -> tuple[tuple[EstimateLine, ...], bool, st
         elif keep.tensor in (OUTPUT_SIZED, OUTPUT_INDICES):
             out = sample_expr(layer.output_shape, env, None)  # type: ignore[arg-type]
             width = Sym("s_i") if keep.tensor == OUTPUT_INDICES else s
-            found.append(_item("indices" if keep.tensor == OUTPUT_INDICES else "intermediates",
+            found.append(_item("argmax" if keep.tensor == OUTPUT_INDICES else "intermediates",
                                mul(n, B, out, width), env))
     if work.activation is not None and env.config(work.activation) not in (None, "linear"):
         out = sample_expr(layer.output_shape, env, None)  # type: ignore[arg-type]
