@@ -174,3 +174,41 @@ def test_convolution_stacks(data: st.DataObject) -> None:
         else:
             layers.append(f"nn.Upsample(scale_factor={data.draw(st.sampled_from([1, 2]))})")
     compare("; ".join(layers), shape)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_random_single_layers(data: st.DataObject) -> None:
+    """One pooling, padding, normalization or attention layer with random arguments on a random input, valid or
+    not: where torch refuses, rnnparams must too (pad above half the kernel, windows larger than the input,
+    channels that do not match, heads that do not divide the embedding...)."""
+    dims = data.draw(st.sampled_from([1, 2, 3]))
+    c = data.draw(st.integers(1, 4))
+    shape = (c, *(data.draw(st.integers(1, 7)) for _ in range(dims)))
+    k, s, p, d = (data.draw(st.integers(1, 3)), data.draw(st.integers(1, 3)), data.draw(st.integers(0, 2)),
+                  data.draw(st.integers(1, 2)))
+    ceil = data.draw(st.booleans())
+    kind = data.draw(st.sampled_from(["max", "avg", "lp", "adaptive", "pad", "bn", "in", "gn", "mha", "unpool"]))
+    if kind == "max":
+        expr = f"nn.MaxPool{dims}d({k}, {s}, {p}, dilation={d}, ceil_mode={ceil})"
+    elif kind == "avg":
+        expr = f"nn.AvgPool{dims}d({k}, {s}, {p}, ceil_mode={ceil}, count_include_pad={data.draw(st.booleans())})"
+    elif kind == "lp":
+        expr = f"nn.LPPool{dims}d(2, {k}, {s}, ceil_mode={ceil})"
+    elif kind == "adaptive":
+        expr = f"nn.Adaptive{data.draw(st.sampled_from(['Avg', 'Max']))}Pool{dims}d({data.draw(st.integers(1, 4))})"
+    elif kind == "pad":
+        expr = f"nn.{data.draw(st.sampled_from(['Zero', 'Reflection', 'Replication', 'Circular']))}Pad{dims}d({p})"
+    elif kind == "bn":
+        expr = f"nn.BatchNorm{dims}d({data.draw(st.integers(1, 4))})"
+    elif kind == "in":
+        expr = f"nn.InstanceNorm{dims}d({data.draw(st.integers(1, 4))}, affine={data.draw(st.booleans())})"
+    elif kind == "gn":
+        expr = f"nn.GroupNorm({data.draw(st.integers(1, 4))}, {c})"
+    elif kind == "unpool":
+        expr = f"nn.MaxUnpool{dims}d({k}, {s}, {min(p, k // 2)})"
+    else:
+        e = data.draw(st.integers(1, 8))
+        expr = f"nn.MultiheadAttention({e}, {data.draw(st.integers(1, 4))}, batch_first=True)"
+        shape = (data.draw(st.integers(1, 5)), e if data.draw(st.integers(0, 4)) else e + 1)
+    compare(expr, shape)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
-from ...errors import ConfigError
+from ...errors import ConfigError, ShapeError
 from ...spec import Shape
 from ...symbolic import Sym
 from ..base import (
@@ -55,6 +55,14 @@ def ints(ctx: LayerContext, key: str, n: int, minimum: int = 1, value: object = 
         what = "an int" if n == 1 else f"an int or a tuple of {n} ints"
         raise ConfigError(f"{ctx.name} ({ctx.spec.type}): {key} must be {what} {least} (got {raw!r}).")
     return items
+
+
+def nonempty(ctx: LayerContext, shape: Shape, dims: int) -> None:
+    """torch refuses an empty spatial input (a side of 0, which a transposed convolution can give) to a
+    convolution, a pooling or a non-constant padding."""
+    if any(n == 0 for n in shape[-dims:]):
+        raise ShapeError(f"{ctx.name} ({ctx.spec.type}): Only zero batch or zero channel inputs are supported, but "
+                         f"got input shape: {list(shape)}.")
 
 
 def spatial(n: int) -> str:

@@ -29,7 +29,7 @@ from ..equivalents import Built, Equivalent, conv1d_values, has_bias, make_layer
 from ..families import KERNEL_2D_WORDS, Neutral, neutral
 from ..recognise import only, rank
 from ..work import INPUT_POSITIONS, OUTPUT_POSITIONS, Work
-from .common import FOR_WEIGHTS, C, K, O, in_or_default, layer
+from .common import FOR_WEIGHTS, C, K, O, in_or_default, layer, nonempty
 from .convnd import (
     WORDS,
     looks_transposed,
@@ -85,6 +85,7 @@ def plan_conv1d(ctx: LayerContext) -> LayerPlan:
     if len(shape) not in (2, 3):
         raise ShapeError(f"{ctx.name} (Conv1d): Expected 2D (unbatched) or 3D (batched) input to conv1d, but "
                          f"got input of size: {fmt_shape(shape)}.")
+    nonempty(ctx, shape, 1)
     channels, length = shape[-2], shape[-1]
     if channels is not None and channels != c_in:
         raise ShapeError(f"{ctx.name} (Conv1d): expects (N, C, L) input with C = in_channels = {c_in}, but its "
@@ -143,6 +144,7 @@ def plan_conv2d(ctx: LayerContext) -> LayerPlan:
     if len(shape) not in (3, 4):
         raise ShapeError(f"{ctx.name} (Conv2d): Expected 3D (unbatched) or 4D (batched) input to conv2d, but got "
                          f"input of size: {fmt_shape(shape)}.")
+    nonempty(ctx, shape, 2)
     channels = shape[-3]
     if channels is not None and channels != c_in:
         raise ShapeError(f"{ctx.name} (Conv2d): expects (N, C, H, W) input with C = in_channels = {c_in}, but its "

@@ -37,7 +37,7 @@ from ..base import (
 from ..equivalents import NoEquivalent, has_bias, need
 from ..families import Neutral, neutral
 from ..recognise import only, rank
-from .common import C, O, ints
+from .common import C, O, ints, nonempty
 
 KERNELS = {1: ("K",), 2: ("K_h", "K_w"), 3: ("K_d", "K_h", "K_w")}
 """The kernel's symbols by rank (K for one axis, as nn.Conv1d has it)."""
@@ -103,6 +103,7 @@ def conv_plan(ctx: LayerContext, dims: int, transposed: bool) -> LayerPlan:
     if len(shape) not in (dims + 1, dims + 2):
         raise ShapeError(f"{name}: Expected {dims + 1}D (unbatched) or {dims + 2}D (batched) input to "
                          f"conv{'_transpose' if transposed else ''}{dims}d, but got input of size: {fmt_shape(shape)}.")
+    nonempty(ctx, shape, dims)
     channels = shape[-dims - 1]
     if channels is not None and channels != c_in:
         raise ShapeError(f"{name}: expects (N, C, {', '.join('DHW'[3 - dims:])}) input with C = in_channels = {c_in}, "
@@ -138,7 +139,7 @@ def _sides(ctx: LayerContext, lengths: Shape, kernel: tuple[int, ...], stride: t
             out.append(length)
         else:
             out.append((length + 2 * p - d * (k - 1) - 1) // s + 1)
-    if transposed and any(o is not None and o <= 0 for o in out):
+    if transposed and any(o is not None and o < 0 for o in out):  # an empty output (0) is what torch gives
         raise ShapeError(f"{name}: Given input size per channel: ({' x '.join(map(str, lengths))}). Calculated output "
                          f"size: ({' x '.join(map(str, out))}). Output size is too small.")
     if not transposed and not same and any(length is not None and length + 2 * p < d * (k - 1) + 1

@@ -10,6 +10,7 @@ Lazy* modules read num_features off their first input.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from types import MappingProxyType
 
@@ -148,6 +149,11 @@ def plan_instancenorm(dims: int) -> PlanFn:
             raise ShapeError(f"{ctx.name} ({ctx.spec.type}): expected {dims + 1}D or {dims + 2}D input (got "
                              f"{len(shape)}D input, shape {fmt_shape(shape)}).")
         axis = len(shape) - dims - 1
+        sides = shape[axis + 1:]
+        # training (torch's default mode) normalizes with the input's own statistics: one number cannot be
+        if all(n is not None for n in sides) and math.prod(n for n in sides if n is not None) == 1:
+            raise ShapeError(f"{ctx.name} ({ctx.spec.type}): Expected more than 1 spatial element when training, "
+                             f"got input size {fmt_shape(shape)}: an instance norm of one number per channel.")
         warnings: tuple[str, ...] = ()
         if shape[axis] is not None and shape[axis] != c:
             if ctx.cfg("affine") or ctx.cfg("track_running_stats"):

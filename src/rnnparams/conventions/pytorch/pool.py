@@ -35,7 +35,7 @@ from ..base import (
 from ..equivalents import Built, Equivalent, NoEquivalent, make_layer
 from ..families import Neutral, neutral
 from ..work import INDICES, INPUT, INPUT_SIZED, OUTPUT_INDICES, OUTPUT_POSITIONS, OUTPUT_SIZED, Keep, Work
-from .common import ints
+from .common import ints, nonempty
 from .table import LAYERS
 
 WORDS: Mapping[str, tuple[str, str]] = MappingProxyType({"W": ("window size (kernel elements)", "窗口大小(核元素数)")})
@@ -51,6 +51,7 @@ def check_rank(ctx: LayerContext, shape: Shape, dims: int) -> None:
     if len(shape) not in (dims + 1, dims + 2):
         raise ShapeError(f"{ctx.name} ({ctx.spec.type}): Expected {dims + 1}D or {dims + 2}D (batch mode) tensor "
                          f"for input, but got input of shape {fmt_shape(shape)}.")
+    nonempty(ctx, shape, dims)
 
 
 def default_shape(ctx: LayerContext, dims: int) -> Shape:
@@ -82,6 +83,11 @@ def plan_window(dims: int, kind: str) -> PlanFn:
         shape = default_shape(ctx, dims)
         check_rank(ctx, shape, dims)
         ceil = bool(ctx.cfg("ceil_mode"))
+        if dims == 3 and kind in ("avg", "lp") and any(n is not None and n < k for n, k in zip(
+                shape[-3:], kernel, strict=True)):  # ATen's avg_pool3d checks the unpadded input
+            t, h, w = ("?" if n is None else n for n in shape[-3:])
+            raise ShapeError(f"{name}: input image (T: {t} H: {h} W: {w}) smaller than kernel size (kT: {kernel[0]} "
+                             f"kH: {kernel[1]} kW: {kernel[2]})")
         sides: list[int | None] = []
         for length, k, s, p, d in zip(shape[-dims:], kernel, stride, pads, dilation, strict=True):
             sides.append(None if length is None else window_side(length, k, s, p, d, ceil))

@@ -49,7 +49,7 @@ def plan_pad(dims: int, mode: str) -> PlanFn:
             if 2 * dims > 2 * len(shape):
                 raise ShapeError(f"{name}: Padding length should be less than or equal to two times the input "
                                  f"dimension but got padding length {2 * dims} and input of dimension {len(shape)}")
-        elif len(shape) not in (dims + 1, dims + 2):
+        elif len(shape) not in (dims + 1, dims + 2) or any(n == 0 for n in shape[-dims - 1:]):
             raise ShapeError(f"{name}: Expected {dims + 1}D or {dims + 2}D (batch mode) tensor with possibly 0 batch "
                              f"size and other non-zero dimensions for input, but got: {fmt_shape(shape)}")
         out = list(shape)
