@@ -5,8 +5,11 @@
 
 For every configuration of validate_memory.py: our forward MACs and FLOPs per batch, and what each tool
 reports for one forward pass of the same module on the same batch (ptflops and thop report "MACs", fvcore
-reports "flops" that are in fact MACs of the operators it knows). A tool that is not installed is shown as
-"-"; a tool that fails on a module shows "error". docs/estimates.md explains every difference.
+reports "flops" that are in fact MACs of the operators it knows; torch's own FlopCounterMode counts 2 FLOPs per
+multiply-accumulate of its matrix products and convolutions, shown here halved). A tool that is not installed
+is shown as "-"; a tool that fails on a module shows "error". docs/estimates.md explains every difference.
+
+    python benchmarks/validate_flops.py --layers    # the convolution, pooling, norm and attention configurations
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from typing import Any
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from validate_memory import CONFIGS, Config, build, estimate_of, make_input, table
+from validate_memory import CONFIGS, LAYER_CONFIGS, Config, build, estimate_of, make_input, table
 
 
 def ptflops_macs(model: torch.nn.Module, x: torch.Tensor) -> int:
@@ -49,8 +52,18 @@ def fvcore_flops(model: torch.nn.Module, x: torch.Tensor) -> int:
     return int(analysis.total())
 
 
+def flop_counter_macs(model: torch.nn.Module, x: torch.Tensor) -> int:
+    """torch.utils.flop_counter: 2 FLOPs per MAC of mm, addmm, bmm, convolution and the attention kernels it
+    registers (not the CPU flash kernel of scaled_dot_product_attention)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with FlopCounterMode(display=False) as counter:
+        model(x)
+    return int(counter.get_total_flops()) // 2
+
+
 TOOLS: dict[str, Callable[[torch.nn.Module, torch.Tensor], int]] = {
-    "ptflops": ptflops_macs, "thop": thop_macs, "fvcore": fvcore_flops}
+    "FlopCounterMode": flop_counter_macs, "ptflops": ptflops_macs, "thop": thop_macs, "fvcore": fvcore_flops}
 
 
 def run_tool(tool: Callable[[torch.nn.Module, torch.Tensor], int], cfg: Config, x: torch.Tensor) -> str | int:
@@ -73,7 +86,8 @@ def ratio(value: str | int, ours: int) -> str:
     return f"{value:,} ({value / ours:.3f}×)" if ours else f"{value:,}"
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    layers = "--layers" in (sys.argv[1:] if argv is None else argv)
     rows: list[list[str]] = []
     versions: list[str] = []
     for name in TOOLS:
@@ -81,7 +95,7 @@ def main() -> int:
             from importlib.metadata import version
 
             versions.append(f"{name} {version(name)}")
-    for cfg in CONFIGS:
+    for cfg in LAYER_CONFIGS if layers else CONFIGS:
         if cfg.dtype != "float32":
             continue
         est = estimate_of(cfg)
@@ -92,7 +106,8 @@ def main() -> int:
         rows.append([cfg.name, f"{ours_macs:,}", f"{ours_flops:,}",
                      *(ratio(results[name], ours_macs) for name in TOOLS)])
     print(f"torch {torch.__version__}; " + ", ".join(versions) + "; ratios are tool / our MACs")
-    print(table(rows, ["config", "our MACs", "our FLOPs", "ptflops MACs", "thop MACs", "fvcore flops"]))
+    print(table(rows, ["config", "our MACs", "our FLOPs", "FlopCounterMode MACs", "ptflops MACs", "thop MACs",
+                       "fvcore flops"]))
     return 0
 
 

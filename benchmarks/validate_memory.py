@@ -46,6 +46,7 @@ class Config:
     optimizer: str = "adam"
     dtype: str = "float32"
     check_activations: bool = True
+    input_shape: tuple[int, ...] | None = None
 
 
 CONFIGS = (
@@ -85,10 +86,46 @@ CONFIGS = (
     Config("linear-batchnorm-linear", "nn.Linear(20, 32); nn.BatchNorm1d(32); nn.Linear(32, 4)", 16, None, "momentum"),
     Config("rnncell-linear", "nn.RNNCell(32, 64, nonlinearity='relu'); nn.Linear(64, 8)", 16, None, "adamw"),
 )
+LAYER_CONFIGS = (  # issue #17: convolution, pooling, normalization, attention (input shapes fix every size)
+    Config("conv2d-bn-relu-maxpool", "nn.Conv2d(3, 16, 3, padding=1); nn.BatchNorm2d(16); nn.ReLU(); "
+           "nn.MaxPool2d(2); nn.Conv2d(16, 8, 3)", 8, None, input_shape=(3, 32, 32)),
+    Config("conv2d-groupnorm-gelu-avgpool", "nn.Conv2d(3, 8, 3, stride=2); nn.GroupNorm(2, 8); nn.GELU(); "
+           "nn.AvgPool2d(3, 2, 1); nn.Flatten(); nn.Linear(8 * 8 * 8, 10)", 4, None, input_shape=(3, 33, 33)),
+    Config("conv1d-instancenorm-prelu-adaptive", "nn.Conv1d(4, 8, 5); nn.InstanceNorm1d(8, affine=True, "
+           "track_running_stats=True); nn.PReLU(8); nn.AdaptiveMaxPool1d(6); nn.Flatten(); nn.Linear(48, 2)",
+           8, None, input_shape=(4, 40)),
+    Config("conv3d-bn3d-sigmoid", "nn.Conv3d(2, 4, 3); nn.BatchNorm3d(4); nn.Sigmoid(); nn.MaxPool3d(2)", 2, None,
+           input_shape=(2, 10, 10, 10)),
+    Config("convtranspose2d-tanh-lppool", "nn.ConvTranspose2d(8, 4, 4, stride=2, padding=1); nn.Tanh(); "
+           "nn.LPPool2d(2, 2); nn.Dropout2d(0.3)", 4, None, input_shape=(8, 8, 8)),
+    Config("conv2d-lrn-softmax2d", "nn.Conv2d(3, 6, 3); nn.LocalResponseNorm(3); nn.Softmax2d()", 2, None,
+           input_shape=(3, 12, 12), check_activations=False),
+    Config("linear-layernorm-rmsnorm-silu", "nn.Linear(16, 32); nn.LayerNorm(32); nn.SiLU(); nn.RMSNorm(32); "
+           "nn.Linear(32, 4)", 8, 12, input_shape=(12, 16)),
+    Config("mha", "nn.Linear(16, 16); nn.MultiheadAttention(16, 4, batch_first=True)", 4, 10, input_shape=(10, 16)),
+    Config("mha-dropout-kdim", "nn.Linear(16, 16); nn.MultiheadAttention(16, 2, dropout=0.1, kdim=16, vdim=16, "
+           "batch_first=True)", 4, 10, input_shape=(10, 16)),
+    Config("mha-bias-kv", "nn.Linear(16, 16); nn.MultiheadAttention(16, 4, add_bias_kv=True, batch_first=True)", 4,
+           10, input_shape=(10, 16)),
+    Config("encoder-layer", "nn.Linear(16, 16); nn.TransformerEncoderLayer(16, 4, 32, batch_first=True)", 4, 12,
+           input_shape=(12, 16)),
+    Config("encoder-layer-gelu-prenorm-nodropout", "nn.Linear(16, 16); nn.TransformerEncoderLayer(16, 4, 32, "
+           "dropout=0.0, activation='gelu', norm_first=True, batch_first=True)", 4, 12, input_shape=(12, 16)),
+    Config("decoder-layer", "nn.Linear(16, 16); nn.TransformerDecoderLayer(16, 2, 24, dropout=0.0, "
+           "batch_first=True)", 4, 9, input_shape=(9, 16)),
+    Config("encoder-stack", "nn.Embedding(100, 16); nn.TransformerEncoder(nn.TransformerEncoderLayer(16, 4, 32, "
+           "batch_first=True), 3, norm=nn.LayerNorm(16)); nn.Linear(16, 100)", 4, 15, input_shape=(15,)),
+    Config("transformer", "nn.Linear(16, 16); nn.Transformer(16, 4, 2, 2, 32, dropout=0.0, batch_first=True)", 2,
+           8, input_shape=(8, 16)),
+)
+
+
+TWICE = (nn.Transformer, nn.TransformerDecoder, nn.TransformerDecoderLayer, nn.Bilinear)
 
 
 class Chain(nn.Module):
-    """rnnparams' chain semantics: each module's output feeds the next; a recurrent module hands on `output`."""
+    """rnnparams' chain semantics: each module's output feeds the next; a recurrent module hands on `output`;
+    attention attends to the tensor it receives (a decoder's memory is that tensor too)."""
 
     def __init__(self, modules: list[nn.Module]) -> None:
         super().__init__()
@@ -96,7 +133,12 @@ class Chain(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         for layer in self.layers:
-            x = layer(x)
+            if isinstance(layer, nn.MultiheadAttention):
+                x = layer(x, x, x)
+            elif isinstance(layer, TWICE):
+                x = layer(x, x)
+            else:
+                x = layer(x)
             if isinstance(x, tuple):
                 x = x[0]
         return x
@@ -167,8 +209,9 @@ class Row:
 
 
 def estimate_of(cfg: Config, device: str = "cpu") -> Estimate:
-    return rnnparams.estimate(cfg.model, batch=cfg.batch, seq_len=cfg.seq_len, dtype=cfg.dtype,
-                              optimizer=cfg.optimizer, device=device)
+    seq_len = None if cfg.input_shape is not None else cfg.seq_len
+    return rnnparams.estimate(cfg.model, input_shape=cfg.input_shape, batch=cfg.batch, seq_len=seq_len,
+                              dtype=cfg.dtype, optimizer=cfg.optimizer, device=device)
 
 
 def measure(cfg: Config) -> Row:
@@ -271,8 +314,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cuda", action="store_true", help="validate on a CUDA GPU (cuDNN) instead of the CPU")
     parser.add_argument("--only", metavar="NAME", help="run only the configurations whose name contains NAME")
+    parser.add_argument("--layers", action="store_true",
+                        help="the convolution, pooling, normalization and attention configurations (issue #17)")
     args = parser.parse_args(argv)
-    configs = tuple(c for c in CONFIGS if args.only is None or args.only in c.name)
+    configs = tuple(c for c in (LAYER_CONFIGS if args.layers else CONFIGS) if args.only is None or args.only in c.name)
     ok = run_cuda(configs) if args.cuda else run_cpu(configs)
     return 0 if ok else 1
 

@@ -52,17 +52,19 @@ def normalize_input_shape(input_shape: Sequence[int | None] | str | None) -> Sha
 
 def to_spec(model: str | ModelSpec, framework: str | None = None,
             input_shape: Sequence[int | None] | str | None = None, *, select: str | None = None,
-            overrides: Mapping[str, object] | Sequence[str] | None = None) -> ModelSpec:
+            overrides: Mapping[str, object] | Sequence[str] | None = None, partial: bool = False) -> ModelSpec:
     """The ModelSpec of an expression, a file (`model.py`, `model.py::Name`, a spec file) or pasted model code.
     `select` picks one model of a .py file (variable, class or function name); `overrides` give values the
-    code cannot (`{"hidden": 256}` or `["hidden=256"]`, like --set)."""
+    code cannot (`{"hidden": 256}` or `["hidden=256"]`, like --set); `partial`: model code with parts the reader
+    cannot see into (a backbone from another package) is counted from what the file defines, a lower bound
+    whose spec lists the parts left out (`ModelSpec.missing`)."""
     if isinstance(model, ModelSpec):
         return model
     if not isinstance(model, str):
         raise UsageError(f"model must be an expression string or a ModelSpec, not {type(model).__name__}")
     shape = normalize_input_shape(input_shape)
     if looks_like_path(model):
-        return _spec_from_file(model, framework, shape, select, overrides)
+        return _spec_from_file(model, framework, shape, select, overrides, partial)
     if select is not None or overrides or is_code(model):
         from .inputs.code.reader import parse_overrides, refuse_layer_calls, spec_from_code
 
@@ -70,7 +72,7 @@ def to_spec(model: str | ModelSpec, framework: str | None = None,
             refuse_layer_calls(model)
 
         return spec_from_code(model, source_name="<code>", framework=framework, input_shape=shape, select=select,
-                              overrides=parse_overrides(overrides))
+                              overrides=parse_overrides(overrides), partial=partial)
     return parse_expression(model, framework, shape)
 
 
@@ -105,16 +107,17 @@ def _read(path: str) -> str:
 
 
 def _code_file(path: str, framework: str | None, shape: Shape | None, select: str | None,
-               overrides: Mapping[str, object] | Sequence[str] | None) -> ModelSpec:
+               overrides: Mapping[str, object] | Sequence[str] | None, partial: bool = False) -> ModelSpec:
     from .inputs.code.reader import parse_overrides, spec_from_code
 
     path, _, named = path.strip().partition("::")
     return spec_from_code(_read(path), source_name=path, framework=framework, input_shape=shape,
-                          select=select or named or None, overrides=parse_overrides(overrides))
+                          select=select or named or None, overrides=parse_overrides(overrides), partial=partial)
 
 
 def models_in_file(path: str, framework: str | None = None, input_shape: Sequence[int | None] | str | None = None,
-                   *, overrides: Mapping[str, object] | Sequence[str] | None = None) -> FileListing:
+                   *, overrides: Mapping[str, object] | Sequence[str] | None = None,
+                   partial: bool = False) -> FileListing:
     """Every model a .py file defines (module variables, classes never instantiated, model-building
     functions never called), each counted, or with the reason it cannot be. PATH may also be the code itself
     (pasted text with several statements), named `<code>`."""
@@ -127,17 +130,18 @@ def models_in_file(path: str, framework: str | None = None, input_shape: Sequenc
         path = path.strip().split("::", 1)[0]
         text = _read(path)
     found = read_models(text, source_name=path, framework=framework,
-                        input_shape=normalize_input_shape(input_shape), overrides=parse_overrides(overrides))
+                        input_shape=normalize_input_shape(input_shape), overrides=parse_overrides(overrides),
+                        partial=partial)
     return list_models(path, found)
 
 
 def _spec_from_file(path: str, framework: str | None, shape: Shape | None, select: str | None = None,
-                    overrides: Mapping[str, object] | Sequence[str] | None = None) -> ModelSpec:
+                    overrides: Mapping[str, object] | Sequence[str] | None = None, partial: bool = False) -> ModelSpec:
     from ._record import replace
     from .inputs.specfile import format_of, load_spec
 
     if path.strip().split("::", 1)[0].lower().endswith(".py"):
-        return _code_file(path, framework, shape, select, overrides)
+        return _code_file(path, framework, shape, select, overrides, partial)
     if select is not None or overrides:
         raise UsageError(f"{path}: --model and --set apply to .py files, not to spec files")
     fmt = format_of(path)
@@ -151,10 +155,11 @@ def _spec_from_file(path: str, framework: str | None, shape: Shape | None, selec
 
 def count(model: str | ModelSpec, framework: str | None = None,
           input_shape: Sequence[int | None] | str | None = None, *, select: str | None = None,
-          overrides: Mapping[str, object] | Sequence[str] | None = None) -> Report:
+          overrides: Mapping[str, object] | Sequence[str] | None = None, partial: bool = False) -> Report:
     """Count the parameters of `model` exactly as `framework` does (inferred from the text when None).
-    For a .py file, `select` names one of its models and `overrides` gives values (see `to_spec`)."""
-    return count_model(to_spec(model, framework, input_shape, select=select, overrides=overrides))
+    For a .py file, `select` names one of its models and `overrides` gives values (see `to_spec`); with
+    `partial`, parts the reader cannot see into are left out and listed (`Report.missing`: a lower bound)."""
+    return count_model(to_spec(model, framework, input_shape, select=select, overrides=overrides, partial=partial))
 
 
 def explain(model: str | ModelSpec, framework: str | None = None,

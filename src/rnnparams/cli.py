@@ -133,6 +133,10 @@ def setup_count(p: argparse.ArgumentParser) -> None:
     p.add_argument("-s", "--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
                    help="a value the code cannot give without running (repeatable): a constant, an __init__ "
                         "argument, args.NAME of argparse, config.NAME of a config dict...; e.g. --set hidden=256")
+    p.add_argument("--partial", action="store_true",
+                   help="for a .py file whose model has parts the reader cannot see into (a backbone from "
+                        "torchvision or timm...): count what the file defines, list each part left out with its "
+                        "line, and exit 1: the total is a lower bound")
 
 
 def run_count(args: argparse.Namespace) -> int:
@@ -145,7 +149,8 @@ def run_count(args: argparse.Namespace) -> int:
     if is_py and args.model_name is None:
         from .api import models_in_file
 
-        listing = models_in_file(path, args.framework, args.input_shape, overrides=args.overrides)
+        listing = models_in_file(path, args.framework, args.input_shape, overrides=args.overrides,
+                                 partial=args.partial)
         if len(listing.models) > 1:
             if args.emit_spec:
                 from .errors import UsageError
@@ -160,7 +165,9 @@ def run_count(args: argparse.Namespace) -> int:
                 from .render.listing import render_listing
 
                 print(render_listing(listing))
-            return 0 if listing.counted else 2
+            if not listing.counted:
+                return 2
+            return 1 if any(m.report is not None and m.report.lower_bound for m in listing.models) else 0
     if args.emit_spec:
         from .inputs.specfile import dump_spec
 
@@ -169,7 +176,8 @@ def run_count(args: argparse.Namespace) -> int:
         count(spec)  # a spec is only worth writing if it counts
         print(dump_spec(spec, args.emit_spec), end="")
         return 0
-    report = count(args.model, args.framework, args.input_shape, select=args.model_name, overrides=args.overrides)
+    report = count(args.model, args.framework, args.input_shape, select=args.model_name, overrides=args.overrides,
+                   partial=args.partial)
     print_warnings(report.warnings)
     if args.json:
         from .render.json import render_json
@@ -179,7 +187,7 @@ def run_count(args: argparse.Namespace) -> int:
         from .render.table import render_table
 
         print(render_table(report, tensors=args.tensors))
-    return 0
+    return 1 if report.lower_bound else 0
 
 
 def setup_explain(p: argparse.ArgumentParser) -> None:

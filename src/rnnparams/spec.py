@@ -52,6 +52,19 @@ class LayerSpec:
 
 
 @record
+class MissingPart:
+    """A part of a model the reader could not see into (a backbone built by another package, a module set in a
+    way it cannot follow), left out of a `--partial` count: where it is and why."""
+
+    path: str
+    """Its attribute path in the model (`backbone`, `encoder.blocks`)."""
+    text: str
+    """How the code makes it (`torchvision.models.resnet18(weights=None)`)."""
+    line: int | None
+    why: str
+
+
+@record
 class ModelSpec:
     framework: str
     layers: tuple[LayerSpec, ...]
@@ -64,3 +77,5 @@ class ModelSpec:
     """True: each layer reads the previous one's output. False: the layers are wired some other way (a Keras
     functional graph with several inputs or merges, a PyTorch module's own `forward`), so each is counted on
     its own `LayerSpec.input_shape` (None: from its arguments, as PyTorch layers declare their input sizes)."""
+    missing: tuple[MissingPart, ...] = ()
+    """Parts left out because the reader cannot see into them (`--partial`): the count is then a lower bound."""

@@ -100,7 +100,7 @@ def test_code_and_spec_files(tmp_path: Path) -> None:
     report = rnnparams.count(str(path))
     lstm = 2 * 4 * 256 * (128 + 256 + 2)
     assert report.total_params == conv(1, 64, 3, 3) + conv(64, 128, 3, 3) + lstm + 37 * (512 + 1)
-    assert [layer.name for layer in report.layers][:2] == ["cnn.0", "cnn.3"]
+    assert [layer.name for layer in report.layers][:4] == ["cnn.0", "cnn.1", "cnn.2", "cnn.3"]
     from rnnparams.inputs.schema import spec_schema
     from rnnparams.inputs.specfile import dump_spec
 

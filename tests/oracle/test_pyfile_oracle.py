@@ -85,6 +85,20 @@ CASES = [
     Case("keras_speaker_recognition.py", {"model": 3088597}),
     Case("keras_video_gru_mask.py", {"seq_model": 99909}),
     Case("keras_mnist_convnet.py", {"model": 34826}),
+    # issue #17: convolutions, pooling, normalization, attention and transformers in real-world model code
+    Case("pt_crnn_ocr.py", {"model": 8331301}),
+    Case("pt_dcgan.py", {"netG": 3576704, "netD": 2765568}),
+    Case("pt_transformer_lm.py", {"model": 13828478}),
+    Case("pt_fast_neural_style.py", {"TransformerNet": 1679235}),
+    Case("pt_super_resolution.py", {"model": 59657}),
+    Case("pt_mnist_cnn.py", {"Net": 1199882}),
+    Case("pt_vgg_cifar.py", {"net": 14728266}),
+    Case("pt_resnet_cifar.py", {"ResNet18": 11173962, "ResNet50": 23520842},
+         errors={"BasicBlock": "--set in_planes=VALUE", "Bottleneck": "--set in_planes=VALUE", "ResNet": "--set"}),
+    Case("pt_lstnet.py", {"model": 325871}),
+    Case("pt_m5_audio.py", {"model": 26915}),
+    Case("pt_text_recognition_attention.py", {"model": 9148710}),
+    Case("pt_spatial_transformer.py", {"model": 27360}),
 ]
 """Totals 0 are computed from the framework only (they depend on a corpus the fixture spells out)."""
 
@@ -92,6 +106,7 @@ CASES = [
 def test_at_least_25_fixtures_with_sources() -> None:
     files = sorted(FIXTURES.glob("*.py"))
     assert len(files) >= 25
+    assert len([f for f in files if f.name.startswith("pt_")]) >= 14 + 10  # issue #17: 10 more PyTorch files
     assert {c.file for c in CASES} == {f.name for f in files}
     sources = (FIXTURES / "SOURCES.md").read_text(encoding="utf-8")
     for f in files:

@@ -91,7 +91,8 @@ class Chain:
 
     def report(self) -> Report:
         spec = self.spec
-        return Report(self.fw.id, tuple(self.reports), spec.input_shape, tuple(self.warnings), spec.name)
+        return Report(self.fw.id, tuple(self.reports), spec.input_shape, tuple(self.warnings), spec.name,
+                      spec.missing)
 
 
 def count_model(spec: ModelSpec) -> Report:

@@ -189,8 +189,10 @@ def estimate_report(report: Report, options: EstimateOptions, seq_len: int | Non
                          f"optimizer state); {FRAMEWORKS[report.framework].display} is counted exactly by `rnnparams "
                          "count`, but its memory and FLOPs are not modelled yet")
     layers: list[LayerEstimate] = []
+    upstream = False  # whether a gradient reaches the layer's input (a trainable tensor before it)
     for layer in report.layers:
-        env = layer_env(layer, runtime, options, seq_len)
+        env = layer_env(layer, runtime, options, seq_len, upstream)
+        upstream = upstream or any(t.trainable for t in layer.tensors)
         compute = flops.layer_compute(env)
         acts, output_saved, model = memory.layer_activations(env)
         if layers and memory.shares_input(layers[-1].output_saved, layers[-1].output_transposed, env):

@@ -123,25 +123,35 @@ def explain_layer(layer: LayerReport, framework: str) -> LayerExplanation:
     tensors = (*layer.tensors, *layer.buffers)
     groups = []
     for group, roles in ROLE_GROUPS:
-        lines: list[TensorLine] = []
-        for t in (t for t in tensors if t.role in roles):
-            shape = symbolic[(t.name, t.buffer)]
-            same = next((i for i, line in enumerate(lines) if line.role == t.role and line.symbolic_shape == shape
-                         and line.trainable == t.trainable and line.buffer == t.buffer), None)
-            if same is None:
-                lines.append(TensorLine((t.name,), t.role, t.shape, shape, derive(product(shape), env),
-                                        t.trainable, t.buffer))
-            else:
-                old = lines[same]
-                lines[same] = TensorLine((*old.names, t.name), old.role, old.shape, old.symbolic_shape, old.size,
-                                         old.trainable, old.buffer)
+        lines = _lines([t for t in tensors if t.role in roles], symbolic, env)
         if lines:
             groups.append(RoleGroup(group, tuple(lines)))
+    grouped = {role for _, roles in ROLE_GROUPS for role in roles}
+    for role in dict.fromkeys(t.role for t in tensors if t.role not in grouped):  # a role a layer brings: its group
+        groups.append(RoleGroup(role, tuple(_lines([t for t in tensors if t.role == role], symbolic, env))))
     gates = next((t.gates for t in tensors if len(t.gates) > 1), ())
     return LayerExplanation(
         layer.name, layer.type, framework, plan.bindings, gates, tuple(groups),
         derive(concrete_formula(plan), env), layer.params, layer.trainable_params, layer.buffer_count,
         _notes(layer, framework, tensors), _note_values(layer, tensors), layer)
+
+
+def _lines(tensors: list[TensorReport], symbolic: Mapping[tuple[str, bool], tuple[Expr, ...]],
+           env: Mapping[str, int]) -> list[TensorLine]:
+    """Tensors of the same role, symbolic shape and kind on one line (a weight and its `_reverse` twin)."""
+    lines: list[TensorLine] = []
+    for t in tensors:
+        shape = symbolic[(t.name, t.buffer)]
+        same = next((i for i, line in enumerate(lines) if line.role == t.role and line.symbolic_shape == shape
+                     and line.trainable == t.trainable and line.buffer == t.buffer), None)
+        if same is None:
+            lines.append(TensorLine((t.name,), t.role, t.shape, shape, derive(product(shape), env),
+                                    t.trainable, t.buffer))
+        else:
+            old = lines[same]
+            lines[same] = TensorLine((*old.names, t.name), old.role, old.shape, old.symbolic_shape, old.size,
+                                     old.trainable, old.buffer)
+    return lines
 
 
 def _note_values(layer: LayerReport, tensors: tuple[TensorReport, ...]) -> dict[str, int]:

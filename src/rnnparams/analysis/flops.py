@@ -17,10 +17,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..symbolic import Const, Expr, Sym, add, factor, mul
+from .attention import attention_elementwise, attention_macs
 from .layer_env import LayerEnv, feature_symbol, weight_sizes
 from .resources import BACKWARD_FACTOR, EstimateLine, line, times
 
-MAC_ROLES = frozenset({"input_weights", "recurrent_weights", "projection", "weight"})
+MAC_ROLES = frozenset({"input_weights", "recurrent_weights", "projection", "weight", "qkv_weights", "query_weights",
+                       "key_weights", "value_weights"})
 BIAS_ROLES = frozenset({"input_bias", "recurrent_bias", "bias", "input_and_recurrent_bias"})
 NORM_AFFINE = 2
 """A normalization's scale and shift: one multiplication and one addition per number."""
@@ -40,14 +42,43 @@ def elementwise(env: LayerEnv) -> Expr:
     cell = env.cell
     if cell is not None:
         return mul(cell.elementwise, _copies(env), Sym("H"))
+    if work.attention:  # the scaled queries and the softmax (attention.py), the norms, the feed-forward activation
+        return add(attention_elementwise(env), _norms_and_activations(env))
     train, infer = work.per_number
     affine = any(t.role == "scale" for t in layer.tensors)
     per_number = (train if env.options.training else infer) + (NORM_AFFINE if affine else 0)
     if work.activation is not None and env.config(work.activation) not in (None, "linear"):
         return Sym("O")  # the activation, once per output number
+    window = _window(env)
     if not per_number:
+        return window
+    return add(mul(per_number, _width(env)), window) if window != Const(0) else mul(per_number, _width(env))
+
+
+def _window(env: LayerEnv) -> Expr:
+    """A pooling: every output number reads its window, W FLOPs; per output position, W times its channels."""
+    key = env.layer.work.window
+    if key is None or key not in env.bindings:
         return Const(0)
-    return mul(per_number, _width(env))
+    out = env.layer.output_shape
+    channels = env.per_sample(out) // max(env.positions, 1)  # type: ignore[arg-type]
+    return mul(Sym(key), channels)
+
+
+def _norms_and_activations(env: LayerEnv) -> Expr:
+    """A transformer layer's LayerNorms (6 FLOPs per number, and 2 for their scale and shift) and its feed-forward
+    activation (1 per number of linear1's output), read off its tensors, per position."""
+    bindings = dict(env.bindings)
+    terms: list[Expr] = []
+    for copies, tensors in env.layer.plan.blocks():
+        if not copies.evaluate(bindings):
+            continue
+        norms = [t for t in tensors if t.role == "scale"]
+        hidden = next((t.shape[0] for t in tensors if t.name.endswith("linear1.weight")), None)
+        block = add(*(mul(6 + NORM_AFFINE, t.shape[0]) for t in norms), *((hidden,) if hidden is not None else ()))
+        if block != Const(0):
+            terms.append(mul(copies, block))
+    return add(*terms) if terms else Const(0)
 
 
 def _width(env: LayerEnv) -> Expr:
@@ -63,6 +94,8 @@ def layer_compute(env: LayerEnv) -> tuple[EstimateLine, ...]:
     (M = MACs per step, F = FLOPs per step), so each derivation stays one line of arithmetic."""
     b = dict(env.bindings)
     macs = weight_sizes(env, MAC_ROLES)
+    if env.layer.work.attention:  # queries by keys, weights by values: no weight shape shows them
+        macs = add(macs, attention_macs(env))
     bias = weight_sizes(env, BIAS_ROLES)
     elem = _drop_ones(elementwise(env), b)
     step = [line("macs_step", macs, b, "MACs"), line("bias_step", bias, b, "FLOPs"),

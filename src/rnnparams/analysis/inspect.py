@@ -335,6 +335,7 @@ class _State:
         fw = FRAMEWORKS[self.fw_id]
         if fw.checkpoint_path is None:
             return
+        self.by_subtrees()
         groups: dict[str, dict[str, CheckpointTensor]] = {}
         for t in self.ckpt.tensors:
             if t.name not in self.claimed:
@@ -362,6 +363,51 @@ class _State:
                     notes.append(found.note)
                 break
         self.notes.extend(notes)
+
+    def by_subtrees(self) -> None:
+        """Composite layers (a transformer layer, a MultiheadAttention: conventions marked `nested`) name their
+        tensors below sub-modules, so each is offered every tensor below a path, shallowest path first (a whole
+        nn.Transformer before its layers); a subtree part of which is claimed is offered no more."""
+        assert self.fw_id is not None
+        fw = FRAMEWORKS[self.fw_id]
+        split = fw.checkpoint_path
+        composites = [conv for conv in fw.layers.values() if conv.nested and conv.recognise is not None]
+        if not composites or split is None:
+            return
+        subtrees: dict[str, dict[str, CheckpointTensor]] = {}
+        depth: dict[str, int] = {}
+        for t in self.ckpt.tensors:
+            if t.name in self.claimed:
+                continue
+            path = split(t.name)[0]
+            chain = []
+            while True:
+                chain.append(path)
+                subtrees.setdefault(path, {})[t.name[len(path) + 1:] if path else t.name] = t
+                if not path:
+                    break
+                path = split(path)[0]
+            for k, p in enumerate(reversed(chain)):  # the root has depth 0
+                depth.setdefault(p, k)
+        for path in sorted(subtrees, key=lambda p: (depth[p], self.position([t.name for t in subtrees[p].values()]))):
+            tensors = subtrees[path]
+            if len(tensors) < 2 or any(t.name in self.claimed for t in tensors.values()):
+                continue
+            group = TensorGroup(path, {leaf: t.shape for leaf, t in tensors.items()})
+            names = tuple(t.name for t in tensors.values())
+            for conv in composites:
+                found = conv.recognise(group)  # type: ignore[misc]
+                if found is None:
+                    continue
+                try:
+                    spec = layer_spec(self.fw_id, conv.type_name, found.config)
+                except Unusable:
+                    break
+                cand = _Candidate(path, self.fw_id, self.fw_id, spec, names, NAMES, "tensors",
+                                  position=self.position(names))
+                if self.accept(cand) is not None and found.note:
+                    self.notes.append(found.note)
+                break
 
     # -- the result ------------------------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from ..conventions.work import OUTPUT_POSITIONS, TOKENS, Cell, Runtime
+from ..conventions.work import INPUT_POSITIONS, OUTPUT_POSITIONS, TOKENS, Cell, Runtime
 from ..symbolic import Const, Expr, Mul, Sym, add, factor, mul, product
 from .report import LayerReport
 from .resources import EstimateOptions, elements, is_recurrent, outputs_of, time_axis
@@ -34,6 +34,9 @@ class LayerEnv:
     bindings: Mapping[str, int]
     """The layer's own bindings (I, H, L, D...) plus B (batch), T (its time steps), S (positions) and s
     (bytes per activation number)."""
+    upstream: bool = True
+    """A layer before it has trainable tensors, so a gradient reaches its input (else a layer without trainable
+    tensors of its own keeps nothing: autograd records nothing there)."""
 
     def per_sample(self, shape: tuple[int | None, ...]) -> int:
         """Elements of one of this layer's tensors per batch row."""
@@ -59,7 +62,8 @@ class LayerEnv:
         return T if self.bindings.get("T") == self.positions else S
 
 
-def layer_env(layer: LayerReport, runtime: Runtime, options: EstimateOptions, seq_len: int | None) -> LayerEnv:
+def layer_env(layer: LayerReport, runtime: Runtime, options: EstimateOptions, seq_len: int | None,
+              upstream: bool = True) -> LayerEnv:
     steps, batch = 1, options.batch
     recurrent = is_recurrent(layer)
     if recurrent and len(layer.input_shape) == 3:
@@ -73,7 +77,7 @@ def layer_env(layer: LayerReport, runtime: Runtime, options: EstimateOptions, se
         bindings["T"] = steps
     elif seq_len is not None:
         bindings["T"] = seq_len
-    return LayerEnv(layer, runtime, options, batch, steps, positions, MappingProxyType(bindings))
+    return LayerEnv(layer, runtime, options, batch, steps, positions, MappingProxyType(bindings), upstream)
 
 
 def _positions(layer: LayerReport, batch: int) -> int:
@@ -82,12 +86,19 @@ def _positions(layer: LayerReport, batch: int) -> int:
     how = layer.work.positions
     if how == TOKENS:
         return elements(layer.input_shape, batch) // batch
-    if how == OUTPUT_POSITIONS:
-        return sum(elements(o, batch) for o in outputs_of(layer)) // batch // layer.plan.bindings["O"]
+    if how == OUTPUT_POSITIONS:  # over its output channels (a pooling has no weights saying how many)
+        out = outputs_of(layer)[0]
+        channels = layer.plan.bindings.get("O") or _width(out, layer.plan.feature_axis)
+        return sum(elements(o, batch) for o in outputs_of(layer)) // batch // channels if channels else 1
     shape = layer.input_shape
-    axis = layer.plan.feature_axis
-    width = shape[axis] if shape and -len(shape) <= axis < len(shape) else None
+    width = _width(shape, layer.plan.feature_axis)
+    if how == INPUT_POSITIONS and width is None:
+        width = layer.plan.bindings.get("C")
     return elements(shape, batch) // batch // width if width else 1
+
+
+def _width(shape: tuple[int | None, ...], axis: int) -> int | None:
+    return shape[axis] if shape and -len(shape) <= axis < len(shape) else None
 
 
 def feature_symbol(env: LayerEnv) -> str | None:

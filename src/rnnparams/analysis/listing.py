@@ -36,6 +36,8 @@ class ModelListing:
                         "trainable_params": self.report.trainable_params,
                         "non_trainable_params": self.report.non_trainable_params,
                         "buffers": self.report.buffers, "layers": len(self.report.layers)})
+            if self.report.lower_bound:
+                out.update(lower_bound=True, missing=self.report.to_dict()["missing"])
         else:
             out["error"] = self.error
         return out

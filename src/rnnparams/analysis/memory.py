@@ -20,8 +20,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from ..conventions.work import CHANNEL_STATS, INDICES, INPUT, ROW_STATS, Runtime
+from ..conventions.work import (
+    CHANNEL_STATS,
+    GROUP_STATS,
+    INDICES,
+    INPUT,
+    INPUT_SIZED,
+    OUTPUT,
+    OUTPUT_INDICES,
+    OUTPUT_SIZED,
+    ROW_SCALE,
+    ROW_STATS,
+    SAMPLE_CHANNEL_STATS,
+    Runtime,
+)
 from ..symbolic import Const, Expr, Sym, add, mul
+from .attention import attention_items
 from .layer_env import (
     LayerEnv,
     drop_unit_multiplicities,
@@ -257,30 +271,66 @@ def layer_activations(env: LayerEnv) -> tuple[tuple[EstimateLine, ...], bool, st
     if not env.options.training:
         return _inference_items(env), False, "inference"
     layer, work = env.layer, env.layer.work
+    if not env.upstream and not _trainable(layer):  # no gradient reaches it: autograd records nothing here
+        return (), False, "generic"
     if is_recurrent(layer):
         items, saved_output, model = _recurrent_items(env)
         return tuple(i for i in items if i is not None), saved_output, model
+    if work.attention and env.runtime.kernels == "torch":
+        attention = [_item(key, formula, env) for key, formula in attention_items(env)]
+        return tuple(i for i in attention if i is not None), False, "attention"
     x = sample_expr(layer.input_shape, env, feature_symbol(env))
     found: list[EstimateLine | None] = []
+    saved_output = False
     for keep in work.keeps:  # what the convention declares the layer keeps for backward
         if keep.trainable_only and not _trainable(layer):
             continue
+        if keep.when is not None and not env.config(keep.when):
+            continue
+        n = keep.copies
         if keep.tensor == INPUT:
             found.append(_item("input", mul(B, x, s), env))
         elif keep.tensor == INDICES:
-            found.append(_item("indices", mul(B, x, Sym("s_i")), env))
+            found.append(_item("indices", mul(n, B, x, Sym("s_i")), env))
         elif keep.tensor in (ROW_STATS, CHANNEL_STATS):  # mean and inverse deviation per row, or per channel
             per: Expr = mul(B, env.positions_expr()) if keep.tensor == ROW_STATS else Sym(feature_symbol(env) or "C")
             found.append(_item("norm_stats", mul(2, per, s), env))
+        elif keep.tensor == ROW_SCALE:  # one number per row
+            found.append(_item("norm_stats", mul(B, env.positions_expr(), s), env))
+        elif keep.tensor == GROUP_STATS:  # per sample and group
+            found.append(_item("norm_stats", mul(2, B, Sym("G"), s), env))
+        elif keep.tensor == SAMPLE_CHANNEL_STATS:  # per sample and channel
+            found.append(_item("norm_stats", mul(n, B, Sym(feature_symbol(env) or "C"), s), env))
+        elif keep.tensor == OUTPUT:
+            out = sample_expr(layer.output_shape, env, None)  # type: ignore[arg-type]
+            found.append(_item("output", mul(B, out, s), env))
+            saved_output = True
+        elif keep.tensor == INPUT_SIZED:
+            found.append(_item("intermediates", mul(n, B, x, s), env))
+        elif keep.tensor in (OUTPUT_SIZED, OUTPUT_INDICES):
+            out = sample_expr(layer.output_shape, env, None)  # type: ignore[arg-type]
+            width = Sym("s_i") if keep.tensor == OUTPUT_INDICES else s
+            found.append(_item("argmax" if keep.tensor == OUTPUT_INDICES else "intermediates",
+                               mul(n, B, out, width), env))
     if work.activation is not None and env.config(work.activation) not in (None, "linear"):
         out = sample_expr(layer.output_shape, env, None)  # type: ignore[arg-type]
         found.append(_item("activation_output", mul(B, out, s), env))
     if work.mask is not None:
         rate = env.config(work.mask, 0.0)
         in_dtype = env.runtime.mask_in_activation_dtype and env.options.device == "cpu"
+        mask_bytes = env.options.activation_bytes if in_dtype else 1
         if isinstance(rate, (int, float)) and rate > 0:
-            found.append(_item("dropout_mask", mul(B, x, env.options.activation_bytes if in_dtype else 1), env))
-    return tuple(i for i in found if i is not None), False, "generic"
+            mask = mul(B, _channels(env), mask_bytes) if work.mask_per_channel else mul(B, x, mask_bytes)
+            found.append(_item("dropout_mask", mask, env))
+    return tuple(i for i in found if i is not None), saved_output, "generic"
+
+
+def _channels(env: LayerEnv) -> Expr:
+    """The channels of the input (a channel dropout's mask: one number per sample and channel)."""
+    shape = env.layer.input_shape
+    axis = env.layer.plan.feature_axis
+    size = shape[axis] if shape and -len(shape) <= axis < len(shape) else None
+    return Const(size if size is not None else env.options.batch)
 
 
 def _inference_items(env: LayerEnv) -> tuple[EstimateLine, ...]:

@@ -8,7 +8,7 @@ from types import MappingProxyType
 from .._record import field, record
 from ..conventions.base import LayerPlan, Outputs
 from ..conventions.work import NOTHING, Work
-from ..spec import LayerSpec, Shape
+from ..spec import LayerSpec, MissingPart, Shape
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -88,6 +88,13 @@ class Report:
     input_shape: Shape | None
     warnings: tuple[str, ...] = ()
     name: str | None = None
+    missing: tuple[MissingPart, ...] = ()
+    """Parts of the model not counted because the reader cannot see into them (`--partial`)."""
+
+    @property
+    def lower_bound(self) -> bool:
+        """Some parts were left out: the totals are at least these."""
+        return bool(self.missing)
 
     @property
     def total_params(self) -> int:
@@ -108,10 +115,14 @@ class Report:
     def to_dict(self) -> dict[str, Any]:
         from ..conventions import FRAMEWORKS
 
-        return {
+        out: dict[str, Any] = {
             "framework": self.framework, "framework_verified": FRAMEWORKS[self.framework].verified,
             "total_params": self.total_params,
             "trainable_params": self.trainable_params, "non_trainable_params": self.non_trainable_params,
             "buffers": self.buffers, "layers": [layer.to_dict() for layer in self.layers],
             "warnings": list(self.warnings),
         }
+        if self.missing:
+            out["lower_bound"] = True
+            out["missing"] = [{"path": m.path, "code": m.text, "line": m.line, "why": m.why} for m in self.missing]
+        return out

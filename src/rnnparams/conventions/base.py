@@ -229,6 +229,13 @@ class LayerConvention:
     recognise: Recogniser | None = None
     """The layer's arguments from a checkpoint's tensor group (names and shapes), or None when the group is not
     this layer; by default derived from the tensor templates (`derive_recogniser`)."""
+    stateless: bool = False
+    """It never holds a tensor, whatever its arguments (an activation, pooling, padding, a dropout): a code reader
+    that cannot resolve its arguments may count it as nothing, as it would count."""
+    nested: bool = False
+    """A composite layer whose tensors are named below its sub-modules, as `named_parameters()` names them
+    (`self_attn.in_proj_weight`, `layers.0.linear1.weight`): `inspect` offers its recogniser every tensor below
+    a path (leaves with dots), not only the path's own."""
 
 
 @record
@@ -273,9 +280,6 @@ class FrameworkConvention:
     """Other names of its layers (`GlobalAvgPool1D` for `GlobalAveragePooling1D`)."""
     refusals: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     """Why families it has no layer for cannot be written (family key -> reason), beyond "not modelled"."""
-    refused: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
-    """Layer classes of the framework that are not modelled (class name -> reason): readers show the reason
-    instead of "unknown layer", and docs/layers.md lists them."""
     checkpoint_path: Callable[[str], tuple[str, str]] | None = None
     """How a checkpoint tensor name splits into (layer path, name within the layer), for its naming rules."""
     code_reader: str | None = None
@@ -284,6 +288,14 @@ class FrameworkConvention:
     variant_of: str | None = None
     """The framework this one is a variant of (Keras 2 of Keras 3): the same names, other defaults. Code or an
     expression is read as the variant only when it uses a layer the variant alone has (CuDNNLSTM)."""
+    coverage: str = ""
+    """The framework module whose public layer classes this convention is checked against (`torch.nn.modules`):
+    docs/layers.md lists its classes, counted or refused, and a coverage test enumerates the real module's;
+    empty: no coverage table."""
+    refused: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """Classes of the framework that are not counted as layers, each with the reason the user is told instead of
+    "unknown layer" (a container: its layers are counted; a base class; an options record); docs/layers.md
+    lists them."""
 
 
 def expand(templates: Iterable[TensorTemplate], *, flags: Mapping[str, bool],

@@ -18,6 +18,9 @@ OUTPUT_POSITIONS = "outputs"
 """Once per output position: the output's elements over its channels (a convolution's output length)."""
 TOKENS = "tokens"
 """Once per input element (an embedding looks up every token id)."""
+INPUT_POSITIONS = "inputs"
+"""Once per input position: the input's elements over its channels (a transposed convolution scatters its whole
+kernel from every input position)."""
 
 # Tensors a layer keeps for the backward pass.
 INPUT = "input"
@@ -28,6 +31,24 @@ ROW_STATS = "row_stats"
 """Two numbers per normalized row: the mean and the inverse standard deviation (layer normalization)."""
 CHANNEL_STATS = "channel_stats"
 """Two numbers per channel: the batch mean and inverse standard deviation (batch normalization)."""
+OUTPUT = "output"
+"""The layer's output (ReLU, sigmoid, tanh and softmax compute their gradient from it): the next layer saving
+its input saves the same tensor, counted once."""
+INPUT_SIZED = "input_sized"
+"""A tensor of the input's size the layer computes on the way and keeps (Softsign's 1 + |x|, RReLU's noise,
+LPPool's x^p)."""
+OUTPUT_SIZED = "output_sized"
+"""A tensor of the output's size the layer keeps besides its output (LPPool's intermediate pooled values)."""
+OUTPUT_INDICES = "output_indices"
+"""Where each output number came from: one index per output number, at the runtime's index width (max
+pooling's argmax)."""
+ROW_SCALE = "row_scale"
+"""One number per normalized row: the inverse root mean square (RMS normalization)."""
+GROUP_STATS = "group_stats"
+"""Two numbers per sample and group: the mean and inverse standard deviation (group normalization)."""
+SAMPLE_CHANNEL_STATS = "sample_channel_stats"
+"""Numbers per sample and channel (instance normalization: its mean and inverse deviation, and the running
+statistics and scale it repeats for every sample)."""
 
 
 @record
@@ -37,6 +58,11 @@ class Keep:
 
     tensor: str
     trainable_only: bool = False
+    copies: int = 1
+    """How many such tensors (LayerNorm's ROW_STATS are one keep: the mean and the deviation are its 2)."""
+    when: str | None = None
+    """An argument of the layer that must be true for the tensor to be kept (InstanceNorm repeats its running
+    statistics only with track_running_stats=True)."""
 
 
 @record
@@ -91,6 +117,16 @@ class Work:
     previous layer's saved output is not this layer's saved input."""
     inherit: bool = False
     """A wrapper (Bidirectional, TimeDistributed): the wrapped layer's work, applied to the wrapper's copies."""
+    window: str | None = None
+    """Pooling: the binding holding its window's size (the kernel's elements); every output number reads that
+    many inputs, one FLOP each (a comparison, or an addition)."""
+    mask_per_channel: bool = False
+    """The dropout mask has one number per sample and channel (Dropout2d, FeatureAlphaDropout), not one per
+    number."""
+    attention: bool = False
+    """Multi-head attention, alone or in transformer layers: besides its projections (read off its tensors), each
+    attention block multiplies queries by keys and the weights by values, and keeps what its kernel keeps
+    (analysis/attention.py models PyTorch's)."""
 
 
 WRAPPER = Work(inherit=True)
@@ -127,6 +163,7 @@ TORCH_RUNTIME = Runtime(kernels="torch", weights_in_out=False, index_bytes=8, st
 KERAS_RUNTIME = Runtime(kernels="keras", weights_in_out=True, index_bytes=4, optimizer_bytes=8,
                         optimizer_note="optimizer_keras")
 
-__all__ = ["CHANNEL_STATS", "GRU_CELL", "INDICES", "INPUT", "KERAS_RUNTIME", "LSTM_CELL", "NOTHING",
-           "OUTPUT_POSITIONS", "RNN_CELL", "ROWS", "ROW_STATS", "TOKENS", "TORCH_RUNTIME", "WRAPPER", "Cell",
-           "Keep", "Runtime", "Work"]
+__all__ = ["CHANNEL_STATS", "GROUP_STATS", "GRU_CELL", "INDICES", "INPUT", "INPUT_POSITIONS", "INPUT_SIZED",
+           "KERAS_RUNTIME", "LSTM_CELL", "NOTHING", "OUTPUT", "OUTPUT_INDICES", "OUTPUT_POSITIONS", "OUTPUT_SIZED",
+           "RNN_CELL", "ROWS", "ROW_SCALE", "ROW_STATS", "SAMPLE_CHANNEL_STATS", "TOKENS", "TORCH_RUNTIME", "WRAPPER",
+           "Cell", "Keep", "Runtime", "Work"]

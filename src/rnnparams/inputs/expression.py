@@ -108,7 +108,11 @@ def _framework(requested: str | None, calls: list[ast.Call], text: str) -> Frame
             raise UsageError(f"unknown framework {requested!r}; choose one of: {', '.join(FRAMEWORKS)}")
         return FRAMEWORKS[requested]
     votes: dict[str, tuple[ast.Call, str]] = {}
+    seen: set[str] = set()
     for node, name in _walk_calls(calls):
+        if name in seen:  # a name votes once (the first call of it is the one an error points at)
+            continue
+        seen.add(name)
         for fw_id in _frameworks_of(name):
             votes.setdefault(fw_id, (node, name))
     for fw_id in list(votes):  # a layer only the variant has (CuDNNLSTM): the variant, not its base
@@ -291,8 +295,8 @@ class _Builder:
 
     def unknown_layer_message(self, full: str, base: str) -> str:
         refused = self.fw.refused.get(base)
-        if refused is not None:  # a class of the framework that is not modelled, and why
-            return f"{full} is not modelled for {self.fw.display}: {refused}"
+        if refused is not None:  # a class the framework has, which the conventions decline to count, and why
+            return f"{full} is not counted as a layer: {refused}"
         known = sorted(self.fw.layers)
         message = f"unknown layer {full!r} for {self.fw.display}"
         import difflib

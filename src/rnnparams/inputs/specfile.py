@@ -227,6 +227,8 @@ def _call_text(fw: FrameworkConvention, layer: Any, path: str, fail: Any,
         raise fail(path, "each layer is an object like {\"type\": \"LSTM\", ...}")
     kind = layer.get("type")
     if not isinstance(kind, str) or kind not in fw.layers:
+        if isinstance(kind, str) and kind in fw.refused:
+            raise fail(f"{path}.type", f"{kind} is not counted as a layer: {fw.refused[kind]}")
         raise fail(f"{path}.type", f"unknown layer type {kind!r} for {fw.display}; known: {', '.join(fw.layers)}")
     prefix = fw.prefixes[-1] if fw.naming == BY_POSITION else ""
     text = f"{prefix}{kind}("
@@ -256,7 +258,8 @@ def _literal(fw: FrameworkConvention, value: Any, path: str, fail: Any,
         text = "("
         for i, v in enumerate(value):
             start = at + len(text)
-            text += _literal(fw, v, f"{path}[{i}]", fail, spans, start)
+            # TOML has no null: a free size in a list is written "None" (AdaptiveAvgPool2d((None, 1)))
+            text += "None" if v == "None" else _literal(fw, v, f"{path}[{i}]", fail, spans, start)
             if spans is not None:
                 spans.append((start, at + len(text), f"{path}[{i}]"))
             text += ", "

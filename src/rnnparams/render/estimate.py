@@ -109,6 +109,18 @@ ITEMS: dict[str, tuple[str, str]] = {
     "output": ("layer output", "层输出"),
     "working": ("input projections of the whole sequence", "整个序列的输入投影"),
     "states": ("states", "状态"),
+    "intermediates": ("intermediates", "中间量"),
+    "argmax": ("argmax indices (int64)", "最大值位置索引(int64)"),
+    "projections": ("query, key and value projections", "查询、键、值的投影"),
+    "keys_values": ("key and value projections", "键和值的投影"),
+    "scaled_queries": ("scaled queries", "缩放后的查询"),
+    "attention_weights": ("attention weights (softmax)", "注意力权重(softmax)"),
+    "attention_dropout": ("attention dropout mask and dropped weights", "注意力 dropout 掩码与丢弃后的权重"),
+    "attention_output": ("attention output (out_proj input)", "注意力输出(out_proj 的输入)"),
+    "self_attention": ("self-attention", "自注意力"),
+    "cross_attention": ("cross-attention", "交叉注意力"),
+    "norm_inputs_and_stats": ("LayerNorm inputs and statistics", "LayerNorm 的输入与统计量"),
+    "feed_forward": ("feed-forward inputs and activation", "前馈层的输入与激活值"),
 }
 
 COMPUTE_LINES: dict[str, tuple[str, str]] = {

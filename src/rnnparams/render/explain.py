@@ -79,7 +79,7 @@ def _layer_text(layer: LayerExplanation, lang: str) -> list[str]:
     if not layer.groups:
         out.append(f"  {w('no_tensors')}")
     for group in layer.groups:
-        out.append(f"  {t(GROUPS, group.group, lang)}" + (f"  ({w('not_in_total')})" if all(
+        out.append(f"  {word(GROUPS, group.group, lang, layer.report.words)}" + (f"  ({w('not_in_total')})" if all(
             line.buffer for line in group.lines) else ""))
         for line in group.lines:
             names = ", ".join(line.names)

@@ -18,6 +18,8 @@ _ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b
 
 
 def _string(s: str) -> str:
+    if s.isprintable() and '"' not in s and "\\" not in s:  # nothing to escape (most names): no loop
+        return '"' + s + '"'
     out = []
     for c in s:
         if c in _ESCAPES:
@@ -30,6 +32,8 @@ def _string(s: str) -> str:
 
 
 def scalar(value: Any) -> str:
+    if type(value) is int:  # the commonest value (sizes, counts): first
+        return str(value)
     if value is None:
         return "null"
     if value is True:
@@ -51,13 +55,20 @@ def scalar(value: Any) -> str:
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
+_PLAIN = (str, int, float, type(None))
+"""Values written on their key's line (bool is an int)."""
+
+
 def dumps(value: Any, indent: int = 2, _level: int = 0) -> str:
-    pad, inner = " " * (indent * _level), " " * (indent * (_level + 1))
     if isinstance(value, dict) and value:
-        items = (f"{inner}{_string(str(k))}: {dumps(v, indent, _level + 1)}" for k, v in value.items())
-        return "{\n" + ",\n".join(items) + f"\n{pad}}}"
+        inner = " " * (indent * (_level + 1))
+        items = [f"{inner}{_string(str(k))}: {scalar(v) if isinstance(v, _PLAIN) else dumps(v, indent, _level + 1)}"
+                 for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + " " * (indent * _level) + "}"
     if isinstance(value, (list, tuple)) and any(isinstance(v, (dict, list, tuple)) for v in value):
-        return "[\n" + ",\n".join(f"{inner}{dumps(v, indent, _level + 1)}" for v in value) + f"\n{pad}]"
+        inner = " " * (indent * (_level + 1))
+        items = [f"{inner}{dumps(v, indent, _level + 1)}" for v in value]
+        return "[\n" + ",\n".join(items) + "\n" + " " * (indent * _level) + "]"
     return scalar(value)
 
 

@@ -18,6 +18,8 @@ def render_listing(listing: FileListing) -> str:
         name = f"{m.name} ({kind})" if kind else m.name
         framework = FRAMEWORKS[m.framework].display if m.framework is not None and m.framework in FRAMEWORKS else "?"
         params = fmt_int(m.report.total_params) if m.report is not None else "error"
+        if m.report is not None and m.report.lower_bound:
+            params = f"≥ {params}"
         rows.append((name, m.type, framework, str(m.line), params))
         if m.error is not None:
             errors.append(f"{m.name}: {m.error}")
@@ -33,6 +35,8 @@ def render_listing(listing: FileListing) -> str:
     out += [line(r) for r in rows]
     out.append("═" * width)
     out.append("Count one with --model NAME (or FILE::NAME) for its layers and tensors.")
+    if any(m.report is not None and m.report.lower_bound for m in listing.models):
+        out.append("≥: a lower bound (--partial): parts of the model the reader cannot see into are not counted.")
     if errors:
         out += ["", *errors]
     return "\n".join(out)

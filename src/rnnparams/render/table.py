@@ -45,9 +45,15 @@ def render_table(report: Report, *, tensors: bool = False) -> str:
            line(header), "═" * width]
     out.extend(line(row) for row in rows)
     out.append("═" * width)
-    out.append(f"Total params: {fmt_int(report.total_params)}")
+    bound = " (a lower bound: the parts below are not counted)" if report.lower_bound else ""
+    out.append(f"Total params: {fmt_int(report.total_params)}{bound}")
     out.append(f"Trainable params: {fmt_int(report.trainable_params)}")
     out.append(f"Non-trainable params: {fmt_int(report.non_trainable_params)}")
     if FRAMEWORKS[report.framework].buffers:
         out.append(f"Buffers (non-parameter state, not in the total): {fmt_int(report.buffers)}")
+    if report.lower_bound:
+        out.append(f"Not counted ({len(report.missing)} part{'s' if len(report.missing) != 1 else ''} the reader "
+                   "cannot see into):")
+        out.extend(f"  {m.path} (line {m.line if m.line is not None else '?'}): {m.text}: {m.why}"
+                   for m in report.missing)
     return "\n".join(out)

@@ -132,10 +132,12 @@ def test_a_module_level_sequential_is_a_chain_that_takes_the_input_shape() -> No
         """
     report = count(code, select="m", input_shape="35")
     assert [(layer.name, layer.input_shape, layer.output_shape) for layer in report.layers] == [
-        ("0", (None, 35), (None, 35, 8)), ("1", (None, 35, 8), (None, 35, 8)), ("2", (None, 35, 8), (None, 35, 16))]
+        ("0", (None, 35), (None, 35, 8)), ("1", (None, 35, 8), (None, 35, 8)), ("2", (None, 35, 8), (None, 35, 16)),
+        ("3", (None, 35, 16), (None, 35, 16))]
     assert [t.name for t in report.layers[0].tensors] == ["0.weight"]
-    # Flatten reshapes what the reader does not follow: each layer keeps the input its own arguments declare
-    assert count(code, select="flat", input_shape="2,4").layers[1].input_shape == (None, 8)
+    # Flatten is a layer of the conventions: the chain follows the shape it gives
+    assert [layer.input_shape for layer in count(code, select="flat", input_shape="2,4").layers] == [
+        (None, 2, 4), (None, 2, 4), (None, 8)]
 
 
 # --- constants ------------------------------------------------------------------------------------------------
@@ -322,7 +324,8 @@ def test_loops_and_comprehensions_build_layers() -> None:
         stack = Stack()
         """)
     names = [layer.name for layer in report.layers]
-    assert names == ["cells.0", "cells.1", "cells.2", "heads.tag", "heads.ner", "mlp.0", "mlp.2", "extra.0"]
+    assert names == ["cells.0", "cells.1", "cells.2", "heads.tag", "heads.ner", "mlp.0", "mlp.1", "mlp.2", "mlp.3",
+                     "extra.0"]
     assert report.layers[1].tensors[0].name == "cells.1.weight_ih" and report.layers[1].tensors[0].shape == (96, 16)
 
 
@@ -416,6 +419,12 @@ def test_unknown_outside_module_is_refused_not_skipped() -> None:
 
 
 def test_unsupported_layer_is_named() -> None:
+    with pytest.raises(InputError) as err:
+        count("import torch.nn as nn\nm = nn.Sequential(nn.RNNBase('LSTM', 1, 2), nn.LSTM(4, 4))\n")
+    assert "RNNBase is not counted as a layer: the base class of nn.RNN" in str(err.value) and err.value.line == 2
+
+
+def test_unknown_layer_is_named() -> None:
     with pytest.raises(InputError) as err:
         count("import torch.nn as nn\nm = nn.Sequential(nn.FancyConv(1, 2, 3), nn.LSTM(4, 4))\n")
     assert "FancyConv" in str(err.value) and err.value.line == 2
@@ -526,7 +535,7 @@ def test_listing_finds_variables_classes_and_factories(tmp_path: Path) -> None:
     assert [(m.name, m.kind, m.report.total_params if m.report else None) for m in
             rnnparams.models_in_file(str(path)).models][1] == ("Encoder", "class", 50 * 8 + 3 * 8 * (8 + 8 + 2))
     path.write_text(MULTI)
-    assert rnnparams.count(str(path), select="build_head").layers[1].tensors[0].name == "2.weight"
+    assert rnnparams.count(str(path), select="build_head").layers[2].tensors[0].name == "2.weight"
     assert rnnparams.count(f"{path}::rnn").total_params == 200
     with pytest.raises(UsageError, match="choose one with --model NAME"):
         rnnparams.count(str(path))

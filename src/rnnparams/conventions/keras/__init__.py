@@ -81,7 +81,8 @@ _COMMON: dict[str, Any] = {
 
 KERAS = FrameworkConvention(
     id="keras", display="Keras 3 / tf.keras 2.x", layers=build_layers(gru_reset_after=True),
-    verified_with=(("keras", "3.15.1"),), syntax="Sequential([Input((35, 100)), LSTM(256), Dense(10)])", **_COMMON,
+    verified_with=(("keras", "3.15.1"),), syntax="Sequential([Input((35, 100)), LSTM(256), Dense(10)])",
+    coverage="keras.layers", **_COMMON,
 )
 KERAS2 = FrameworkConvention(
     id="keras2", display="Keras 2.x / TF 1.x", syntax="GRU(64, input_shape=(35, 100)); CuDNNLSTM(32)",

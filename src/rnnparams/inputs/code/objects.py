@@ -116,6 +116,25 @@ def tensor_attr(reader: Hooks, tensor: TensorValue, name: str, node: ast.AST) ->
                 return TensorValue(tuple(dims))  # type: ignore[arg-type]
             return TensorValue(None, "a reshaped tensor")
         return Builtin(name, reshaped)
+    if name in ("transpose", "swapaxes", "permute", "squeeze"):
+        def moved(*dims: object) -> object:
+            axes = dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
+            if shape is None or not all(isinstance(d, int) and -len(shape) <= d < len(shape) for d in axes) \
+                    or not shape:
+                return TensorValue(None, "a rearranged tensor")
+            at = [d % len(shape) for d in axes]  # type: ignore[operator]
+            if name == "squeeze":
+                drop = set(at) if at else {k for k, n in enumerate(shape) if n == 1}
+                return TensorValue(tuple(n for k, n in enumerate(shape) if k not in drop or n != 1))
+            if name == "permute":
+                return TensorValue(tuple(shape[k] for k in at)) if sorted(at) == list(range(len(shape))) else \
+                    TensorValue(None, "a rearranged tensor")
+            if len(at) != 2:
+                return TensorValue(None, "a rearranged tensor")
+            swapped = list(shape)
+            swapped[at[0]], swapped[at[1]] = swapped[at[1]], swapped[at[0]]
+            return TensorValue(tuple(swapped))
+        return Builtin(name, moved)
     if name == "unsqueeze":
         def unsqueeze(dim: object) -> object:
             if shape is not None and isinstance(dim, int) and -len(shape) - 1 <= dim <= len(shape):

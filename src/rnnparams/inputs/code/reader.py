@@ -53,9 +53,12 @@ never a framework's object: the hooks answer for them without asking the adapter
 
 
 def read_models(text: str, *, source_name: str = "<model>", framework: str | None = None,
-                input_shape: Shape | None = None, overrides: Mapping[str, object] | None = None
-                ) -> tuple[FileModel, ...]:
-    """Every model defined in the code, each with its spec or its error."""
+                input_shape: Shape | None = None, overrides: Mapping[str, object] | None = None,
+                partial: bool = False) -> tuple[FileModel, ...]:
+    """Every model defined in the code, each with its spec or its error. `partial`: a model with parts the
+    reader cannot see into (a backbone from another package, a module set in a way it cannot follow) is still
+    counted, from what the file defines; its spec lists the parts left out (`ModelSpec.missing`), so its count
+    is a lower bound."""
     if framework is not None and framework not in FRAMEWORKS:
         raise UsageError(f"unknown framework {framework!r}; choose one of: {', '.join(FRAMEWORKS)}")
     if framework is not None and not FRAMEWORKS[framework].code_reader:
@@ -63,7 +66,7 @@ def read_models(text: str, *, source_name: str = "<model>", framework: str | Non
                          f"{FRAMEWORKS[framework].display} model can be counted from an expression in its own "
                          f"syntax or a spec file (`rnnparams frameworks` shows how it is written)")
     tree = _parse(text, source_name)
-    reader = Reader(text, source_name, tree, framework, input_shape, overrides or {})
+    reader = Reader(text, source_name, tree, framework, input_shape, overrides or {}, partial)
     try:
         models = find_models(reader)
     except RecursionError:
@@ -95,9 +98,9 @@ def select_model(models: Sequence[FileModel], select: str | None, source_name: s
 
 def spec_from_code(text: str, *, source_name: str = "<model>", framework: str | None = None,
                    input_shape: Shape | None = None, select: str | None = None,
-                   overrides: Mapping[str, object] | None = None) -> ModelSpec:
+                   overrides: Mapping[str, object] | None = None, partial: bool = False) -> ModelSpec:
     model = select_model(read_models(text, source_name=source_name, framework=framework, input_shape=input_shape,
-                                     overrides=overrides), select, source_name)
+                                     overrides=overrides, partial=partial), select, source_name)
     if model.error is not None:
         raise model.error
     assert model.spec is not None
@@ -131,10 +134,12 @@ class Reader(Interpreter):
     """The interpreter with the frameworks given their meaning by the adapters."""
 
     def __init__(self, text: str, source_name: str, tree: ast.Module, framework: str | None,
-                 input_shape: Shape | None, overrides: Mapping[str, object]) -> None:
+                 input_shape: Shape | None, overrides: Mapping[str, object], partial: bool = False) -> None:
         super().__init__(text, overrides)
         self.tree = tree
         self.source_name = source_name
+        self.partial = partial
+        """Count what the file defines even where a part cannot be seen into (the adapters list those parts)."""
         self.requested = framework
         self.input_shape = input_shape
         self.names = names_used(tree)
@@ -147,6 +152,7 @@ class Reader(Interpreter):
         self.model_builders = frozenset[str]().union(*(a.model_builders for a in self.adapters))
         self.implicit = {name: path for a in self.adapters for name, path in a.implicit_imports.items()}
         self.implicit.update(IMPLICIT_IMPORTS)
+        self._imports: dict[str, int] | None = None
 
     # -- which framework: a file, a name, a path, a class, a model ----------------------------------------
 
@@ -262,8 +268,11 @@ class Reader(Interpreter):
         return NotImplemented
 
     def call_framework(self, ext: Ext, args: list[object], kwargs: dict[str, object], node: ast.Call) -> object:
-        """A call of something imported: a framework's layer, model or operation, a tensor maker, or nothing
-        the reader knows (then it is never run)."""
+        """A call of something imported: a framework's layer, model or operation, a tensor maker, a model built
+        by another package (a backbone), or nothing the reader knows (then it is never run)."""
+        backbone = self.backbone(ext.path, node)
+        if backbone is not None:
+            return backbone
         for adapter in self.adapters:
             special = adapter.call_special(ext, args, kwargs, node)
             if special is not NotImplemented:
@@ -278,6 +287,32 @@ class Reader(Interpreter):
         if ext.base in TENSOR_MAKERS and ext.path.split(".")[0] in self.array_packages:
             return make_tensor(self, ext.base, args, kwargs, node)
         return NotImplemented
+
+    def backbone(self, path: str, node: ast.Call) -> Unknown | None:
+        """A model built by a package the adapters name (`torchvision.models.resnet18(...)`): a part of the model
+        whose tensors the reader cannot see, said with the import it comes from."""
+        what = next((w for w in (a.backbone_of(path) for a in self.adapters) if w is not None), None)
+        if what is None:
+            return None
+        module = max((m for m in self.imports() if path == m or path.startswith(m + ".")), key=len, default=None)
+        where = f"imported on line {self.imports()[module]}" if module is not None else "from an import"
+        return self.unknown(node, f"it is built by {path}(...), {what} ({where}), whose code rnnparams does not "
+                                  "read", module_like=True)
+
+    def imports(self) -> dict[str, int]:
+        """The import paths of the file and the line each is first imported on (`from torchvision import
+        models` imports `torchvision.models`)."""
+        if self._imports is None:
+            self._imports = {}
+            for node in ast.walk(self.tree):
+                if isinstance(node, ast.Import):
+                    for alias in node.names:
+                        self._imports.setdefault(alias.name, node.lineno)
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    self._imports.setdefault(node.module, node.lineno)
+                    for alias in node.names:
+                        self._imports.setdefault(f"{node.module}.{alias.name}", node.lineno)
+        return self._imports
 
     def hook_call_unresolved(self, func: object, missing: Unknown, node: ast.Call) -> object:
         if isinstance(func, Ext):

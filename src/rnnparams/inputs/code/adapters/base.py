@@ -72,6 +72,13 @@ class Adapter:
         """Names pasted code uses without importing them (`nn`), with the import path they stand for."""
         return {}
 
+    def backbone_of(self, path: str) -> str | None:
+        """When a call of this import path (`torchvision.models.resnet18`, `timm.create_model`) builds a whole
+        model of this framework from code the reader does not read: how a message names what it is (`a
+        torchvision model`); None for every other path. Such a part of a model is said to be unknown, naming
+        its import, instead of being taken for a plain value."""
+        return None
+
     def owns_name(self, name: str) -> bool:
         """Whether a bare name that is never imported (`LSTM`) is one of this framework's."""
         return False

@@ -3,7 +3,8 @@
 - `nn.Module` subclasses: their `__init__` is followed with `self` bound, and each attribute assignment
   registers a submodule or an `nn.Parameter` in order, as `nn.Module.__setattr__` does (what
   `named_parameters()` follows); `del self.rnn` unregisters it;
-- `nn.Sequential`, `nn.ModuleList`, `nn.ModuleDict` and their methods (append, extend, insert, pop, update,
+- `nn.Sequential`, `nn.ModuleList`, `nn.ModuleDict`, `nn.ParameterList`, `nn.ParameterDict` and their
+  methods (append, extend, insert, pop, update,
   items set and deleted, slices, `+`, `*`), numbered exactly as torch numbers them;
 - weight tying (`self.decoder.weight = self.encoder.weight`: one tensor, counted once), `requires_grad` set
   on a tensor, a module or through `parameters()` / `named_parameters()`, `Embedding.from_pretrained`.
@@ -26,14 +27,15 @@ from ..objects import TENSOR_METHODS_SAME, TensorValue, layer_plan
 from ..values import Builtin, Class, Ext, Instance, Raised, Unknown, describe, dotted, why_unknown
 from .base import Adapter
 from .torch_objects import (
+    PARAMETER_CONTAINERS,
     TORCH_CONTAINERS,
-    TORCH_FREE,
     BlackBox,
     TensorRef,
     TorchContainer,
     TorchLayer,
     TorchModule,
     TorchParam,
+    backbone,
 )
 from .torch_walk import named_tensors, torch_spec
 
@@ -81,11 +83,11 @@ class TorchAdapter(Adapter):
         return {"nn": f"{self.package}.nn", self.package: self.package, "F": f"{self.package}.nn.functional"}
 
     def owns_name(self, name: str) -> bool:
-        return name in self.fw.layers or name in TORCH_FREE
+        return name in self.fw.layers or name in self.fw.refused
 
     def star_names(self, module: str) -> list[str]:
         if module.startswith(f"{self.package}.nn"):
-            return [*self.fw.layers, *TORCH_CONTAINERS, *TORCH_FREE, "Parameter", "Module"]
+            return [*self.fw.layers, *self.fw.refused, "Parameter"]
         return []
 
     def classify(self, parts: list[str]) -> tuple[str, str] | None:
@@ -133,17 +135,34 @@ class TorchAdapter(Adapter):
             return self.torch_parameter(args, kwargs, node)
         if base == "Module":
             return TorchLayer(base, node.lineno, node.col_offset, status="free")
-        if base in TORCH_FREE:
-            return TorchLayer(base, node.lineno, node.col_offset, status="free")
         if base not in self.fw.layers:
             binder = LayerBinder(self.fw, self.reader.source)
             error = self.reader.fail(binder.unknown_layer_message(f"nn.{base}", base), node)
             return TorchLayer(base, node.lineno, node.col_offset, status="unsupported", error=error)
         try:
-            spec, _declared, _call = bind(self, base, args, kwargs, node)
+            spec, _declared, call = bind(self, base, args, kwargs, node)
         except RnnParamsError as exc:
+            if self.fw.layers[base].stateless:  # no tensors whatever its arguments: nothing to count
+                return TorchLayer(base, node.lineno, node.col_offset, status="free")
             return TorchLayer(base, node.lineno, node.col_offset, status="error", error=exc)
-        return TorchLayer(base, node.lineno, node.col_offset, spec=spec)
+        layer = TorchLayer(base, node.lineno, node.col_offset, spec=spec)
+        layer.call = call
+        return layer
+
+    def layer_argument(self, value: object) -> ast.expr | None:
+        """A layer passed to another (TransformerEncoder(encoder_layer), norm=nn.LayerNorm(d)) as the call that
+        made it; a tensor of known size (a loss's class weights) as `torch.zeros(*size)`."""
+        if isinstance(value, TorchLayer):
+            if value.error is not None:
+                raise value.error
+            return value.call
+        if isinstance(value, TensorValue) and value.shape is not None:
+            zeros = ast.Attribute(ast.Name(self.package, ast.Load()), "zeros", ast.Load())
+            return ast.Call(zeros, [ast.Constant(d) for d in value.shape], [])
+        return None
+
+    def backbone_of(self, path: str) -> str | None:
+        return backbone(path)
 
     def torch_container(self, kind: str, args: list[object], node: ast.Call) -> object:
         container = TorchContainer(kind, node.lineno)
@@ -154,7 +173,7 @@ class TorchAdapter(Adapter):
             items = [(str(i), v) for i, v in enumerate(args)]
         elif args:
             source = args[0]
-            if kind == "ModuleDict":
+            if container.is_dict:
                 if isinstance(source, dict):
                     items = [(str(k), v) for k, v in source.items()]
                 else:
@@ -170,8 +189,23 @@ class TorchAdapter(Adapter):
                 else:
                     items = [(str(i), v) for i, v in enumerate(listed)]
         for key, value in items:
-            container.children[key] = self.as_module(value, node)
+            container.children[key] = self.member(container, value, node)
         return container
+
+    def member(self, container: TorchContainer, value: object, node: ast.AST) -> object:
+        """An item put in a container: a module, or for nn.ParameterList / nn.ParameterDict a parameter (a plain
+        tensor becomes one, as torch makes it)."""
+        if container.kind not in PARAMETER_CONTAINERS:
+            return self.as_module(value, node)
+        if isinstance(value, (TorchParam, TensorRef)):
+            return value
+        line, col = getattr(node, "lineno", 0), getattr(node, "col_offset", 0)
+        if isinstance(value, TensorValue) and value.shape is not None:
+            return TorchParam(value.shape, True, line, col)
+        why = value.why if isinstance(value, (TensorValue, Unknown)) else f"it is not a tensor ({type(value).__name__})"
+        error = self.reader.fail(f"an item of nn.{container.kind}: the size of its tensor cannot be known without "
+                                 f"running the code ({why})", node)
+        return TorchParam(None, True, line, col, error)
 
     def as_module(self, value: object, node: ast.AST) -> object:
         if isinstance(value, (TorchLayer, TorchContainer, TorchModule, BlackBox)) or value is None:
@@ -275,9 +309,18 @@ class TorchAdapter(Adapter):
             return Builtin(name, lambda key, value: self.reader.set_attr(obj, str(key), value, node))
         if name == "register_parameter":
             return Builtin(name, lambda key, value: self.reader.set_attr(obj, str(key), value, node))
-        if name in ("register_buffer", "zero_grad", "load_state_dict"):
+        if name == "register_buffer":
+            return Builtin(name, lambda key, tensor=None, persistent=True: self.register_buffer(obj, key, tensor, node))
+        if name in ("zero_grad", "load_state_dict"):
             return Builtin(name, lambda *a, **k: None)
         return self.reader.unknown(node, f"{obj.label}.{name}, which is not followed")
+
+    def register_buffer(self, module: TorchModule, key: object, tensor: object, node: ast.AST) -> None:
+        """`self.register_buffer("pe", pe)`: a buffer of the module, where its size is known (one the reader
+        cannot size holds no parameter either, and is left out, as before)."""
+        if isinstance(key, str) and isinstance(tensor, TensorValue) and tensor.shape is not None:
+            module.params[key] = TorchParam(tensor.shape, False, getattr(node, "lineno", 0),
+                                            getattr(node, "col_offset", 0), buffer=True)
 
     def set_requires_grad(self, tensor: TensorRef | TorchParam, value: object) -> None:
         """`p.requires_grad = value` on the tensor itself (a tied weight is its first owner's): a value the
@@ -363,14 +406,14 @@ class TorchAdapter(Adapter):
 
     def container_attr(self, container: TorchContainer, name: str, node: ast.AST) -> object:
         def append(value: object) -> object:
-            container.append(self.as_module(value, node))
+            container.append(self.member(container, value, node))
             return container
 
         def extend(values: object) -> object:
             return self.extend_container(container, values, node)
 
         def add_module(key: object, value: object) -> object:
-            container.children[str(key)] = self.as_module(value, node)
+            container.children[str(key)] = self.member(container, value, node)
             return None
 
         def insert(index: object, value: object) -> object:
@@ -387,7 +430,7 @@ class TorchAdapter(Adapter):
                 if str(i - 1) not in children:
                     raise KeyError(str(i - 1))
                 children[str(i)] = children[str(i - 1)]
-            children[str(index)] = self.as_module(value, node)
+            children[str(index)] = self.member(container, value, node)
             return container if container.kind == "Sequential" else None
 
         def pop(key: object) -> object:
@@ -403,13 +446,13 @@ class TorchAdapter(Adapter):
             for pair in pairs:
                 if not (isinstance(pair, (tuple, list)) and len(pair) == 2 and isinstance(pair[0], str)):
                     raise TypeError("ModuleDict.update() takes a mapping or (name, module) pairs")
-                container.children[pair[0]] = self.as_module(pair[1], node)
+                container.children[pair[0]] = self.member(container, pair[1], node)
             return None
 
         listing: dict[str, Callable[..., object]] = {"append": append, "extend": extend, "insert": insert}
         methods: dict[str, Callable[..., object]] = {
             "add_module": add_module, "register_module": add_module, "pop": pop,
-            **({"update": update, "clear": lambda: container.children.clear()} if container.kind == "ModuleDict"
+            **({"update": update, "clear": lambda: container.children.clear()} if container.is_dict
                else listing)}
         if name in methods:
             return Builtin(f"{container.kind}.{name}", methods[name])
@@ -418,7 +461,7 @@ class TorchAdapter(Adapter):
             return method
         if name in MODULE_METHODS_RETURNING_SELF:
             return Builtin(name, lambda *a, **k: container)
-        if name in ("keys", "values", "items") and container.kind == "ModuleDict":
+        if name in ("keys", "values", "items") and container.is_dict:
             views = {"keys": list(container.children), "values": list(container.children.values()),
                      "items": [tuple(kv) for kv in container.children.items()]}
             return Builtin(name, lambda: views[name])
@@ -437,12 +480,12 @@ class TorchAdapter(Adapter):
         if isinstance(obj, TorchContainer):
             if obj.tainted or isinstance(key, Unknown):
                 return self.reader.unknown(node, f"an item of nn.{obj.kind} that is not known")
-            if obj.kind == "ModuleDict":
+            if obj.is_dict:
                 if not isinstance(key, str) or key not in obj.children:
                     raise Raised("KeyError", repr(key)[:60], getattr(node, "lineno", None))
                 return obj.children[key]
             if isinstance(key, int) and not isinstance(key, bool):
-                child = self._child_keys(obj, key, node, by_name=obj.kind == "ModuleList")[0]
+                child = self._child_keys(obj, key, node, by_name=obj.is_list)[0]
                 if child not in obj.children:
                     raise Raised("KeyError", repr(child), getattr(node, "lineno", None))
                 return obj.children[child]
@@ -459,14 +502,14 @@ class TorchAdapter(Adapter):
         if isinstance(obj, TorchContainer):
             if isinstance(key, Unknown):
                 obj.tainted = f"a child set on line {getattr(node, 'lineno', '?')} at a position that is not known"
-            elif obj.kind == "ModuleDict":
+            elif obj.is_dict:
                 if not isinstance(key, str):
                     raise Raised("TypeError", f"module name should be a string, got {type(key).__name__}",
                                  getattr(node, "lineno", None))
-                obj.children[key] = self.as_module(value, node)
+                obj.children[key] = self.member(obj, value, node)
             else:  # the child at that position is replaced in its place (a ModuleList key torch lacks is added)
-                child = self._child_keys(obj, key, node, by_name=obj.kind == "ModuleList")[0]
-                obj.children[child] = self.as_module(value, node)
+                child = self._child_keys(obj, key, node, by_name=obj.is_list)[0]
+                obj.children[child] = self.member(obj, value, node)
             return True
         return False
 
@@ -486,12 +529,12 @@ class TorchAdapter(Adapter):
         if isinstance(key, Unknown):
             obj.tainted = f"a child deleted on line {getattr(node, 'lineno', '?')} at a position that is not known"
             return True
-        if obj.kind == "ModuleDict":
+        if obj.is_dict:
             if not isinstance(key, str) or key not in obj.children:
                 raise Raised("KeyError", repr(key)[:60], getattr(node, "lineno", None))
             del obj.children[key]
             return True
-        doomed = set(self._child_keys(obj, key, node, by_name=obj.kind == "ModuleList"))
+        doomed = set(self._child_keys(obj, key, node, by_name=obj.is_list))
         missing = doomed - set(obj.children)
         if missing:
             raise Raised("AttributeError", f"nn.{obj.kind} has no child {min(missing)!r}",
@@ -517,11 +560,11 @@ class TorchAdapter(Adapter):
         if isinstance(value, TorchContainer):
             if value.tainted:
                 return Unknown(f"nn.{value.kind}", value.line, value.tainted)
-            return list(value.children) if value.kind == "ModuleDict" else list(value.children.values())
+            return list(value.children) if value.is_dict else list(value.children.values())
         return None
 
     def hook_inplace(self, current: object, op: ast.operator, value: object, node: ast.AST) -> object:
-        if isinstance(current, TorchContainer) and isinstance(op, ast.Add) and current.kind != "ModuleDict":
+        if isinstance(current, TorchContainer) and isinstance(op, ast.Add) and not current.is_dict:
             if current.kind == "Sequential" and not isinstance(value, TorchContainer):
                 raise Raised("ValueError", "add operator supports only objects of Sequential class",
                              getattr(node, "lineno", None))
@@ -529,7 +572,7 @@ class TorchAdapter(Adapter):
         return NotImplemented
 
     def hook_binop(self, op: ast.operator, left: object, right: object, node: ast.AST) -> object:
-        if isinstance(left, TorchContainer) and left.kind != "ModuleDict":
+        if isinstance(left, TorchContainer) and not left.is_dict:
             return self.container_binop(op, left, right, node)
         return NotImplemented
 
@@ -537,7 +580,7 @@ class TorchAdapter(Adapter):
         """`a + b` (nn.ModuleList with any modules, nn.Sequential with an nn.Sequential) and `seq * n`: a new
         container of the same modules, numbered from 0 (a module repeated is one module, counted once)."""
         line = getattr(node, "lineno", None)
-        if isinstance(op, ast.Add) and (left.kind == "ModuleList" or isinstance(right, TorchContainer)):
+        if isinstance(op, ast.Add) and (left.is_list or isinstance(right, TorchContainer)):
             out = TorchContainer(left.kind, line or left.line)
             out.tainted = left.tainted
             self.extend_container(out, list(left.children.values()), node)
@@ -562,10 +605,10 @@ class TorchAdapter(Adapter):
         else:
             offset = len(container.children)
             for i, item in enumerate(items):
-                if container.kind == "ModuleList":
-                    container.children[str(offset + i)] = self.as_module(item, node)
+                if container.is_list:
+                    container.children[str(offset + i)] = self.member(container, item, node)
                 else:
-                    container.append(self.as_module(item, node))
+                    container.append(self.member(container, item, node))
         return container
 
     def hook_havoc(self, obj: object, node: ast.AST, why: str | Callable[[], str]) -> bool:
@@ -602,8 +645,8 @@ class TorchAdapter(Adapter):
     # -- models ----------------------------------------------------------------------------------------------
 
     def is_model(self, value: object) -> bool:
-        if isinstance(value, TorchLayer):
-            return value.status != "free"
+        if isinstance(value, TorchLayer):  # a lone layer that never holds a tensor (a loss, an activation) is none
+            return value.status != "free" and not self.fw.layers[value.base].stateless
         return isinstance(value, (TorchModule, TorchContainer))
 
     def type_name(self, value: object) -> str:
@@ -619,8 +662,12 @@ class TorchAdapter(Adapter):
         return torch_spec(self, value, name)
 
     def tensor_names(self, spec: LayerSpec, *, trainable: bool = False) -> list[str]:
-        """A layer's parameters by name, in `named_parameters()` order (only the trainable ones if asked)."""
-        plan = layer_plan(self.fw, spec, None)
+        """A layer's parameters by name, in `named_parameters()` order (only the trainable ones if asked); none
+        for a Lazy* module, whose tensors wait for its first input (counting it says so)."""
+        try:
+            plan = layer_plan(self.fw, spec, None)
+        except RnnParamsError:
+            return []
         return [t.name for t in plan.tensors if not t.buffer and (t.trainable or not trainable)]
 
 

@@ -5,30 +5,43 @@ hold no parameters.
 
 from __future__ import annotations
 
+import ast
+
 from ....errors import RnnParamsError
 from ....spec import LayerSpec
 from ..objects import FrameworkLayer
 from ..values import Class, Instance
 
-TORCH_FREE = frozenset({
-    "ReLU", "ReLU6", "Tanh", "Sigmoid", "Softmax", "LogSoftmax", "Softmin", "Softplus", "Softsign", "GELU", "ELU",
-    "SELU", "CELU", "SiLU", "Mish", "LeakyReLU", "Hardtanh", "Hardsigmoid", "Hardswish", "Tanhshrink",
-    "Softshrink", "Hardshrink", "Threshold", "LogSigmoid", "GLU", "Identity", "Flatten", "Unflatten",
-    "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveMaxPool1d",
-    "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "LPPool1d", "Dropout1d", "Dropout2d", "AlphaDropout",
-    "FeatureAlphaDropout", "ZeroPad1d", "ConstantPad1d", "ReflectionPad1d", "ReplicationPad1d", "Upsample",
-    "PixelShuffle", "CosineSimilarity", "PairwiseDistance", "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss",
-    "BCELoss", "BCEWithLogitsLoss", "CTCLoss", "KLDivLoss", "SmoothL1Loss", "HuberLoss", "MarginRankingLoss",
-    "CosineEmbeddingLoss", "TripletMarginLoss", "PoissonNLLLoss", "GaussianNLLLoss", "MultiLabelSoftMarginLoss",
-})
-"""torch.nn modules without parameters or buffers: they add nothing to `named_parameters()`."""
-SHAPE_KEEPING = TORCH_FREE - frozenset({
-    "Flatten", "Unflatten", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
-    "AdaptiveMaxPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "LPPool1d", "ZeroPad1d", "ConstantPad1d",
-    "ReflectionPad1d", "ReplicationPad1d", "Upsample", "PixelShuffle", "CosineSimilarity", "PairwiseDistance", "GLU",
-}) - {n for n in TORCH_FREE if n.endswith("Loss")}
-"""Parameter-free modules that leave their input's shape as it is (activations, dropouts): a chain may skip them."""
-TORCH_CONTAINERS = ("Sequential", "ModuleList", "ModuleDict")
+BACKBONES = {
+    "torchvision.models": "a torchvision model", "torchaudio.models": "a torchaudio model",
+    "timm.create_model": "a timm model", "timm.models": "a timm model",
+    "segmentation_models_pytorch": "a segmentation_models_pytorch model",
+    "pretrainedmodels": "a pretrainedmodels model", "efficientnet_pytorch": "an efficientnet_pytorch model",
+    "torch.hub.load": "a model loaded with torch.hub", "torch.jit.load": "a TorchScript module loaded from a file",
+    "torch.load": "a module loaded with torch.load",
+}
+"""Import paths whose calls build a whole model from code the reader does not read (and how messages name it)."""
+TRANSFORMERS_PARTS = ("Tokenizer", "Config", "Processor", "FeatureExtractor", "pipeline")
+"""Classes of Hugging Face transformers that are no model (every other class it exports builds one)."""
+
+
+def backbone(path: str) -> str | None:
+    """What a call of `path` builds, when it is a model from another package (see BACKBONES)."""
+    found = max((p for p in BACKBONES if path == p or path.startswith(p + ".")), key=len, default=None)
+    if found is not None:
+        return BACKBONES[found]
+    parts = path.split(".")
+    if parts[0] == "transformers" and len(parts) > 1 and parts[1][:1].isupper() and not any(
+            w in parts[1] for w in TRANSFORMERS_PARTS):
+        return "a Hugging Face transformers model"
+    return None
+
+
+TORCH_CONTAINERS = ("Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict")
+DICTS = frozenset({"ModuleDict", "ParameterDict"})
+"""Containers keyed by name; the others number their items."""
+LISTS = frozenset({"ModuleList", "ParameterList"})
+PARAMETER_CONTAINERS = frozenset({"ParameterList", "ParameterDict"})
 
 
 class TorchLayer(FrameworkLayer):
@@ -41,13 +54,16 @@ class TorchLayer(FrameworkLayer):
         """Its tensors replaced by another one (weight tying: `self.decoder.weight = self.encoder.weight`)."""
         self.grad: dict[str, bool] = {}
         """Its tensors whose `requires_grad` the code set after building it (`weight.requires_grad = False`)."""
+        self.call: ast.Call | None = None
+        """The call that made it, with the values the reader resolved (what a layer taking it binds)."""
 
     def __repr__(self) -> str:
         return f"TorchLayer({self.base}, line {self.line}, {self.status})"
 
 
 class TorchContainer:
-    """`nn.Sequential`, `nn.ModuleList` or `nn.ModuleDict`: named children in registration order."""
+    """`nn.Sequential`, `nn.ModuleList`, `nn.ModuleDict`, `nn.ParameterList` or `nn.ParameterDict`: named children
+    (modules, or parameters) in registration order."""
 
     def __init__(self, kind: str, line: int) -> None:
         self.kind = kind
@@ -58,6 +74,14 @@ class TorchContainer:
 
     def append(self, module: object) -> None:
         self.children[str(len(self.children))] = module
+
+    @property
+    def is_dict(self) -> bool:
+        return self.kind in DICTS
+
+    @property
+    def is_list(self) -> bool:
+        return self.kind in LISTS
 
     def __repr__(self) -> str:
         return f"TorchContainer({self.kind}, {len(self.children)})"
@@ -82,12 +106,14 @@ class TorchParam:
     """`nn.Parameter(torch.zeros(3, 4))`: a tensor of its own, registered on the module it is assigned to."""
 
     def __init__(self, shape: tuple[int, ...] | None, requires_grad: bool, line: int, col: int,
-                 error: RnnParamsError | None = None) -> None:
+                 error: RnnParamsError | None = None, *, buffer: bool = False) -> None:
         self.shape = shape
         self.requires_grad = requires_grad
         self.line = line
         self.col = col
         self.error = error
+        self.buffer = buffer
+        """`register_buffer(name, tensor)`: state listed by `named_buffers()`, not a parameter."""
 
 
 class TensorRef:

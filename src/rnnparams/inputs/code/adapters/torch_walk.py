@@ -8,10 +8,11 @@ from __future__ import annotations
 import ast
 
 from ...._record import replace
-from ....spec import LayerSpec, ModelSpec, Value
+from ....errors import RnnParamsError
+from ....spec import LayerSpec, MissingPart, ModelSpec, Value
 from ..messages import EmptyModel, at_line, unresolved
 from ..values import Unknown
-from .torch_objects import SHAPE_KEEPING, BlackBox, TensorRef, TorchContainer, TorchLayer, TorchModule, TorchParam
+from .torch_objects import BlackBox, TensorRef, TorchContainer, TorchLayer, TorchModule, TorchParam
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -28,6 +29,8 @@ def named_tensors(adapter: TorchAdapter, root: object,
     tensors: set[tuple[int, str]] = set()
 
     def add(path: str, tensor: TensorRef | TorchParam) -> None:
+        if isinstance(tensor, TorchParam) and tensor.buffer:  # a buffer: not among the parameters
+            return
         key = tensor.root().key() if isinstance(tensor, TensorRef) else (id(tensor), "")
         if key not in tensors:
             tensors.add(key)
@@ -35,6 +38,9 @@ def named_tensors(adapter: TorchAdapter, root: object,
 
     def walk(module: object, prefix: str) -> Unknown | None:
         if module is None or id(module) in modules:
+            return None
+        if isinstance(module, (TensorRef, TorchParam)):  # an item of nn.ParameterList / nn.ParameterDict
+            add(prefix[:-1], module)
             return None
         modules.add(id(module))
         opaque = module.why if isinstance(module, BlackBox) else getattr(module, "tainted", None)
@@ -72,11 +78,12 @@ def torch_spec(adapter: TorchAdapter, root: object, name: str) -> ModelSpec:
     walker = TorchWalk(adapter)
     walker.walk(root, "")
     reader = adapter.reader
-    if not walker.layers:
+    missing = tuple(walker.missing)
+    if not missing and all(adapter.fw.layers[layer.type].stateless for layer in walker.layers):
         raise EmptyModel(f"{reader.source_name}: {name} has no layers with parameters that rnnparams counts")
-    if flat_sequential(root, walker.layers):  # runs its layers in order: a chain, as the expression `a; b`
+    if flat_sequential(root, walker.layers) and not missing:  # runs its layers in order: a chain, as `a; b`
         return ModelSpec(adapter.fw.id, tuple(walker.layers), reader.input_shape, name, reader.source)
-    return ModelSpec(adapter.fw.id, tuple(walker.layers), None, name, reader.source, chain=False)
+    return ModelSpec(adapter.fw.id, tuple(walker.layers), None, name, reader.source, chain=False, missing=missing)
 
 
 def torch_layer_spec(adapter: TorchAdapter, layer: TorchLayer, path: str | None,
@@ -112,6 +119,14 @@ class TorchWalk:
         self.layers: list[LayerSpec] = []
         self.modules: set[int] = set()
         self.tensors: set[tuple[int, str]] = set()
+        self.missing: list[MissingPart] = []
+        """With --partial: the parts left out, where an error would otherwise stop the count."""
+
+    def unseen(self, path: str, text: str, line: int | None, why: str, message: str) -> None:
+        """A part the reader cannot see into: the model's error, or with --partial a part left out."""
+        if not self.reader.partial:
+            raise self.reader.fail(message + PARTIAL_HINT, at_line(line))
+        self.missing.append(MissingPart(path or text, text, line, why))
 
     def walk(self, module: object, prefix: str) -> None:
         if module is None or id(module) in self.modules:
@@ -120,18 +135,23 @@ class TorchWalk:
         path = prefix[:-1]
         if isinstance(module, BlackBox):
             what = "cannot be known" if module.unknown else "may hold parameters the reader cannot see"
-            raise self.reader.fail(f"`{path or module.text}` ({module.text}, line {module.line}) {what}: "
-                                   f"{module.why}", at_line(module.line))
-        if isinstance(module, TorchContainer):
+            self.unseen(path, module.text, module.line, module.why,
+                        f"`{path or module.text}` ({module.text}, line {module.line}) {what}: {module.why}")
+        elif isinstance(module, (TorchParam, TensorRef)):  # an item of nn.ParameterList / nn.ParameterDict
+            self.parameter(module, path)
+        elif isinstance(module, TorchContainer):
             if module.tainted:
-                raise self.reader.fail(f"the contents of `{path}` (nn.{module.kind}, line {module.line}) cannot be "
-                                       f"known: {module.tainted}", at_line(module.line))
+                self.unseen(path, f"nn.{module.kind}", module.line, module.tainted,
+                            f"the contents of `{path}` (nn.{module.kind}, line {module.line}) cannot be known: "
+                            f"{module.tainted}")
+                return
             for key, child in module.children.items():
                 self.walk(child, f"{prefix}{key}.")
         elif isinstance(module, TorchModule):
             if module.tainted:
-                raise self.reader.fail(f"`{path or module.label}` ({module.label}) cannot be followed: "
-                                       f"{module.tainted}", at_line(module.line))
+                self.unseen(path, module.label, module.line, module.tainted,
+                            f"`{path or module.label}` ({module.label}) cannot be followed: {module.tainted}")
+                return
             for key, param in module.params.items():
                 self.parameter(param, f"{prefix}{key}")
             for key, child in module.modules.items():
@@ -148,13 +168,18 @@ class TorchWalk:
             return
         self.tensors.add((id(param), ""))
         if param.error is not None:
-            raise param.error
+            if not self.reader.partial:
+                raise param.error
+            self.missing.append(MissingPart(path, "nn.Parameter(...)", param.line, _first_line(param.error)))
+            return
         assert param.shape is not None
         if not isinstance(param.requires_grad, bool):  # set from a value the reader does not know
             cause = param.requires_grad if isinstance(param.requires_grad, Unknown) else None
             raise unresolved(self.reader, cause or param.requires_grad, f"the requires_grad of `{path}`",
                              at_line(getattr(cause, "line", None)) or ast.Pass(lineno=param.line, col_offset=0))
         config: dict[str, Value] = {"shape": param.shape, "requires_grad": param.requires_grad}
+        if param.buffer:
+            config.update(requires_grad=False, _buffer=True)
         if "Parameter" not in self.adapter.fw.layers:
             raise self.reader.fail(f"{path}: nn.Parameter attributes are not counted by this version",
                                    at_line(param.line))
@@ -165,7 +190,11 @@ class TorchWalk:
             return
         if layer.status in ("error", "unsupported"):
             assert layer.error is not None
-            raise layer.error
+            if not self.reader.partial:
+                raise layer.error
+            self.missing.append(MissingPart(path or layer.base, f"nn.{layer.base}(...)", layer.line,
+                                            _first_line(layer.error)))
+            return
         assert layer.spec is not None
         names = self.adapter.tensor_names(layer.spec)
         tied: dict[str, bool] = {}
@@ -178,10 +207,19 @@ class TorchWalk:
 
 
 def flat_sequential(root: object, layers: list[LayerSpec]) -> bool:
-    """An `nn.Sequential` of plain layers (no nesting, no tied or shared tensors, nothing that reshapes unseen)."""
+    """An `nn.Sequential` of plain layers (no nesting, no tied or shared tensors, nothing that reshapes unseen:
+    every child a layer of the conventions, so its shape rule is known)."""
     if not (isinstance(root, TorchContainer) and root.kind == "Sequential" and not root.tainted):
         return False
     children = list(root.children.values())
     counted = [c for c in children if isinstance(c, TorchLayer) and c.status != "free"]
-    return (all(isinstance(c, TorchLayer) and (c.status != "free" or c.base in SHAPE_KEEPING) for c in children)
+    return (all(isinstance(c, TorchLayer) and c.status != "free" for c in children)
             and len({id(c) for c in counted}) == len(counted) == len(layers) and not any(s.tied for s in layers))
+
+
+PARTIAL_HINT = ("; count what the file defines with --partial (partial=True in Python): a lower bound that lists "
+                "the parts left out")
+
+
+def _first_line(error: RnnParamsError) -> str:
+    return error.message.splitlines()[0] if error.message else str(error).splitlines()[0]

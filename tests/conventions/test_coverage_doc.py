@@ -1,0 +1,58 @@
+"""docs/layers.md is generated from the conventions (rnnparams.conventions.coverage) and must not go stale."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from rnnparams.conventions.coverage import render
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "layers.md"
+
+
+def test_docs_layers_md_is_up_to_date() -> None:
+    assert DOC.read_text(encoding="utf-8") == render(), (
+        "docs/layers.md is stale: run  python -m rnnparams.conventions.coverage > docs/layers.md")
+
+
+def test_the_generator_imports_no_framework() -> None:
+    code = ("import sys; from rnnparams.conventions.coverage import render; render(); "
+            "print(sorted(m for m in ('torch', 'keras', 'tensorflow', 'jax', 'numpy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_every_refused_class_has_its_reason_in_the_table() -> None:
+    from rnnparams.conventions import FRAMEWORKS
+
+    text = render()
+    for fw_id in FRAMEWORKS:
+        fw = FRAMEWORKS[fw_id]
+        for name in fw.refused if fw.coverage else ():
+            assert f"| {name} | refused: " in text
+
+
+def test_the_lazy_table_index_names_what_each_group_declares() -> None:
+    """conventions/pytorch/table.py INDEX: each class in the group module that declares it, none twice or left out."""
+    import importlib
+
+    from rnnparams.conventions.pytorch.table import INDEX
+
+    declared: dict[str, str] = {}
+    for group in dict.fromkeys(g for g, _ in INDEX):
+        module = importlib.import_module(f"rnnparams.conventions.pytorch.{group}")
+        for conv in (*module.CONVENTIONS, *getattr(module, "MORE", ())):
+            assert conv.type_name not in declared, conv.type_name
+            declared[conv.type_name] = group
+    indexed = {name: group for group, names in INDEX for name in names}
+    assert sum(len(names) for _, names in INDEX) == len(indexed)
+    assert indexed == declared
+
+
+def test_counting_an_lstm_builds_only_the_recurrent_conventions() -> None:
+    code = ("import sys, rnnparams; rnnparams.count('nn.LSTM(100, 256)'); "
+            "print(sorted(m for m in sys.modules if m.startswith('rnnparams.conventions.pytorch.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    loaded = [m.rsplit(".", 1)[1] for m in eval(out.stdout.strip())]  # the list this test printed itself
+    assert loaded == ["common", "containers", "recurrent", "table"]
