@@ -212,3 +212,14 @@ def test_random_single_layers(data: st.DataObject) -> None:
         expr = f"nn.MultiheadAttention({e}, {data.draw(st.integers(1, 4))}, batch_first=True)"
         shape = (data.draw(st.integers(1, 5)), e if data.draw(st.integers(0, 4)) else e + 1)
     compare(expr, shape)
+
+
+@pytest.mark.parametrize("expr, shape", [
+    ("nn.ConvTranspose1d(1, 1, 1, padding=1)", (1, 2)),  # (2 - 1) - 2 + 1 = 0: an empty output
+    ("nn.ConvTranspose2d(1, 1, 1, padding=1)", (1, 2, 2)),
+    ("nn.ConvTranspose3d(1, 1, 2, padding=1)", (1, 1, 1, 1)),  # (1 - 1) - 2 + 2 = 0
+    ("nn.ConvTranspose2d(1, 1, 3, padding=1)", (1, 1, 1)),  # (1 - 1) - 2 + 3 = 1: not empty, counted
+])
+def test_transposed_convolution_to_an_empty_output_is_refused_as_torch_does(expr: str, shape: tuple[int, ...]) -> None:
+    """Found by the stacks above: torch's own kernel refuses an output side of 0 ("Output size is too small")."""
+    compare(expr, shape)

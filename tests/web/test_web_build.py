@@ -163,8 +163,11 @@ def test_the_pages_messages(server: Server) -> None:
     ({"framework": "caffe", "layers": [{"family": "lstm"}]}, 400, "unknown framework 'caffe'; choose one of: pytorch"),
     ({"framework": "pytorch", "layers": [{"family": "transformer"}]}, 422,
      "Layer 1: there is no layer family transformer"),
+    ({"framework": "paddle", "layers": [{"family": "attention"}], "lang": "zh"}, 422,
+     "第 1 层（多头注意力）：PaddlePaddle 没有这种层。"),
+    # nn.MultiheadAttention(embed_dim, num_heads) has no default embed_dim: the first layer's must be given
     ({"framework": "pytorch", "layers": [{"family": "attention"}], "lang": "zh"}, 422,
-     "第 1 层（多头注意力）：PyTorch 没有这种层。"),
+     "第 1 层（多头注意力）：请填写输入维度。"),
     ({"framework": "pytorch", "layers": [{"family": "lstm", "values": {"colour": 1}}]}, 422, "it has no field colour"),
     ({"framework": "onnx", "layers": [{"family": "embedding"}]}, 422, "Layer 1 (Embedding): ONNX operators has no "
                                                                       "such layer"),

@@ -139,7 +139,9 @@ def _sides(ctx: LayerContext, lengths: Shape, kernel: tuple[int, ...], stride: t
             out.append(length)
         else:
             out.append((length + 2 * p - d * (k - 1) - 1) // s + 1)
-    if transposed and any(o is not None and o < 0 for o in out):  # an empty output (0) is what torch gives
+    # A side of 0 or less: torch's own kernels refuse it; oneDNN, which torch takes or not by threads and kernel size,
+    # returns an empty tensor instead. An empty output is never a model, so it is refused as torch's kernels do.
+    if transposed and any(o is not None and o < 1 for o in out):
         raise ShapeError(f"{name}: Given input size per channel: ({' x '.join(map(str, lengths))}). Calculated output "
                          f"size: ({' x '.join(map(str, out))}). Output size is too small.")
     if not transposed and not same and any(length is not None and length + 2 * p < d * (k - 1) + 1
