@@ -73,6 +73,20 @@ definitions:
          float16/bfloat16 weights, gradients and activations plus float32 master weights and optimizer state.
   total  the sum of every line: an upper bound of the peak of a training step (docs/estimates.md).
 """
+EXAMPLES["solve"] = """examples:
+  rnnparams solve "nn.LSTM(100, 256, num_layers=2)" --vary hidden_size --params 10M
+  rnnparams solve "Embedding(20000, 128); LSTM(256); Dense(10)" --vary lstm.units --params 5M --multiple-of 8
+  rnnparams solve "nn.GRU(64, 512)" --vary batch --memory 8GiB --seq-len 200
+  rnnparams solve "nn.LSTM(100, 256)" --vary hidden_size --flops 1T --batch 64 --seq-len 200 --json
+  rnnparams solve "nn.LSTM(100, 256)" --vary num_layers --params 10M --smallest
+every candidate is counted exactly; the answer is shown with the value just beyond it. Exit 2 when no value fits.
+"""
+EXAMPLES["sweep"] = """examples:
+  rnnparams sweep "nn.LSTM(100, 256)" --vary hidden_size=64..1024:64
+  rnnparams sweep "nn.LSTM(100, 256)" --vary hidden_size=64..512:64 --compare keras,keras2 --chart lstm.svg
+  rnnparams sweep "nn.GRU(64, 128)" --vary seq_len=1,10,100,1000 --batch 32 --metric memory --csv
+  rnnparams sweep "LSTM(64)" "GRU(64)" --framework keras --input-shape 50,8 --vary units=16..256:16 --json
+"""
 EXAMPLES["frameworks"] = """examples:
   rnnparams frameworks
   rnnparams frameworks --json
@@ -347,6 +361,108 @@ def run_estimate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _estimate_arguments(p: argparse.ArgumentParser, *, batch_required: bool = False) -> None:
+    p.add_argument("-b", "--batch", type=_positive_int, required=batch_required, metavar="B",
+                   help="sequences per batch (for memory and FLOPs)")
+    p.add_argument("-T", "--seq-len", type=_positive_int, metavar="T",
+                   help="time steps per sequence (needed unless the model's input shape fixes them)")
+    p.add_argument("--dtype", choices=("float32", "float16", "bfloat16", "int8"), default="float32",
+                   help="number format (default float32), as in `rnnparams estimate`")
+    p.add_argument("--optimizer", choices=("sgd", "momentum", "adam", "adamw"), default="adam",
+                   help="optimizer whose state is counted (default adam)")
+    p.add_argument("--mixed-precision", action="store_true", help="as in `rnnparams estimate`")
+    p.add_argument("--mode", choices=("train", "inference"), default="train",
+                   help="train (default): one training step; inference: forward only")
+    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="as in `rnnparams estimate`")
+
+
+def _estimate_kwargs(args: argparse.Namespace) -> dict[str, object]:
+    return {"batch": args.batch, "seq_len": args.seq_len, "dtype": args.dtype, "optimizer": args.optimizer,
+            "mixed_precision": args.mixed_precision, "mode": args.mode, "device": args.device}
+
+
+def setup_solve(p: argparse.ArgumentParser) -> None:
+    add_model_arguments(p)
+    p.add_argument("--vary", required=True, metavar="NAME",
+                   help="the size to solve for: a constructor argument (hidden_size, units, num_layers, proj_size, "
+                        "embedding_dim...), LAYER.NAME when several layers have it (lstm_1.units, 0.hidden_size), "
+                        "*.NAME to set them all together; batch or seq_len with --memory / --flops")
+    budget = p.add_mutually_exclusive_group(required=True)
+    budget.add_argument("--params", metavar="N", help="parameter budget: 10M, 1.5G, 250K or 10000000")
+    budget.add_argument("--memory", metavar="BYTES",
+                        help="memory of one step (the estimate's total): 8GiB, 512MiB, 2GB (needs --batch)")
+    budget.add_argument("--flops", metavar="N",
+                        help="FLOPs of one batch (forward + backward when training): 1T, 500G (needs --batch)")
+    p.add_argument("--multiple-of", type=_positive_int, default=1, metavar="M",
+                   help="only multiples of M (8 for tensor cores)")
+    p.add_argument("--smallest", "--minimize", action="store_true", dest="smallest",
+                   help="the smallest value that reaches the budget (a lower bound) instead of the largest within it")
+    _estimate_arguments(p)
+    p.add_argument("-l", "--lang", choices=("en", "zh"), default="en", help="language: en (default) or zh (中文)")
+
+
+def run_solve(args: argparse.Namespace) -> int:
+    from .api import solve
+
+    sol = solve(args.model, args.vary, params=args.params, memory=args.memory, flops=args.flops,
+                smallest=args.smallest, multiple_of=args.multiple_of, framework=args.framework,
+                input_shape=args.input_shape, **_estimate_kwargs(args))  # type: ignore[arg-type]
+    if args.json:
+        from .render.json import dumps
+
+        print(dumps(sol.to_dict()))
+    else:
+        from .render.design import render_solution
+
+        print(render_solution(sol, args.lang))
+    return 0
+
+
+def setup_sweep(p: argparse.ArgumentParser) -> None:
+    add_model_arguments(p)
+    p.add_argument("more_models", nargs="*", metavar="MODEL",
+                   help="more models on the same chart (same framework options)")
+    p.add_argument("--vary", required=True, metavar="NAME=VALUES",
+                   help="the size and its values: hidden_size=64..1024:64 (START..STOP:STEP, STOP included) or "
+                        "seq_len=1,10,100,1000; NAME as in `rnnparams solve` (LAYER.NAME, *.NAME), or batch, "
+                        "seq_len with --batch")
+    p.add_argument("--metric", choices=("params", "memory", "flops"), default="params",
+                   help="what the chart shows: params (default), memory or flops (those need --batch)")
+    p.add_argument("--compare", metavar="F1,F2", help="also the same architecture in these frameworks (params)")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    out.add_argument("--svg", action="store_true", help="print the chart as SVG")
+    p.add_argument("--chart", metavar="FILE", help="write the chart: FILE.svg, or FILE.png (needs matplotlib: "
+                                                   "pip install 'rnnparams[plot]')")
+    _estimate_arguments(p)
+    p.add_argument("-l", "--lang", choices=("en", "zh"), default="en", help="language of the chart: en or zh")
+
+
+def run_sweep(args: argparse.Namespace) -> int:
+    from .analysis.design import Sweep
+    from .api import sweep
+
+    parts = [sweep(model, args.vary, metric=args.metric, compare=args.compare, framework=args.framework,
+                   input_shape=args.input_shape, **_estimate_kwargs(args))  # type: ignore[arg-type]
+             for model in [args.model, *args.more_models]]
+    result = Sweep(parts[0].variable, parts[0].metric, tuple(s for part in parts for s in part.series))
+    from .render import design
+
+    if args.chart:
+        design.write_sweep_chart(result, args.chart, args.lang)
+    if args.json:
+        from .render.json import dumps
+
+        print(dumps(result.to_dict()))
+    elif args.csv:
+        print(design.sweep_csv(result), end="")
+    elif args.svg:
+        print(design.sweep_svg(result, args.lang), end="")
+    else:
+        print(design.render_sweep(result))
+    return 0
+
+
 def setup_inspect(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", metavar="FILE",
                    help="a checkpoint: .safetensors, .pt/.pth/.bin (torch.save zip), .keras, .h5, .onnx")
@@ -474,6 +590,16 @@ COMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None], H
                  "for one time step, one sequence and one batch, forward and forward + backward. 1 MAC = 2 FLOPs; "
                  "FLOPs also count bias additions and the cells' elementwise gate work (definitions below and in "
                  "docs/estimates.md).", setup_estimate, run_estimate),
+    "solve": ("the largest size that fits a budget of parameters, memory or FLOPs",
+              "Find the largest value of one size (hidden size, layers, embedding or projection size, batch, "
+              "sequence length) whose parameters, memory of a step or FLOPs stay within a budget, the other sizes "
+              "fixed; every candidate is counted exactly, and the value just beyond the budget is shown beside "
+              "the answer.", setup_solve, run_solve),
+    "sweep": ("count (or estimate) a model over a range of one size: table, CSV, JSON, chart",
+              "Count the model at every value of one size (and estimate it with --batch), as a table, CSV, JSON "
+              "(one record per value, the fields of count --json) or a chart (SVG, or PNG with matplotlib); "
+              "several models, or the same one in several frameworks (--compare), on one chart.",
+              setup_sweep, run_sweep),
     "inspect": ("what a checkpoint holds: parameters and recurrent layers, read safely",
                 "Read a checkpoint's headers and metadata only (never its tensor data, never running its code): "
                 "total parameters, by dtype, tensor bytes against the file size, every tensor, and the recurrent "

@@ -1,0 +1,41 @@
+"""Where the parameters and the memory go: per layer and per tensor role, as plain (label, integer) rows for
+charts. Roles are grouped as explanations group them (input weights, recurrent weights, biases, projection,
+embedding...), so a chart and `explain` use the same words."""
+
+from __future__ import annotations
+
+from .estimate import Estimate
+from .explain import ROLE_GROUPS
+from .report import Report
+
+Rows = tuple[tuple[str, int], ...]
+
+
+def params_by_layer(report: Report) -> Rows:
+    return tuple((f"{layer.name} ({layer.type})", layer.params) for layer in report.layers)
+
+
+def params_by_role(report: Report) -> Rows:
+    """Sums per role group (the group's key; `render/i18n.py` GROUPS words them), largest first, zeros left
+    out; a role no group holds is its own row."""
+    group_of = {role: group for group, roles in ROLE_GROUPS for role in roles}
+    sums: dict[str, int] = {}
+    for layer in report.layers:
+        for t in layer.tensors:
+            key = group_of.get(t.role, t.role)
+            sums[key] = sums.get(key, 0) + t.params
+    return tuple(sorted(((k, v) for k, v in sums.items() if v), key=lambda kv: -kv[1]))
+
+
+def memory_by_kind(est: Estimate) -> Rows:
+    """The counted memory lines (weights, gradients, optimizer state, activations, states), total left out."""
+    return tuple((item.key, item.value) for item in est.memory if item.key != "total" and item.value)
+
+
+def memory_by_layer(est: Estimate) -> Rows:
+    """Bytes a layer holds: its weights, the activations it keeps and its states."""
+    return tuple((f"{layer.name} ({layer.type})", layer.weights.value + layer.activation_bytes + layer.state_bytes)
+                 for layer in est.layers)
+
+
+__all__ = ["memory_by_kind", "memory_by_layer", "params_by_layer", "params_by_role"]
