@@ -151,6 +151,25 @@ def setup_count(p: argparse.ArgumentParser) -> None:
                    help="for a .py file whose model has parts the reader cannot see into (a backbone from "
                         "torchvision or timm...): count what the file defines, list each part left out with its "
                         "line, and exit 1: the total is a lower bound")
+    _plot_argument(p, "parameters, per layer and per tensor role (input and recurrent weights, biases...)")
+
+
+def _plot_argument(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--plot", nargs="?", const="-", metavar="FILE",
+                   help=f"where the {what} go: a bar chart in the terminal, or written to FILE.svg / FILE.png "
+                        "(PNG needs matplotlib: pip install 'rnnparams[plot]')")
+    if not any(a.dest == "lang" for a in p._actions):
+        p.add_argument("-l", "--lang", choices=("en", "zh"), default="en", help="language of the chart: en or zh")
+
+
+def _plot(args: argparse.Namespace, groups: Sequence[tuple[str, Sequence[tuple[str, int]]]], title: str) -> None:
+    from .render.design import text_plot, write_plot
+
+    if args.plot == "-":
+        print()
+        print(text_plot(groups, args.lang))
+    else:
+        write_plot(groups, title, args.plot)
 
 
 def run_count(args: argparse.Namespace) -> int:
@@ -201,6 +220,10 @@ def run_count(args: argparse.Namespace) -> int:
         from .render.table import render_table
 
         print(render_table(report, tensors=args.tensors))
+    if args.plot:
+        from .render.design import count_groups
+
+        _plot(args, count_groups(report, args.lang), report.name or args.model.strip().splitlines()[0][:80])
     return 1 if report.lower_bound else 0
 
 
@@ -341,6 +364,7 @@ def setup_estimate(p: argparse.ArgumentParser) -> None:
                    help="PyTorch kernels whose saved activations are modelled: cpu (oneDNN LSTM, step-by-step "
                         "cells; measured exactly) or cuda (cuDNN reserve space; not measured here)")
     p.add_argument("-l", "--lang", choices=("en", "zh"), default="en", help="language: en (default) or zh (中文)")
+    _plot_argument(p, "bytes of a step (weights, gradients, optimizer state, activations), per kind and per layer,")
 
 
 def run_estimate(args: argparse.Namespace) -> int:
@@ -358,6 +382,10 @@ def run_estimate(args: argparse.Namespace) -> int:
         from .render.estimate import render_estimate
 
         print(render_estimate(est, args.lang))
+    if args.plot:
+        from .render.design import estimate_groups
+
+        _plot(args, estimate_groups(est, args.lang), args.model.strip().splitlines()[0][:80])
     return 0
 
 

@@ -132,8 +132,11 @@ def estimate_groups(est: Estimate, lang: str = "en") -> list[tuple[str, Sequence
 
 
 def text_plot(groups: Sequence[tuple[str, Sequence[chart.Bar]]], lang: str = "en") -> str:
-    blocks = [chart.text_bars(f"{heading} ({t(DESIGN, 'total', lang).format(total=f'{sum(v for _, v in bars):,}')})",
-                              bars) for heading, bars in groups]
+    def title(heading: str, bars: Sequence[chart.Bar]) -> str:
+        text = f"{heading} ({t(DESIGN, 'total', lang).format(total=f'{sum(v for _, v in bars):,}')})"
+        return cjk_punct(text.replace(" (", "(")) if lang == "zh" else text
+
+    blocks = [chart.text_bars(title(heading, bars), bars) for heading, bars in groups]
     return "\n\n".join(blocks)
 
 

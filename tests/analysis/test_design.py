@@ -1,0 +1,171 @@
+"""solve and sweep: every answer is checked by counting the model written out at the value and at the value
+beyond it (from the text, the path `count` takes), and by hand derivations; sweeps equal count/estimate at
+every point."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import rnnparams.api as api
+from rnnparams.analysis.design import NoFit
+from rnnparams.errors import UsageError
+from rnnparams.inputs.quantities import parse_budget, parse_values
+
+# One recurrent model per framework, written with its size as {H}, and the argument that holds it.
+FRAMEWORK_CASES = [
+    ("pytorch", "nn.LSTM({I}, {H}, num_layers=2)", None, "hidden_size"),
+    ("keras", "LSTM({H})", "35,{I}", "units"),
+    ("keras2", "GRU({H})", "35,{I}", "units"),
+    ("flax", "flax.linen.RNN(flax.linen.OptimizedLSTMCell(features={H}))", "20,{I}", "features"),
+    ("flax-nnx", "nnx.RNN(nnx.GRUCell({I}, {H}, rngs=nnx.Rngs(0)))", None, "hidden_features"),
+    ("paddle", "paddle.nn.LSTM({I}, {H}, num_layers=2)", None, "hidden_size"),
+    ("mindspore", "mindspore.nn.GRU({I}, {H})", None, "hidden_size"),
+    ("onnx", "onnx.LSTM(hidden_size={H}, input_size={I})", None, "hidden_size"),
+    ("tf1", "tf.compat.v1.nn.rnn_cell.LSTMCell({H})", "{I}", "num_units"),
+    ("mxnet", "mx.gluon.rnn.LSTM({H}, input_size={I})", None, "hidden_size"),
+]
+
+
+def _total(template: str, shape: str | None, fw: str, i: int, h: int) -> int:
+    return api.count(template.format(I=i, H=h), fw, None if shape is None else shape.format(I=i)).total_params
+
+
+@pytest.mark.parametrize(("fw", "template", "shape", "name"), FRAMEWORK_CASES, ids=[c[0] for c in FRAMEWORK_CASES])
+@settings(max_examples=12, deadline=None)
+@given(i=st.integers(1, 300), budget=st.integers(1_000, 50_000_000), m=st.sampled_from([1, 1, 8, 64]))
+def test_solve_is_the_largest_within_the_budget(fw: str, template: str, shape: str | None, name: str, i: int,
+                                                budget: int, m: int) -> None:
+    model = template.format(I=i, H=32)
+    in_shape = None if shape is None else shape.format(I=i)
+    try:
+        sol = api.solve(model, name, params=budget, multiple_of=m, framework=fw, input_shape=in_shape)
+    except NoFit:
+        assert _total(template, shape, fw, i, m) > budget  # even the smallest multiple is over
+        return
+    assert sol.value % m == 0
+    assert _total(template, shape, fw, i, sol.value) == sol.point.report.total_params <= budget
+    assert sol.next_point is not None and sol.next_point.value == sol.value + m
+    assert _total(template, shape, fw, i, sol.value + m) == sol.next_point.report.total_params > budget
+    data = sol.to_dict()
+    assert (data["value"], data["total_params"], data["next_value"], data["next_total_params"]) == (
+        sol.value, sol.point.report.total_params, sol.value + m, sol.next_point.report.total_params)
+
+
+@settings(max_examples=25, deadline=None)
+@given(h=st.integers(64, 400), budget=st.integers(1, 3_000_000))  # 1,000 GRU layers of 64 hold more than 3M
+def test_smallest_num_layers_reaching_a_budget(h: int, budget: int) -> None:
+    sol = api.solve(f"nn.GRU(50, {h})", "num_layers", params=budget, smallest=True)
+    n = sol.value
+    assert api.count(f"nn.GRU(50, {h}, num_layers={n})").total_params >= budget
+    if n > 1:
+        assert sol.next_point is not None and sol.next_point.value == n - 1
+        assert api.count(f"nn.GRU(50, {h}, num_layers={n - 1})").total_params < budget
+    else:
+        assert sol.next_point is None
+
+
+def test_hand_derived_lstm_for_ten_million() -> None:
+    # two PyTorch LSTM layers: 4H(I + H + 2) + 4H(H + H + 2) <= 10^7 with I = 100
+    def total(h: int) -> int:
+        return 4 * h * (100 + h + 2) + 4 * h * (2 * h + 2)
+
+    best = max(h for h in range(1, 2000) if total(h) <= 10_000_000)
+    sol = api.solve("nn.LSTM(100, 256, num_layers=2)", "hidden_size", params="10M")
+    assert (sol.value, sol.point.report.total_params) == (best, total(best)) == (895, 9_984_620)
+    assert sol.next_point is not None and sol.next_point.report.total_params == total(896)
+
+
+def test_memory_budget_on_the_batch_is_checked_by_estimating_both_sides() -> None:
+    sol = api.solve("nn.GRU(64, 512)", "batch", memory="1GiB", seq_len=200)
+    fits = api.estimate("nn.GRU(64, 512)", batch=sol.value, seq_len=200).total_bytes
+    over = api.estimate("nn.GRU(64, 512)", batch=sol.value + 1, seq_len=200).total_bytes
+    assert fits <= 2**30 < over
+    assert sol.to_dict()["measure"] == fits and sol.to_dict()["next_measure"] == over
+
+
+def test_flops_budget_on_the_hidden_size() -> None:
+    sol = api.solve("nn.LSTM(100, 256)", "hidden_size", flops="1T", batch=64, seq_len=200)
+    flops = [api.estimate(f"nn.LSTM(100, {h})", batch=64, seq_len=200).compute_line("flops_train_batch").value
+             for h in (sol.value, sol.value + 1)]
+    assert flops[0] <= 10**12 < flops[1]
+
+
+def test_layer_dot_name_and_all_layers() -> None:
+    model = "Embedding(20000, 128); LSTM(256, return_sequences=True); LSTM(256); Dense(10)"
+    with pytest.raises(UsageError, match=r"3 layers have 'units' \(lstm, lstm_1, dense\)"):
+        api.solve(model, "units", params="5M")
+    one = api.solve(model, "lstm_1.units", params="5M")
+    assert one.variable.layers == ("lstm_1",)
+    assert api.count(f"Embedding(20000, 128); LSTM(256, return_sequences=True); LSTM({one.value}); Dense(10)").total_params <= 5_000_000
+    both = api.solve("Embedding(20000, 128); LSTM(256, return_sequences=True); LSTM(256)", "*.units", params="5M")
+    v = both.value
+    assert api.count(f"Embedding(20000, 128); LSTM({v}, return_sequences=True); LSTM({v})").total_params <= 5_000_000 < \
+        api.count(f"Embedding(20000, 128); LSTM({v + 1}, return_sequences=True); LSTM({v + 1})").total_params
+
+
+def test_the_neighbour_that_is_not_valid_is_named() -> None:
+    sol = api.solve("nn.LSTM(100, 256, proj_size=64)", "proj_size", params="100M")
+    assert sol.value == 255 and sol.next_point is None  # PyTorch: proj_size < hidden_size
+    assert sol.next_reason is not None and "proj_size has to be smaller than hidden_size" in sol.next_reason
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"params": 100}, "no value of hidden_size fits: even hidden_size=1 gives 412 parameters"),
+    ({"params": "10M", "memory": "1GiB"}, "exactly one budget"),
+    ({"memory": "1GiB"}, "give --batch"),
+    ({"params": "ten"}, "not a count"),
+])
+def test_clear_errors(kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        api.solve("nn.LSTM(100, 256)", "hidden_size", **kwargs)  # type: ignore[arg-type]
+
+
+def test_unknown_argument_lists_the_models_own() -> None:
+    with pytest.raises(UsageError, match="no layer of the model has an integer argument 'units'.*hidden_size"):
+        api.solve("nn.LSTM(100, 256)", "units", params="1M")
+
+
+def test_budgets_and_ranges_parse_exactly() -> None:
+    assert parse_budget("10M", "params") == 10_000_000
+    assert parse_budget("1.5G", "params") == 1_500_000_000
+    assert parse_budget("8GiB", "bytes") == 8 * 1024**3
+    assert parse_budget("2GB", "bytes") == 2 * 10**9
+    assert parse_budget("1T", "flops") == 10**12
+    with pytest.raises(UsageError, match="not a whole number"):
+        parse_budget("1.0000005K", "params")
+    with pytest.raises(UsageError, match="units: KiB"):
+        parse_budget("8G", "bytes")
+    assert parse_values("64..256:64") == (64, 128, 192, 256)
+    assert parse_values("1,10,100") == (1, 10, 100)
+    with pytest.raises(UsageError, match="at most 10,000"):
+        parse_values("1..20000")
+
+
+# --- sweep ------------------------------------------------------------------------------------------------------
+
+def test_sweep_points_equal_count_at_each_value() -> None:
+    result = api.sweep("nn.LSTM(100, 256)", "hidden_size=32..256:32", compare="keras")
+    (torch_series, keras_series) = result.series
+    for p in torch_series.points:
+        assert p.report.total_params == api.count(f"nn.LSTM(100, {p.value})").total_params
+    for p in keras_series.points:  # Keras: one bias vector per gate block, 4H(I + H + 1)
+        assert p.report.total_params == 4 * p.value * (100 + p.value + 1)
+    records = result.to_dict()
+    assert len(records) == 16 and records[0]["value"] == 32 and records[0]["variable"] == "hidden_size"
+    expected = api.count("nn.LSTM(100, 32)").to_dict()
+    assert {k: records[0][k] for k in expected} == expected  # the fields of count --json
+
+
+def test_sweep_seq_len_equals_estimate_at_each_value() -> None:
+    result = api.sweep("nn.GRU(64, 128)", "seq_len", [1, 10, 100], batch=32, metric="memory")
+    for p in result.series[0].points:
+        est = api.estimate("nn.GRU(64, 128)", batch=32, seq_len=p.value)
+        assert p.measure("memory") == est.total_bytes
+        assert p.to_dict(result.variable)["estimate"] == est.to_dict()
+
+
+def test_sweep_point_limit() -> None:
+    with pytest.raises(UsageError, match="at most 1,000 a request"):
+        api.sweep("nn.LSTM(100, 256)", "hidden_size=1..1001", max_points=1000)
