@@ -238,6 +238,8 @@ def setup_explain(p: argparse.ArgumentParser) -> None:
     p.add_argument("-T", "--seq-len", type=_positive_int, metavar="T", help="time steps (with --resources)")
     p.add_argument("--optimizer", choices=("sgd", "momentum", "adam", "adamw"), default="adam",
                    help="optimizer whose state is counted (with --resources; default adam)")
+    p.add_argument("--svg", metavar="FILE",
+                   help="also draw each recurrent cell (its tensors' names and shapes, the gate blocks) to FILE.svg")
 
 
 def run_explain(args: argparse.Namespace) -> int:
@@ -257,6 +259,15 @@ def run_explain(args: argparse.Namespace) -> int:
         from .render.explain import render_explain
 
         print(render_explain(ex, args.lang, args.fmt))
+    if args.svg:
+        from .render.cell import cell_svg
+        from .render.chart import write_chart
+
+        if not args.svg.lower().endswith(".svg"):
+            from .errors import UsageError
+
+            raise UsageError(f"{args.svg}: the cell diagram is written as an .svg file")
+        write_chart(args.svg, cell_svg(ex, args.lang), None)
     if args.resources:
         from .api import estimate
         from .render.estimate import render_resources

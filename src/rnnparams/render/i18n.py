@@ -593,5 +593,14 @@ DESIGN: dict[str, tuple[str, str]] = {
     "total": ("total {total}", "合计 {total}"),
     "sweep_title": ("{what} as {name} varies", "{what}随 {name} 的变化"),
     "value": ("value", "取值"),
+    "cell": ("{layer} ({type}): cell {k} of {n}", "{layer}({type}):第 {k} 个单元,共 {n} 个"),
+    "x_t": ("input x_t", "输入 x_t"),
+    "h_prev": ("previous state h_{t−1}", "上一步的状态 h_{t−1}"),
+    "h_t": ("new state h_t", "新的状态 h_t"),
+    "gates": ("Gate blocks, in this order", "门块(按此顺序)"),
+    "gate_axis": ("{sym} = {n} gate blocks ({gates}) of H rows each", "{sym} = {n} 个门块({gates}),每块 H 行"),
+    "more_cells": ("… and {n} more cells with the same tensors (other layers and directions)",
+                   "……另有 {n} 个张量相同的单元(其他层和方向)"),
+    "diagram_title": ("Recurrent cells of {layers}", "{layers} 的循环单元"),
 }
 """Words of `solve`, `sweep` and the charts of `count --plot` / `estimate --plot` (render/design.py)."""
