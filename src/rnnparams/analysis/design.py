@@ -124,6 +124,30 @@ def resolve_variable(spec: ModelSpec, report: Report, text: str, *, options: boo
                     min(maxima) if maxima else None, values.pop() if len(values) == 1 else None)
 
 
+def variables(spec: ModelSpec, report: Report) -> tuple[tuple[str, int], ...]:
+    """Every size `--vary` takes for this model with its current value: NAME where one layer has the argument,
+    LAYER.NAME where several do (in layer order)."""
+    found: list[tuple[str, str, int]] = []
+    for i, layer in enumerate(spec.layers):
+        name = report.layers[i].name if i < len(report.layers) else str(i)
+        params = FRAMEWORKS[spec.framework].layers[layer.type].params
+        for p in params:
+            if p.kind in (SIZE, NONNEG) and _places(layer, spec.framework, p.name):
+                value = next(v for path, _, v in _places(layer, spec.framework, p.name))
+                found.append((name, p.name, value))
+        for key, value in layer.config.items():  # a wrapped layer's sizes (Bidirectional(LSTM(64)))
+            if isinstance(value, LayerSpec):
+                inner = FRAMEWORKS[spec.framework].layers.get(value.type)
+                for p in inner.params if inner is not None else ():
+                    if p.kind in (SIZE, NONNEG) and _param(value, spec.framework, p.name) is not None:
+                        found.append((name, p.name, value.config[p.name]))  # type: ignore[arg-type]
+    seen: dict[str, int] = {}
+    for _, param, _ in found:
+        seen[param] = seen.get(param, 0) + 1
+    out = [(param if seen[param] == 1 else f"{layer}.{param}", value) for layer, param, value in found]
+    return tuple(dict.fromkeys(out))
+
+
 def _set(layer: LayerSpec, path: Path, name: str, value: int) -> LayerSpec:
     config = dict(layer.config)
     if not path:
@@ -400,4 +424,4 @@ def _translated(point: Point, target: str) -> Point:
 
 
 __all__ = ["METRICS", "OPTIONS", "NoFit", "Point", "Series", "Solution", "Sweep", "Variable", "evaluate",
-           "resolve_variable", "solve", "sweep", "with_value"]
+           "resolve_variable", "solve", "sweep", "variables", "with_value"]

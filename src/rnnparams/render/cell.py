@@ -5,6 +5,7 @@ projection where there is one. Nothing is drawn per layer kind: the same boxes c
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping
 from xml.sax.saxutils import escape
 
@@ -141,8 +142,10 @@ def cell_svg(ex: Explanation, lang: str = "en") -> str:
             text = note_text(key, layer.framework, lang, layer.report.words).format(
                 **{k: f"{v:,}" for k, v in layer.note_values.items()})
             text = cjk_punct(text) if lang == "zh" else text
-            body.append(f'<text x="10" y="{y + 12}" font-size="11" class="note">• {escape(text)}</text>')
-            y += 17
+            for i, part in enumerate(textwrap.wrap(text, 72 if lang == "zh" else 150)):
+                body.append(f'<text x="10" y="{y + 12}" font-size="11" class="note">{"• " if i == 0 else "  "}'
+                            f"{escape(part)}</text>")
+                y += 15
         y += 14
     h = int(y) + 10
     names = ", ".join(f"{layer.name} ({layer.type})" for layer in layers)

@@ -381,6 +381,22 @@ COMPARE.update({
 # render/catalog.py hands them to the page through GET /api/catalog; no JS file keeps words of its own.
 
 PAGE: dict[str, tuple[str, str]] = {
+    "design": ("Pictures and sizing", "图示与规模设计"),
+    "share_h": ("Parameters by layer", "各层的参数"),
+    "cell_h": ("The recurrent cells, tensor by tensor", "循环单元的每个张量"),
+    "no_cell": ("No recurrent layer in this model, so no cell to draw.", "这个模型没有循环层，所以没有单元图。"),
+    "sweep_h": ("How the count grows with one size", "某个尺寸变化时参数量如何增长"),
+    "vary": ("Size", "尺寸"),
+    "values": ("Values (start..stop:step or a list)", "取值（起..止:步长，或列表）"),
+    "metric": ("Show", "显示"),
+    "m_params": ("parameters", "参数量"),
+    "m_memory": ("memory of a step", "一步的内存"),
+    "m_flops": ("FLOPs of a batch", "每批的浮点运算"),
+    "solve_h": ("The largest size within a budget", "预算内的最大尺寸"),
+    "budget_kind": ("Budget of", "预算类型"),
+    "budget": ("Budget (10M, 8GiB, 1T)", "预算（10M、8GiB、1T）"),
+    "multiple_of": ("Multiple of", "取值为其倍数"),
+    "smallest": ("Smallest reaching it", "改求达到预算的最小值"),
     "skip": ("Skip to the results", "跳到结果"),
     "language": ("Language", "语言"),
     "mode": ("How to give the model", "模型的给出方式"),

@@ -284,10 +284,19 @@ def run_formula(request: ModelRequest) -> dict[str, Any]:
 def run_explain(request: ModelRequest) -> dict[str, Any]:
     from ..render.explain import render_explain
 
+    from ..analysis.cells import is_recurrent
+    from ..analysis.design import variables
+    from ..render.cell import cell_svg
+
     assert isinstance(request, ExplainRequest)
-    ex = api.explain(model_spec(request, "explain"))
+    spec = model_spec(request, "explain")
+    ex = api.explain(spec)
+    report = api.count(spec)
+    drawn = any(is_recurrent(layer.report) for layer in ex.layers)
     return {**ex.to_dict(), "lang": request.lang, "text": render_explain(ex, request.lang),
-            "markdown": render_explain(ex, request.lang, "markdown")}
+            "markdown": render_explain(ex, request.lang, "markdown"),
+            "cell_svg": cell_svg(ex, request.lang) if drawn else None,
+            "variables": [{"name": name, "value": value} for name, value in variables(spec, report)]}
 
 
 def run_check(request: ModelRequest) -> dict[str, Any]:
