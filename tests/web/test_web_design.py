@@ -80,3 +80,18 @@ def test_sweep_estimate_points() -> None:
 def test_sweep_refusals(payload: dict[str, object], status: int, message: str) -> None:
     got, body = answer("sweep", {"model": "nn.LSTM(100, 256)", **payload})
     assert got == status and message in str(body["error"]), body
+
+
+@pytest.mark.parametrize("model", ["Embedding(1000, 64); Bidirectional(GRU(32)); Dense(3)",
+                                   "nn.Embedding(100, 16); nn.LSTM(16, 32, num_layers=2); nn.Linear(32, 4)"])
+def test_every_variable_the_page_offers_is_one_sweep_takes(model: str) -> None:
+    status, body = answer("explain", {"model": model})
+    assert status == 200
+    offered = body["variables"]
+    assert isinstance(offered, list) and offered
+    for var in offered:
+        got, swept = answer("sweep", {"model": model, "vary": var["name"], "values": [var["value"]]})
+        assert got == 200, swept
+        records = swept["records"]
+        assert isinstance(records, list)
+        assert records[0]["total_params"] == api.count(model).total_params  # the model at its own value

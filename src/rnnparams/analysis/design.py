@@ -130,17 +130,14 @@ def variables(spec: ModelSpec, report: Report) -> tuple[tuple[str, int], ...]:
     found: list[tuple[str, str, int]] = []
     for i, layer in enumerate(spec.layers):
         name = report.layers[i].name if i < len(report.layers) else str(i)
-        params = FRAMEWORKS[spec.framework].layers[layer.type].params
-        for p in params:
-            if p.kind in (SIZE, NONNEG) and _places(layer, spec.framework, p.name):
-                value = next(v for path, _, v in _places(layer, spec.framework, p.name))
-                found.append((name, p.name, value))
-        for key, value in layer.config.items():  # a wrapped layer's sizes (Bidirectional(LSTM(64)))
-            if isinstance(value, LayerSpec):
-                inner = FRAMEWORKS[spec.framework].layers.get(value.type)
-                for p in inner.params if inner is not None else ():
-                    if p.kind in (SIZE, NONNEG) and _param(value, spec.framework, p.name) is not None:
-                        found.append((name, p.name, value.config[p.name]))  # type: ignore[arg-type]
+        held = [layer, *(v for v in layer.config.values() if isinstance(v, LayerSpec))]  # Bidirectional(LSTM(64))
+        for owner in held:
+            conv = FRAMEWORKS[spec.framework].layers.get(owner.type)
+            for p in conv.params if conv is not None else ():
+                current = owner.config.get(p.name)
+                if p.kind in (SIZE, NONNEG) and _param(owner, spec.framework, p.name) is not None \
+                        and isinstance(current, int):
+                    found.append((name, p.name, current))
     seen: dict[str, int] = {}
     for _, param, _ in found:
         seen[param] = seen.get(param, 0) + 1

@@ -142,9 +142,9 @@ def cell_svg(ex: Explanation, lang: str = "en") -> str:
             text = note_text(key, layer.framework, lang, layer.report.words).format(
                 **{k: f"{v:,}" for k, v in layer.note_values.items()})
             text = cjk_punct(text) if lang == "zh" else text
-            for i, part in enumerate(textwrap.wrap(text, 72 if lang == "zh" else 150)):
+            for i, piece in enumerate(textwrap.wrap(text, 72 if lang == "zh" else 150)):
                 body.append(f'<text x="10" y="{y + 12}" font-size="11" class="note">{"• " if i == 0 else "  "}'
-                            f"{escape(part)}</text>")
+                            f"{escape(piece)}</text>")
                 y += 15
         y += 14
     h = int(y) + 10

@@ -282,11 +282,10 @@ def run_formula(request: ModelRequest) -> dict[str, Any]:
 
 
 def run_explain(request: ModelRequest) -> dict[str, Any]:
-    from ..render.explain import render_explain
-
     from ..analysis.cells import is_recurrent
     from ..analysis.design import variables
     from ..render.cell import cell_svg
+    from ..render.explain import render_explain
 
     assert isinstance(request, ExplainRequest)
     spec = model_spec(request, "explain")
