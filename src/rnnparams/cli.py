@@ -659,7 +659,7 @@ COMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None], H
               "Serve a calculator page (build a model from layers or paste one: totals, layers, tensors, the "
               "explanation in English or 中文, the cross-framework comparison, the resource estimate) and a JSON "
               "API with the same answers as --json: POST /api/count, /api/explain, /api/formula, /api/check, "
-              "/api/compare, /api/estimate; schema at /openapi.json. Works offline.", setup_serve, run_serve),
+              "/api/compare, /api/estimate, /api/solve, /api/sweep; schema at /openapi.json. Works offline.", setup_serve, run_serve),
 }
 
 
