@@ -162,6 +162,15 @@ def _plot_argument(p: argparse.ArgumentParser, what: str) -> None:
         p.add_argument("-l", "--lang", choices=("en", "zh"), default="en", help="language of the chart: en or zh")
 
 
+def _check_plot_path(args: argparse.Namespace) -> None:
+    """A bad --plot file is said before any counting is printed."""
+    if args.plot not in (None, "-") and not args.plot.lower().endswith((".svg", ".png")):
+        from .errors import UsageError
+
+        raise UsageError(f"--plot {args.plot}: a chart is written as FILE.svg or FILE.png (or --plot alone for "
+                         "the terminal)")
+
+
 def _plot(args: argparse.Namespace, groups: Sequence[tuple[str, Sequence[tuple[str, int]]]], title: str) -> None:
     from .render.design import text_plot, write_plot
 
@@ -175,6 +184,7 @@ def _plot(args: argparse.Namespace, groups: Sequence[tuple[str, Sequence[tuple[s
 def run_count(args: argparse.Namespace) -> int:
     from .api import count, is_code, looks_like_path, to_spec
 
+    _check_plot_path(args)
     if args.model == "-":
         args.model = sys.stdin.read()
     path = args.model.strip()
@@ -381,6 +391,7 @@ def setup_estimate(p: argparse.ArgumentParser) -> None:
 def run_estimate(args: argparse.Namespace) -> int:
     from .api import estimate
 
+    _check_plot_path(args)
     est = estimate(args.model, args.framework, args.input_shape, batch=args.batch, seq_len=args.seq_len,
                    dtype=args.dtype, optimizer=args.optimizer, mixed_precision=args.mixed_precision,
                    mode=args.mode, device=args.device)
@@ -659,7 +670,8 @@ COMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None], H
               "Serve a calculator page (build a model from layers or paste one: totals, layers, tensors, the "
               "explanation in English or 中文, the cross-framework comparison, the resource estimate) and a JSON "
               "API with the same answers as --json: POST /api/count, /api/explain, /api/formula, /api/check, "
-              "/api/compare, /api/estimate, /api/solve, /api/sweep; schema at /openapi.json. Works offline.", setup_serve, run_serve),
+              "/api/compare, /api/estimate, /api/solve, /api/sweep; schema at /openapi.json. Works offline.",
+              setup_serve, run_serve),
 }
 
 

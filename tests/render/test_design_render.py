@@ -149,3 +149,16 @@ def test_cli_sweep_svg_and_count_plot(tmp_path: Path) -> None:
     plot = _cli("count", "nn.LSTM(100, 256)", "--plot", str(tmp_path / "c.svg"))
     assert plot.returncode == 0, plot.stderr
     ET.parse(tmp_path / "c.svg")
+
+
+def test_cli_plot_path_is_checked_before_counting() -> None:
+    out = _cli("count", "nn.LSTM(100, 256)", "--plot", "x.txt")
+    assert out.returncode == 2 and out.stdout == ""
+    assert out.stderr.startswith("error: --plot x.txt: a chart is written as FILE.svg or FILE.png")
+
+
+def test_cli_explain_svg(tmp_path: Path) -> None:
+    out = _cli("explain", "nn.GRU(10, 20, bidirectional=True)", "--svg", str(tmp_path / "cells.svg"))
+    assert out.returncode == 0, out.stderr
+    names = {g.get("data-name") for g in ET.parse(tmp_path / "cells.svg").iter(f"{SVG}g") if g.get("class") == "tensor"}
+    assert {"weight_hh_l0", "weight_hh_l0_reverse"} <= names
