@@ -436,7 +436,8 @@ def setup_solve(p: argparse.ArgumentParser) -> None:
     p.add_argument("--vary", required=True, metavar="NAME",
                    help="the size to solve for: a constructor argument (hidden_size, units, num_layers, proj_size, "
                         "embedding_dim...), LAYER.NAME when several layers have it (lstm_1.units, 0.hidden_size), "
-                        "*.NAME to set them all together; batch or seq_len with --memory / --flops")
+                        "*.NAME to set them all together, input.K a dimension of --input-shape; batch or seq_len "
+                        "with --memory / --flops")
     budget = p.add_mutually_exclusive_group(required=True)
     budget.add_argument("--params", metavar="N", help="parameter budget: 10M, 1.5G, 250K or 10000000")
     budget.add_argument("--memory", metavar="BYTES",

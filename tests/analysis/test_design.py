@@ -173,3 +173,16 @@ def test_sweep_seq_len_equals_estimate_at_each_value() -> None:
 def test_sweep_point_limit() -> None:
     with pytest.raises(UsageError, match="at most 1,000 a request"):
         api.sweep("nn.LSTM(100, 256)", "hidden_size=1..1001", max_points=1000)
+
+
+def test_an_input_dimension_is_a_size_too() -> None:
+    # Keras LSTM: 4H(F + H + 1) with H = 64: the largest F within 100,000 is 100000 // 256 - 65 = 325
+    sol = api.solve("LSTM(64)", "input.1", params="100K", framework="keras", input_shape="35,100")
+    assert (sol.value, sol.point.report.total_params) == (325, 4 * 64 * (325 + 64 + 1))
+    swept = api.sweep("LSTM(64)", "input.0=10,100", framework="keras", input_shape="35,100", batch=8,
+                      metric="memory")
+    for p in swept.series[0].points:  # the time steps of the input: the same as an estimate at that shape
+        assert p.measure("memory") == api.estimate("LSTM(64)", "keras", f"{p.value},100", batch=8,
+                                                   seq_len=None).total_bytes
+    with pytest.raises(UsageError, match=r"input\.K varies a fixed dimension"):
+        api.solve("nn.LSTM(100, 256)", "input.0", params="1M")

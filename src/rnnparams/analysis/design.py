@@ -52,10 +52,12 @@ class Variable:
     minimum: int = 1
     maximum: int | None = None
     current: int | None = None
+    input_axis: int | None = None
+    """`input.K`: the K-th dimension of the model input (one sample, no batch), as --input-shape gives it."""
 
     @property
     def option(self) -> bool:
-        return not self.places
+        return not self.places and self.input_axis is None
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.text, "argument": self.param, "layers": list(self.layers), "current": self.current}
@@ -93,6 +95,13 @@ def resolve_variable(spec: ModelSpec, report: Report, text: str, *, options: boo
     text = text.strip()
     if options and text in OPTIONS:
         return Variable(text, text)
+    if text.startswith("input.") and text[6:].isdigit():
+        axis, shape = int(text[6:]), spec.input_shape or ()
+        if axis >= len(shape) or shape[axis] is None:
+            given = "no input shape" if not shape else f"input shape {list(shape)}"
+            raise UsageError(f"--vary {text!r}: the model has {given}; input.K varies a fixed dimension K "
+                             "(0-based) of --input-shape")
+        return Variable(text, "input", minimum=1, current=shape[axis], input_axis=axis)
     layer_name, dot, name = text.rpartition(".")
     if not dot:
         layer_name, name = "", text
@@ -138,11 +147,12 @@ def variables(spec: ModelSpec, report: Report) -> tuple[tuple[str, int], ...]:
                 if p.kind in (SIZE, NONNEG) and _param(owner, spec.framework, p.name) is not None \
                         and isinstance(current, int):
                     found.append((name, p.name, current))
+    inputs = [(f"input.{k}", d) for k, d in enumerate(spec.input_shape or ()) if d is not None]
     seen: dict[str, int] = {}
     for _, param, _ in found:
         seen[param] = seen.get(param, 0) + 1
     out = [(param if seen[param] == 1 else f"{layer}.{param}", value) for layer, param, value in found]
-    return tuple(dict.fromkeys(out))
+    return tuple(dict.fromkeys(out + inputs))
 
 
 def _set(layer: LayerSpec, path: Path, name: str, value: int) -> LayerSpec:
@@ -166,6 +176,10 @@ def with_value(spec: ModelSpec, var: Variable, value: int) -> ModelSpec:
     """The spec with the variable set to `value`, checked as a reader checks a written argument."""
     if isinstance(value, bool) or not isinstance(value, int) or value < var.minimum:
         raise UsageError(f"{var.text}={value!r}: must be an integer >= {var.minimum}")
+    if var.input_axis is not None and spec.input_shape is not None:
+        dims = list(spec.input_shape)
+        dims[var.input_axis] = value
+        return replace_record(spec, input_shape=tuple(dims))
     if var.maximum is not None and value > var.maximum:
         why = above_maximum(Param(var.param, kind=SIZE, maximum=var.maximum), value)
         raise UsageError(f"{var.text}={value}: {why}")
