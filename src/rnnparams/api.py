@@ -273,7 +273,8 @@ def solve(model: str | ModelSpec, vary: str, *, params: int | str | None = None,
           flops: int | str | None = None, smallest: bool = False, multiple_of: int = 1,
           framework: str | None = None, input_shape: Sequence[int | None] | str | None = None,
           batch: int | None = None, seq_len: int | None = None, dtype: str = "float32", optimizer: str = "adam",
-          mixed_precision: bool = False, mode: str = "train", device: str = "cpu") -> Solution:
+          mixed_precision: bool = False, mode: str = "train", device: str = "cpu", select: str | None = None,
+          overrides: Mapping[str, object] | Sequence[str] | None = None) -> Solution:
     """The largest value of the size `vary` (hidden_size, units, LAYER.NAME; batch or seq_len with a memory or
     FLOPs budget) whose parameters, step memory or FLOPs stay within one budget (`params="10M"`,
     `memory="8GiB"` with `batch`, `flops="1T"`); `smallest`: the smallest value that reaches the budget.
@@ -294,7 +295,7 @@ def solve(model: str | ModelSpec, vary: str, *, params: int | str | None = None,
         raise UsageError(f"a {metric} budget is for a step on a batch: give --batch B (and --seq-len T)")
     if isinstance(multiple_of, bool) or not isinstance(multiple_of, int) or multiple_of < 1:
         raise UsageError(f"--multiple-of must be a positive integer (got {multiple_of!r})")
-    spec = to_spec(model, framework, input_shape)
+    spec = to_spec(model, framework, input_shape, select=select, overrides=overrides)
     options = _design_options(batch, seq_len, dtype, optimizer, mixed_precision, mode, device, spec.framework)
     var = resolve_variable(spec, count_model(spec), vary, options=options is not None)
     return solve_spec(spec, var, metric, budget, largest=not smallest, multiple_of=multiple_of,
@@ -306,7 +307,8 @@ def sweep(model: str | ModelSpec, vary: str, values: Sequence[int] | str | None 
           input_shape: Sequence[int | None] | str | None = None, batch: int | None = None,
           seq_len: int | None = None, dtype: str = "float32", optimizer: str = "adam",
           mixed_precision: bool = False, mode: str = "train", device: str = "cpu",
-          max_points: int | None = None) -> Sweep:
+          max_points: int | None = None, select: str | None = None,
+          overrides: Mapping[str, object] | Sequence[str] | None = None) -> Sweep:
     """The model counted (and estimated, with `batch`) at every value of one size: `vary="hidden_size=64..1024:64"`
     or `vary="seq_len", values=[1, 10, 100]`; `compare`: the same architecture in other frameworks too."""
     from .analysis.design import resolve_variable
@@ -329,7 +331,7 @@ def sweep(model: str | ModelSpec, vary: str, values: Sequence[int] | str | None 
         raise UsageError(f"--vary {vary!r}: no values")
     if max_points is not None and len(points) > max_points:
         raise UsageError(f"{len(points):,} values asked; at most {max_points:,} a request")
-    spec = to_spec(model, framework, input_shape)
+    spec = to_spec(model, framework, input_shape, select=select, overrides=overrides)
     if batch is None and name.strip() == "batch":
         batch = 1  # the variable itself
     options = _design_options(batch, seq_len, dtype, optimizer, mixed_precision, mode, device, spec.framework)

@@ -426,8 +426,15 @@ def _estimate_arguments(p: argparse.ArgumentParser, *, batch_required: bool = Fa
     p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="as in `rnnparams estimate`")
 
 
+def _file_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-m", "--model", dest="model_name", metavar="NAME",
+                   help="which model of a .py file: a variable, class or function name")
+    p.add_argument("-s", "--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
+                   help="a value the code cannot give without running (repeatable), as in `rnnparams count`")
+
+
 def _estimate_kwargs(args: argparse.Namespace) -> dict[str, object]:
-    return {"batch": args.batch, "seq_len": args.seq_len, "dtype": args.dtype, "optimizer": args.optimizer,
+    return {"select": args.model_name, "overrides": args.overrides or None, "batch": args.batch, "seq_len": args.seq_len, "dtype": args.dtype, "optimizer": args.optimizer,
             "mixed_precision": args.mixed_precision, "mode": args.mode, "device": args.device}
 
 
@@ -448,6 +455,7 @@ def setup_solve(p: argparse.ArgumentParser) -> None:
                    help="only multiples of M (8 for tensor cores)")
     p.add_argument("--smallest", "--minimize", action="store_true", dest="smallest",
                    help="the smallest value that reaches the budget (a lower bound) instead of the largest within it")
+    _file_arguments(p)
     _estimate_arguments(p)
     p.add_argument("-l", "--lang", choices=("en", "zh"), default="en", help="language: en (default) or zh (中文)")
 
@@ -485,6 +493,7 @@ def setup_sweep(p: argparse.ArgumentParser) -> None:
     out.add_argument("--svg", action="store_true", help="print the chart as SVG")
     p.add_argument("--chart", metavar="FILE", help="write the chart: FILE.svg, or FILE.png (needs matplotlib: "
                                                    "pip install 'rnnparams[plot]')")
+    _file_arguments(p)
     _estimate_arguments(p)
     p.add_argument("-l", "--lang", choices=("en", "zh"), default="en", help="language of the chart: en or zh")
 

@@ -15,14 +15,20 @@ def params_by_layer(report: Report) -> Rows:
     return tuple((f"{layer.name} ({layer.type})", layer.params) for layer in report.layers)
 
 
+HEAD_ROLES = frozenset({"weight", "bias"})
+
+
 def params_by_role(report: Report) -> Rows:
     """Sums per role group (the group's key; `render/i18n.py` GROUPS words them), largest first, zeros left
-    out; a role no group holds is its own row."""
+    out; a role no group holds is its own row. The last layer of a model of several, when it holds only a
+    weight and a bias (a dense / linear output layer), is the `head`."""
     group_of = {role: group for group, roles in ROLE_GROUPS for role in roles}
     sums: dict[str, int] = {}
+    last = report.layers[-1] if len(report.layers) > 1 else None
+    head = last is not None and bool(last.tensors) and {t.role for t in last.tensors} <= HEAD_ROLES
     for layer in report.layers:
         for t in layer.tensors:
-            key = group_of.get(t.role, t.role)
+            key = "head" if head and layer is last else group_of.get(t.role, t.role)
             sums[key] = sums.get(key, 0) + t.params
     return tuple(sorted(((k, v) for k, v in sums.items() if v), key=lambda kv: -kv[1]))
 

@@ -123,7 +123,8 @@ def write_sweep_chart(sweep: Sweep, path: str, lang: str = "en") -> None:
 
 def count_groups(report: Report, lang: str = "en") -> list[tuple[str, Sequence[chart.Bar]]]:
     return [(t(DESIGN, "by_layer", lang), params_by_layer(report)),
-            (t(DESIGN, "by_role", lang), [(t(GROUPS, k, lang), v) for k, v in params_by_role(report)])]
+            (t(DESIGN, "by_role", lang), [(t(DESIGN if k == "head" else GROUPS, k, lang), v)
+                                          for k, v in params_by_role(report)])]
 
 
 def estimate_groups(est: Estimate, lang: str = "en") -> list[tuple[str, Sequence[chart.Bar]]]:

@@ -609,6 +609,7 @@ DESIGN: dict[str, tuple[str, str]] = {
     "total": ("total {total}", "合计 {total}"),
     "sweep_title": ("{what} as {name} varies", "{what}随 {name} 的变化"),
     "value": ("value", "取值"),
+    "head": ("Output head (the last layer)", "输出头（最后一层）"),
     "cell": ("{layer} ({type}): cell {k} of {n}", "{layer}({type}):第 {k} 个单元,共 {n} 个"),
     "x_t": ("input x_t", "输入 x_t"),
     "h_prev": ("previous state h_{t−1}", "上一步的状态 h_{t−1}"),
