@@ -434,7 +434,8 @@ def _file_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _estimate_kwargs(args: argparse.Namespace) -> dict[str, object]:
-    return {"select": args.model_name, "overrides": args.overrides or None, "batch": args.batch, "seq_len": args.seq_len, "dtype": args.dtype, "optimizer": args.optimizer,
+    return {"select": args.model_name, "overrides": args.overrides or None,
+            "batch": args.batch, "seq_len": args.seq_len, "dtype": args.dtype, "optimizer": args.optimizer,
             "mixed_precision": args.mixed_precision, "mode": args.mode, "device": args.device}
 
 
