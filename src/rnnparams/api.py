@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from .analysis.count import count_model
 from .analysis.report import Report
@@ -274,11 +274,13 @@ def solve(model: str | ModelSpec, vary: str, *, params: int | str | None = None,
           framework: str | None = None, input_shape: Sequence[int | None] | str | None = None,
           batch: int | None = None, seq_len: int | None = None, dtype: str = "float32", optimizer: str = "adam",
           mixed_precision: bool = False, mode: str = "train", device: str = "cpu", select: str | None = None,
-          overrides: Mapping[str, object] | Sequence[str] | None = None) -> Solution:
+          overrides: Mapping[str, object] | Sequence[str] | None = None,
+          limit: Callable[[ModelSpec], None] | None = None) -> Solution:
     """The largest value of the size `vary` (hidden_size, units, LAYER.NAME; batch or seq_len with a memory or
     FLOPs budget) whose parameters, step memory or FLOPs stay within one budget (`params="10M"`,
     `memory="8GiB"` with `batch`, `flops="1T"`); `smallest`: the smallest value that reaches the budget.
-    Exact: every candidate is counted, and the value beside the answer is counted too."""
+    Exact: every candidate is counted, and the value beside the answer is counted too; `limit` may refuse a
+    candidate (raising an RnnParamsError), which then counts as not valid."""
     from .analysis.design import resolve_variable
     from .analysis.design import solve as solve_spec
     from .inputs.quantities import parse_budget
@@ -299,7 +301,7 @@ def solve(model: str | ModelSpec, vary: str, *, params: int | str | None = None,
     options = _design_options(batch, seq_len, dtype, optimizer, mixed_precision, mode, device, spec.framework)
     var = resolve_variable(spec, count_model(spec), vary, options=options is not None)
     return solve_spec(spec, var, metric, budget, largest=not smallest, multiple_of=multiple_of,
-                      options=options)
+                      options=options, limit=limit)
 
 
 def sweep(model: str | ModelSpec, vary: str, values: Sequence[int] | str | None = None, *,

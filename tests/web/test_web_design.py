@@ -95,3 +95,13 @@ def test_every_variable_the_page_offers_is_one_sweep_takes(model: str) -> None:
         records = swept["records"]
         assert isinstance(records, list)
         assert records[0]["total_params"] == api.count(model).total_params  # the model at its own value
+
+
+def test_solve_stays_within_the_web_limits() -> None:
+    status, body = answer("solve", {"model": "nn.LSTM(8, 8)", "vary": "hidden_size", "params": 10**30})
+    assert status == 200 and body["value"] == 10**9  # the largest size the web takes in one dimension
+    assert "at most 1,000,000,000" in str(body["next_reason"])
+    status, body = answer("solve", {"model": "nn.LSTM(8, 8, num_layers=2); nn.LSTM(8, 8, num_layers=2)",
+                                    "vary": "*.num_layers", "params": 10**12})
+    assert status == 200 and body["value"] == 500  # 2 × 500 stacked layers: the web's 1,000
+    assert "takes at most 1,000" in str(body["next_reason"])

@@ -214,8 +214,10 @@ class Point:
         return out
 
 
-def evaluate(spec: ModelSpec, var: Variable, value: int, options: EstimateOptions | None = None) -> Point:
-    """Count (and estimate) the model with the variable at `value`."""
+def evaluate(spec: ModelSpec, var: Variable, value: int, options: EstimateOptions | None = None,
+             limit: Callable[[ModelSpec], None] | None = None) -> Point:
+    """Count (and estimate) the model with the variable at `value`; `limit` may refuse the model first (the
+    web's bounds on layers and sizes), raising an RnnParamsError, which a search takes as a value not valid."""
     if var.option:
         if options is None:
             raise UsageError(f"varying {var.param} needs an estimate: give --batch (and --seq-len)")
@@ -224,6 +226,8 @@ def evaluate(spec: ModelSpec, var: Variable, value: int, options: EstimateOption
         options = replace_dataclass(options, **{var.param: value})
     else:
         spec = with_value(spec, var, value)
+    if limit is not None:
+        limit(spec)
     report = count_model(spec)
     if options is None:
         return Point(value, report)
@@ -303,7 +307,8 @@ class _Probe:
 
 
 def solve(spec: ModelSpec, var: Variable, metric: str, budget: int, *, largest: bool = True,
-          multiple_of: int = 1, options: EstimateOptions | None = None) -> Solution:
+          multiple_of: int = 1, options: EstimateOptions | None = None,
+          limit: Callable[[ModelSpec], None] | None = None) -> Solution:
     """The largest value (multiple of `multiple_of`) whose measure is within `budget`, or with `largest=False`
     the smallest whose measure reaches it; the neighbouring value beside it."""
     if metric not in METRICS:
@@ -313,7 +318,7 @@ def solve(spec: ModelSpec, var: Variable, metric: str, budget: int, *, largest: 
     if metric != "params" and options is None:
         raise UsageError(f"a {metric} budget needs an estimate: give --batch (and --seq-len)")
     m = multiple_of
-    probe = _Probe(lambda v: evaluate(spec, var, v, options if metric != "params" else None), metric, var, m)
+    probe = _Probe(lambda v: evaluate(spec, var, v, options if metric != "params" else None, limit), metric, var, m)
     k_lo = -(-var.minimum // m)
     k_hi = (var.maximum if var.maximum is not None else CAP) // m
     if k_hi < k_lo:

@@ -344,9 +344,16 @@ def run_solve(request: ModelRequest) -> dict[str, Any]:
     from ..render.design import render_solution
 
     assert isinstance(request, SolveRequest)
+
+    def limit(spec: ModelSpec) -> None:  # a candidate over the web's limits is a value the search cannot take
+        try:
+            enforce_limits(spec, "solve")
+        except WebError as exc:
+            raise UsageError(exc.message.split(". The command line")[0].split("; the command line")[0]) from None
+
     sol = api.solve(model_spec(request, "solve"), request.vary, params=request.params, memory=request.memory,
                     flops=request.flops, smallest=request.smallest, multiple_of=request.multiple_of,
-                    **_estimate_options(request))
+                    limit=limit, **_estimate_options(request))
     return {**sol.to_dict(), "lang": request.lang, "text": render_solution(sol, request.lang)}
 
 
