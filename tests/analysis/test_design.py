@@ -186,3 +186,41 @@ def test_an_input_dimension_is_a_size_too() -> None:
                                                    seq_len=None).total_bytes
     with pytest.raises(UsageError, match=r"input\.K varies a fixed dimension"):
         api.solve("nn.LSTM(100, 256)", "input.0", params="1M")
+
+
+def test_smallest_stops_where_the_valid_values_end() -> None:
+    # proj_size < hidden_size in PyTorch: 255 is the last valid value, and it does not reach 10M
+    with pytest.raises(NoFit, match=r"no valid value of proj_size reaches 10,000,000 parameters: proj_size=255"):
+        api.solve("nn.LSTM(100, 256, proj_size=64)", "proj_size", params="10M", smallest=True)
+
+
+FUZZ_MODELS = [
+    ("nn.Embedding(1000, 32); nn.LSTM(32, 64, batch_first=True); nn.Linear(64, 10)", None, None),
+    ("Embedding(1000, 64); Bidirectional(GRU(32)); Dense(3)", "keras", "20"),
+    ("nn.LSTM(10, 32, num_layers=2, bidirectional=True, proj_size=8)", None, None),
+    ("Conv1D(8, 3); LSTM(16); Dense(2)", "keras", "30,4"),
+]
+
+
+@settings(max_examples=40, deadline=None)
+@given(case=st.sampled_from(FUZZ_MODELS), pick=st.integers(0, 50), metric=st.sampled_from(["params", "memory"]),
+       budget=st.sampled_from([1, 10**4, 10**6, 10**9, 10**15]), smallest=st.booleans(),
+       m=st.sampled_from([1, 3, 8]))
+def test_solve_answers_or_says_why(case: tuple[str, str | None, str | None], pick: int, metric: str, budget: int,
+                                   smallest: bool, m: int) -> None:
+    from rnnparams.analysis.design import variables
+    from rnnparams.errors import RnnParamsError
+
+    spec = api.to_spec(*case)
+    names = [name for name, _ in variables(spec, api.count(spec))]
+    name = names[pick % len(names)]
+    extra = {"batch": 4, "seq_len": 7} if metric == "memory" else {}
+    try:
+        sol = api.solve(spec, name, smallest=smallest, multiple_of=m, **{metric: budget}, **extra)  # type: ignore[arg-type]
+    except RnnParamsError:
+        return  # a clear error (no fit, not monotone, not valid) is an answer too
+    measure = sol.point.measure(metric)
+    assert (measure <= budget) if not smallest else (measure >= budget or sol.next_point is None)
+    if sol.next_point is not None:
+        beyond = sol.next_point.measure(metric)
+        assert (beyond > budget) if not smallest else (beyond < budget)

@@ -324,48 +324,54 @@ def solve(spec: ModelSpec, var: Variable, metric: str, budget: int, *, largest: 
     if k_hi < k_lo:
         raise NoFit(f"no multiple of {m} lies between {var.minimum} and {var.maximum} for {var.text}")
 
-    def good(k: int) -> bool:  # the side the answer is on: within the budget (largest) or reaching it
+    def below(k: int) -> bool:
+        """On k_lo's side of the answer: valid and within the budget (largest), or valid and short of it
+        (smallest). Values not valid lie beyond the answer either way: the valid ones end there."""
         p = probe(k)
         if isinstance(p, RnnParamsError):
             return False
-        return p.measure(metric) <= budget if largest else p.measure(metric) >= budget
+        return p.measure(metric) <= budget if largest else p.measure(metric) < budget
 
     first = probe(k_lo)
     if isinstance(first, RnnParamsError):
         raise UsageError(f"{var.text}={k_lo * m}, the smallest value, is not valid: {first.message}")
     what = {"params": "parameters", "memory": "bytes", "flops": "FLOPs"}[metric]
-    if largest and not good(k_lo):
-        raise NoFit(f"no value of {var.text} fits: even {var.text}={k_lo * m} gives {first.measure(metric):,} "
-                    f"{what}, more than the budget of {budget:,}")
-    if not largest and good(k_lo):
+    if not below(k_lo):
+        if largest:
+            raise NoFit(f"no value of {var.text} fits: even {var.text}={k_lo * m} gives "
+                        f"{first.measure(metric):,} {what}, more than the budget of {budget:,}")
         return _solution(spec, var, metric, budget, largest, m, probe, k_lo, None, "the smallest value")
-    # gallop: k_lo is on the answer's side for largest, on the other side for smallest
-    k = k_lo
+    k = k_lo  # gallop up while below, then bisect between the last value below and the first beyond
     while True:
         nk = min(max(2 * k, k + 1), k_hi)
-        if good(nk) != largest or nk == k_hi:
+        if not below(nk) or nk == k_hi:
             break
         k = nk
-    if good(nk) == largest:  # never crossed up to the cap
+    if below(nk):  # never crossed up to the cap
         last = probe(nk)
         assert isinstance(last, Point)
-        if largest:
-            if nk > k_lo and last.measure(metric) == first.measure(metric):
-                raise UsageError(f"{var.text} does not change the {what} ({first.measure(metric):,} from "
-                                 f"{var.text}={k_lo * m} to {nk * m:,}), so no budget bounds it")
-            return _solution(spec, var, metric, budget, largest, m, probe, nk, None,
-                             "the largest value rnnparams takes")
-        raise NoFit(f"no value of {var.text} reaches {budget:,} {what}: {var.text}={nk * m:,} gives "
-                    f"{last.measure(metric):,}")
-    lo, hi = k, nk  # good(lo) == largest, good(hi) != largest
+        if not largest:
+            raise NoFit(f"no value of {var.text} reaches {budget:,} {what}: {var.text}={nk * m:,} gives "
+                        f"{last.measure(metric):,}")
+        if nk > k_lo and last.measure(metric) == first.measure(metric):
+            raise UsageError(f"{var.text} does not change the {what} ({first.measure(metric):,} from "
+                             f"{var.text}={k_lo * m} to {nk * m:,}), so no budget bounds it")
+        return _solution(spec, var, metric, budget, largest, m, probe, nk, None, "the largest value rnnparams takes")
+    lo, hi = k, nk  # below(lo), not below(hi)
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        if good(mid) == largest:
+        if below(mid):
             lo = mid
         else:
             hi = mid
     if largest:
         return _solution(spec, var, metric, budget, largest, m, probe, lo, hi, None)
+    beyond = probe(hi)
+    if isinstance(beyond, RnnParamsError):
+        low = probe(lo)
+        assert isinstance(low, Point)
+        raise NoFit(f"no valid value of {var.text} reaches {budget:,} {what}: {var.text}={lo * m:,} gives "
+                    f"{low.measure(metric):,} and {var.text}={hi * m:,} is not valid ({beyond.message})")
     return _solution(spec, var, metric, budget, largest, m, probe, hi, lo, None)
 
 
