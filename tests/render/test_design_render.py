@@ -65,9 +65,12 @@ def test_text_bars_are_proportional() -> None:
 
 def test_estimate_plot_groups_sum_to_the_estimate() -> None:
     est = api.estimate("nn.LSTM(100, 256)", batch=32, seq_len=50)
-    kinds, layers = estimate_groups(est)
+    kinds, layers, roles = estimate_groups(est)
     assert sum(v for _, v in kinds[1]) == est.total_bytes
     assert [label for label, _ in layers[1]] == ["lstm (LSTM)"]
+    # float32: 4 bytes a number; W_ih 4·256·100, W_hh 4·256·256, two biases 2·4·256
+    assert dict(roles[1]) == {"Input weights": 4 * 102_400, "Recurrent weights": 4 * 262_144, "Biases": 4 * 2048}
+    assert sum(v for _, v in roles[1]) == est.memory_line("weights").value
 
 
 def test_count_plot_roles_sum_to_the_total() -> None:

@@ -38,10 +38,16 @@ def memory_by_kind(est: Estimate) -> Rows:
     return tuple((item.key, item.value) for item in est.memory if item.key != "total" and item.value)
 
 
+def weights_by_role(est: Estimate) -> Rows:
+    """Bytes of the weights per tensor role: the `weights` line is every parameter at the weights' width, so
+    the rows sum to it exactly."""
+    return tuple((key, n * est.options.weight_bytes) for key, n in params_by_role(est.report))
+
+
 def memory_by_layer(est: Estimate) -> Rows:
     """Bytes a layer holds: its weights, the activations it keeps and its states."""
     return tuple((f"{layer.name} ({layer.type})", layer.weights.value + layer.activation_bytes + layer.state_bytes)
                  for layer in est.layers)
 
 
-__all__ = ["memory_by_kind", "memory_by_layer", "params_by_layer", "params_by_role"]
+__all__ = ["memory_by_kind", "memory_by_layer", "params_by_layer", "params_by_role", "weights_by_role"]

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from ..analysis.design import Solution, Sweep
 from ..analysis.estimate import Estimate
 from ..analysis.report import Report
-from ..analysis.shares import memory_by_kind, memory_by_layer, params_by_layer, params_by_role
+from ..analysis.shares import memory_by_kind, memory_by_layer, params_by_layer, params_by_role, weights_by_role
 from . import chart
 from .estimate import MEMORY_LINES, human_bytes
 from .i18n import DESIGN, GROUPS, cjk_punct, t
@@ -121,15 +121,19 @@ def write_sweep_chart(sweep: Sweep, path: str, lang: str = "en") -> None:
 
 # --- where one model's numbers go --------------------------------------------------------------------------------
 
+def _roles(rows: Sequence[tuple[str, int]], lang: str) -> list[chart.Bar]:
+    return [(t(DESIGN if k == "head" else GROUPS, k, lang), v) for k, v in rows]
+
+
 def count_groups(report: Report, lang: str = "en") -> list[tuple[str, Sequence[chart.Bar]]]:
     return [(t(DESIGN, "by_layer", lang), params_by_layer(report)),
-            (t(DESIGN, "by_role", lang), [(t(DESIGN if k == "head" else GROUPS, k, lang), v)
-                                          for k, v in params_by_role(report)])]
+            (t(DESIGN, "by_role", lang), _roles(params_by_role(report), lang))]
 
 
 def estimate_groups(est: Estimate, lang: str = "en") -> list[tuple[str, Sequence[chart.Bar]]]:
     return [(t(DESIGN, "memory_by_kind", lang), [(t(MEMORY_LINES, k, lang), v) for k, v in memory_by_kind(est)]),
-            (t(DESIGN, "memory_by_layer", lang), memory_by_layer(est))]
+            (t(DESIGN, "memory_by_layer", lang), memory_by_layer(est)),
+            (t(DESIGN, "weights_by_role", lang), _roles(weights_by_role(est), lang))]
 
 
 def text_plot(groups: Sequence[tuple[str, Sequence[chart.Bar]]], lang: str = "en") -> str:

@@ -606,6 +606,7 @@ DESIGN: dict[str, tuple[str, str]] = {
     "memory_by_kind": ("Memory of a step by kind", "一步内存的构成"),
     "memory_by_layer": ("Memory held by each layer (weights, activations, states)",
                         "各层占用的内存(权重、激活值、状态)"),
+    "weights_by_role": ("Weights by tensor role (bytes)", "各类张量的权重(字节)"),
     "total": ("total {total}", "合计 {total}"),
     "sweep_title": ("{what} as {name} varies", "{what}随 {name} 的变化"),
     "value": ("value", "取值"),
