@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from .analysis.count import count_model
 from .analysis.report import Report
@@ -15,11 +15,13 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .analysis.check import CheckResult
     from .analysis.compare import Comparison
+    from .analysis.design import Solution, Sweep
     from .analysis.estimate import Estimate
     from .analysis.explain import Explanation
     from .analysis.formula import ModelFormula
     from .analysis.inspect import Inspection
     from .analysis.listing import FileListing
+    from .analysis.resources import EstimateOptions
 
 FILE_SUFFIXES = ("json", "yaml", "yml", "toml", "py")
 MAX_FILE_BYTES = 5_000_000
@@ -251,3 +253,93 @@ def inspect(path: str | os.PathLike[str]) -> Inspection:
     if not isinstance(path, (str, os.PathLike)):
         raise UsageError(f"inspect takes a file path, not {type(path).__name__}")
     return inspect_checkpoint(read_checkpoint(path))
+
+
+def _design_options(batch: int | None, seq_len: int | None, dtype: str, optimizer: str, mixed_precision: bool,
+                    mode: str, device: str, framework: str) -> EstimateOptions | None:
+    from .analysis.estimate import make_options
+    from .conventions import FRAMEWORKS
+
+    if batch is None:
+        return None
+    if FRAMEWORKS[framework].runtime is None:
+        raise UsageError(f"memory and FLOPs are modelled for PyTorch and Keras; {FRAMEWORKS[framework].display} "
+                         "is counted exactly, so solve and sweep its parameters only")
+    return make_options(batch=batch, seq_len=seq_len, dtype=dtype, optimizer=optimizer,
+                        mixed_precision=mixed_precision, mode=mode, device=device)
+
+
+def solve(model: str | ModelSpec, vary: str, *, params: int | str | None = None, memory: int | str | None = None,
+          flops: int | str | None = None, smallest: bool = False, multiple_of: int = 1,
+          framework: str | None = None, input_shape: Sequence[int | None] | str | None = None,
+          batch: int | None = None, seq_len: int | None = None, dtype: str = "float32", optimizer: str = "adam",
+          mixed_precision: bool = False, mode: str = "train", device: str = "cpu", select: str | None = None,
+          overrides: Mapping[str, object] | Sequence[str] | None = None,
+          limit: Callable[[ModelSpec], None] | None = None) -> Solution:
+    """The largest value of the size `vary` (hidden_size, units, LAYER.NAME; batch or seq_len with a memory or
+    FLOPs budget) whose parameters, step memory or FLOPs stay within one budget (`params="10M"`,
+    `memory="8GiB"` with `batch`, `flops="1T"`); `smallest`: the smallest value that reaches the budget.
+    Exact: every candidate is counted, and the value beside the answer is counted too; `limit` may refuse a
+    candidate (raising an RnnParamsError), which then counts as not valid."""
+    from .analysis.design import resolve_variable
+    from .analysis.design import solve as solve_spec
+    from .inputs.quantities import parse_budget
+
+    given = [(k, v) for k, v in (("params", params), ("memory", memory), ("flops", flops)) if v is not None]
+    if len(given) != 1:
+        raise UsageError("give exactly one budget: --params N, --memory BYTES or --flops N"
+                         + (f" (got {', '.join('--' + k for k, _ in given)})" if given else ""))
+    metric, text = given[0]
+    budget = parse_budget(text, "bytes" if metric == "memory" else metric)
+    if metric != "params" and batch is None and vary.strip() == "batch":
+        batch = 1  # the variable itself
+    if metric != "params" and batch is None:
+        raise UsageError(f"a {metric} budget is for a step on a batch: give --batch B (and --seq-len T)")
+    if isinstance(multiple_of, bool) or not isinstance(multiple_of, int) or multiple_of < 1:
+        raise UsageError(f"--multiple-of must be a positive integer (got {multiple_of!r})")
+    spec = to_spec(model, framework, input_shape, select=select, overrides=overrides)
+    options = _design_options(batch, seq_len, dtype, optimizer, mixed_precision, mode, device, spec.framework)
+    var = resolve_variable(spec, count_model(spec), vary, options=options is not None)
+    return solve_spec(spec, var, metric, budget, largest=not smallest, multiple_of=multiple_of,
+                      options=options, limit=limit)
+
+
+def sweep(model: str | ModelSpec, vary: str, values: Sequence[int] | str | None = None, *,
+          metric: str = "params", compare: Sequence[str] | str | None = None, framework: str | None = None,
+          input_shape: Sequence[int | None] | str | None = None, batch: int | None = None,
+          seq_len: int | None = None, dtype: str = "float32", optimizer: str = "adam",
+          mixed_precision: bool = False, mode: str = "train", device: str = "cpu",
+          max_points: int | None = None, select: str | None = None,
+          overrides: Mapping[str, object] | Sequence[str] | None = None) -> Sweep:
+    """The model counted (and estimated, with `batch`) at every value of one size: `vary="hidden_size=64..1024:64"`
+    or `vary="seq_len", values=[1, 10, 100]`; `compare`: the same architecture in other frameworks too."""
+    from .analysis.design import resolve_variable
+    from .analysis.design import sweep as sweep_spec
+    from .inputs.quantities import parse_values
+
+    name, eq, given = vary.partition("=")
+    if eq and values is not None:
+        raise UsageError("give the values once: NAME=RANGE or NAME with values")
+    if not eq and values is None:
+        raise UsageError(f"--vary {vary!r}: give the values, NAME=RANGE (hidden_size=64..1024:64) or a list "
+                         "(seq_len=1,10,100)")
+    if eq or isinstance(values, str):
+        points = parse_values(given if eq else values, name)  # type: ignore[arg-type]
+    else:
+        points = tuple(values)  # type: ignore[arg-type]
+        if any(isinstance(v, bool) or not isinstance(v, int) for v in points):
+            raise UsageError(f"the values of {name} must be whole numbers")
+    if not points:
+        raise UsageError(f"--vary {vary!r}: no values")
+    if max_points is not None and len(points) > max_points:
+        raise UsageError(f"{len(points):,} values asked; at most {max_points:,} a request")
+    spec = to_spec(model, framework, input_shape, select=select, overrides=overrides)
+    if batch is None and name.strip() == "batch":
+        batch = 1  # the variable itself
+    options = _design_options(batch, seq_len, dtype, optimizer, mixed_precision, mode, device, spec.framework)
+    var = resolve_variable(spec, count_model(spec), name, options=True)
+    if isinstance(compare, str):
+        compare = [f.strip() for f in compare.split(",") if f.strip()]
+    label = model if isinstance(model, str) else (spec.name or spec.framework)
+    return sweep_spec(spec, var, points, metric=metric, options=options, label=label,
+                      frameworks=tuple(compare or ()))

@@ -73,6 +73,20 @@ definitions:
          float16/bfloat16 weights, gradients and activations plus float32 master weights and optimizer state.
   total  the sum of every line: an upper bound of the peak of a training step (docs/estimates.md).
 """
+EXAMPLES["solve"] = """examples:
+  rnnparams solve "nn.LSTM(100, 256, num_layers=2)" --vary hidden_size --params 10M
+  rnnparams solve "Embedding(20000, 128); LSTM(256); Dense(10)" --vary lstm.units --params 5M --multiple-of 8
+  rnnparams solve "nn.GRU(64, 512)" --vary batch --memory 8GiB --seq-len 200
+  rnnparams solve "nn.LSTM(100, 256)" --vary hidden_size --flops 1T --batch 64 --seq-len 200 --json
+  rnnparams solve "nn.LSTM(100, 256)" --vary num_layers --params 10M --smallest
+every candidate is counted exactly; the answer is shown with the value just beyond it. Exit 2 when no value fits.
+"""
+EXAMPLES["sweep"] = """examples:
+  rnnparams sweep "nn.LSTM(100, 256)" --vary hidden_size=64..1024:64
+  rnnparams sweep "nn.LSTM(100, 256)" --vary hidden_size=64..512:64 --compare keras,keras2 --chart lstm.svg
+  rnnparams sweep "nn.GRU(64, 128)" --vary seq_len=1,10,100,1000 --batch 32 --metric memory --csv
+  rnnparams sweep "LSTM(64)" "GRU(64)" --framework keras --input-shape 50,8 --vary units=16..256:16 --json
+"""
 EXAMPLES["frameworks"] = """examples:
   rnnparams frameworks
   rnnparams frameworks --json
@@ -137,11 +151,40 @@ def setup_count(p: argparse.ArgumentParser) -> None:
                    help="for a .py file whose model has parts the reader cannot see into (a backbone from "
                         "torchvision or timm...): count what the file defines, list each part left out with its "
                         "line, and exit 1: the total is a lower bound")
+    _plot_argument(p, "parameters, per layer and per tensor role (input and recurrent weights, biases...)")
+
+
+def _plot_argument(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--plot", nargs="?", const="-", metavar="FILE",
+                   help=f"where the {what} go: a bar chart in the terminal, or written to FILE.svg / FILE.png "
+                        "(PNG needs matplotlib: pip install 'rnnparams[plot]')")
+    if not any(a.dest == "lang" for a in p._actions):
+        p.add_argument("-l", "--lang", choices=("en", "zh"), default="en", help="language of the chart: en or zh")
+
+
+def _check_plot_path(args: argparse.Namespace) -> None:
+    """A bad --plot file is said before any counting is printed."""
+    if args.plot not in (None, "-") and not args.plot.lower().endswith((".svg", ".png")):
+        from .errors import UsageError
+
+        raise UsageError(f"--plot {args.plot}: a chart is written as FILE.svg or FILE.png (or --plot alone for "
+                         "the terminal)")
+
+
+def _plot(args: argparse.Namespace, groups: Sequence[tuple[str, Sequence[tuple[str, int]]]], title: str) -> None:
+    from .render.design import text_plot, write_plot
+
+    if args.plot == "-":
+        print()
+        print(text_plot(groups, args.lang))
+    else:
+        write_plot(groups, title, args.plot)
 
 
 def run_count(args: argparse.Namespace) -> int:
     from .api import count, is_code, looks_like_path, to_spec
 
+    _check_plot_path(args)
     if args.model == "-":
         args.model = sys.stdin.read()
     path = args.model.strip()
@@ -187,6 +230,10 @@ def run_count(args: argparse.Namespace) -> int:
         from .render.table import render_table
 
         print(render_table(report, tensors=args.tensors))
+    if args.plot:
+        from .render.design import count_groups
+
+        _plot(args, count_groups(report, args.lang), report.name or args.model.strip().splitlines()[0][:80])
     return 1 if report.lower_bound else 0
 
 
@@ -201,6 +248,8 @@ def setup_explain(p: argparse.ArgumentParser) -> None:
     p.add_argument("-T", "--seq-len", type=_positive_int, metavar="T", help="time steps (with --resources)")
     p.add_argument("--optimizer", choices=("sgd", "momentum", "adam", "adamw"), default="adam",
                    help="optimizer whose state is counted (with --resources; default adam)")
+    p.add_argument("--svg", metavar="FILE",
+                   help="also draw each recurrent cell (its tensors' names and shapes, the gate blocks) to FILE.svg")
 
 
 def run_explain(args: argparse.Namespace) -> int:
@@ -220,6 +269,15 @@ def run_explain(args: argparse.Namespace) -> int:
         from .render.explain import render_explain
 
         print(render_explain(ex, args.lang, args.fmt))
+    if args.svg:
+        from .render.cell import cell_svg
+        from .render.chart import write_chart
+
+        if not args.svg.lower().endswith(".svg"):
+            from .errors import UsageError
+
+            raise UsageError(f"{args.svg}: the cell diagram is written as an .svg file")
+        write_chart(args.svg, cell_svg(ex, args.lang), None)
     if args.resources:
         from .api import estimate
         from .render.estimate import render_resources
@@ -327,11 +385,13 @@ def setup_estimate(p: argparse.ArgumentParser) -> None:
                    help="PyTorch kernels whose saved activations are modelled: cpu (oneDNN LSTM, step-by-step "
                         "cells; measured exactly) or cuda (cuDNN reserve space; not measured here)")
     p.add_argument("-l", "--lang", choices=("en", "zh"), default="en", help="language: en (default) or zh (中文)")
+    _plot_argument(p, "bytes of a step (weights, gradients, optimizer state, activations), per kind and per layer,")
 
 
 def run_estimate(args: argparse.Namespace) -> int:
     from .api import estimate
 
+    _check_plot_path(args)
     est = estimate(args.model, args.framework, args.input_shape, batch=args.batch, seq_len=args.seq_len,
                    dtype=args.dtype, optimizer=args.optimizer, mixed_precision=args.mixed_precision,
                    mode=args.mode, device=args.device)
@@ -344,6 +404,123 @@ def run_estimate(args: argparse.Namespace) -> int:
         from .render.estimate import render_estimate
 
         print(render_estimate(est, args.lang))
+    if args.plot:
+        from .render.design import estimate_groups
+
+        _plot(args, estimate_groups(est, args.lang), args.model.strip().splitlines()[0][:80])
+    return 0
+
+
+def _estimate_arguments(p: argparse.ArgumentParser, *, batch_required: bool = False) -> None:
+    p.add_argument("-b", "--batch", type=_positive_int, required=batch_required, metavar="B",
+                   help="sequences per batch (for memory and FLOPs)")
+    p.add_argument("-T", "--seq-len", type=_positive_int, metavar="T",
+                   help="time steps per sequence (needed unless the model's input shape fixes them)")
+    p.add_argument("--dtype", choices=("float32", "float16", "bfloat16", "int8"), default="float32",
+                   help="number format (default float32), as in `rnnparams estimate`")
+    p.add_argument("--optimizer", choices=("sgd", "momentum", "adam", "adamw"), default="adam",
+                   help="optimizer whose state is counted (default adam)")
+    p.add_argument("--mixed-precision", action="store_true", help="as in `rnnparams estimate`")
+    p.add_argument("--mode", choices=("train", "inference"), default="train",
+                   help="train (default): one training step; inference: forward only")
+    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="as in `rnnparams estimate`")
+
+
+def _file_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-m", "--model", dest="model_name", metavar="NAME",
+                   help="which model of a .py file: a variable, class or function name")
+    p.add_argument("-s", "--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
+                   help="a value the code cannot give without running (repeatable), as in `rnnparams count`")
+
+
+def _estimate_kwargs(args: argparse.Namespace) -> dict[str, object]:
+    return {"select": args.model_name, "overrides": args.overrides or None,
+            "batch": args.batch, "seq_len": args.seq_len, "dtype": args.dtype, "optimizer": args.optimizer,
+            "mixed_precision": args.mixed_precision, "mode": args.mode, "device": args.device}
+
+
+def setup_solve(p: argparse.ArgumentParser) -> None:
+    add_model_arguments(p)
+    p.add_argument("--vary", required=True, metavar="NAME",
+                   help="the size to solve for: a constructor argument (hidden_size, units, num_layers, proj_size, "
+                        "embedding_dim...), LAYER.NAME when several layers have it (lstm_1.units, 0.hidden_size), "
+                        "*.NAME to set them all together, input.K a dimension of --input-shape; batch or seq_len "
+                        "with --memory / --flops")
+    budget = p.add_mutually_exclusive_group(required=True)
+    budget.add_argument("--params", metavar="N", help="parameter budget: 10M, 1.5G, 250K or 10000000")
+    budget.add_argument("--memory", metavar="BYTES",
+                        help="memory of one step (the estimate's total): 8GiB, 512MiB, 2GB (needs --batch)")
+    budget.add_argument("--flops", metavar="N",
+                        help="FLOPs of one batch (forward + backward when training): 1T, 500G (needs --batch)")
+    p.add_argument("--multiple-of", type=_positive_int, default=1, metavar="M",
+                   help="only multiples of M (8 for tensor cores)")
+    p.add_argument("--smallest", "--minimize", action="store_true", dest="smallest",
+                   help="the smallest value that reaches the budget (a lower bound) instead of the largest within it")
+    _file_arguments(p)
+    _estimate_arguments(p)
+    p.add_argument("-l", "--lang", choices=("en", "zh"), default="en", help="language: en (default) or zh (中文)")
+
+
+def run_solve(args: argparse.Namespace) -> int:
+    from .api import solve
+
+    sol = solve(args.model, args.vary, params=args.params, memory=args.memory, flops=args.flops,
+                smallest=args.smallest, multiple_of=args.multiple_of, framework=args.framework,
+                input_shape=args.input_shape, **_estimate_kwargs(args))  # type: ignore[arg-type]
+    if args.json:
+        from .render.json import dumps
+
+        print(dumps(sol.to_dict()))
+    else:
+        from .render.design import render_solution
+
+        print(render_solution(sol, args.lang))
+    return 0
+
+
+def setup_sweep(p: argparse.ArgumentParser) -> None:
+    add_model_arguments(p)
+    p.add_argument("more_models", nargs="*", metavar="MODEL",
+                   help="more models on the same chart (same framework options)")
+    p.add_argument("--vary", required=True, metavar="NAME=VALUES",
+                   help="the size and its values: hidden_size=64..1024:64 (START..STOP:STEP, STOP included) or "
+                        "seq_len=1,10,100,1000; NAME as in `rnnparams solve` (LAYER.NAME, *.NAME), or batch, "
+                        "seq_len with --batch")
+    p.add_argument("--metric", choices=("params", "memory", "flops"), default="params",
+                   help="what the chart shows: params (default), memory or flops (those need --batch)")
+    p.add_argument("--compare", metavar="F1,F2", help="also the same architecture in these frameworks (params)")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    out.add_argument("--svg", action="store_true", help="print the chart as SVG")
+    p.add_argument("--chart", metavar="FILE", help="write the chart: FILE.svg, or FILE.png (needs matplotlib: "
+                                                   "pip install 'rnnparams[plot]')")
+    _file_arguments(p)
+    _estimate_arguments(p)
+    p.add_argument("-l", "--lang", choices=("en", "zh"), default="en", help="language of the chart: en or zh")
+
+
+def run_sweep(args: argparse.Namespace) -> int:
+    from .analysis.design import Sweep
+    from .api import sweep
+
+    parts = [sweep(model, args.vary, metric=args.metric, compare=args.compare, framework=args.framework,
+                   input_shape=args.input_shape, **_estimate_kwargs(args))  # type: ignore[arg-type]
+             for model in [args.model, *args.more_models]]
+    result = Sweep(parts[0].variable, parts[0].metric, tuple(s for part in parts for s in part.series))
+    from .render import design
+
+    if args.chart:
+        design.write_sweep_chart(result, args.chart, args.lang)
+    if args.json:
+        from .render.json import dumps
+
+        print(dumps(result.to_dict()))
+    elif args.csv:
+        print(design.sweep_csv(result), end="")
+    elif args.svg:
+        print(design.sweep_svg(result, args.lang), end="")
+    else:
+        print(design.render_sweep(result))
     return 0
 
 
@@ -474,6 +651,16 @@ COMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None], H
                  "for one time step, one sequence and one batch, forward and forward + backward. 1 MAC = 2 FLOPs; "
                  "FLOPs also count bias additions and the cells' elementwise gate work (definitions below and in "
                  "docs/estimates.md).", setup_estimate, run_estimate),
+    "solve": ("the largest size that fits a budget of parameters, memory or FLOPs",
+              "Find the largest value of one size (hidden size, layers, embedding or projection size, batch, "
+              "sequence length) whose parameters, memory of a step or FLOPs stay within a budget, the other sizes "
+              "fixed; every candidate is counted exactly, and the value just beyond the budget is shown beside "
+              "the answer.", setup_solve, run_solve),
+    "sweep": ("count (or estimate) a model over a range of one size: table, CSV, JSON, chart",
+              "Count the model at every value of one size (and estimate it with --batch), as a table, CSV, JSON "
+              "(one record per value, the fields of count --json) or a chart (SVG, or PNG with matplotlib); "
+              "several models, or the same one in several frameworks (--compare), on one chart.",
+              setup_sweep, run_sweep),
     "inspect": ("what a checkpoint holds: parameters and recurrent layers, read safely",
                 "Read a checkpoint's headers and metadata only (never its tensor data, never running its code): "
                 "total parameters, by dtype, tensor bytes against the file size, every tensor, and the recurrent "
@@ -494,7 +681,8 @@ COMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None], H
               "Serve a calculator page (build a model from layers or paste one: totals, layers, tensors, the "
               "explanation in English or 中文, the cross-framework comparison, the resource estimate) and a JSON "
               "API with the same answers as --json: POST /api/count, /api/explain, /api/formula, /api/check, "
-              "/api/compare, /api/estimate; schema at /openapi.json. Works offline.", setup_serve, run_serve),
+              "/api/compare, /api/estimate, /api/solve, /api/sweep; schema at /openapi.json. Works offline.",
+              setup_serve, run_serve),
 }
 
 

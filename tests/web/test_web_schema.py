@@ -24,7 +24,8 @@ from schemathesis.checks import (  # noqa: E402
 from web_server import Server  # noqa: E402
 
 MAX_EXAMPLES = 50
-OPERATIONS = [("POST", f"/api/{verb}") for verb in ("count", "explain", "formula", "check", "compare", "estimate")]
+OPERATIONS = [("POST", f"/api/{verb}") for verb in ("count", "explain", "formula", "check", "compare", "estimate",
+                                                               "solve", "sweep")]
 OPERATIONS.append(("GET", "/api/info"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 

@@ -66,6 +66,12 @@ SUMMARIES = {
     "estimate": ("Estimate memory and FLOPs", "The JSON of `rnnparams estimate --json`: memory and compute of one "
                                               "training or inference step; `text` renders it. 501 when this "
                                               "version has no estimates."),
+    "solve": ("Solve a size for a budget", "The JSON of `rnnparams solve --json`: the largest (or smallest) value "
+                                           "of one size within a parameter, memory or FLOPs budget, counted "
+                                           "exactly, with the value beyond it; `text` renders it in `lang`."),
+    "sweep": ("Sweep a size", "One record per value (the fields of `rnnparams count --json`, with `estimate` when "
+                              "one was asked), `series` (the chart's points) and `svg` (the chart). At most 1,000 "
+                              "values a request (4xx beyond)."),
 }
 
 

@@ -86,6 +86,56 @@ class EstimateRequest(ModelRequest):
     lang: Lang = Field(default="en", description="Language of `text`: en or zh (中文).")
 
 
+MAX_SWEEP_POINTS = 1000
+"""Values of one /api/sweep request; more is a 4xx (the command line takes 10,000)."""
+Budget = Annotated[int, Field(ge=0, le=MAX_CLAIMED)] | Annotated[str, Field(min_length=1, max_length=40)]
+
+
+class DesignOptions(ModelRequest):
+    """What solve and sweep share: the size varied and the options of an estimate (for memory and FLOPs)."""
+
+    batch: Dim | None = Field(default=None, description="Sequences per batch: needed for memory and FLOPs (unless "
+                              "`vary` is batch).", examples=[32])
+    seq_len: Dim | None = Field(default=None, description="Time steps per sequence; null when the model's input "
+                                "shape fixes them.", examples=[50])
+    dtype: str = Field(default="float32", max_length=20, description="float32, float16, bfloat16 or int8.")
+    optimizer: str = Field(default="adam", max_length=20, description="sgd, momentum, adam or adamw.")
+    mixed_precision: bool = Field(default=False, description="float16/bfloat16 compute with float32 master weights.")
+    mode: str = Field(default="train", max_length=20, description="train or inference.")
+    device: str = Field(default="cpu", max_length=20, description="cpu or cuda (whose kernels' activations).")
+    lang: Lang = Field(default="en", description="Language of `text` (and the chart's words): en or zh (中文).")
+
+
+class SolveRequest(DesignOptions):
+    vary: str = Field(min_length=1, max_length=200, examples=["hidden_size"],
+                      description="The size to solve for: a constructor argument (hidden_size, units, num_layers), "
+                                  "LAYER.NAME when several layers have it, *.NAME for all of them; batch or seq_len "
+                                  "with a memory or FLOPs budget.")
+    params: Budget | None = Field(default=None, description="Parameter budget: 10000000 or \"10M\".",
+                                  examples=["10M"])
+    memory: Budget | None = Field(default=None, description="Bytes of one step (the estimate's total): "
+                                  "\"8GiB\", \"512MiB\" or a number; needs `batch`.")
+    flops: Budget | None = Field(default=None, description="FLOPs of one batch (forward + backward when training): "
+                                 "\"1T\"; needs `batch`.")
+    smallest: bool = Field(default=False, description="The smallest value reaching the budget (a lower bound) "
+                                                      "instead of the largest within it.")
+    multiple_of: Dim = Field(default=1, description="Only multiples of this (8 for tensor cores).")
+
+
+class SweepRequest(DesignOptions):
+    vary: str = Field(min_length=1, max_length=200, examples=["hidden_size=64..1024:64"],
+                      description="NAME=VALUES: a range START..STOP:STEP (STOP included) or a list 1,10,100 (at "
+                                  f"most {MAX_SWEEP_POINTS:,} values); or NAME alone with `values`.")
+    values: list[Annotated[int, Field(ge=0, le=MAX_DIM)]] | None = Field(
+        default=None, min_length=1, max_length=MAX_SWEEP_POINTS, examples=[[1, 10, 100]],
+        description=f"The values, when `vary` is a name alone (at most {MAX_SWEEP_POINTS:,}).")
+    metric: Literal["params", "memory", "flops"] = Field(default="params", description="What the chart shows: "
+                                                         "params, memory or flops (those need `batch`).")
+    compare: list[Annotated[str, Field(max_length=40)]] | None = Field(
+        default=None, min_length=1, max_length=10, examples=[["keras"]],
+        description="Also the same architecture in these frameworks (parameters).")
+
+
 FieldValue = (Annotated[int, Field()] | Annotated[float, Field(allow_inf_nan=False)] | bool
               | Annotated[str, Field(max_length=40)] | None)
 
@@ -159,6 +209,6 @@ class ErrorBody(BaseModel):
 
 REQUESTS: dict[str, type[ModelRequest]] = {
     "count": ModelRequest, "explain": ExplainRequest, "formula": ModelRequest, "check": CheckRequest,
-    "compare": CompareRequest, "estimate": EstimateRequest,
+    "compare": CompareRequest, "estimate": EstimateRequest, "solve": SolveRequest, "sweep": SweepRequest,
 }
 """The body model of each verb's POST /api/<verb>."""

@@ -31,6 +31,8 @@ from .schemas import (
     EstimateRequest,
     ExplainRequest,
     ModelRequest,
+    SolveRequest,
+    SweepRequest,
 )
 
 MAX_BODY_BYTES = 64 * 1024
@@ -59,6 +61,14 @@ FIELD_HINTS = {
     "layers": "a list of layers such as {\"family\": \"lstm\", \"values\": {\"units\": 256}} (GET /api/catalog "
               "lists the families and their fields)",
     "timesteps": f"a positive whole number (at most {MAX_DIM:,}) or null",
+    "vary": "a size such as \"hidden_size\" (solve) or \"hidden_size=64..1024:64\" (sweep)",
+    "params": "a budget such as 10000000 or \"10M\"",
+    "memory": "a budget in bytes such as 8589934592 or \"8GiB\"",
+    "flops": "a budget such as \"1T\"",
+    "multiple_of": f"a positive whole number (at most {MAX_DIM:,})",
+    "values": f"a list of at most 1,000 whole numbers >= 0 (at most {MAX_DIM:,}), e.g. [1, 10, 100]",
+    "metric": "\"params\", \"memory\" or \"flops\"",
+    "compare": "a list of framework ids, e.g. [\"keras\"]",
     "features": f"a positive whole number (at most {MAX_DIM:,}) or null",
 }
 
@@ -272,12 +282,20 @@ def run_formula(request: ModelRequest) -> dict[str, Any]:
 
 
 def run_explain(request: ModelRequest) -> dict[str, Any]:
+    from ..analysis.cells import is_recurrent
+    from ..analysis.design import variables
+    from ..render.cell import cell_svg
     from ..render.explain import render_explain
 
     assert isinstance(request, ExplainRequest)
-    ex = api.explain(model_spec(request, "explain"))
+    spec = model_spec(request, "explain")
+    ex = api.explain(spec)
+    report = api.count(spec)
+    drawn = any(is_recurrent(layer.report) for layer in ex.layers)
     return {**ex.to_dict(), "lang": request.lang, "text": render_explain(ex, request.lang),
-            "markdown": render_explain(ex, request.lang, "markdown")}
+            "markdown": render_explain(ex, request.lang, "markdown"),
+            "cell_svg": cell_svg(ex, request.lang) if drawn else None,
+            "variables": [{"name": name, "value": value} for name, value in variables(spec, report)]}
 
 
 def run_check(request: ModelRequest) -> dict[str, Any]:
@@ -312,9 +330,67 @@ def run_estimate(request: ModelRequest) -> dict[str, Any]:
     return {**est.to_dict(), "lang": request.lang, "text": render_estimate(est, request.lang)}
 
 
+MAX_SWEEP_LAYERS = 20_000
+"""Layers counted by one sweep, summed over its values (each stacked recurrent layer counted)."""
+
+
+def _estimate_options(request: SolveRequest | SweepRequest) -> dict[str, Any]:
+    return {"batch": request.batch, "seq_len": request.seq_len, "dtype": request.dtype,
+            "optimizer": request.optimizer, "mixed_precision": request.mixed_precision, "mode": request.mode,
+            "device": request.device}
+
+
+def run_solve(request: ModelRequest) -> dict[str, Any]:
+    from ..render.design import render_solution
+
+    assert isinstance(request, SolveRequest)
+
+    def limit(spec: ModelSpec) -> None:  # a candidate over the web's limits is a value the search cannot take
+        try:
+            enforce_limits(spec, "solve")
+        except WebError as exc:
+            raise UsageError(exc.message.split(". The command line")[0].split("; the command line")[0]) from None
+
+    sol = api.solve(model_spec(request, "solve"), request.vary, params=request.params, memory=request.memory,
+                    flops=request.flops, smallest=request.smallest, multiple_of=request.multiple_of,
+                    limit=limit, **_estimate_options(request))
+    return {**sol.to_dict(), "lang": request.lang, "text": render_solution(sol, request.lang)}
+
+
+def run_sweep(request: ModelRequest) -> dict[str, Any]:
+    from ..analysis.design import resolve_variable, with_value
+    from ..inputs.quantities import parse_values
+    from ..render.design import sweep_lines, sweep_svg
+    from .schemas import MAX_SWEEP_POINTS
+
+    assert isinstance(request, SweepRequest)
+    spec = model_spec(request, "sweep")
+    name, eq, given = request.vary.partition("=")
+    if eq and request.values is not None:
+        raise WebError(422, "give the values once: vary NAME=VALUES, or vary NAME with a values list")
+    values = parse_values(given, name) if eq else request.values
+    if values is None:
+        raise WebError(422, f"vary {request.vary!r} has no values: write NAME=64..1024:64 or give a values list")
+    if len(values) > MAX_SWEEP_POINTS:
+        raise WebError(422, f"{len(values):,} values asked; /api/sweep takes at most {MAX_SWEEP_POINTS:,} a request")
+    var = resolve_variable(spec, api.count(spec), name, options=True)
+    layers = sum(layer_count(layer) for v in values  # bound the work: the layers counted over all the values
+                 for layer in (spec if var.option else with_value(spec, var, v)).layers)
+    if layers > MAX_SWEEP_LAYERS:
+        raise WebError(422, f"this sweep counts {layers:,} layers over its {len(values):,} values; the web "
+                            f"calculator takes at most {MAX_SWEEP_LAYERS:,} a request (fewer values, or the "
+                            "command line)")
+    result = api.sweep(spec, name, values, metric=request.metric, compare=request.compare,
+                       max_points=MAX_SWEEP_POINTS, **_estimate_options(request))
+    return {"variable": result.variable.to_dict(), "metric": result.metric, "records": result.to_dict(),
+            "series": [{"label": label, "points": [list(p) for p in points]}
+                       for label, points in sweep_lines(result)],
+            "svg": sweep_svg(result, request.lang), "lang": request.lang}
+
+
 RUNNERS: dict[str, Callable[[ModelRequest], dict[str, Any]]] = {
     "count": run_count, "explain": run_explain, "formula": run_formula, "check": run_check,
-    "compare": run_compare, "estimate": run_estimate,
+    "compare": run_compare, "estimate": run_estimate, "solve": run_solve, "sweep": run_sweep,
 }
 
 

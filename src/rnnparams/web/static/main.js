@@ -12,6 +12,7 @@ import {
   switchFramework, undoSwitch,
 } from "./builder.js";
 import {catalog, framework, loadCatalog, sentValues} from "./catalog.js";
+import {renderCell, renderShare, renderVariables, runSolve, runSweep} from "./design.js";
 import {$, h} from "./format.js";
 import {applyLanguage, say, tr} from "./i18n.js";
 import {markdown, mini, renderCheck, renderCompare, renderCount, renderEstimate, showError} from "./results.js";
@@ -21,7 +22,9 @@ let lastCount = null;
 let lastExplain = null;
 let lastExpression = "";
 let lastBuild = null;
+let lastBase = null;
 let generation = 0;
+let designGeneration = 0;
 let timer = null;
 
 function changed(now) {
@@ -105,12 +108,17 @@ async function refresh() {
   lastCount = count.data;
   renderCount(count.data);
   showCount(count.data);
+  renderShare(count.data);
+  lastBase = base;
   const lang = state.lang;
   const jobs = [
     call("explain", {...base, lang}).then((r) => {
       if (my !== generation) return;
       lastExplain = r.ok ? r.data : null;
       $("explain").textContent = r.ok ? r.data.text : r.data.error;
+      renderCell(lastExplain);
+      renderVariables(lastExplain);
+      return design();
     }),
     call("formula", base).then((r) => {
       if (my !== generation) return;
@@ -135,6 +143,20 @@ async function refresh() {
     $("check-out").replaceChildren();
   }
   await Promise.all(jobs);
+}
+
+/** The sweep chart and the solve answer, again for the same model (a design field changed). */
+function design() {
+  if (!lastBase) return Promise.resolve();
+  const mine = ++designGeneration;
+  const current = () => mine === designGeneration;
+  return Promise.all([runSweep(lastBase, lastExplain, current), runSolve(lastBase, current)]);
+}
+
+function designChanged() {
+  saveHash();
+  clearTimeout(designChanged.timer);
+  designChanged.timer = setTimeout(design, 250);
 }
 
 /** Memory and FLOPs, for the frameworks whose runtime is modelled; the others say they are counted exactly. */
@@ -208,8 +230,10 @@ function applyState() {
   $("input-row").hidden = !framework(state.fw).infers_input;
   const values = {"in-t": "T", "in-f": "F", code: "code", cfw: "cfw", shape: "shape", pick: "pick", claimed: "claimed",
     "est-batch": "batch", "est-seq": "seq", "est-dtype": "dtype", "est-opt": "opt", "est-mode": "emode",
-    "est-device": "device"};
+    "est-device": "device", "sweep-range": "sr", "sweep-metric": "sm", "solve-kind": "qk", "solve-budget": "qb",
+    "solve-multiple": "qm"};
   for (const [id, name] of Object.entries(values)) $(id).value = state[name];
+  $("solve-smallest").checked = state.qs;
   $("show-tensors").checked = state.tensors;
   $("est-mp").checked = state.mp;
   applyLanguage();
@@ -259,6 +283,16 @@ function bind() {
       (e) => { state[name] = e.target.value; changed(); });
   }
   $("est-mp").addEventListener("change", (e) => { state.mp = e.target.checked; changed(true); });
+  const designFields = {"sweep-vary": "sv", "sweep-range": "sr", "sweep-metric": "sm", "solve-vary": "qv",
+    "solve-kind": "qk", "solve-budget": "qb", "solve-multiple": "qm"};
+  for (const [id, name] of Object.entries(designFields)) {
+    $(id).addEventListener($(id).tagName === "SELECT" ? "change" : "input", (e) => {
+      state[name] = e.target.value;
+      if (id === "sweep-vary") { state.sr = ""; $("sweep-range").value = ""; }
+      designChanged();
+    });
+  }
+  $("solve-smallest").addEventListener("change", (e) => { state.qs = e.target.checked; designChanged(); });
   $("copy-json").addEventListener("click", () => lastCount && copy(JSON.stringify(lastCount, null, 2) + "\n", "copied_json"));
   $("copy-md").addEventListener("click", () => lastCount && copy(markdown(lastCount, lastExpression, lastExplain), "copied_md"));
   $("copy-link").addEventListener("click", () => { saveHash(); copy(location.href, "copied_link"); });

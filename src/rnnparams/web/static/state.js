@@ -10,10 +10,11 @@ import {family, frameworkIds, hasFamily, languages, newLayer} from "./catalog.js
 export const DEFAULTS = {
   mode: "build", fw: "pytorch", T: "", F: "", code: "", cfw: "", shape: "", pick: "", lang: "en", tensors: true,
   claimed: "", batch: "32", seq: "50", dtype: "float32", opt: "adam", emode: "train", device: "cpu", mp: false,
+  sv: "", sr: "", sm: "params", qv: "", qb: "", qk: "params", qm: "1", qs: false,
 };
 const KEYS = {mode: "m", fw: "fw", T: "t", F: "f", code: "code", cfw: "cfw", shape: "shape", pick: "pick",
   lang: "lang", tensors: "tensors", claimed: "claimed", batch: "b", seq: "s", dtype: "dt", opt: "opt", emode: "em",
-  device: "dev", mp: "mp"};
+  device: "dev", mp: "mp", sv: "sv", sr: "sr", sm: "sm", qv: "qv", qb: "qb", qk: "qk", qm: "qm", qs: "qs"};
 
 /** The page opens on an example stack: Embedding → LSTM → Dense. */
 export const defaultStack = () => [newLayer("embedding", {vocab: 10000, dim: 128}), newLayer("lstm", {units: 256}),
