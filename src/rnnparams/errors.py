@@ -47,5 +47,20 @@ class ShapeError(RnnParamsError):
     """A layer received a tensor of a shape it cannot take."""
 
 
+class FeatureMismatch(ShapeError):
+    """A layer declared with one input size (`param` of `spec`, its LayerSpec) receives `actual` features: what a
+    design search that resized the layer before it may follow (analysis/design.py) rather than stop at."""
+
+    def __init__(self, message: str, spec: object = None, param: str = "", actual: int = 0, *,
+                 source: str | None = None, line: int | None = None, col: int | None = None) -> None:
+        super().__init__(message, source=source, line=line, col=col)
+        self.spec, self.param, self.actual = spec, param, actual
+
+    def at(self, source: str | None, line: int | None, col: int | None) -> RnnParamsError:
+        if self.line is not None or source is None or line is None:
+            return self
+        return FeatureMismatch(self.message, self.spec, self.param, self.actual, source=source, line=line, col=col)
+
+
 class UsageError(RnnParamsError):
     """The command line or API call itself is wrong (unknown framework, bad --input-shape...)."""

@@ -109,6 +109,32 @@ def test_layer_dot_name_and_all_layers() -> None:
     assert pair(v) <= 5_000_000 < pair(v + 1)
 
 
+def test_the_layers_after_a_resized_one_follow_it() -> None:
+    """PyTorch layers declare their input size, so resizing the LSTM resizes the head's in_features with it (and a
+    conv's out_channels the norm, the slopes and the next conv after it), as whoever edits the model does."""
+    model = "nn.Embedding(10000, 128); nn.LSTM(128, 256, batch_first=True); nn.Linear(256, 10)"
+    sol = api.solve(model, "hidden_size", params="5M")
+
+    def total(h: int) -> int:  # embedding 10000·128, LSTM 4H(128 + H + 2), head 10·H + 10, by hand
+        return 10000 * 128 + 4 * h * (128 + h + 2) + 10 * h + 10
+
+    assert sol.value == 900 and sol.point.report.total_params == total(900) <= 5_000_000 < total(901)
+    assert sol.point.followed == ("2.in_features=900",)
+    assert api.count(model.replace("256", "900")).total_params == total(900)
+    assert sol.to_dict()["followed"] == ["2.in_features=900"]
+
+    chain = "nn.Conv2d(3, 16, 3); nn.BatchNorm2d(16); nn.PReLU(16); nn.GroupNorm(4, 16); nn.Conv2d(16, 32, 3)"
+    sweep = api.sweep(chain, "0.out_channels", [8, 16], input_shape=(3, 32, 32))
+    eight, sixteen = sweep.series[0].points
+    assert eight.followed == ("1.num_features=8", "2.num_parameters=8", "3.num_channels=8", "4.in_channels=8")
+    assert sixteen.followed == ()
+    # conv 8·3·3·3 + 8, batch norm 2·8 (+ 2·8 running statistics, buffers), PReLU 8, group norm 2·8, conv 32·8·9 + 32
+    assert eight.report.total_params == 8 * 27 + 8 + 16 + 8 + 16 + 32 * 72 + 32
+    assert eight.report.total_params == api.count(chain.replace("16", "8").replace("GroupNorm(4, 8)",
+                                                                                    "GroupNorm(4, 8)"),
+                                                  input_shape=(3, 32, 32)).total_params
+
+
 def test_the_neighbour_that_is_not_valid_is_named() -> None:
     sol = api.solve("nn.LSTM(100, 256, proj_size=64)", "proj_size", params="100M")
     assert sol.value == 255 and sol.next_point is None  # PyTorch: proj_size < hidden_size

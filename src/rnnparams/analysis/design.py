@@ -19,7 +19,7 @@ from typing import Any
 from .._record import replace as replace_record
 from ..conventions import FRAMEWORKS
 from ..conventions.base import INT, NONNEG, SHAPE, SIZE, Param, above_maximum
-from ..errors import RnnParamsError, UsageError
+from ..errors import FeatureMismatch, RnnParamsError, UsageError
 from ..spec import LayerSpec, ModelSpec, Value
 from .count import count_model
 from .estimate import Estimate, estimate_report, with_sequence_length
@@ -189,6 +189,53 @@ def with_value(spec: ModelSpec, var: Variable, value: int) -> ModelSpec:
     return replace_record(spec, layers=tuple(layers))
 
 
+def _locate(spec: ModelSpec, target: object) -> tuple[int, Path] | None:
+    """Where the LayerSpec `target` (the very object) sits in `spec`: top-level index and nested path."""
+    def search(layer: LayerSpec, path: Path) -> Path | None:
+        if layer is target:
+            return path
+        for key, value in layer.config.items():
+            items = value if isinstance(value, tuple) else (value,)
+            for j, item in enumerate(items):
+                if isinstance(item, LayerSpec):
+                    found = search(item, (*path, key, j) if isinstance(value, tuple) else (*path, key))
+                    if found is not None:
+                        return found
+        return None
+    for i, layer in enumerate(spec.layers):
+        found = search(layer, ())
+        if found is not None:
+            return i, found
+    return None
+
+
+def count_following(spec: ModelSpec) -> tuple[ModelSpec, Report, tuple[str, ...]]:
+    """Count `spec`; where a layer declared with an input size (in_features, input_size, in_channels...) no longer
+    receives it because a size before it was changed, give it what it receives, as whoever resizes the model by
+    hand does, and count again. The conventions say which argument it is (errors.FeatureMismatch). Returns the
+    model counted, its report, and each argument that followed ("1.in_features=512")."""
+    followed: list[tuple[int, Path, str, int]] = []
+    done: set[tuple[int, Path, str]] = set()
+    while True:
+        try:
+            report = count_model(spec)
+        except FeatureMismatch as exc:
+            where = _locate(spec, exc.spec)
+            if where is None or (*where, exc.param) in done:
+                raise
+            done.add((*where, exc.param))
+            i, path = where
+            layers = list(spec.layers)
+            layers[i] = _set(layers[i], path, exc.param, exc.actual)
+            spec = replace_record(spec, layers=tuple(layers))
+            followed.append((i, path, exc.param, exc.actual))
+            continue
+        names = [layer.name for layer in report.layers]
+        return spec, report, tuple(
+            f"{names[i] if i < len(names) else i}.{'.'.join(map(str, (*path, param)))}={actual}"
+            for i, path, param, actual in followed)
+
+
 @dataclass(frozen=True)
 class Point:
     """The model at one value: its count, and its estimate when options were given."""
@@ -196,6 +243,8 @@ class Point:
     value: int
     report: Report
     estimate: Estimate | None = None
+    followed: tuple[str, ...] = ()
+    """Input sizes of later layers set to what they receive at this value (count_following)."""
 
     def measure(self, metric: str) -> int:
         if metric == "params":
@@ -209,6 +258,8 @@ class Point:
 
     def to_dict(self, var: Variable) -> dict[str, Any]:
         out: dict[str, Any] = {"variable": var.text, "value": self.value, **self.report.to_dict()}
+        if self.followed:
+            out["followed"] = list(self.followed)
         if self.estimate is not None:
             out["estimate"] = self.estimate.to_dict()
         return out
@@ -228,13 +279,13 @@ def evaluate(spec: ModelSpec, var: Variable, value: int, options: EstimateOption
         spec = with_value(spec, var, value)
     if limit is not None:
         limit(spec)
-    report = count_model(spec)
+    spec, report, followed = count_following(spec)
     if options is None:
-        return Point(value, report)
+        return Point(value, report, followed=followed)
     filled, steps = with_sequence_length(spec, report, options.seq_len)
     if filled is not spec:
         report = count_model(filled)
-    return Point(value, report, estimate_report(report, options, steps))
+    return Point(value, report, estimate_report(report, options, steps), followed)
 
 
 def replace_dataclass(obj: EstimateOptions, **changes: object) -> EstimateOptions:
@@ -275,6 +326,7 @@ class Solution:
             "next_reason": self.next_reason, "multiple_of": self.multiple_of,
             "variable": self.variable.to_dict(), "framework": self.point.report.framework,
             "trainable_params": self.point.report.trainable_params, "probes": self.probes,
+            "followed": list(self.point.followed),
         }
         if self.point.estimate is not None:
             out["options"] = self.point.estimate.options.to_dict()

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 
 from .._record import field, record
-from ..errors import ShapeError
+from ..errors import FeatureMismatch, ShapeError
 from ..spec import LayerSpec, Shape, Value
 from ..symbolic import Const, Expr, Sym, as_expr
 from .families import Neutral
@@ -344,8 +344,7 @@ def fmt_shape(shape: Shape) -> str:
 
 def check_features(ctx: LayerContext, declared: int, actual: int | None, what: str) -> None:
     if actual is not None and actual != declared:
-        raise ShapeError(
+        raise FeatureMismatch(
             f"{ctx.name} ({ctx.spec.type}) was declared with {what}={declared}, but the tensor it receives has "
             f"{actual} features (shape {fmt_shape(ctx.in_shape or ())}). Make {what} {actual}, or change the "
-            "layer before it."
-        )
+            "layer before it.", ctx.spec, what, actual)

@@ -45,6 +45,8 @@ def render_solution(sol: Solution, lang: str = "en") -> str:
         lines.append("    " + t(DESIGN, "no_next", lang).format(reason=sol.next_reason))
     if var.layers:
         lines.append("  " + t(DESIGN, "sets", lang).format(what=var.param, layers=", ".join(var.layers)))
+    if sol.point.followed:
+        lines.append("  " + t(DESIGN, "followed", lang).format(what=", ".join(sol.point.followed)))
     text = "\n".join(lines)
     return cjk_punct(text) if lang == "zh" else text
 

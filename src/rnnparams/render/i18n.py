@@ -601,6 +601,8 @@ DESIGN: dict[str, tuple[str, str]] = {
     "reaches": ("reaches the budget, {over} above it", "达到预算,超出 {over}"),
     "no_next": ("no neighbour: {reason}", "没有相邻取值:{reason}"),
     "sets": ("sets {what} of {layers}", "设置的是 {layers} 的 {what}"),
+    "followed": ("the layers after it take the new size as their input: {what}",
+                 "其后的层随之改用新的输入尺寸：{what}"),
     "by_layer": ("Parameters by layer", "各层的参数"),
     "by_role": ("Parameters by tensor role", "各类张量的参数"),
     "memory_by_kind": ("Memory of a step by kind", "一步内存的构成"),

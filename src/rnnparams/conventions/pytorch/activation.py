@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from ..._record import replace
-from ...errors import ConfigError, ShapeError
+from ...errors import ConfigError, FeatureMismatch, ShapeError
 from ...spec import LayerSpec, Shape, Value
 from ...symbolic import Sym
 from ..base import (
@@ -150,9 +150,9 @@ def plan_prelu(ctx: LayerContext) -> LayerPlan:
         if not shape:
             raise ShapeError(f"{ctx.name} (PReLU): Not allow zero-dim input tensor.")
         if channels is not None and channels != n:
-            raise ShapeError(f"{ctx.name} (PReLU): Mismatch of parameter numbers and input channel size. Found "
-                             f"parameter numbers = {n} and channel size = {channels} (input shape "
-                             f"{fmt_shape(shape)}).")
+            raise FeatureMismatch(f"{ctx.name} (PReLU): Mismatch of parameter numbers and input channel size. "
+                                  f"Found parameter numbers = {n} and channel size = {channels} (input shape "
+                                  f"{fmt_shape(shape)}).", ctx.spec, "num_parameters", channels)
     tensors = expand(PRELU_TENSORS, flags={})
     return LayerPlan(tuple(tensors), freeze({"N_p": n}), shape, shape, feature_axis=1 if len(shape) > 1 else -1)
 

@@ -5,7 +5,7 @@ in_channels off their first input. Channels first. The N-d rules are in convnd.p
 
 from __future__ import annotations
 
-from ...errors import ConfigError, ShapeError
+from ...errors import ConfigError, FeatureMismatch, ShapeError
 from ...spec import LayerSpec
 from ...symbolic import Sym
 from ..base import (
@@ -88,9 +88,9 @@ def plan_conv1d(ctx: LayerContext) -> LayerPlan:
     nonempty(ctx, shape, 1)
     channels, length = shape[-2], shape[-1]
     if channels is not None and channels != c_in:
-        raise ShapeError(f"{ctx.name} (Conv1d): expects (N, C, L) input with C = in_channels = {c_in}, but its "
-                         f"input has shape {fmt_shape(shape)}. PyTorch convolutions are channels-first: "
-                         "transpose a (N, T, F) sequence to (N, F, T).")
+        raise FeatureMismatch(f"{ctx.name} (Conv1d): expects (N, C, L) input with C = in_channels = {c_in}, but "
+                              f"its input has shape {fmt_shape(shape)}. PyTorch convolutions are channels-first: "
+                              "transpose a (N, T, F) sequence to (N, F, T).", ctx.spec, "in_channels", channels)
     out_len: int | None = None
     if length is not None:
         if padding == "same":
@@ -147,8 +147,9 @@ def plan_conv2d(ctx: LayerContext) -> LayerPlan:
     nonempty(ctx, shape, 2)
     channels = shape[-3]
     if channels is not None and channels != c_in:
-        raise ShapeError(f"{ctx.name} (Conv2d): expects (N, C, H, W) input with C = in_channels = {c_in}, but its "
-                         f"input has shape {fmt_shape(shape)}. PyTorch convolutions are channels-first.")
+        raise FeatureMismatch(f"{ctx.name} (Conv2d): expects (N, C, H, W) input with C = in_channels = {c_in}, "
+                              f"but its input has shape {fmt_shape(shape)}. PyTorch convolutions are channels-first.",
+                              ctx.spec, "in_channels", channels)
     sides: list[int | None] = []
     for length, k, s, d, p in zip(shape[-2:], kernel, stride, dilation, pads, strict=True):
         if length is None:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from ..._record import replace
-from ...errors import ConfigError, ShapeError
+from ...errors import ConfigError, FeatureMismatch, ShapeError
 from ...spec import LayerSpec, Shape, frozen_mapping
 from ...symbolic import Expr, Sym
 from ..base import (
@@ -106,8 +106,9 @@ def conv_plan(ctx: LayerContext, dims: int, transposed: bool) -> LayerPlan:
     nonempty(ctx, shape, dims)
     channels = shape[-dims - 1]
     if channels is not None and channels != c_in:
-        raise ShapeError(f"{name}: expects (N, C, {', '.join('DHW'[3 - dims:])}) input with C = in_channels = {c_in}, "
-                         f"but its input has shape {fmt_shape(shape)}. PyTorch convolutions are channels-first.")
+        raise FeatureMismatch(f"{name}: expects (N, C, {', '.join('DHW'[3 - dims:])}) input with C = in_channels = "
+                              f"{c_in}, but its input has shape {fmt_shape(shape)}. PyTorch convolutions are "
+                              "channels-first.", ctx.spec, "in_channels", channels)
     sides = _sides(ctx, shape[-dims:], kernel, stride, dilation, pads, extra, transposed, padding == "same")
     per_group = "O_g" if transposed else "C_g"
     whole = O if transposed else C

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from ..._record import replace
-from ...errors import ConfigError, ShapeError
+from ...errors import ConfigError, FeatureMismatch, ShapeError
 from ...spec import LayerSpec, Shape, frozen_mapping
 from ...symbolic import Expr, Sym
 from ..base import (
@@ -77,6 +77,10 @@ def plan_layernorm(ctx: LayerContext) -> LayerPlan:
         raise ConfigError(f"{ctx.name} (LayerNorm): normalized_shape must be a positive int or a tuple of "
                           f"positive ints (got {raw!r}).")
     shape = in_or_default(ctx, (None, *norm))
+    if isinstance(raw, int) and shape and shape[-1] is not None and shape[-1] != raw:
+        raise FeatureMismatch(f"{ctx.name} (LayerNorm): normalized_shape={list(norm)} must match the last "
+                              f"dimensions of its input, which has shape {fmt_shape(shape)}.",
+                              ctx.spec, "normalized_shape", shape[-1])
     if len(shape) < len(norm) or any(a is not None and a != b for a, b in zip(shape[-len(norm):], norm, strict=True)):
         raise ShapeError(f"{ctx.name} (LayerNorm): normalized_shape={list(norm)} must match the last "
                          f"dimensions of its input, which has shape {fmt_shape(shape)}.")
@@ -96,9 +100,10 @@ def plan_batchnorm(ctx: LayerContext) -> LayerPlan:
         raise ShapeError(f"{ctx.name} (BatchNorm1d): expected 2D or 3D input (got {len(shape)}D input, "
                          f"shape {fmt_shape(shape)}).")
     if shape[1] is not None and shape[1] != c:
-        raise ShapeError(f"{ctx.name} (BatchNorm1d): num_features={c} must equal the size of dimension 1 of "
-                         f"its input, (N, C) or (N, C, L); got shape {fmt_shape(shape)}. For a (N, T, F) "
-                         "sequence, PyTorch normalizes dimension 1, so transpose it or use nn.LayerNorm.")
+        raise FeatureMismatch(f"{ctx.name} (BatchNorm1d): num_features={c} must equal the size of dimension 1 of "
+                              f"its input, (N, C) or (N, C, L); got shape {fmt_shape(shape)}. For a (N, T, F) "
+                              "sequence, PyTorch normalizes dimension 1, so transpose it or use nn.LayerNorm.",
+                              ctx.spec, "num_features", shape[1])
     return _channel_plan(ctx, c, shape)
 
 
@@ -125,9 +130,11 @@ def plan_batchnorm_nd(dims: int) -> PlanFn:
 
 
 def _channels(ctx: LayerContext, c: int, shape: Shape, axis: int) -> None:
-    if shape[axis] is not None and shape[axis] != c:
-        raise ShapeError(f"{ctx.name} ({ctx.spec.type}): num_features={c} must equal the size of dimension {axis} "
-                         f"(the channels) of its input, which has shape {fmt_shape(shape)}.")
+    got = shape[axis]
+    if got is not None and got != c:
+        raise FeatureMismatch(f"{ctx.name} ({ctx.spec.type}): num_features={c} must equal the size of dimension "
+                              f"{axis} (the channels) of its input, which has shape {fmt_shape(shape)}.",
+                              ctx.spec, "num_features", got)
 
 
 def plan_syncbatchnorm(ctx: LayerContext) -> LayerPlan:
@@ -155,10 +162,11 @@ def plan_instancenorm(dims: int) -> PlanFn:
             raise ShapeError(f"{ctx.name} ({ctx.spec.type}): Expected more than 1 spatial element when training, "
                              f"got input size {fmt_shape(shape)}: an instance norm of one number per channel.")
         warnings: tuple[str, ...] = ()
-        if shape[axis] is not None and shape[axis] != c:
+        got = shape[axis]
+        if got is not None and got != c:
             if ctx.cfg("affine") or ctx.cfg("track_running_stats"):
-                raise ShapeError(f"{ctx.name} ({ctx.spec.type}): expected input's size at dim={axis} to match "
-                                 f"num_features ({c}), but got: {shape[axis]}.")
+                raise FeatureMismatch(f"{ctx.name} ({ctx.spec.type}): expected input's size at dim={axis} to "
+                                      f"match num_features ({c}), but got: {got}.", ctx.spec, "num_features", got)
             warnings = (f"{ctx.name} ({ctx.spec.type}): input's size at dim={axis} does not match num_features. You "
                         "can silence this warning by not passing in num_features, which is not used because "
                         "affine=False",)
@@ -201,9 +209,10 @@ def plan_groupnorm(ctx: LayerContext) -> LayerPlan:
         raise ShapeError(f"{ctx.name} (GroupNorm): Expected at least 2 dimensions for input tensor but received "
                          f"{len(shape)} (shape {fmt_shape(shape)}).")
     if shape[1] is not None and shape[1] != c:
-        raise ShapeError(f"{ctx.name} (GroupNorm): Expected weight to be a vector of size equal to the number of "
-                         f"channels in input, but got weight of shape [{c}] and input of shape "
-                         f"{list(shape)}: num_channels must be the size of dimension 1.")
+        raise FeatureMismatch(f"{ctx.name} (GroupNorm): Expected weight to be a vector of size equal to the number "
+                              f"of channels in input, but got weight of shape [{c}] and input of shape "
+                              f"{list(shape)}: num_channels must be the size of dimension 1.",
+                              ctx.spec, "num_channels", shape[1])
     affine = bool(ctx.cfg("affine"))
     tensors = expand(GROUPNORM_TENSORS, flags={"affine": affine, "shift": affine and bool(ctx.cfg("bias"))})
     return LayerPlan(tuple(tensors), freeze({"C": c, "G": g}), shape, shape, features=("C", C), feature_axis=1)
@@ -223,6 +232,10 @@ def _last_axes(ctx: LayerContext, kind: str) -> LayerPlan:
         raise ConfigError(f"{ctx.name} ({kind}): normalized_shape must be a positive int or a tuple of "
                           f"positive ints (got {raw!r}).")
     shape = in_or_default(ctx, (None, *norm))
+    if isinstance(raw, int) and shape and shape[-1] is not None and shape[-1] != raw:
+        raise FeatureMismatch(f"{ctx.name} (LayerNorm): normalized_shape={list(norm)} must match the last "
+                              f"dimensions of its input, which has shape {fmt_shape(shape)}.",
+                              ctx.spec, "normalized_shape", shape[-1])
     if len(shape) < len(norm) or any(a is not None and a != b for a, b in zip(shape[-len(norm):], norm, strict=True)):
         raise ShapeError(f"{ctx.name} ({kind}): Given normalized_shape={list(norm)}, expected input with shape "
                          f"[*, {', '.join(map(str, norm))}], but got input of size {fmt_shape(shape)}.")
