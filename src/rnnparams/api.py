@@ -142,10 +142,20 @@ def _spec_from_file(path: str, framework: str | None, shape: Shape | None, selec
 
     if path.strip().split("::", 1)[0].lower().endswith(".py"):
         return _code_file(path, framework, shape, select, overrides, partial)
-    if select is not None or overrides:
-        raise UsageError(f"{path}: --model and --set apply to .py files, not to spec files")
     fmt = format_of(path)
     text = _read(path)
+    if fmt == "json":
+        from .inputs.hfconfig import looks_like_hf_config, spec_from_config
+
+        if looks_like_hf_config(text):  # a Hugging Face config.json: the model transformers builds from it
+            hf = spec_from_config(text, path, overrides)
+            if framework not in (None, hf.framework) or select is not None:
+                raise UsageError(f"{path} is a Hugging Face config (counted as transformers builds it); drop "
+                                 "--framework and --model")
+            return hf
+    if select is not None or overrides:
+        raise UsageError(f"{path}: --model and --set apply to .py files and Hugging Face config files, not to "
+                         "spec files")
     assert fmt is not None
     spec = load_spec(text, fmt, source_name=path)
     if framework is not None and framework != spec.framework:

@@ -1,0 +1,206 @@
+"""The modules of transformers' recurrent and state-space models, as `state_dict()` names their tensors (read
+off transformers 5.24's modeling files and checked against models it builds on the meta device):
+
+- `MambaBlock` (and `FalconMambaBlock`, the same tensors): `norm` (RMSNorm, d_model) and the selective-SSM
+  `mixer` — in_proj (2·d_inner, d_model), a depthwise conv1d (d_inner, 1, d_conv), x_proj (dt_rank + 2·d_state,
+  d_inner), dt_proj (d_inner, dt_rank) with bias, A_log (d_inner, d_state), D (d_inner), out_proj (d_model,
+  d_inner);
+- `Mamba2Block`: in_proj (2·d_inner + 2·groups·d_state + heads, d_model), conv1d over d_inner + 2·groups·d_state
+  channels, dt_bias / A_log / D (heads), the gated RMSNorm (d_inner), out_proj;
+- `RwkvBlock` (RWKV-4 as transformers ships it): ln1, ln2 (and pre_ln in block 0), time-mix `attention`
+  (time_decay, time_first (d_att), time_mix_key/value/receptance (1, 1, d_model), key/value/receptance
+  (d_att, d_model), output (d_model, d_att)) and channel-mix `feed_forward` (time_mix_key/receptance, key
+  (d_ffn, d_model), receptance (d_model, d_model), value (d_model, d_ffn));
+- RecurrentGemma's decoder layers: temporal_pre_norm, a temporal block — the recurrent one (linear_y,
+  linear_x, linear_out with biases, a depthwise conv_1d, the RG-LRU's recurrent_param (d_lru) and its
+  block-diagonal input and recurrent gates (heads, d_block, d_block) with biases (heads, d_block)) or local
+  attention (q/k/v/o projections, o with a bias) — channel_pre_norm and the gated MLP (gate/up/down with
+  biases, d_ffn = intermediate_size // 2);
+- the model's `Embedding`, final norms and the language-model head (`Head`, tied to the embedding when
+  tie_word_embeddings is true: `named_parameters()` lists the shared tensor once).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ...symbolic import Const, Expr, add, mul
+from ..base import TensorTemplate
+from .common import S, block, flag, size
+
+T = TensorTemplate
+ONE = Const(1)
+D_MODEL, D_INNER, D_STATE, D_CONV, DT_RANK = S("d_model"), S("d_inner"), S("d_state"), S("d_conv"), S("dt_rank")
+HEADS, GROUPS, HEAD_DIM, V = S("heads"), S("groups"), S("head_dim"), S("V")
+D_ATT, D_FFN, D_LRU, D_BLOCK, KV_HEADS = S("d_att"), S("d_ffn"), S("d_lru"), S("d_block"), S("kv_heads")
+
+WORDS: Mapping[str, tuple[str, str]] = {
+    "d_model": ("hidden size (hidden_size)", "隐藏维度（hidden_size）"),
+    "d_inner": ("inner width of the mixer (intermediate_size = expand·hidden_size)",
+                "混合层内部宽度（intermediate_size = expand·hidden_size）"),
+    "d_state": ("SSM state size per channel (state_size)", "每个通道的 SSM 状态维数（state_size）"),
+    "d_conv": ("width of the depthwise causal convolution (conv_kernel)", "深度因果卷积的宽度（conv_kernel）"),
+    "dt_rank": ("rank of the Δ projection (time_step_rank, ⌈hidden_size/16⌉ when \"auto\")",
+                "Δ 投影的秩（time_step_rank，取 \"auto\" 时为 ⌈hidden_size/16⌉）"),
+    "heads": ("number of heads (num_heads / num_attention_heads)", "头数（num_heads / num_attention_heads）"),
+    "groups": ("number of B/C groups (n_groups)", "B/C 分组数（n_groups）"),
+    "head_dim": ("size of one head (head_dim)", "每个头的维度（head_dim）"),
+    "V": ("vocabulary size (vocab_size)", "词表大小（vocab_size）"),
+    "d_att": ("width of RWKV's time mixing (attention_hidden_size)", "RWKV 时间混合的宽度（attention_hidden_size）"),
+    "d_ffn": ("width of the feed-forward / channel mixing (intermediate_size; RecurrentGemma: half of it)",
+              "前馈（通道混合）宽度（intermediate_size；RecurrentGemma 取其一半）"),
+    "d_lru": ("width of the RG-LRU recurrence (lru_width)", "RG-LRU 循环的宽度（lru_width）"),
+    "d_block": ("width of one block of the RG-LRU gates (lru_width // num_attention_heads)",
+                "RG-LRU 门的每个分块宽度（lru_width // num_attention_heads）"),
+    "kv_heads": ("number of key/value heads (num_key_value_heads)", "键/值头数（num_key_value_heads）"),
+}
+
+_MAMBA_ARGS = (size("hidden_size", "d_model"), size("intermediate_size", "d_inner"), size("state_size", "d_state"),
+               size("conv_kernel", "d_conv", 4), size("time_step_rank", "dt_rank"), flag("use_bias", False),
+               flag("use_conv_bias", True))
+_MAMBA_TENSORS = (
+    T("norm.weight", (D_MODEL,), "scale"),
+    T("mixer.A_log", (D_INNER, D_STATE), "ssm_a_log"),
+    T("mixer.D", (D_INNER,), "ssm_skip"),
+    T("mixer.conv1d.weight", (D_INNER, ONE, D_CONV), "conv_weight"),
+    T("mixer.conv1d.bias", (D_INNER,), "conv_bias", when="use_conv_bias"),
+    T("mixer.in_proj.weight", (mul(2, D_INNER), D_MODEL), "in_proj"),
+    T("mixer.in_proj.bias", (mul(2, D_INNER),), "bias", when="use_bias"),
+    T("mixer.x_proj.weight", (add(DT_RANK, mul(2, D_STATE)), D_INNER), "x_proj"),
+    T("mixer.dt_proj.weight", (D_INNER, DT_RANK), "dt_proj"),
+    T("mixer.dt_proj.bias", (D_INNER,), "dt_bias"),
+    T("mixer.out_proj.weight", (D_MODEL, D_INNER), "out_proj"),
+    T("mixer.out_proj.bias", (D_MODEL,), "bias", when="use_bias"),
+)
+
+
+def _mamba_states(env: Mapping[str, int]) -> Mapping[str, tuple[Expr | int, ...]]:
+    return {"conv_state": (D_INNER, D_CONV), "ssm_state": (D_INNER, D_STATE)}
+
+
+MAMBA = block("MambaBlock", _MAMBA_ARGS, _MAMBA_TENSORS, d_in="d_model", d_out="d_model", states=_mamba_states,
+              words=WORDS)
+FALCON_MAMBA = block("FalconMambaBlock", _MAMBA_ARGS, _MAMBA_TENSORS, d_in="d_model", d_out="d_model",
+                     states=_mamba_states, words=WORDS)
+
+_CONV_DIM = add(D_INNER, mul(2, GROUPS, D_STATE))
+MAMBA2 = block(
+    "Mamba2Block",
+    (size("hidden_size", "d_model"), size("intermediate_size", "d_inner"), size("state_size", "d_state"),
+     size("conv_kernel", "d_conv", 4), size("num_heads", "heads"), size("head_dim", "head_dim"),
+     size("n_groups", "groups", 1), flag("use_bias", False), flag("use_conv_bias", True)),
+    (T("norm.weight", (D_MODEL,), "scale"),
+     T("mixer.dt_bias", (HEADS,), "dt_bias"),
+     T("mixer.A_log", (HEADS,), "ssm_a_log"),
+     T("mixer.D", (HEADS,), "ssm_skip"),
+     T("mixer.conv1d.weight", (_CONV_DIM, ONE, D_CONV), "conv_weight"),
+     T("mixer.conv1d.bias", (_CONV_DIM,), "conv_bias", when="use_conv_bias"),
+     T("mixer.in_proj.weight", (add(mul(2, D_INNER), mul(2, GROUPS, D_STATE), HEADS), D_MODEL), "in_proj"),
+     T("mixer.in_proj.bias", (add(mul(2, D_INNER), mul(2, GROUPS, D_STATE), HEADS),), "bias", when="use_bias"),
+     T("mixer.norm.weight", (D_INNER,), "scale"),
+     T("mixer.out_proj.weight", (D_MODEL, D_INNER), "out_proj"),
+     T("mixer.out_proj.bias", (D_MODEL,), "bias", when="use_bias")),
+    d_in="d_model", d_out="d_model", words=WORDS,
+    states=lambda env: {"conv_state": (_CONV_DIM, D_CONV), "ssm_state": (HEADS, HEAD_DIM, D_STATE)},
+)
+
+
+def _ln(name: str, when: str | None = None) -> tuple[TensorTemplate, ...]:
+    return (T(f"{name}.weight", (D_MODEL,), "scale", when=when), T(f"{name}.bias", (D_MODEL,), "shift", when=when))
+
+
+_MIX = (ONE, ONE, D_MODEL)
+RWKV = block(
+    "RwkvBlock",
+    (size("hidden_size", "d_model"), size("attention_hidden_size", "d_att"), size("intermediate_size", "d_ffn"),
+     flag("pre_ln", False)),
+    (*_ln("pre_ln", "pre_ln"), *_ln("ln1"), *_ln("ln2"),
+     T("attention.time_decay", (D_ATT,), "time_decay"),
+     T("attention.time_first", (D_ATT,), "time_first"),
+     T("attention.time_mix_key", _MIX, "time_mix"),
+     T("attention.time_mix_value", _MIX, "time_mix"),
+     T("attention.time_mix_receptance", _MIX, "time_mix"),
+     T("attention.key.weight", (D_ATT, D_MODEL), "key"),
+     T("attention.value.weight", (D_ATT, D_MODEL), "value"),
+     T("attention.receptance.weight", (D_ATT, D_MODEL), "receptance"),
+     T("attention.output.weight", (D_MODEL, D_ATT), "output"),
+     T("feed_forward.time_mix_key", _MIX, "time_mix"),
+     T("feed_forward.time_mix_receptance", _MIX, "time_mix"),
+     T("feed_forward.key.weight", (D_FFN, D_MODEL), "key"),
+     T("feed_forward.receptance.weight", (D_MODEL, D_MODEL), "receptance"),
+     T("feed_forward.value.weight", (D_MODEL, D_FFN), "value")),
+    d_in="d_model", d_out="d_model", words=WORDS,
+    # RwkvModel's state: five tensors (batch, d, layers); one layer's share of each
+    states=lambda env: {"att_x": (D_MODEL,), "att_num": (D_ATT,), "att_den": (D_ATT,), "att_max": (D_ATT,),
+                        "ffn_x": (D_MODEL,)},
+)
+
+_GEMMA_MLP = (
+    T("channel_pre_norm.weight", (D_MODEL,), "scale"),
+    T("mlp_block.gate_proj.weight", (D_FFN, D_MODEL), "gate_proj"),
+    T("mlp_block.gate_proj.bias", (D_FFN,), "bias"),
+    T("mlp_block.up_proj.weight", (D_FFN, D_MODEL), "up_proj"),
+    T("mlp_block.up_proj.bias", (D_FFN,), "bias"),
+    T("mlp_block.down_proj.weight", (D_MODEL, D_FFN), "down_proj"),
+    T("mlp_block.down_proj.bias", (D_MODEL,), "bias"),
+)
+GEMMA_RECURRENT = block(
+    "RecurrentGemmaRecurrentLayer",
+    (size("hidden_size", "d_model"), size("lru_width", "d_lru"), size("num_attention_heads", "heads"),
+     size("conv1d_width", "d_conv", 4), size("mlp_width", "d_ffn")),
+    (T("temporal_pre_norm.weight", (D_MODEL,), "scale"),
+     T("temporal_block.linear_y.weight", (D_LRU, D_MODEL), "linear_y"),
+     T("temporal_block.linear_y.bias", (D_LRU,), "bias"),
+     T("temporal_block.linear_x.weight", (D_LRU, D_MODEL), "linear_x"),
+     T("temporal_block.linear_x.bias", (D_LRU,), "bias"),
+     T("temporal_block.linear_out.weight", (D_MODEL, D_LRU), "linear_out"),
+     T("temporal_block.linear_out.bias", (D_MODEL,), "bias"),
+     T("temporal_block.conv_1d.weight", (D_LRU, ONE, D_CONV), "conv_weight"),
+     T("temporal_block.conv_1d.bias", (D_LRU,), "conv_bias"),
+     T("temporal_block.rg_lru.recurrent_param", (D_LRU,), "recurrent_param"),
+     T("temporal_block.rg_lru.input_gate_weight", (HEADS, D_BLOCK, D_BLOCK), "gate_weight"),
+     T("temporal_block.rg_lru.input_gate_bias", (HEADS, D_BLOCK), "gate_bias"),
+     T("temporal_block.rg_lru.recurrent_gate_weight", (HEADS, D_BLOCK, D_BLOCK), "gate_weight"),
+     T("temporal_block.rg_lru.recurrent_gate_bias", (HEADS, D_BLOCK), "gate_bias"),
+     *_GEMMA_MLP),
+    d_in="d_model", d_out="d_model", words=WORDS,
+    derived=lambda env: {"d_block": env["d_lru"] // env["heads"]},
+    # the conv state keeps the last d_conv - 1 inputs; the RG-LRU its float32 hidden state
+    states=lambda env: {"conv1d_state": (D_LRU, env["d_conv"] - 1), "rg_lru_state": (D_LRU,)},
+)
+GEMMA_ATTENTION = block(
+    "RecurrentGemmaAttentionLayer",
+    (size("hidden_size", "d_model"), size("num_attention_heads", "heads"), size("num_key_value_heads", "kv_heads"),
+     size("head_dim", "head_dim"), size("mlp_width", "d_ffn"), flag("attention_bias", False),
+     size("attention_window_size", "window", 2048)),
+    (T("temporal_pre_norm.weight", (D_MODEL,), "scale"),
+     T("temporal_block.q_proj.weight", (mul(HEADS, HEAD_DIM), D_MODEL), "query"),
+     T("temporal_block.q_proj.bias", (mul(HEADS, HEAD_DIM),), "bias", when="attention_bias"),
+     T("temporal_block.k_proj.weight", (mul(KV_HEADS, HEAD_DIM), D_MODEL), "key"),
+     T("temporal_block.k_proj.bias", (mul(KV_HEADS, HEAD_DIM),), "bias", when="attention_bias"),
+     T("temporal_block.v_proj.weight", (mul(KV_HEADS, HEAD_DIM), D_MODEL), "value"),
+     T("temporal_block.v_proj.bias", (mul(KV_HEADS, HEAD_DIM),), "bias", when="attention_bias"),
+     T("temporal_block.o_proj.weight", (D_MODEL, mul(HEADS, HEAD_DIM)), "output"),
+     T("temporal_block.o_proj.bias", (D_MODEL,), "bias"),
+     *_GEMMA_MLP),
+    d_in="d_model", d_out="d_model",
+    words={**WORDS, "window": ("local attention window (attention_window_size)",
+                               "局部注意力窗口（attention_window_size）")},
+    # a sliding-window key and value cache of `window` positions
+    states=lambda env: {"key_cache": (KV_HEADS, S("window"), HEAD_DIM),
+                        "value_cache": (KV_HEADS, S("window"), HEAD_DIM)},
+)
+
+EMBEDDING = block("Embedding", (size("num_embeddings", "V"), size("embedding_dim", "d_model")),
+                  (T("weight", (V, D_MODEL), "embedding"),), d_in="V", d_out="d_model", words=WORDS,
+                  reads_tokens=True)
+RMS_NORM = block("RMSNorm", (size("hidden_size", "d_model"),), (T("weight", (D_MODEL,), "scale"),),
+                 d_in="d_model", d_out="d_model", words=WORDS)
+LAYER_NORM = block("LayerNorm", (size("hidden_size", "d_model"),),
+                   (T("weight", (D_MODEL,), "scale"), T("bias", (D_MODEL,), "shift")), d_in="d_model",
+                   d_out="d_model", words=WORDS)
+HEAD = block("Head", (size("hidden_size", "d_model"), size("vocab_size", "V")),
+             (T("weight", (V, D_MODEL), "head"),), d_in="d_model", d_out="V", words=WORDS)
+
+LAYERS = {c.type_name: c for c in (EMBEDDING, MAMBA, FALCON_MAMBA, MAMBA2, RWKV, GEMMA_RECURRENT, GEMMA_ATTENTION,
+                                   RMS_NORM, LAYER_NORM, HEAD)}

@@ -1,0 +1,245 @@
+"""Hugging Face config files (config.json) as models: per `model_type`, the Config class's fields with their
+defaults (copied from transformers 5.24's configuration_*.py, as data: a key the file leaves out takes the
+class default), what its `__post_init__` derives, and the modules `...ForCausalLM(config)` (or the bare
+`...Model`, when `architectures` names it) builds, named as its `state_dict()` names them.
+
+What transformers does, mirrored here: Mamba's intermediate_size is int(expand·hidden_size) when the file has
+none — a value in the file wins (falcon-mamba-7b says expand 16 and intermediate_size 8192: 8192 is built) —
+while Mamba-2's mixer always takes int(expand·hidden_size); time_step_rank "auto" is ⌈hidden_size/16⌉; no
+family pads the vocabulary (pad_vocab_size_multiple is a mamba_ssm setting transformers ignores: vocab_size
+is used as written);
+RecurrentGemma's head_dim is hidden_size // num_attention_heads whatever the file says, its MLP is
+intermediate_size // 2 wide and its layers follow (block_types · 100)[:num_hidden_layers]; a tied head
+(tie_word_embeddings) shares the embedding's tensor, which `named_parameters()` lists once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+
+from ..._record import record
+from ...errors import ConfigError
+from ...spec import LayerSpec, Value
+
+INT, FLOAT, BOOL, STR, LIST, INT_OR_AUTO, INT_OR_NONE = "int", "float", "bool", "str", "list", "int|auto", "int|None"
+FRAMEWORK = "huggingface"
+"""The framework id: Hugging Face transformers (the package name is `transformers`)."""
+MAX_LAYERS = 1_000
+MAX_SIZE = 10**7
+"""Bounds on sizes a config may give (a 10^7-wide layer or 1,000 layers is beyond any real model), so a
+hostile file cannot make the count slow."""
+
+
+@record
+class Field:
+    """A Config class field: its name, the kind of value it takes (what `--set` parses) and its default."""
+
+    name: str
+    kind: str
+    default: object
+
+
+@record
+class ModelFamily:
+    model_type: str
+    config_class: str
+    causal_lm: str
+    base_model: str
+    prefix: str
+    """Where the base model sits in the causal LM (`backbone.`, `rwkv.`, `model.`)."""
+    fields: tuple[Field, ...]
+    layers: Callable[[Mapping[str, object], str], tuple[LayerSpec, ...]]
+    """The modules built from the config's values (defaults filled), under the given prefix, head excluded."""
+    head: str = "lm_head"
+
+    def field(self, name: str) -> Field | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+
+Config = Mapping[str, object]
+
+
+def _int(c: Config, key: str) -> int:
+    value = c[key]
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise ConfigError(f"config key {key!r} must be a positive integer (got {value!r})")
+    if value > (MAX_LAYERS if key == "num_hidden_layers" else MAX_SIZE):
+        bound = MAX_LAYERS if key == "num_hidden_layers" else MAX_SIZE
+        raise ConfigError(f"config key {key!r} = {value:,} is more than rnnparams counts (at most {bound:,})")
+    return value
+
+
+def _opt(c: Config, key: str, default: int) -> int:
+    return default if c.get(key) is None else _int(c, key)
+
+
+def _layer(type_name: str, name: str, **config: Value) -> LayerSpec:
+    return LayerSpec(type_name, MappingProxyType(config), name=name)
+
+
+def _stack(c: Config, p: str, block: str, **config: Value) -> tuple[LayerSpec, ...]:
+    layers = _int(c, "num_hidden_layers")
+    return tuple(_layer(block, f"{p}layers.{k}", **config) for k in range(layers))
+
+
+def _rank(c: Config) -> int:
+    rank = c["time_step_rank"]
+    if rank == "auto":
+        return math.ceil(_int(c, "hidden_size") / 16)
+    if isinstance(rank, str) and rank.isdigit():
+        rank = int(rank)
+    return _int({"time_step_rank": rank}, "time_step_rank")
+
+
+def _expand(c: Config) -> int:
+    expand, hidden = c["expand"], _int(c, "hidden_size")
+    if not isinstance(expand, (int, float)) or isinstance(expand, bool) or expand <= 0:
+        raise ConfigError(f"config key 'expand' must be a positive number (got {expand!r})")
+    inner = int(expand * hidden)
+    if not 0 < inner <= MAX_SIZE:
+        raise ConfigError(f"expand·hidden_size = {inner:,} must be between 1 and {MAX_SIZE:,}")
+    return inner
+
+
+def _mamba(block: str) -> Callable[[Config, str], tuple[LayerSpec, ...]]:
+    def layers(c: Config, p: str) -> tuple[LayerSpec, ...]:
+        hidden = _int(c, "hidden_size")
+        return (_layer("Embedding", f"{p}embeddings", num_embeddings=_int(c, "vocab_size"), embedding_dim=hidden),
+                *_stack(c, p, block, hidden_size=hidden, intermediate_size=_opt(c, "intermediate_size", _expand(c)),
+                        state_size=_int(c, "state_size"), conv_kernel=_int(c, "conv_kernel"),
+                        time_step_rank=_rank(c), use_bias=bool(c["use_bias"]), use_conv_bias=bool(c["use_conv_bias"])),
+                _layer("RMSNorm", f"{p}norm_f", hidden_size=hidden))
+    return layers
+
+
+def _mamba2(c: Config, p: str) -> tuple[LayerSpec, ...]:
+    hidden, heads, head_dim = _int(c, "hidden_size"), _int(c, "num_heads"), _int(c, "head_dim")
+    inner = _expand(c)
+    if inner != heads * head_dim:  # Mamba2Config.validate_architecture
+        raise ConfigError(f"Inconsistent configuration: hidden_size * expand ({inner}) must equal num_heads * "
+                          f"head_dim ({heads * head_dim}).")
+    return (_layer("Embedding", f"{p}embeddings", num_embeddings=_int(c, "vocab_size"), embedding_dim=hidden),
+            *_stack(c, p, "Mamba2Block", hidden_size=hidden, intermediate_size=inner, state_size=_int(c, "state_size"),
+                    conv_kernel=_int(c, "conv_kernel"), num_heads=heads, head_dim=head_dim,
+                    n_groups=_int(c, "n_groups"), use_bias=bool(c["use_bias"]), use_conv_bias=bool(c["use_conv_bias"])),
+            _layer("RMSNorm", f"{p}norm_f", hidden_size=hidden))
+
+
+def _rwkv(c: Config, p: str) -> tuple[LayerSpec, ...]:
+    hidden = _int(c, "hidden_size")
+    att, ffn = _opt(c, "attention_hidden_size", hidden), _opt(c, "intermediate_size", 4 * hidden)
+    blocks = tuple(_layer("RwkvBlock", f"{p}blocks.{k}", hidden_size=hidden, attention_hidden_size=att,
+                          intermediate_size=ffn, pre_ln=k == 0) for k in range(_int(c, "num_hidden_layers")))
+    return (_layer("Embedding", f"{p}embeddings", num_embeddings=_int(c, "vocab_size"), embedding_dim=hidden),
+            *blocks, _layer("LayerNorm", f"{p}ln_out", hidden_size=hidden))
+
+
+GEMMA_KINDS = ("recurrent", "attention")
+
+
+def _recurrent_gemma(c: Config, p: str) -> tuple[LayerSpec, ...]:
+    hidden, heads, n = _int(c, "hidden_size"), _int(c, "num_attention_heads"), _int(c, "num_hidden_layers")
+    kv = _opt(c, "num_key_value_heads", heads)
+    if kv > heads:
+        raise ConfigError("The number of `num_key_value_heads` must be smaller than `num_attention_heads`")
+    if hidden // heads == 0:
+        raise ConfigError(f"hidden_size ({hidden}) is smaller than num_attention_heads ({heads}): head_dim "
+                          "= hidden_size // num_attention_heads would be 0")
+    lru = _opt(c, "lru_width", hidden)
+    if lru // heads == 0:
+        raise ConfigError(f"lru_width ({lru}) is smaller than num_attention_heads ({heads})")
+    kinds = c["block_types"]
+    if not isinstance(kinds, (list, tuple)) or not kinds or any(k not in GEMMA_KINDS for k in kinds):
+        raise ConfigError(f"config key 'block_types' must be a non-empty list of {' or '.join(GEMMA_KINDS)} "
+                          f"(got {kinds!r})")
+    pattern = (list(kinds) * 100)[:n]
+    if len(pattern) < n:
+        raise ConfigError(f"RecurrentGemma repeats block_types 100 times: {len(pattern)} layers, not {n}")
+    mlp = _int(c, "intermediate_size") // 2
+    if mlp == 0:
+        raise ConfigError("intermediate_size must be at least 2 (the MLP is intermediate_size // 2 wide)")
+    conv = _int(c, "conv1d_width")
+    window = _int(c, "attention_window_size")
+    blocks = tuple(
+        _layer("RecurrentGemmaRecurrentLayer", f"{p}layers.{k}", hidden_size=hidden, lru_width=lru,
+               num_attention_heads=heads, conv1d_width=conv, mlp_width=mlp) if kind == "recurrent" else
+        _layer("RecurrentGemmaAttentionLayer", f"{p}layers.{k}", hidden_size=hidden, num_attention_heads=heads,
+               num_key_value_heads=kv, head_dim=hidden // heads, mlp_width=mlp,
+               attention_bias=bool(c["attention_bias"]), attention_window_size=window)
+        for k, kind in enumerate(pattern))
+    return (_layer("Embedding", f"{p}embed_tokens", num_embeddings=_int(c, "vocab_size"), embedding_dim=hidden),
+            *blocks, _layer("RMSNorm", f"{p}final_norm", hidden_size=hidden))
+
+
+def F(name: str, kind: str, default: object) -> Field:
+    return Field(name, kind, default)
+
+
+_MAMBA_FIELDS = (
+    F("vocab_size", INT, 50280), F("hidden_size", INT, 768), F("state_size", INT, 16), F("num_hidden_layers", INT, 32),
+    F("layer_norm_epsilon", FLOAT, 1e-5), F("expand", INT, 2), F("conv_kernel", INT, 4), F("use_bias", BOOL, False),
+    F("use_conv_bias", BOOL, True), F("hidden_act", STR, "silu"), F("initializer_range", FLOAT, 0.1),
+    F("residual_in_fp32", BOOL, True), F("time_step_rank", INT_OR_AUTO, "auto"), F("time_step_scale", FLOAT, 1.0),
+    F("time_step_min", FLOAT, 0.001), F("time_step_max", FLOAT, 0.1), F("time_step_init_scheme", STR, "random"),
+    F("time_step_floor", FLOAT, 1e-4), F("rescale_prenorm_residual", BOOL, False), F("use_cache", BOOL, True),
+    F("use_mambapy", BOOL, False), F("tie_word_embeddings", BOOL, True), F("intermediate_size", INT_OR_NONE, None),
+)
+
+FAMILIES: Mapping[str, ModelFamily] = MappingProxyType({f.model_type: f for f in (
+    ModelFamily("mamba", "MambaConfig", "MambaForCausalLM", "MambaModel", "backbone.", _MAMBA_FIELDS,
+                _mamba("MambaBlock")),
+    ModelFamily("falcon_mamba", "FalconMambaConfig", "FalconMambaForCausalLM", "FalconMambaModel", "backbone.",
+                (*_MAMBA_FIELDS, F("mixer_rms_eps", FLOAT, 1e-6)), _mamba("FalconMambaBlock")),
+    ModelFamily("mamba2", "Mamba2Config", "Mamba2ForCausalLM", "Mamba2Model", "backbone.", (
+        F("num_heads", INT, 128), F("head_dim", INT, 64), F("vocab_size", INT, 32768), F("hidden_size", INT, 4096),
+        F("state_size", INT, 128), F("num_hidden_layers", INT, 64), F("layer_norm_epsilon", FLOAT, 1e-5),
+        F("expand", INT, 2), F("conv_kernel", INT, 4), F("n_groups", INT, 8), F("use_bias", BOOL, False),
+        F("use_conv_bias", BOOL, True), F("hidden_act", STR, "silu"), F("initializer_range", FLOAT, 0.1),
+        F("residual_in_fp32", BOOL, True), F("time_step_rank", INT_OR_AUTO, "auto"),
+        F("time_step_min", FLOAT, 0.001), F("time_step_max", FLOAT, 0.1), F("time_step_floor", FLOAT, 1e-4),
+        F("rescale_prenorm_residual", BOOL, False), F("use_cache", BOOL, True), F("chunk_size", INT, 256),
+        F("tie_word_embeddings", BOOL, False)), _mamba2),
+    ModelFamily("rwkv", "RwkvConfig", "RwkvForCausalLM", "RwkvModel", "rwkv.", (
+        F("vocab_size", INT, 50277), F("context_length", INT, 1024), F("hidden_size", INT, 4096),
+        F("num_hidden_layers", INT, 32), F("attention_hidden_size", INT_OR_NONE, None),
+        F("intermediate_size", INT_OR_NONE, None), F("layer_norm_epsilon", FLOAT, 1e-5),
+        F("rescale_every", INT, 6), F("tie_word_embeddings", BOOL, False), F("use_cache", BOOL, True)),
+        _rwkv, head="head"),
+    ModelFamily("recurrent_gemma", "RecurrentGemmaConfig", "RecurrentGemmaForCausalLM", "RecurrentGemmaModel",
+                "model.", (
+        F("num_hidden_layers", INT, 26), F("vocab_size", INT, 256000), F("hidden_size", INT, 2560),
+        F("intermediate_size", INT, 3 * 2560), F("num_attention_heads", INT, 10), F("lru_width", INT_OR_NONE, None),
+        F("attention_window_size", INT, 2048), F("conv1d_width", INT, 4), F("logits_soft_cap", FLOAT, 30.0),
+        F("rms_norm_eps", FLOAT, 1e-6), F("use_cache", BOOL, True), F("hidden_activation", STR, "gelu_pytorch_tanh"),
+        F("block_types", LIST, ["recurrent", "recurrent", "attention"]), F("attention_dropout", FLOAT, 0.0),
+        F("num_key_value_heads", INT_OR_NONE, None), F("attention_bias", BOOL, False),
+        F("w_init_variance_scale", FLOAT, 0.01), F("tie_word_embeddings", BOOL, True)), _recurrent_gemma),
+)})
+"""Every model_type rnnparams counts, by its name in config.json."""
+
+ALIASES = MappingProxyType({"FalconMambaForCausalLM": "falcon_mamba"})
+
+
+def with_defaults(family: ModelFamily, given: Config) -> dict[str, object]:
+    """The config's values, each key it leaves out at the Config class default (keys it adds are kept)."""
+    values: dict[str, object] = {f.name: f.default for f in family.fields}
+    values.update(given)
+    return values
+
+
+def model_layers(family: ModelFamily, values: Config) -> tuple[tuple[LayerSpec, ...], str]:
+    """The model's modules in `state_dict()` order and the class built (the causal LM unless `architectures`
+    names the base model)."""
+    arch = values.get("architectures")
+    base = isinstance(arch, list) and bool(arch) and arch[0] == family.base_model
+    cls = family.base_model if base else family.causal_lm
+    layers = family.layers(values, "" if base else family.prefix)
+    if base:
+        return layers, cls
+    hidden, vocab = _int(values, "hidden_size"), _int(values, "vocab_size")
+    tied = ("weight",) if values.get("tie_word_embeddings") else ()
+    head = LayerSpec("Head", MappingProxyType({"hidden_size": hidden, "vocab_size": vocab}), name=family.head,
+                     tied=tied)
+    return (*layers, head), cls

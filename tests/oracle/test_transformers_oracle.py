@@ -1,0 +1,179 @@
+"""transformers oracle: a Hugging Face config.json counted by rnnparams (conventions/transformers) against the
+model transformers 5.24 builds from the same config on the meta device (no weights, no network): every
+parameter's name, shape and order as `named_parameters()` lists them (a tied head once), and the total.
+Published configs (tests/fixtures/configs, sources in SOURCES.md) plus 100 hypothesis-generated configurations
+per family and run."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rnnparams.analysis.count import count_model
+from rnnparams.inputs.hfconfig import spec_from_config
+
+torch = pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+
+pytestmark = pytest.mark.oracle
+CONFIGS = Path(__file__).parent.parent / "fixtures" / "configs"
+EXAMPLES = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def real(config: dict[str, object]) -> list[tuple[str, tuple[int, ...]]]:
+    """What transformers builds: AutoConfig.for_model, then the class `architectures` names (else the causal
+    LM), on the meta device."""
+    cfg = transformers.AutoConfig.for_model(**config)
+    arch = config.get("architectures")
+    cls = (getattr(transformers, arch[0]) if isinstance(arch, list) and arch else
+           transformers.AutoModelForCausalLM._model_mapping[type(cfg)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with torch.device("meta"):
+            model = cls(cfg)
+    return [(n, tuple(p.shape)) for n, p in model.named_parameters()]
+
+
+def ours(config: dict[str, object]) -> list[tuple[str, tuple[int, ...]]]:
+    report = count_model(spec_from_config(json.dumps(config)))
+    return [(t.name, t.shape) for layer in report.layers for t in layer.tensors]
+
+
+def check(config: dict[str, object]) -> int:
+    expected, got = real(config), ours(config)
+    assert got == expected
+    return sum(_size(s) for _, s in got)
+
+
+def _size(shape: tuple[int, ...]) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
+@pytest.mark.parametrize("path", sorted(CONFIGS.glob("*.json")), ids=lambda p: p.stem)
+def test_published_configs(path: Path) -> None:
+    check(json.loads(path.read_text()))
+
+
+def test_mamba_130m_by_hand() -> None:
+    """state-spaces/mamba-130m-hf, derived by hand: d_model 768, d_inner 1536, d_state 16, d_conv 4, dt_rank 48,
+    24 blocks, vocabulary 50280, the head tied to the embedding (counted once)."""
+    d, e, n, k, r, layers, v = 768, 1536, 16, 4, 48, 24, 50280
+    block = d + e * n + e + e * k + e + 2 * e * d + (r + 2 * n) * e + e * r + e + d * e
+    expected = v * d + layers * block + d
+    assert expected == 129_135_360
+    assert check(json.loads((CONFIGS / "mamba-130m-hf.json").read_text())) == expected
+
+
+small = st.integers(1, 48)
+flags = st.booleans()
+
+
+@st.composite
+def mamba_configs(draw: st.DrawFn, model_type: str = "mamba") -> dict[str, object]:
+    hidden = draw(small)
+    config: dict[str, object] = {
+        "model_type": model_type, "vocab_size": draw(st.integers(1, 300)), "hidden_size": hidden,
+        "num_hidden_layers": draw(st.integers(1, 4)), "state_size": draw(st.integers(1, 20)),
+        "expand": draw(st.integers(1, 3)), "conv_kernel": draw(st.integers(1, 5)), "use_bias": draw(flags),
+        "use_conv_bias": draw(flags), "tie_word_embeddings": draw(flags),
+        "time_step_rank": draw(st.one_of(st.just("auto"), st.integers(1, 20))),
+    }
+    if draw(flags):
+        config["intermediate_size"] = draw(small)
+    if draw(flags):
+        config["architectures"] = [draw(st.sampled_from(
+            ["MambaModel", "MambaForCausalLM"] if model_type == "mamba" else
+            ["FalconMambaModel", "FalconMambaForCausalLM"]))]
+    return config
+
+
+@EXAMPLES
+@given(mamba_configs())
+def test_mamba(config: dict[str, object]) -> None:
+    check(config)
+
+
+@EXAMPLES
+@given(mamba_configs("falcon_mamba"))
+def test_falcon_mamba(config: dict[str, object]) -> None:
+    check(config)
+
+
+@st.composite
+def mamba2_configs(draw: st.DrawFn) -> dict[str, object]:
+    head_dim, expand = draw(st.integers(1, 16)), draw(st.integers(1, 3))
+    heads = draw(st.integers(1, 8))
+    hidden = heads * head_dim  # expand·hidden must equal heads·head_dim: hidden = heads·head_dim / expand
+    if (heads * head_dim) % expand == 0:
+        hidden = heads * head_dim // expand
+    else:
+        expand = 1
+    config: dict[str, object] = {
+        "model_type": "mamba2", "vocab_size": draw(st.integers(1, 300)), "hidden_size": hidden, "expand": expand,
+        "num_heads": heads, "head_dim": head_dim, "num_hidden_layers": draw(st.integers(1, 4)),
+        "state_size": draw(st.integers(1, 20)), "n_groups": draw(st.integers(1, 4)),
+        "conv_kernel": draw(st.integers(1, 5)), "use_bias": draw(flags), "use_conv_bias": draw(flags),
+        "tie_word_embeddings": draw(flags),
+    }
+    if draw(flags):
+        config["architectures"] = [draw(st.sampled_from(["Mamba2Model", "Mamba2ForCausalLM"]))]
+    return config
+
+
+@EXAMPLES
+@given(mamba2_configs())
+def test_mamba2(config: dict[str, object]) -> None:
+    check(config)
+
+
+@st.composite
+def rwkv_configs(draw: st.DrawFn) -> dict[str, object]:
+    config: dict[str, object] = {
+        "model_type": "rwkv", "vocab_size": draw(st.integers(1, 300)), "hidden_size": draw(small),
+        "num_hidden_layers": draw(st.integers(1, 4)), "tie_word_embeddings": draw(flags),
+    }
+    for key in ("attention_hidden_size", "intermediate_size"):
+        if draw(flags):
+            config[key] = draw(st.integers(1, 64))
+    if draw(flags):
+        config["architectures"] = [draw(st.sampled_from(["RwkvModel", "RwkvForCausalLM"]))]
+    return config
+
+
+@EXAMPLES
+@given(rwkv_configs())
+def test_rwkv(config: dict[str, object]) -> None:
+    check(config)
+
+
+@st.composite
+def gemma_configs(draw: st.DrawFn) -> dict[str, object]:
+    heads = draw(st.integers(1, 4))
+    kv = draw(st.integers(1, heads))
+    config: dict[str, object] = {
+        "model_type": "recurrent_gemma", "vocab_size": draw(st.integers(1, 300)),
+        "hidden_size": heads * draw(st.integers(1, 12)), "num_attention_heads": heads, "num_key_value_heads": kv,
+        "num_hidden_layers": draw(st.integers(1, 5)), "intermediate_size": draw(st.integers(2, 64)),
+        "conv1d_width": draw(st.integers(1, 5)), "attention_bias": draw(flags), "tie_word_embeddings": draw(flags),
+        "attention_window_size": draw(st.integers(1, 64)),
+        "block_types": draw(st.lists(st.sampled_from(["recurrent", "attention"]), min_size=1, max_size=3)),
+    }
+    if draw(flags):
+        config["lru_width"] = heads * draw(st.integers(1, 12))
+    if draw(flags):
+        config["architectures"] = [draw(st.sampled_from(["RecurrentGemmaModel", "RecurrentGemmaForCausalLM"]))]
+    return config
+
+
+@EXAMPLES
+@given(gemma_configs())
+def test_recurrent_gemma(config: dict[str, object]) -> None:
+    check(config)
