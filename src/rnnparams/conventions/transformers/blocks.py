@@ -39,7 +39,8 @@ WORDS: Mapping[str, tuple[str, str]] = {
     "d_inner": ("inner width of the mixer (intermediate_size = expand·hidden_size)",
                 "混合层内部宽度（intermediate_size = expand·hidden_size）"),
     "d_state": ("SSM state size per channel (state_size)", "每个通道的 SSM 状态维数（state_size）"),
-    "d_conv": ("width of the depthwise causal convolution (conv_kernel)", "深度因果卷积的宽度（conv_kernel）"),
+    "d_conv": ("width of the depthwise causal convolution (conv_kernel; RecurrentGemma: conv1d_width)",
+               "深度因果卷积的宽度（conv_kernel；RecurrentGemma 为 conv1d_width）"),
     "dt_rank": ("rank of the Δ projection (time_step_rank, ⌈hidden_size/16⌉ when \"auto\")",
                 "Δ 投影的秩（time_step_rank，取 \"auto\" 时为 ⌈hidden_size/16⌉）"),
     "heads": ("number of heads (num_heads / num_attention_heads)", "头数（num_heads / num_attention_heads）"),
@@ -54,6 +55,78 @@ WORDS: Mapping[str, tuple[str, str]] = {
                 "RG-LRU 门的每个分块宽度（lru_width // num_attention_heads）"),
     "kv_heads": ("number of key/value heads (num_key_value_heads)", "键/值头数（num_key_value_heads）"),
 }
+
+ROLES: Mapping[str, tuple[str, str]] = {
+    "in_proj": ("Input projection (to the SSM branch x and the gate z; Mamba-2 also B, C and Δ)",
+                "输入投影（到 SSM 分支 x 与门 z；Mamba-2 还投影出 B、C 和 Δ）"),
+    "conv_weight": ("Depthwise causal convolution", "深度因果卷积"),
+    "conv_bias": ("Convolution bias", "卷积偏置"),
+    "x_proj": ("Selection projection (Δ of rank dt_rank, B and C of d_state each)",
+               "选择投影（秩为 dt_rank 的 Δ，以及各为 d_state 的 B 和 C）"),
+    "dt_proj": ("Δ projection (dt_rank back to d_inner)", "Δ 投影（从 dt_rank 升回 d_inner）"),
+    "dt_bias": ("Δ bias", "Δ 偏置"),
+    "ssm_a_log": ("State matrix A, stored as log(−A)", "状态矩阵 A（以 log(−A) 存储）"),
+    "ssm_skip": ("Skip connection D", "跳连参数 D"),
+    "out_proj": ("Output projection", "输出投影"),
+    "time_decay": ("Time decay w (per channel)", "时间衰减 w（每通道）"),
+    "time_first": ("Bonus u for the current token (per channel)", "当前词的加成 u（每通道）"),
+    "time_mix": ("Token-shift mixing coefficients", "词移位混合系数"),
+    "key": ("Key projection", "键投影"),
+    "value": ("Value projection", "值投影"),
+    "receptance": ("Receptance projection", "接受度（receptance）投影"),
+    "output": ("Output projection", "输出投影"),
+    "query": ("Query projection", "查询投影"),
+    "linear_y": ("Gate branch projection (linear_y)", "门控分支投影（linear_y）"),
+    "linear_x": ("Recurrent branch projection (linear_x)", "循环分支投影（linear_x）"),
+    "linear_out": ("Output projection (linear_out)", "输出投影（linear_out）"),
+    "recurrent_param": ("RG-LRU decay parameter Λ (per channel)", "RG-LRU 衰减参数 Λ（每通道）"),
+    "gate_weight": ("RG-LRU input and recurrence gates (block-diagonal, one block per head)",
+                    "RG-LRU 输入门与循环门（分块对角，每个头一块）"),
+    "gate_bias": ("RG-LRU gate biases", "RG-LRU 门偏置"),
+    "gate_proj": ("MLP gate projection", "MLP 门投影"),
+    "up_proj": ("MLP up projection", "MLP 升维投影"),
+    "down_proj": ("MLP down projection", "MLP 降维投影"),
+    "head": ("Language-model head (its own matrix: tie_word_embeddings is false)",
+             "语言模型输出头（独立矩阵：tie_word_embeddings 为 false）"),
+    "mamba_block": ("A Mamba block is a pre-norm (RMSNorm) around the selective-SSM mixer; per block: "
+                    "3·d_inner·d_model (in_proj and out_proj) + d_inner·(dt_rank + 2·d_state) (x_proj) + "
+                    "d_inner·dt_rank + d_inner (dt_proj) + d_inner·d_state (A_log) + d_inner (D) + d_inner·d_conv "
+                    "+ d_inner (conv1d) + d_model (norm). The recurrent state per sequence is d_inner·d_conv "
+                    "(convolution) + d_inner·d_state (SSM) numbers.",
+                    "Mamba 块是选择性 SSM 混合层外加前置 RMSNorm；每块参数为 3·d_inner·d_model（in_proj 与 "
+                    "out_proj）+ d_inner·(dt_rank + 2·d_state)（x_proj）+ d_inner·dt_rank + d_inner（dt_proj）+ "
+                    "d_inner·d_state（A_log）+ d_inner（D）+ d_inner·d_conv + d_inner（conv1d）+ d_model（norm）。"
+                    "每个序列的循环状态为 d_inner·d_conv（卷积）+ d_inner·d_state（SSM）个数。"),
+    "mamba2_block": ("Mamba-2's in_proj emits z and x (d_inner each), B and C (groups·d_state each) and Δ "
+                     "(one per head) at once; the convolution runs over x, B and C; A, D and Δ's bias are one "
+                     "number per head; a gated RMSNorm (d_inner) precedes out_proj. The state per sequence is "
+                     "(d_inner + 2·groups·d_state)·d_conv + heads·head_dim·d_state numbers.",
+                     "Mamba-2 的 in_proj 一次输出 z 与 x（各 d_inner）、B 与 C（各 groups·d_state）以及 Δ（每头一个）；"
+                     "卷积作用于 x、B、C；A、D 与 Δ 的偏置每个头只有一个数；out_proj 前有门控 RMSNorm（d_inner）。"
+                     "每个序列的状态为 (d_inner + 2·groups·d_state)·d_conv + heads·head_dim·d_state 个数。"),
+    "rwkv_block": ("An RWKV-4 block: time mixing (key, value, receptance d_att × d_model, output d_model × d_att, "
+                   "decay and bonus per channel) and channel mixing (key d_ffn × d_model, value d_model × d_ffn, "
+                   "receptance d_model × d_model), each after a LayerNorm; block 0 also has pre_ln. No projection "
+                   "has a bias.",
+                   "RWKV-4 块：时间混合（key、value、receptance 为 d_att × d_model，output 为 d_model × d_att，"
+                   "每通道的衰减与加成）和通道混合（key 为 d_ffn × d_model，value 为 d_model × d_ffn，receptance 为 "
+                   "d_model × d_model），各自前面有 LayerNorm；第 0 块另有 pre_ln。所有投影都没有偏置。"),
+    "griffin_recurrent": ("A Griffin recurrent layer: two branches of width d_lru from d_model (linear_y, linear_x), "
+                          "a depthwise convolution and the RG-LRU on one, their product projected back "
+                          "(linear_out); the RG-LRU gates are block-diagonal (heads blocks of d_block × d_block), "
+                          "then the gated MLP (d_ffn = intermediate_size // 2).",
+                          "Griffin 循环层：从 d_model 分出两个宽 d_lru 的分支（linear_y、linear_x），其中一支经深度卷积和 "
+                          "RG-LRU，两支相乘后投影回去（linear_out）；RG-LRU 的门是分块对角的（heads 块，每块 "
+                          "d_block × d_block），之后是门控 MLP（d_ffn = intermediate_size // 2）。"),
+    "griffin_attention": ("A Griffin local-attention layer: multi-query attention over a window of "
+                          "attention_window_size tokens (q: heads·head_dim, k and v: kv_heads·head_dim; only o has "
+                          "a bias unless attention_bias), then the gated MLP.",
+                          "Griffin 局部注意力层：在 attention_window_size 个词的窗口内做多查询注意力（q 为 "
+                          "heads·head_dim，k 与 v 为 kv_heads·head_dim；除非 attention_bias，只有 o 有偏置），"
+                          "之后是门控 MLP。"),
+}
+"""Words of the roles (explain's tensor groups) and of the blocks' notes."""
+WORDS = {**WORDS, **ROLES}
 
 _MAMBA_ARGS = (size("hidden_size", "d_model"), size("intermediate_size", "d_inner"), size("state_size", "d_state"),
                size("conv_kernel", "d_conv", 4), size("time_step_rank", "dt_rank"), flag("use_bias", False),
@@ -79,9 +152,9 @@ def _mamba_states(env: Mapping[str, int]) -> Mapping[str, tuple[Expr | int, ...]
 
 
 MAMBA = block("MambaBlock", _MAMBA_ARGS, _MAMBA_TENSORS, d_in="d_model", d_out="d_model", states=_mamba_states,
-              words=WORDS)
+              words=WORDS, notes=("mamba_block",))
 FALCON_MAMBA = block("FalconMambaBlock", _MAMBA_ARGS, _MAMBA_TENSORS, d_in="d_model", d_out="d_model",
-                     states=_mamba_states, words=WORDS)
+                     states=_mamba_states, words=WORDS, notes=("mamba_block",))
 
 _CONV_DIM = add(D_INNER, mul(2, GROUPS, D_STATE))
 MAMBA2 = block(
@@ -100,7 +173,7 @@ MAMBA2 = block(
      T("mixer.norm.weight", (D_INNER,), "scale"),
      T("mixer.out_proj.weight", (D_MODEL, D_INNER), "out_proj"),
      T("mixer.out_proj.bias", (D_MODEL,), "bias", when="use_bias")),
-    d_in="d_model", d_out="d_model", words=WORDS,
+    d_in="d_model", d_out="d_model", words=WORDS, notes=("mamba2_block",),
     states=lambda env: {"conv_state": (_CONV_DIM, D_CONV), "ssm_state": (HEADS, HEAD_DIM, D_STATE)},
 )
 
@@ -129,7 +202,7 @@ RWKV = block(
      T("feed_forward.key.weight", (D_FFN, D_MODEL), "key"),
      T("feed_forward.receptance.weight", (D_MODEL, D_MODEL), "receptance"),
      T("feed_forward.value.weight", (D_MODEL, D_FFN), "value")),
-    d_in="d_model", d_out="d_model", words=WORDS,
+    d_in="d_model", d_out="d_model", words=WORDS, notes=("rwkv_block",),
     # RwkvModel's state: five tensors (batch, d, layers); one layer's share of each
     states=lambda env: {"att_x": (D_MODEL,), "att_num": (D_ATT,), "att_den": (D_ATT,), "att_max": (D_ATT,),
                         "ffn_x": (D_MODEL,)},
@@ -163,7 +236,7 @@ GEMMA_RECURRENT = block(
      T("temporal_block.rg_lru.recurrent_gate_weight", (HEADS, D_BLOCK, D_BLOCK), "gate_weight"),
      T("temporal_block.rg_lru.recurrent_gate_bias", (HEADS, D_BLOCK), "gate_bias"),
      *_GEMMA_MLP),
-    d_in="d_model", d_out="d_model", words=WORDS,
+    d_in="d_model", d_out="d_model", words=WORDS, notes=("griffin_recurrent",),
     derived=lambda env: {"d_block": env["d_lru"] // env["heads"]},
     # the conv state keeps the last d_conv - 1 inputs; the RG-LRU its float32 hidden state
     states=lambda env: {"conv1d_state": (D_LRU, env["d_conv"] - 1), "rg_lru_state": (D_LRU,)},
@@ -183,7 +256,7 @@ GEMMA_ATTENTION = block(
      T("temporal_block.o_proj.weight", (D_MODEL, mul(HEADS, HEAD_DIM)), "output"),
      T("temporal_block.o_proj.bias", (D_MODEL,), "bias"),
      *_GEMMA_MLP),
-    d_in="d_model", d_out="d_model",
+    d_in="d_model", d_out="d_model", notes=("griffin_attention",),
     words={**WORDS, "window": ("local attention window (attention_window_size)",
                                "局部注意力窗口（attention_window_size）")},
     # a sliding-window key and value cache of `window` positions
@@ -191,8 +264,8 @@ GEMMA_ATTENTION = block(
                         "value_cache": (KV_HEADS, S("window"), HEAD_DIM)},
 )
 
-EMBEDDING = block("Embedding", (size("num_embeddings", "V"), size("embedding_dim", "d_model")),
-                  (T("weight", (V, D_MODEL), "embedding"),), d_in="V", d_out="d_model", words=WORDS,
+EMBEDDING = block("Embedding", (size("num_embeddings", "V"), size("embedding_dim", "E")),
+                  (T("weight", (V, S("E")), "embedding"),), d_in="V", d_out="E", words=WORDS,
                   reads_tokens=True)
 RMS_NORM = block("RMSNorm", (size("hidden_size", "d_model"),), (T("weight", (D_MODEL,), "scale"),),
                  d_in="d_model", d_out="d_model", words=WORDS)
