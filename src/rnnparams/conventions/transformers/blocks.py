@@ -25,8 +25,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ...symbolic import Const, Expr, add, mul
-from ..base import TensorTemplate
+from ..base import ANY, LayerContext, Param, TensorTemplate
 from .common import S, block, flag, size
+from .stacks import Kind, first_extra, stack
 
 T = TensorTemplate
 ONE = Const(1)
@@ -54,6 +55,12 @@ WORDS: Mapping[str, tuple[str, str]] = {
     "d_block": ("width of one block of the RG-LRU gates (lru_width // num_attention_heads)",
                 "RG-LRU 门的每个分块宽度（lru_width // num_attention_heads）"),
     "kv_heads": ("number of key/value heads (num_key_value_heads)", "键/值头数（num_key_value_heads）"),
+    "window": ("local attention window (attention_window_size)", "局部注意力窗口（attention_window_size）"),
+    "L": ("number of blocks (num_hidden_layers)", "块数（num_hidden_layers）"),
+    "L_rec": ("number of recurrent layers (the \"recurrent\" entries of block_types, cycled to num_hidden_layers)",
+              "循环层数（block_types 中的 \"recurrent\"，循环铺满 num_hidden_layers）"),
+    "L_att": ("number of local-attention layers (the \"attention\" entries of block_types)",
+              "局部注意力层数（block_types 中的 \"attention\"）"),
 }
 
 ROLES: Mapping[str, tuple[str, str]] = {
@@ -115,8 +122,8 @@ ROLES: Mapping[str, tuple[str, str]] = {
                           "a depthwise convolution and the RG-LRU on one, their product projected back "
                           "(linear_out); the RG-LRU gates are block-diagonal (heads blocks of d_block × d_block), "
                           "then the gated MLP (d_ffn = intermediate_size // 2).",
-                          "Griffin 循环层：从 d_model 分出两个宽 d_lru 的分支（linear_y、linear_x），其中一支经深度卷积和 "
-                          "RG-LRU，两支相乘后投影回去（linear_out）；RG-LRU 的门是分块对角的（heads 块，每块 "
+                          "Griffin 循环层：从 d_model 分出两个宽 d_lru 的分支（linear_y、linear_x），"
+                          "其中一支经深度卷积和 RG-LRU，两支相乘后投影回去（linear_out）；RG-LRU 的门是分块对角的（heads 块，每块 "
                           "d_block × d_block），之后是门控 MLP（d_ffn = intermediate_size // 2）。"),
     "griffin_attention": ("A Griffin local-attention layer: multi-query attention over a window of "
                           "attention_window_size tokens (q: heads·head_dim, k and v: kv_heads·head_dim; only o has "
@@ -157,25 +164,30 @@ FALCON_MAMBA = block("FalconMambaBlock", _MAMBA_ARGS, _MAMBA_TENSORS, d_in="d_mo
                      states=_mamba_states, words=WORDS, notes=("mamba_block",))
 
 _CONV_DIM = add(D_INNER, mul(2, GROUPS, D_STATE))
-MAMBA2 = block(
-    "Mamba2Block",
-    (size("hidden_size", "d_model"), size("intermediate_size", "d_inner"), size("state_size", "d_state"),
-     size("conv_kernel", "d_conv", 4), size("num_heads", "heads"), size("head_dim", "head_dim"),
-     size("n_groups", "groups", 1), flag("use_bias", False), flag("use_conv_bias", True)),
-    (T("norm.weight", (D_MODEL,), "scale"),
-     T("mixer.dt_bias", (HEADS,), "dt_bias"),
-     T("mixer.A_log", (HEADS,), "ssm_a_log"),
-     T("mixer.D", (HEADS,), "ssm_skip"),
-     T("mixer.conv1d.weight", (_CONV_DIM, ONE, D_CONV), "conv_weight"),
-     T("mixer.conv1d.bias", (_CONV_DIM,), "conv_bias", when="use_conv_bias"),
-     T("mixer.in_proj.weight", (add(mul(2, D_INNER), mul(2, GROUPS, D_STATE), HEADS), D_MODEL), "in_proj"),
-     T("mixer.in_proj.bias", (add(mul(2, D_INNER), mul(2, GROUPS, D_STATE), HEADS),), "bias", when="use_bias"),
-     T("mixer.norm.weight", (D_INNER,), "scale"),
-     T("mixer.out_proj.weight", (D_MODEL, D_INNER), "out_proj"),
-     T("mixer.out_proj.bias", (D_MODEL,), "bias", when="use_bias")),
-    d_in="d_model", d_out="d_model", words=WORDS, notes=("mamba2_block",),
-    states=lambda env: {"conv_state": (_CONV_DIM, D_CONV), "ssm_state": (HEADS, HEAD_DIM, D_STATE)},
+MAMBA2_ARGS = (size("hidden_size", "d_model"), size("intermediate_size", "d_inner"), size("state_size", "d_state"),
+               size("conv_kernel", "d_conv", 4), size("num_heads", "heads"), size("head_dim", "head_dim"),
+               size("n_groups", "groups", 1), flag("use_bias", False), flag("use_conv_bias", True))
+MAMBA2_TENSORS = (
+    T("norm.weight", (D_MODEL,), "scale"),
+    T("mixer.dt_bias", (HEADS,), "dt_bias"),
+    T("mixer.A_log", (HEADS,), "ssm_a_log"),
+    T("mixer.D", (HEADS,), "ssm_skip"),
+    T("mixer.conv1d.weight", (_CONV_DIM, ONE, D_CONV), "conv_weight"),
+    T("mixer.conv1d.bias", (_CONV_DIM,), "conv_bias", when="use_conv_bias"),
+    T("mixer.in_proj.weight", (add(mul(2, D_INNER), mul(2, GROUPS, D_STATE), HEADS), D_MODEL), "in_proj"),
+    T("mixer.in_proj.bias", (add(mul(2, D_INNER), mul(2, GROUPS, D_STATE), HEADS),), "bias", when="use_bias"),
+    T("mixer.norm.weight", (D_INNER,), "scale"),
+    T("mixer.out_proj.weight", (D_MODEL, D_INNER), "out_proj"),
+    T("mixer.out_proj.bias", (D_MODEL,), "bias", when="use_bias"),
 )
+
+
+def _mamba2_states(env: Mapping[str, int]) -> Mapping[str, tuple[Expr | int, ...]]:
+    return {"conv_state": (_CONV_DIM, D_CONV), "ssm_state": (HEADS, HEAD_DIM, D_STATE)}
+
+
+MAMBA2 = block("Mamba2Block", MAMBA2_ARGS, MAMBA2_TENSORS, d_in="d_model", d_out="d_model", words=WORDS,
+               notes=("mamba2_block",), states=_mamba2_states)
 
 
 def _ln(name: str, when: str | None = None) -> tuple[TensorTemplate, ...]:
@@ -183,30 +195,34 @@ def _ln(name: str, when: str | None = None) -> tuple[TensorTemplate, ...]:
 
 
 _MIX = (ONE, ONE, D_MODEL)
-RWKV = block(
-    "RwkvBlock",
-    (size("hidden_size", "d_model"), size("attention_hidden_size", "d_att"), size("intermediate_size", "d_ffn"),
-     flag("pre_ln", False)),
-    (*_ln("pre_ln", "pre_ln"), *_ln("ln1"), *_ln("ln2"),
-     T("attention.time_decay", (D_ATT,), "time_decay"),
-     T("attention.time_first", (D_ATT,), "time_first"),
-     T("attention.time_mix_key", _MIX, "time_mix"),
-     T("attention.time_mix_value", _MIX, "time_mix"),
-     T("attention.time_mix_receptance", _MIX, "time_mix"),
-     T("attention.key.weight", (D_ATT, D_MODEL), "key"),
-     T("attention.value.weight", (D_ATT, D_MODEL), "value"),
-     T("attention.receptance.weight", (D_ATT, D_MODEL), "receptance"),
-     T("attention.output.weight", (D_MODEL, D_ATT), "output"),
-     T("feed_forward.time_mix_key", _MIX, "time_mix"),
-     T("feed_forward.time_mix_receptance", _MIX, "time_mix"),
-     T("feed_forward.key.weight", (D_FFN, D_MODEL), "key"),
-     T("feed_forward.receptance.weight", (D_MODEL, D_MODEL), "receptance"),
-     T("feed_forward.value.weight", (D_MODEL, D_FFN), "value")),
-    d_in="d_model", d_out="d_model", words=WORDS, notes=("rwkv_block",),
-    # RwkvModel's state: five tensors (batch, d, layers); one layer's share of each
-    states=lambda env: {"att_x": (D_MODEL,), "att_num": (D_ATT,), "att_den": (D_ATT,), "att_max": (D_ATT,),
-                        "ffn_x": (D_MODEL,)},
+RWKV_ARGS = (size("hidden_size", "d_model"), size("attention_hidden_size", "d_att"),
+             size("intermediate_size", "d_ffn"), flag("pre_ln", False))
+RWKV_TENSORS = (
+    *_ln("pre_ln", "pre_ln"), *_ln("ln1"), *_ln("ln2"),
+    T("attention.time_decay", (D_ATT,), "time_decay"),
+    T("attention.time_first", (D_ATT,), "time_first"),
+    T("attention.time_mix_key", _MIX, "time_mix"),
+    T("attention.time_mix_value", _MIX, "time_mix"),
+    T("attention.time_mix_receptance", _MIX, "time_mix"),
+    T("attention.key.weight", (D_ATT, D_MODEL), "key"),
+    T("attention.value.weight", (D_ATT, D_MODEL), "value"),
+    T("attention.receptance.weight", (D_ATT, D_MODEL), "receptance"),
+    T("attention.output.weight", (D_MODEL, D_ATT), "output"),
+    T("feed_forward.time_mix_key", _MIX, "time_mix"),
+    T("feed_forward.time_mix_receptance", _MIX, "time_mix"),
+    T("feed_forward.key.weight", (D_FFN, D_MODEL), "key"),
+    T("feed_forward.receptance.weight", (D_MODEL, D_MODEL), "receptance"),
+    T("feed_forward.value.weight", (D_MODEL, D_FFN), "value"),
 )
+
+
+def _rwkv_states(env: Mapping[str, int]) -> Mapping[str, tuple[Expr | int, ...]]:
+    """RwkvModel's state: five tensors (batch, d, layers); one layer's share of each."""
+    return {"att_x": (D_MODEL,), "att_num": (D_ATT,), "att_den": (D_ATT,), "att_max": (D_ATT,), "ffn_x": (D_MODEL,)}
+
+
+RWKV = block("RwkvBlock", RWKV_ARGS, RWKV_TENSORS, d_in="d_model", d_out="d_model", words=WORDS,
+             notes=("rwkv_block",), states=_rwkv_states)
 
 _GEMMA_MLP = (
     T("channel_pre_norm.weight", (D_MODEL,), "scale"),
@@ -217,52 +233,65 @@ _GEMMA_MLP = (
     T("mlp_block.down_proj.weight", (D_MODEL, D_FFN), "down_proj"),
     T("mlp_block.down_proj.bias", (D_MODEL,), "bias"),
 )
-GEMMA_RECURRENT = block(
-    "RecurrentGemmaRecurrentLayer",
-    (size("hidden_size", "d_model"), size("lru_width", "d_lru"), size("num_attention_heads", "heads"),
-     size("conv1d_width", "d_conv", 4), size("mlp_width", "d_ffn")),
-    (T("temporal_pre_norm.weight", (D_MODEL,), "scale"),
-     T("temporal_block.linear_y.weight", (D_LRU, D_MODEL), "linear_y"),
-     T("temporal_block.linear_y.bias", (D_LRU,), "bias"),
-     T("temporal_block.linear_x.weight", (D_LRU, D_MODEL), "linear_x"),
-     T("temporal_block.linear_x.bias", (D_LRU,), "bias"),
-     T("temporal_block.linear_out.weight", (D_MODEL, D_LRU), "linear_out"),
-     T("temporal_block.linear_out.bias", (D_MODEL,), "bias"),
-     T("temporal_block.conv_1d.weight", (D_LRU, ONE, D_CONV), "conv_weight"),
-     T("temporal_block.conv_1d.bias", (D_LRU,), "conv_bias"),
-     T("temporal_block.rg_lru.recurrent_param", (D_LRU,), "recurrent_param"),
-     T("temporal_block.rg_lru.input_gate_weight", (HEADS, D_BLOCK, D_BLOCK), "gate_weight"),
-     T("temporal_block.rg_lru.input_gate_bias", (HEADS, D_BLOCK), "gate_bias"),
-     T("temporal_block.rg_lru.recurrent_gate_weight", (HEADS, D_BLOCK, D_BLOCK), "gate_weight"),
-     T("temporal_block.rg_lru.recurrent_gate_bias", (HEADS, D_BLOCK), "gate_bias"),
-     *_GEMMA_MLP),
-    d_in="d_model", d_out="d_model", words=WORDS, notes=("griffin_recurrent",),
-    derived=lambda env: {"d_block": env["d_lru"] // env["heads"]},
-    # the conv state keeps the last d_conv - 1 inputs; the RG-LRU its float32 hidden state
-    states=lambda env: {"conv1d_state": (D_LRU, env["d_conv"] - 1), "rg_lru_state": (D_LRU,)},
+GEMMA_RECURRENT_ARGS = (size("hidden_size", "d_model"), size("lru_width", "d_lru"),
+                        size("num_attention_heads", "heads"), size("conv1d_width", "d_conv", 4),
+                        size("mlp_width", "d_ffn"))
+GEMMA_RECURRENT_TENSORS = (
+    T("temporal_pre_norm.weight", (D_MODEL,), "scale"),
+    T("temporal_block.linear_y.weight", (D_LRU, D_MODEL), "linear_y"),
+    T("temporal_block.linear_y.bias", (D_LRU,), "bias"),
+    T("temporal_block.linear_x.weight", (D_LRU, D_MODEL), "linear_x"),
+    T("temporal_block.linear_x.bias", (D_LRU,), "bias"),
+    T("temporal_block.linear_out.weight", (D_MODEL, D_LRU), "linear_out"),
+    T("temporal_block.linear_out.bias", (D_MODEL,), "bias"),
+    T("temporal_block.conv_1d.weight", (D_LRU, ONE, D_CONV), "conv_weight"),
+    T("temporal_block.conv_1d.bias", (D_LRU,), "conv_bias"),
+    T("temporal_block.rg_lru.recurrent_param", (D_LRU,), "recurrent_param"),
+    T("temporal_block.rg_lru.input_gate_weight", (HEADS, D_BLOCK, D_BLOCK), "gate_weight"),
+    T("temporal_block.rg_lru.input_gate_bias", (HEADS, D_BLOCK), "gate_bias"),
+    T("temporal_block.rg_lru.recurrent_gate_weight", (HEADS, D_BLOCK, D_BLOCK), "gate_weight"),
+    T("temporal_block.rg_lru.recurrent_gate_bias", (HEADS, D_BLOCK), "gate_bias"),
+    *_GEMMA_MLP,
 )
-GEMMA_ATTENTION = block(
-    "RecurrentGemmaAttentionLayer",
-    (size("hidden_size", "d_model"), size("num_attention_heads", "heads"), size("num_key_value_heads", "kv_heads"),
-     size("head_dim", "head_dim"), size("mlp_width", "d_ffn"), flag("attention_bias", False),
-     size("attention_window_size", "window", 2048)),
-    (T("temporal_pre_norm.weight", (D_MODEL,), "scale"),
-     T("temporal_block.q_proj.weight", (mul(HEADS, HEAD_DIM), D_MODEL), "query"),
-     T("temporal_block.q_proj.bias", (mul(HEADS, HEAD_DIM),), "bias", when="attention_bias"),
-     T("temporal_block.k_proj.weight", (mul(KV_HEADS, HEAD_DIM), D_MODEL), "key"),
-     T("temporal_block.k_proj.bias", (mul(KV_HEADS, HEAD_DIM),), "bias", when="attention_bias"),
-     T("temporal_block.v_proj.weight", (mul(KV_HEADS, HEAD_DIM), D_MODEL), "value"),
-     T("temporal_block.v_proj.bias", (mul(KV_HEADS, HEAD_DIM),), "bias", when="attention_bias"),
-     T("temporal_block.o_proj.weight", (D_MODEL, mul(HEADS, HEAD_DIM)), "output"),
-     T("temporal_block.o_proj.bias", (D_MODEL,), "bias"),
-     *_GEMMA_MLP),
-    d_in="d_model", d_out="d_model", notes=("griffin_attention",),
-    words={**WORDS, "window": ("local attention window (attention_window_size)",
-                               "局部注意力窗口（attention_window_size）")},
-    # a sliding-window key and value cache of `window` positions
-    states=lambda env: {"key_cache": (KV_HEADS, S("window"), HEAD_DIM),
-                        "value_cache": (KV_HEADS, S("window"), HEAD_DIM)},
+
+
+def _gemma_block(env: Mapping[str, int]) -> Mapping[str, int]:
+    return {"d_block": env["d_lru"] // env["heads"]}
+
+
+def _gemma_recurrent_states(env: Mapping[str, int]) -> Mapping[str, tuple[Expr | int, ...]]:
+    """The convolution keeps the last d_conv - 1 inputs; the RG-LRU its hidden state."""
+    return {"conv1d_state": (D_LRU, env["d_conv"] - 1), "rg_lru_state": (D_LRU,)}
+
+
+def _gemma_attention_states(env: Mapping[str, int]) -> Mapping[str, tuple[Expr | int, ...]]:
+    """A sliding-window key and value cache of `window` positions."""
+    return {"key_cache": (KV_HEADS, S("window"), HEAD_DIM), "value_cache": (KV_HEADS, S("window"), HEAD_DIM)}
+
+
+GEMMA_RECURRENT = block("RecurrentGemmaRecurrentLayer", GEMMA_RECURRENT_ARGS, GEMMA_RECURRENT_TENSORS,
+                        d_in="d_model", d_out="d_model", words=WORDS, notes=("griffin_recurrent",),
+                        derived=_gemma_block, states=_gemma_recurrent_states)
+GEMMA_ATTENTION_ARGS = (size("hidden_size", "d_model"), size("num_attention_heads", "heads"),
+                        size("num_key_value_heads", "kv_heads"), size("head_dim", "head_dim"),
+                        size("mlp_width", "d_ffn"), flag("attention_bias", False),
+                        size("attention_window_size", "window", 2048))
+GEMMA_ATTENTION_TENSORS = (
+    T("temporal_pre_norm.weight", (D_MODEL,), "scale"),
+    T("temporal_block.q_proj.weight", (mul(HEADS, HEAD_DIM), D_MODEL), "query"),
+    T("temporal_block.q_proj.bias", (mul(HEADS, HEAD_DIM),), "bias", when="attention_bias"),
+    T("temporal_block.k_proj.weight", (mul(KV_HEADS, HEAD_DIM), D_MODEL), "key"),
+    T("temporal_block.k_proj.bias", (mul(KV_HEADS, HEAD_DIM),), "bias", when="attention_bias"),
+    T("temporal_block.v_proj.weight", (mul(KV_HEADS, HEAD_DIM), D_MODEL), "value"),
+    T("temporal_block.v_proj.bias", (mul(KV_HEADS, HEAD_DIM),), "bias", when="attention_bias"),
+    T("temporal_block.o_proj.weight", (D_MODEL, mul(HEADS, HEAD_DIM)), "output"),
+    T("temporal_block.o_proj.bias", (D_MODEL,), "bias"),
+    *_GEMMA_MLP,
 )
+GEMMA_ATTENTION = block("RecurrentGemmaAttentionLayer", GEMMA_ATTENTION_ARGS, GEMMA_ATTENTION_TENSORS,
+                        d_in="d_model", d_out="d_model", notes=("griffin_attention",), words=WORDS,
+                        states=_gemma_attention_states)
+GEMMA_ARGS = (*GEMMA_RECURRENT_ARGS, *(a for a in GEMMA_ATTENTION_ARGS if a not in GEMMA_RECURRENT_ARGS))
 
 EMBEDDING = block("Embedding", (size("num_embeddings", "V"), size("embedding_dim", "E")),
                   (T("weight", (V, S("E")), "embedding"),), d_in="V", d_out="E", words=WORDS,
@@ -277,3 +306,33 @@ HEAD = block("Head", (size("hidden_size", "d_model"), size("vocab_size", "V")),
 
 LAYERS = {c.type_name: c for c in (EMBEDDING, MAMBA, FALCON_MAMBA, MAMBA2, RWKV, GEMMA_RECURRENT, GEMMA_ATTENTION,
                                    RMS_NORM, LAYER_NORM, HEAD)}
+
+
+_RWKV_FIRST = _ln("pre_ln")
+_RWKV_REST = tuple(t for t in RWKV_TENSORS if not t.name.startswith("pre_ln"))
+
+
+def _gemma_layout(ctx: LayerContext) -> tuple[tuple[int, ...], ...]:
+    """(block_types · 100)[:num_layers], as RecurrentGemmaConfig.layers_block_type cycles it."""
+    kinds = ctx.cfg("block_types")
+    assert isinstance(kinds, tuple)
+    pattern = (list(kinds) * 100)[:ctx.int("num_layers")]
+    return tuple((0,) if kind == "recurrent" else (1,) for kind in pattern)
+
+
+STACKS = (
+    stack("MambaStack", _MAMBA_ARGS, (Kind("L", _MAMBA_TENSORS, _mamba_states),), words=WORDS,
+          notes=("mamba_block",)),
+    stack("FalconMambaStack", _MAMBA_ARGS, (Kind("L", _MAMBA_TENSORS, _mamba_states),), words=WORDS,
+          notes=("mamba_block",)),
+    stack("Mamba2Stack", MAMBA2_ARGS, (Kind("L", MAMBA2_TENSORS, _mamba2_states),), words=WORDS,
+          notes=("mamba2_block",)),
+    stack("RwkvStack", RWKV_ARGS[:3], (Kind(None, _RWKV_FIRST), Kind("L", _RWKV_REST, _rwkv_states)),
+          layout=first_extra, words=WORDS, notes=("rwkv_block",)),
+    stack("RecurrentGemmaStack", GEMMA_ARGS,
+          (Kind("L_rec", GEMMA_RECURRENT_TENSORS, _gemma_recurrent_states),
+           Kind("L_att", GEMMA_ATTENTION_TENSORS, _gemma_attention_states)),
+          layout=_gemma_layout, derived=_gemma_block, words=WORDS, notes=("griffin_recurrent", "griffin_attention"),
+          extra=(Param("block_types", ("recurrent", "recurrent", "attention"), ANY, positional=False),)),
+)
+LAYERS.update({c.type_name: c for c in STACKS})

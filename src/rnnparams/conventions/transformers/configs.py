@@ -80,8 +80,8 @@ def _layer(type_name: str, name: str, **config: Value) -> LayerSpec:
 
 
 def _stack(c: Config, p: str, block: str, **config: Value) -> tuple[LayerSpec, ...]:
-    layers = _int(c, "num_hidden_layers")
-    return tuple(_layer(block, f"{p}layers.{k}", **config) for k in range(layers))
+    """The ModuleList of blocks as one layer (`{p}layers`, its tensors `0.mixer.A_log`...)."""
+    return (_layer(block, f"{p}layers", num_layers=_int(c, "num_hidden_layers"), **config),)
 
 
 def _rank(c: Config) -> int:
@@ -107,7 +107,7 @@ def _mamba(block: str) -> Callable[[Config, str], tuple[LayerSpec, ...]]:
     def layers(c: Config, p: str) -> tuple[LayerSpec, ...]:
         hidden = _int(c, "hidden_size")
         return (_layer("Embedding", f"{p}embeddings", num_embeddings=_int(c, "vocab_size"), embedding_dim=hidden),
-                *_stack(c, p, block, hidden_size=hidden, intermediate_size=_opt(c, "intermediate_size", _expand(c)),
+                *_stack(c, p, block.replace("Block", "Stack"), hidden_size=hidden, intermediate_size=_opt(c, "intermediate_size", _expand(c)),
                         state_size=_int(c, "state_size"), conv_kernel=_int(c, "conv_kernel"),
                         time_step_rank=_rank(c), use_bias=bool(c["use_bias"]), use_conv_bias=bool(c["use_conv_bias"])),
                 _layer("RMSNorm", f"{p}norm_f", hidden_size=hidden))
@@ -121,7 +121,7 @@ def _mamba2(c: Config, p: str) -> tuple[LayerSpec, ...]:
         raise ConfigError(f"Inconsistent configuration: hidden_size * expand ({inner}) must equal num_heads * "
                           f"head_dim ({heads * head_dim}).")
     return (_layer("Embedding", f"{p}embeddings", num_embeddings=_int(c, "vocab_size"), embedding_dim=hidden),
-            *_stack(c, p, "Mamba2Block", hidden_size=hidden, intermediate_size=inner, state_size=_int(c, "state_size"),
+            *_stack(c, p, "Mamba2Stack", hidden_size=hidden, intermediate_size=inner, state_size=_int(c, "state_size"),
                     conv_kernel=_int(c, "conv_kernel"), num_heads=heads, head_dim=head_dim,
                     n_groups=_int(c, "n_groups"), use_bias=bool(c["use_bias"]), use_conv_bias=bool(c["use_conv_bias"])),
             _layer("RMSNorm", f"{p}norm_f", hidden_size=hidden))
@@ -130,8 +130,8 @@ def _mamba2(c: Config, p: str) -> tuple[LayerSpec, ...]:
 def _rwkv(c: Config, p: str) -> tuple[LayerSpec, ...]:
     hidden = _int(c, "hidden_size")
     att, ffn = _opt(c, "attention_hidden_size", hidden), _opt(c, "intermediate_size", 4 * hidden)
-    blocks = tuple(_layer("RwkvBlock", f"{p}blocks.{k}", hidden_size=hidden, attention_hidden_size=att,
-                          intermediate_size=ffn, pre_ln=k == 0) for k in range(_int(c, "num_hidden_layers")))
+    blocks = (_layer("RwkvStack", f"{p}blocks", hidden_size=hidden, attention_hidden_size=att, intermediate_size=ffn,
+                     num_layers=_int(c, "num_hidden_layers")),)
     return (_layer("Embedding", f"{p}embeddings", num_embeddings=_int(c, "vocab_size"), embedding_dim=hidden),
             *blocks, _layer("LayerNorm", f"{p}ln_out", hidden_size=hidden))
 
@@ -162,13 +162,10 @@ def _recurrent_gemma(c: Config, p: str) -> tuple[LayerSpec, ...]:
         raise ConfigError("intermediate_size must be at least 2 (the MLP is intermediate_size // 2 wide)")
     conv = _int(c, "conv1d_width")
     window = _int(c, "attention_window_size")
-    blocks = tuple(
-        _layer("RecurrentGemmaRecurrentLayer", f"{p}layers.{k}", hidden_size=hidden, lru_width=lru,
-               num_attention_heads=heads, conv1d_width=conv, mlp_width=mlp) if kind == "recurrent" else
-        _layer("RecurrentGemmaAttentionLayer", f"{p}layers.{k}", hidden_size=hidden, num_attention_heads=heads,
-               num_key_value_heads=kv, head_dim=hidden // heads, mlp_width=mlp,
-               attention_bias=bool(c["attention_bias"]), attention_window_size=window)
-        for k, kind in enumerate(pattern))
+    blocks = (_layer("RecurrentGemmaStack", f"{p}layers", hidden_size=hidden, lru_width=lru, num_attention_heads=heads,
+                     conv1d_width=conv, mlp_width=mlp, num_key_value_heads=kv, head_dim=hidden // heads,
+                     attention_bias=bool(c["attention_bias"]), attention_window_size=window, num_layers=n,
+                     block_types=tuple(str(k) for k in kinds)),)
     return (_layer("Embedding", f"{p}embed_tokens", num_embeddings=_int(c, "vocab_size"), embedding_dim=hidden),
             *blocks, _layer("RMSNorm", f"{p}final_norm", hidden_size=hidden))
 
