@@ -105,9 +105,9 @@ def _expand(c: Config) -> int:
 
 def _mamba(block: str) -> Callable[[Config, str], tuple[LayerSpec, ...]]:
     def layers(c: Config, p: str) -> tuple[LayerSpec, ...]:
-        hidden = _int(c, "hidden_size")
+        hidden, inner = _int(c, "hidden_size"), _opt(c, "intermediate_size", _expand(c))
         return (_layer("Embedding", f"{p}embeddings", num_embeddings=_int(c, "vocab_size"), embedding_dim=hidden),
-                *_stack(c, p, block.replace("Block", "Stack"), hidden_size=hidden, intermediate_size=_opt(c, "intermediate_size", _expand(c)),
+                *_stack(c, p, block, hidden_size=hidden, intermediate_size=inner,
                         state_size=_int(c, "state_size"), conv_kernel=_int(c, "conv_kernel"),
                         time_step_rank=_rank(c), use_bias=bool(c["use_bias"]), use_conv_bias=bool(c["use_conv_bias"])),
                 _layer("RMSNorm", f"{p}norm_f", hidden_size=hidden))
@@ -186,9 +186,9 @@ _MAMBA_FIELDS = (
 
 FAMILIES: Mapping[str, ModelFamily] = MappingProxyType({f.model_type: f for f in (
     ModelFamily("mamba", "MambaConfig", "MambaForCausalLM", "MambaModel", "backbone.", _MAMBA_FIELDS,
-                _mamba("MambaBlock")),
+                _mamba("MambaStack")),
     ModelFamily("falcon_mamba", "FalconMambaConfig", "FalconMambaForCausalLM", "FalconMambaModel", "backbone.",
-                (*_MAMBA_FIELDS, F("mixer_rms_eps", FLOAT, 1e-6)), _mamba("FalconMambaBlock")),
+                (*_MAMBA_FIELDS, F("mixer_rms_eps", FLOAT, 1e-6)), _mamba("FalconMambaStack")),
     ModelFamily("mamba2", "Mamba2Config", "Mamba2ForCausalLM", "Mamba2Model", "backbone.", (
         F("num_heads", INT, 128), F("head_dim", INT, 64), F("vocab_size", INT, 32768), F("hidden_size", INT, 4096),
         F("state_size", INT, 128), F("num_hidden_layers", INT, 64), F("layer_norm_epsilon", FLOAT, 1e-5),
