@@ -124,7 +124,8 @@ ROLES: Mapping[str, tuple[str, str]] = {
                           "then the gated MLP (d_ffn = intermediate_size // 2).",
                           "Griffin 循环层：从 d_model 分出两个宽 d_lru 的分支（linear_y、linear_x），"
                           "其中一支经深度卷积和 RG-LRU，两支相乘后投影回去（linear_out）；"
-                          "RG-LRU 的门是分块对角的（heads 块，每块 d_block × d_block），之后是门控 MLP（d_ffn = intermediate_size // 2）。"),
+                          "RG-LRU 的门是分块对角的（heads 块，每块 d_block × d_block），"
+                          "之后是门控 MLP（d_ffn = intermediate_size // 2）。"),
     "griffin_attention": ("A Griffin local-attention layer: multi-query attention over a window of "
                           "attention_window_size tokens (q: heads·head_dim, k and v: kv_heads·head_dim; only o has "
                           "a bias unless attention_bias), then the gated MLP.",
