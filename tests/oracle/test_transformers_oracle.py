@@ -177,3 +177,39 @@ def gemma_configs(draw: st.DrawFn) -> dict[str, object]:
 @given(gemma_configs())
 def test_recurrent_gemma(config: dict[str, object]) -> None:
     check(config)
+
+
+def _real_total(config: dict[str, object]) -> int:
+    return sum(_size(s) for _, s in real(config))
+
+
+@pytest.mark.parametrize(("change", "mistake", "values"), [
+    ({"num_hidden_layers": 48}, "layers_miscounted", {"layers": 48, "actual": 24}),  # the paper's 2 per block
+    ({"num_hidden_layers": 12}, "layers_miscounted", {"layers": 12, "actual": 24}),
+    ({"tie_word_embeddings": False}, "tied_counted_twice", {"layer": "lm_head"}),
+    ({"vocab_size": 50277}, "vocabulary_padding", {"vocabulary": 50277, "actual": 50280}),  # the tokenizer's size
+])
+def test_check_finds_the_mistakes_of_the_issue(change: dict[str, object], mistake: str,
+                                               values: dict[str, object]) -> None:
+    """A claim made with another number of layers, the tied head counted as its own matrix, or the vocabulary
+    before its padding (each claimed total is what transformers builds with that change) is diagnosed."""
+    import rnnparams
+
+    config = json.loads((CONFIGS / "mamba-130m-hf.json").read_text())
+    claimed = _real_total({**config, **change})
+    result = rnnparams.check(str(CONFIGS / "mamba-130m-hf.json"), claimed)
+    assert not result.correct
+    found = [d for d in result.diagnoses if d.mistakes == (mistake,)]
+    assert found and all(found[0].values[k] == v for k, v in values.items())
+
+
+def test_check_finds_a_miscounted_rwkv_and_an_untied_gemma() -> None:
+    import rnnparams
+
+    rwkv = json.loads((CONFIGS / "rwkv-4-169m-pile.json").read_text())
+    result = rnnparams.check(str(CONFIGS / "rwkv-4-169m-pile.json"), _real_total({**rwkv, "num_hidden_layers": 24}))
+    assert any(d.mistakes == ("layers_miscounted",) and d.values["layers"] == 24 for d in result.diagnoses)
+    gemma = json.loads((CONFIGS / "recurrentgemma-2b.json").read_text())
+    result = rnnparams.check(str(CONFIGS / "recurrentgemma-2b.json"),
+                             _real_total({**gemma, "tie_word_embeddings": False}))
+    assert any(d.mistakes == ("tied_counted_twice",) for d in result.diagnoses)
