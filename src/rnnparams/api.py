@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from .analysis.estimate import Estimate
     from .analysis.explain import Explanation
     from .analysis.formula import ModelFormula
+    from .analysis.hubdir import DirectoryCheck
     from .analysis.inspect import Inspection
     from .analysis.listing import FileListing
 
@@ -260,4 +261,32 @@ def inspect(path: str | os.PathLike[str]) -> Inspection:
 
     if not isinstance(path, (str, os.PathLike)):
         raise UsageError(f"inspect takes a file path, not {type(path).__name__}")
+    if os.path.isdir(path) and os.path.isfile(os.path.join(path, "config.json")):
+        return inspect_directory(os.fspath(path))  # type: ignore[return-value]
     return inspect_checkpoint(read_checkpoint(path))
+
+
+MAX_SHARDS = 1_000
+
+
+def inspect_directory(path: str) -> DirectoryCheck:
+    """A Hugging Face model directory (config.json and *.safetensors, or pytorch_model*.bin when it has no
+    safetensors): the config's count checked against the tensors the files hold, read from their headers."""
+    from .analysis.count import count_model
+    from .analysis.hubdir import check_directory
+    from .inputs.checkpoints import read_checkpoint
+    from .inputs.hfconfig import spec_from_config
+
+    config = os.path.join(path, "config.json")
+    spec = spec_from_config(_read(config), config)
+    report = count_model(spec)
+    names = sorted(os.listdir(path))
+    files = [n for n in names if n.endswith(".safetensors")] or \
+        [n for n in names if n.endswith((".bin", ".pt", ".pth")) and n.startswith("pytorch_model")]
+    if not files:
+        raise UsageError(f"{path}: has config.json but no weights (*.safetensors or pytorch_model*.bin) to check "
+                         "its count against; `rnnparams count {path}/config.json` counts the config alone")
+    if len(files) > MAX_SHARDS:
+        raise UsageError(f"{path}: {len(files):,} weight files, more than rnnparams reads ({MAX_SHARDS:,})")
+    stored = tuple(t for name in files for t in read_checkpoint(os.path.join(path, name)).tensors)
+    return check_directory(path, "config.json", spec, report, tuple(files), stored)

@@ -11,6 +11,10 @@ from collections.abc import Callable, Sequence
 from . import __version__
 from .conventions import REGISTRY
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .analysis.hubdir import DirectoryCheck
+
 FRAMEWORK_IDS = tuple(REGISTRY)
 EXAMPLES = {
     "count": """examples:
@@ -362,6 +366,10 @@ def run_inspect(args: argparse.Namespace) -> int:
     from .api import inspect
 
     result = inspect(args.file)
+    from .analysis.hubdir import DirectoryCheck
+
+    if isinstance(result, DirectoryCheck):  # a model directory: config.json against its weight files
+        return _print_directory(result, args)
     if args.as_spec:
         from .inputs.specfile import dump_spec
 
@@ -385,6 +393,23 @@ def run_inspect(args: argparse.Namespace) -> int:
 
         print(render_inspect(result, tensor_rows=None if args.all_tensors else 100))
     return 0
+
+
+def _print_directory(result: DirectoryCheck, args: argparse.Namespace) -> int:
+    if args.as_spec:
+        from .inputs.specfile import dump_spec
+
+        print(dump_spec(result.spec, args.spec_format), end="")
+        return 0
+    if args.json:
+        from .render.json import dumps
+
+        print(dumps(result.to_dict()))
+    else:
+        from .render.hubdir import render_directory
+
+        print(render_directory(result, getattr(args, "lang", "en")))
+    return 0 if result.matches else 1
 
 
 def setup_schema(p: argparse.ArgumentParser) -> None:

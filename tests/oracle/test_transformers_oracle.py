@@ -213,3 +213,52 @@ def test_check_finds_a_miscounted_rwkv_and_an_untied_gemma() -> None:
     result = rnnparams.check(str(CONFIGS / "recurrentgemma-2b.json"),
                              _real_total({**gemma, "tie_word_embeddings": False}))
     assert any(d.mistakes == ("tied_counted_twice",) for d in result.diagnoses)
+
+
+def _saved(tmp_path: Path, config: dict[str, object]) -> Path:
+    """A model directory as save_pretrained writes it (config.json, model.safetensors), from a tiny config."""
+    cfg = transformers.AutoConfig.for_model(**config)
+    cls = getattr(transformers, config["architectures"][0])  # type: ignore[index]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cls(cfg).save_pretrained(tmp_path)
+    return tmp_path
+
+
+TINY = {
+    "mamba": {"model_type": "mamba", "architectures": ["MambaForCausalLM"], "vocab_size": 64, "hidden_size": 16,
+              "num_hidden_layers": 2, "state_size": 4},
+    "mamba2": {"model_type": "mamba2", "architectures": ["Mamba2ForCausalLM"], "vocab_size": 64, "hidden_size": 16,
+               "num_hidden_layers": 2, "state_size": 4, "num_heads": 4, "head_dim": 8, "n_groups": 2},
+    "rwkv": {"model_type": "rwkv", "architectures": ["RwkvForCausalLM"], "vocab_size": 64, "hidden_size": 16,
+             "num_hidden_layers": 2},
+    "recurrent_gemma": {"model_type": "recurrent_gemma", "architectures": ["RecurrentGemmaForCausalLM"],
+                        "vocab_size": 64, "hidden_size": 16, "num_hidden_layers": 3, "num_attention_heads": 2,
+                        "intermediate_size": 24, "attention_window_size": 8},
+}
+
+
+@pytest.mark.parametrize("family", sorted(TINY))
+def test_inspect_directory_matches_what_save_pretrained_wrote(tmp_path: Path, family: str) -> None:
+    import rnnparams
+
+    result = rnnparams.inspect(_saved(tmp_path, TINY[family]))
+    assert result.matches, result.to_dict()
+    assert result.report.total_params == _real_total(TINY[family])
+
+
+def test_inspect_directory_reports_a_config_that_does_not_fit(tmp_path: Path) -> None:
+    """The files of a 2-block model against a config that says 3 blocks and a wider state: the third block's
+    tensors are missing, the state-sized ones mismatched; the CLI exits 1."""
+    from rnnparams.cli import main
+
+    directory = _saved(tmp_path, TINY["mamba"])
+    config = json.loads((directory / "config.json").read_text())
+    (directory / "config.json").write_text(json.dumps({**config, "num_hidden_layers": 3, "state_size": 5}))
+    result = __import__("rnnparams").inspect(directory)
+    assert not result.matches
+    assert {n for n, _ in result.missing} == {n for n, _ in real({**TINY["mamba"], "num_hidden_layers": 3,
+                                                                     "state_size": 5}) if n.startswith(
+        "backbone.layers.2.")}
+    assert ("backbone.layers.0.mixer.A_log", (32, 5), (32, 4)) in result.mismatched
+    assert main(["inspect", str(directory)]) == 1

@@ -238,6 +238,22 @@ MISTAKES: dict[str, tuple[str, str]] = {
                            "模型上多加了填充)"),
 }
 
+HUBDIR: dict[str, tuple[str, str]] = {
+    "title": ("{directory}: {model} from {config} ({framework})", "{directory}:由 {config} 构建的 {model}({framework})"),
+    "totals": ("The config's model has {total} parameters; the files ({files}) hold {stored}.",
+               "按配置构建的模型有 {total} 个参数;权重文件({files})中存有 {stored} 个。"),
+    "match": ("✓ Every tensor matches: each counted tensor is stored with its shape, and nothing else is stored.",
+              "✓ 所有张量一致:每个计算出的张量都以相同形状存储,且没有多余的张量。"),
+    "differ": ("✗ The files do not hold the config's model:", "✗ 权重文件与配置构建的模型不一致:"),
+    "missing": ("counted but not stored ({n}):", "计算了但未存储({n} 个):"),
+    "unexpected": ("stored but not in the config's model ({n}):", "已存储但配置构建的模型中没有({n} 个):"),
+    "mismatched": ("stored with another shape ({n}):", "存储的形状不同({n} 个):"),
+    "counted_stored": ("counted {counted}, stored {stored}", "计算为 {counted},存储为 {stored}"),
+    "tied": ("Tied to another tensor (counted once), also stored: {names}.",
+             "与另一个张量绑定(只计算一次),但也被存储:{names}。"),
+    "more": ("… and {n} more", "……另有 {n} 个"),
+}
+
 CHECK: dict[str, tuple[str, str]] = {
     "right": ("✓ {claimed} is right: the {framework} count of this model is {total}.",
               "✓ {claimed} 是对的:这个模型在 {framework} 中的参数量是 {total}。"),
