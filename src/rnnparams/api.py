@@ -139,21 +139,23 @@ def models_in_file(path: str, framework: str | None = None, input_shape: Sequenc
 def _spec_from_file(path: str, framework: str | None, shape: Shape | None, select: str | None = None,
                     overrides: Mapping[str, object] | Sequence[str] | None = None, partial: bool = False) -> ModelSpec:
     from ._record import replace
-    from .inputs.specfile import format_of, load_spec
 
     if path.strip().split("::", 1)[0].lower().endswith(".py"):
         return _code_file(path, framework, shape, select, overrides, partial)
-    fmt = format_of(path)
-    text = _read(path)
-    if fmt == "json":
+    if path.strip().lower().endswith(".json"):
         from .inputs.hfconfig import looks_like_hf_config, spec_from_config
 
+        text = _read(path)
         if looks_like_hf_config(text):  # a Hugging Face config.json: the model transformers builds from it
             hf = spec_from_config(text, path, overrides)
             if framework not in (None, hf.framework) or select is not None:
                 raise UsageError(f"{path} is a Hugging Face config (counted as transformers builds it); drop "
                                  "--framework and --model")
             return hf
+    from .inputs.specfile import format_of, load_spec
+
+    fmt = format_of(path)
+    text = _read(path)
     if select is not None or overrides:
         raise UsageError(f"{path}: --model and --set apply to .py files and Hugging Face config files, not to "
                          "spec files")

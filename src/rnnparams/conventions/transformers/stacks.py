@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
-from ..._record import record, replace
+from ..._record import record
 from ...errors import ConfigError, ShapeError
 from ...spec import Shape
 from ...symbolic import Const, Expr, Sym
@@ -72,8 +72,8 @@ def stack(type_name: str, args: tuple[Arg, ...], kinds: tuple[Kind, ...], *, lay
             raise ShapeError(f"{ctx.name} ({type_name}) reads (batch, T, {d}); it receives {fmt_shape(shape)}")
         on = {f: bool(ctx.cfg(f)) for f in flags}
         one = [tuple(expand(kind.tensors, flags=on)) for kind in kinds]
-        tensors: list[TensorSpec] = [replace(t, name=f"{k}.{t.name}") for k, held in enumerate(layers)
-                                     for i in held for t in one[i]]
+        tensors = [TensorSpec(f"{k}.{t.name}", t.shape, t.role, t.trainable, t.buffer, t.gates)
+                   for k, held in enumerate(layers) for i in held for t in one[i]]
         family = tuple((Sym(kind.count) if kind.count is not None else Const(1), one[i])
                        for i, kind in enumerate(kinds) if kind.count is None or env[kind.count])
         states: dict[str, Shape] = {}
