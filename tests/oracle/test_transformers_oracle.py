@@ -19,6 +19,12 @@ from rnnparams.inputs.hfconfig import spec_from_config
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
+# transformers' xLSTM uses the `xlstm` package's implementation when that package is installed, and then fails to
+# import without mlstm_kernels (a CUDA/Triton package): the bundled pure-PyTorch implementation is the one tested
+import transformers.utils as _tu  # noqa: E402
+import transformers.utils.import_utils as _iu  # noqa: E402
+
+_tu.is_xlstm_available = _iu.is_xlstm_available = lambda: False  # type: ignore[attr-defined]
 
 pytestmark = pytest.mark.oracle
 CONFIGS = Path(__file__).parent.parent / "fixtures" / "configs"
@@ -131,6 +137,31 @@ def mamba2_configs(draw: st.DrawFn) -> dict[str, object]:
 @EXAMPLES
 @given(mamba2_configs())
 def test_mamba2(config: dict[str, object]) -> None:
+    check(config)
+
+
+@st.composite
+def xlstm_configs(draw: st.DrawFn) -> dict[str, object]:
+    heads = draw(st.integers(1, 4))
+    config: dict[str, object] = {
+        "model_type": "xlstm", "vocab_size": draw(st.integers(1, 300)), "hidden_size": heads * draw(st.integers(2, 16)),
+        "num_heads": heads, "num_hidden_layers": draw(st.integers(1, 3)), "use_bias": draw(flags),
+        "weight_mode": draw(st.sampled_from(["single", "fused"])), "tie_word_embeddings": draw(flags),
+        "qk_dim_factor": draw(st.sampled_from([0.5, 1.0, 0.75])),
+        "v_dim_factor": draw(st.sampled_from([1.0, 0.5, 2.0])),
+        "ffn_proj_factor": draw(st.sampled_from([2.667, 1.3, 4.0])),
+        "ffn_round_up_to_multiple_of": draw(st.sampled_from([1, 7, 64])),
+    }
+    if draw(flags):
+        config["num_blocks"] = draw(st.integers(1, 3))
+    if draw(flags):
+        config["architectures"] = [draw(st.sampled_from(["xLSTMModel", "xLSTMForCausalLM"]))]
+    return config
+
+
+@EXAMPLES
+@given(xlstm_configs())
+def test_xlstm(config: dict[str, object]) -> None:
     check(config)
 
 

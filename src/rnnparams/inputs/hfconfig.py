@@ -108,4 +108,4 @@ def spec_from_config(text: str, source_name: str = "config.json",
         layers, cls = model_layers(family, values)
     except RnnParamsError as exc:
         raise type(exc)(f"{source_name}: {exc}") from None
-    return ModelSpec(FRAMEWORK, layers, None, name=cls, source=None, chain=True)
+    return ModelSpec(FRAMEWORK, layers, None, name=cls, source=None, chain=False)  # each module on its own widths

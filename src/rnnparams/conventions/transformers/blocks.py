@@ -55,6 +55,12 @@ WORDS: Mapping[str, tuple[str, str]] = {
     "d_block": ("width of one block of the RG-LRU gates (lru_width // num_attention_heads)",
                 "RG-LRU 门的每个分块宽度（lru_width // num_attention_heads）"),
     "kv_heads": ("number of key/value heads (num_key_value_heads)", "键/值头数（num_key_value_heads）"),
+    "d_qk": ("width of the mLSTM's queries and keys (int(hidden_size·qk_dim_factor))",
+             "mLSTM 查询与键的宽度（int(hidden_size·qk_dim_factor)）"),
+    "d_v": ("width of the mLSTM's values (int(hidden_size·v_dim_factor))",
+            "mLSTM 值的宽度（int(hidden_size·v_dim_factor)）"),
+    "d_vh": ("width of one head's values (d_v // heads)", "每个头的值宽度（d_v // heads）"),
+    "d_qkh": ("width of one head's queries and keys (d_qk // heads)", "每个头的查询与键宽度（d_qk // heads）"),
     "window": ("local attention window (attention_window_size)", "局部注意力窗口（attention_window_size）"),
     "L": ("number of blocks (num_hidden_layers)", "块数（num_hidden_layers）"),
     "L_rec": ("number of recurrent layers (the \"recurrent\" entries of block_types, cycled to num_hidden_layers)",
@@ -93,6 +99,23 @@ ROLES: Mapping[str, tuple[str, str]] = {
     "gate_proj": ("MLP gate projection", "MLP 门投影"),
     "up_proj": ("MLP up projection", "MLP 升维投影"),
     "down_proj": ("MLP down projection", "MLP 降维投影"),
+    "output_gate": ("Output gate projection", "输出门投影"),
+    "input_gate": ("Input gate (one per head, with bias)", "输入门（每头一个，带偏置）"),
+    "forget_gate": ("Forget gate (one per head, with bias)", "遗忘门（每头一个，带偏置）"),
+    "qkv_o": ("Fused q, k, v and output-gate projection (weight_mode \"fused\")",
+              "融合的 q、k、v 与输出门投影（weight_mode 为 \"fused\"）"),
+    "if_gates": ("Fused input and forget gates (weight_mode \"fused\")",
+                 "融合的输入门与遗忘门（weight_mode 为 \"fused\"）"),
+    "xlstm_block": ("An xLSTM (mLSTM) block as transformers ships it: RMSNorm, the mLSTM layer (q, k of d_qk = "
+                    "int(hidden_size·qk_dim_factor), v and the output gate of d_v = int(hidden_size·v_dim_factor), "
+                    "input and forget gates with biases, one per head, a per-head norm and out_proj), RMSNorm and a "
+                    "gated feed-forward of d_ffn = hidden_size·ffn_proj_factor rounded up to "
+                    "ffn_round_up_to_multiple_of. tie_word_embeddings does not tie this model's head.",
+                    "transformers 中的 xLSTM（mLSTM）块：RMSNorm、mLSTM 层（q、k 宽 "
+                    "d_qk = int(hidden_size·qk_dim_factor)，"
+                    "v 与输出门宽 d_v = int(hidden_size·v_dim_factor)，输入门和遗忘门每头一个且带偏置，按头归一化，"
+                    "out_proj）、RMSNorm 以及门控前馈层（d_ffn 为 hidden_size·ffn_proj_factor 向上取整到 "
+                    "ffn_round_up_to_multiple_of 的倍数）。tie_word_embeddings 不会绑定这个模型的输出头。"),
     "head": ("Language-model head (its own matrix: tie_word_embeddings is false)",
              "语言模型输出头（独立矩阵：tie_word_embeddings 为 false）"),
     "mamba_block": ("A Mamba block is a pre-norm (RMSNorm) around the selective-SSM mixer; per block: "
@@ -294,6 +317,53 @@ GEMMA_ATTENTION = block("RecurrentGemmaAttentionLayer", GEMMA_ATTENTION_ARGS, GE
                         states=_gemma_attention_states)
 GEMMA_ARGS = (*GEMMA_RECURRENT_ARGS, *(a for a in GEMMA_ATTENTION_ARGS if a not in GEMMA_RECURRENT_ARGS))
 
+D_QK, D_V, D_VH = S("d_qk"), S("d_v"), S("d_vh")
+XLSTM_ARGS = (size("hidden_size", "d_model"), size("num_heads", "heads"), size("qk_dim", "d_qk"),
+              size("v_dim", "d_v"), size("up_proj_dim", "d_ffn"), flag("single", True), flag("fused", False),
+              flag("use_bias", False), flag("single_use_bias", False), flag("fused_use_bias", False))
+
+
+def _xlstm_linear(name: str, out: Expr, role: str, mode: str, bias: str | None = "use_bias",
+                  d_in: Expr = D_MODEL) -> tuple[TensorTemplate, ...]:
+    weight = T(f"{name}.weight", (out, d_in), role, when=mode)
+    if bias is None:
+        return (weight, T(f"{name}.bias", (out,), "bias", when=mode))
+    return (weight, T(f"{name}.bias", (out,), "bias", when=f"{mode}_{bias}"))
+
+
+XLSTM_TENSORS = (
+    T("norm_mlstm.weight", (D_MODEL,), "scale"), T("norm_mlstm.bias", (D_MODEL,), "shift", when="use_bias"),
+    *_xlstm_linear("mlstm_layer.q", D_QK, "query", "single"),
+    *_xlstm_linear("mlstm_layer.k", D_QK, "key", "single"),
+    *_xlstm_linear("mlstm_layer.v", D_V, "value", "single"),
+    *_xlstm_linear("mlstm_layer.ogate_preact", D_V, "output_gate", "single"),
+    *_xlstm_linear("mlstm_layer.igate_preact", HEADS, "input_gate", "single", bias=None),
+    *_xlstm_linear("mlstm_layer.fgate_preact", HEADS, "forget_gate", "single", bias=None),
+    *_xlstm_linear("mlstm_layer.qkv_opreact", add(mul(2, D_QK), mul(2, D_V)), "qkv_o", "fused"),
+    *_xlstm_linear("mlstm_layer.ifgate_preact", mul(2, HEADS), "if_gates", "fused", bias=None),
+    T("mlstm_layer.multihead_norm.weight", (mul(HEADS, D_VH),), "scale"),
+    T("mlstm_layer.multihead_norm.bias", (mul(HEADS, D_VH),), "shift", when="use_bias"),
+    T("mlstm_layer.out_proj.weight", (D_MODEL, D_V), "out_proj"),
+    T("mlstm_layer.out_proj.bias", (D_MODEL,), "bias", when="use_bias"),
+    T("norm_ffn.weight", (D_MODEL,), "scale"), T("norm_ffn.bias", (D_MODEL,), "shift", when="use_bias"),
+    *_xlstm_linear("ffn.proj_up_gate", D_FFN, "gate_proj", "single"),
+    *_xlstm_linear("ffn.proj_up", D_FFN, "up_proj", "single"),
+    *_xlstm_linear("ffn.proj_up_gate_z", mul(2, D_FFN), "up_proj", "fused"),
+    T("ffn.proj_down.weight", (D_MODEL, D_FFN), "down_proj"),
+    T("ffn.proj_down.bias", (D_MODEL,), "bias", when="use_bias"),
+)
+
+
+def _xlstm_derived(env: Mapping[str, int]) -> Mapping[str, int]:
+    return {"d_vh": env["d_v"] // env["heads"]}
+
+
+def _xlstm_states(env: Mapping[str, int]) -> Mapping[str, tuple[Expr | int, ...]]:
+    """The mLSTM's state per layer: the matrix memory C (heads, d_qk/heads, d_v/heads), the normalizer n and
+    the stabilizer m."""
+    return {"C": (HEADS, S("d_qkh"), D_VH), "n": (HEADS, S("d_qkh")), "m": (HEADS, ONE)}
+
+
 EMBEDDING = block("Embedding", (size("num_embeddings", "V"), size("embedding_dim", "E")),
                   (T("weight", (V, S("E")), "embedding"),), d_in="V", d_out="E", words=WORDS,
                   reads_tokens=True)
@@ -336,4 +406,7 @@ STACKS = (
           layout=_gemma_layout, derived=_gemma_block, words=WORDS, notes=("griffin_recurrent", "griffin_attention"),
           extra=(Param("block_types", ("recurrent", "recurrent", "attention"), ANY, positional=False),)),
 )
-LAYERS.update({c.type_name: c for c in STACKS})
+XLSTM_STACK = stack("xLSTMStack", XLSTM_ARGS, (Kind("L", XLSTM_TENSORS, _xlstm_states),),
+                    derived=lambda env: {**_xlstm_derived(env), "d_qkh": env["d_qk"] // env["heads"]}, words=WORDS,
+                    notes=("xlstm_block",))
+LAYERS.update({c.type_name: c for c in (*STACKS, XLSTM_STACK)})

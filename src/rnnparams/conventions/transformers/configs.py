@@ -53,6 +53,9 @@ class ModelFamily:
     layers: Callable[[Mapping[str, object], str], tuple[LayerSpec, ...]]
     """The modules built from the config's values (defaults filled), under the given prefix, head excluded."""
     head: str = "lm_head"
+    ties: bool = True
+    """tie_word_embeddings ties the head to the embedding (the causal LM declares _tied_weights_keys; xLSTM's
+    does not, so its head is its own matrix whatever the config says)."""
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -170,6 +173,45 @@ def _recurrent_gemma(c: Config, p: str) -> tuple[LayerSpec, ...]:
             *blocks, _layer("RMSNorm", f"{p}final_norm", hidden_size=hidden))
 
 
+def _round_up(x: float, multiple: int) -> int:
+    """xLSTM's round_up_to_next_multiple_of, float arithmetic and all: int(((x + m - 1) // m) · m)."""
+    return int(((x + multiple - 1) // multiple) * multiple)
+
+
+def _factor(c: Config, key: str) -> float:
+    value = c[key]
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 < value <= 64:
+        raise ConfigError(f"config key {key!r} must be a positive number of at most 64 (got {value!r})")
+    return float(value)
+
+
+def _xlstm(c: Config, p: str) -> tuple[LayerSpec, ...]:
+    """xLSTMModel: embeddings (vocab_size, embedding_dim), num_blocks mLSTM blocks, out_norm (always built,
+    whatever add_out_norm says). __post_init__ fills embedding_dim from hidden_size and num_blocks from
+    num_hidden_layers when they are null."""
+    hidden, heads = _int(c, "hidden_size"), _int(c, "num_heads")
+    embedding = _opt(c, "embedding_dim", hidden)
+    blocks = _opt(c, "num_blocks", _int(c, "num_hidden_layers"))
+    if blocks > MAX_LAYERS:
+        raise ConfigError(f"config key 'num_blocks' = {blocks:,} is more than rnnparams counts "
+                          f"(at most {MAX_LAYERS:,})")
+    mode = c["weight_mode"]
+    if mode not in ("single", "fused"):
+        raise ConfigError(f"config key 'weight_mode' must be \"single\" or \"fused\" (got {mode!r})")
+    qk, v = int(hidden * _factor(c, "qk_dim_factor")), int(hidden * _factor(c, "v_dim_factor"))
+    ffn = _round_up(hidden * _factor(c, "ffn_proj_factor"), _int(c, "ffn_round_up_to_multiple_of"))
+    if min(qk, v, ffn) <= 0 or v // heads == 0 or qk // heads == 0:
+        raise ConfigError(f"hidden_size {hidden} with these factors gives an empty projection or head (q/k "
+                          f"{qk}, v {v}, feed-forward {ffn}, {heads} heads)")
+    bias = bool(c["use_bias"])
+    return (_layer("Embedding", f"{p}embeddings", num_embeddings=_int(c, "vocab_size"), embedding_dim=embedding),
+            _layer("xLSTMStack", f"{p}blocks", hidden_size=hidden, num_heads=heads, qk_dim=qk, v_dim=v,
+                   up_proj_dim=ffn, single=mode == "single", fused=mode == "fused", use_bias=bias,
+                   single_use_bias=bias and mode == "single", fused_use_bias=bias and mode == "fused",
+                   num_layers=blocks),
+            _layer("RMSNorm", f"{p}out_norm", hidden_size=hidden))
+
+
 def F(name: str, kind: str, default: object) -> Field:
     return Field(name, kind, default)
 
@@ -213,6 +255,19 @@ FAMILIES: Mapping[str, ModelFamily] = MappingProxyType({f.model_type: f for f in
         F("block_types", LIST, ["recurrent", "recurrent", "attention"]), F("attention_dropout", FLOAT, 0.0),
         F("num_key_value_heads", INT_OR_NONE, None), F("attention_bias", BOOL, False),
         F("w_init_variance_scale", FLOAT, 0.01), F("tie_word_embeddings", BOOL, True)), _recurrent_gemma),
+    ModelFamily("xlstm", "xLSTMConfig", "xLSTMForCausalLM", "xLSTMModel", "backbone.", (
+        F("vocab_size", INT, 50304), F("hidden_size", INT, 4096), F("embedding_dim", INT_OR_NONE, None),
+        F("num_hidden_layers", INT, 32), F("num_blocks", INT_OR_NONE, None), F("num_heads", INT, 8),
+        F("use_bias", BOOL, False), F("norm_reduction_force_float32", BOOL, True),
+        F("tie_word_embeddings", BOOL, False), F("add_out_norm", BOOL, True), F("norm_eps", FLOAT, 1e-6),
+        F("qk_dim_factor", FLOAT, 0.5), F("v_dim_factor", FLOAT, 1.0),
+        F("chunkwise_kernel", STR, "chunkwise--native_autograd"), F("sequence_kernel", STR, "native_sequence__native"),
+        F("step_kernel", STR, "native"), F("mode", STR, "inference"), F("chunk_size", INT, 64),
+        F("return_last_states", BOOL, True), F("autocast_kernel_dtype", STR, "bfloat16"), F("eps", FLOAT, 1e-6),
+        F("inference_state_dtype", STR, "float32"), F("ffn_proj_factor", FLOAT, 2.667),
+        F("ffn_round_up_to_multiple_of", INT, 64), F("gate_soft_cap", FLOAT, 15.0),
+        F("output_logit_soft_cap", FLOAT, 30.0), F("weight_mode", STR, "single"), F("use_cache", BOOL, True),
+        F("max_inference_chunksize", INT, 16384)), _xlstm, ties=False),
 )})
 """Every model_type rnnparams counts, by its name in config.json."""
 
@@ -236,7 +291,7 @@ def model_layers(family: ModelFamily, values: Config) -> tuple[tuple[LayerSpec, 
     if base:
         return layers, cls
     hidden, vocab = _int(values, "hidden_size"), _int(values, "vocab_size")
-    tied = ("weight",) if values.get("tie_word_embeddings") else ()
+    tied = ("weight",) if family.ties and values.get("tie_word_embeddings") else ()
     head = LayerSpec("Head", MappingProxyType({"hidden_size": hidden, "vocab_size": vocab}), name=family.head,
                      tied=tied)
     return (*layers, head), cls
