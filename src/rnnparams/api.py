@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .analysis.hubdir import DirectoryCheck
     from .analysis.inspect import Inspection
     from .analysis.listing import FileListing
+    from .analysis.state import StateReport
 
 FILE_SUFFIXES = ("json", "yaml", "yml", "toml", "py")
 MAX_FILE_BYTES = 5_000_000
@@ -246,12 +247,28 @@ def estimate(model: str | ModelSpec, framework: str | None = None,
     if FRAMEWORKS[spec.framework].runtime is None:
         raise UsageError(f"estimate models the kernels of PyTorch and Keras (what each keeps for backward, its "
                          f"optimizer state); {FRAMEWORKS[spec.framework].display} is counted exactly by `rnnparams "
-                         "count`, but its memory and FLOPs are not modelled yet")
+                         "count`, but its memory and FLOPs are not modelled yet (`rnnparams state` gives its "
+                         "weights' memory and the state it carries between tokens)")
     report = count_model(spec)
     filled, steps = with_sequence_length(spec, report, options.seq_len)
     if filled is not spec:
         report = count_model(filled)
     return estimate_report(report, options, steps)
+
+
+def recurrent_state(model: str | ModelSpec, framework: str | None = None,
+                    input_shape: Sequence[int | None] | str | None = None, *, batch: int = 1,
+                    dtype: str = "float32") -> StateReport:
+    """The state the model carries between tokens, per sequence (a recurrent model's answer to a KV cache), and
+    its weights' memory: needs no kernel model, so every framework has it (docs/estimates.md)."""
+    from .analysis.resources import DTYPE_BYTES
+    from .analysis.state import state_report
+
+    if dtype not in DTYPE_BYTES:
+        raise UsageError(f"dtype {dtype!r}: use one of {', '.join(DTYPE_BYTES)}")
+    if not isinstance(batch, int) or isinstance(batch, bool) or batch <= 0:
+        raise UsageError(f"batch must be a positive whole number (got {batch!r})")
+    return state_report(count(model, framework, input_shape), dtype, batch)
 
 
 def inspect(path: str | os.PathLike[str]) -> Inspection:

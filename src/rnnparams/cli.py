@@ -351,6 +351,29 @@ def run_estimate(args: argparse.Namespace) -> int:
     return 0
 
 
+def setup_state(p: argparse.ArgumentParser) -> None:
+    add_model_arguments(p)
+    p.add_argument("-b", "--batch", type=_positive_int, default=1, metavar="B", help="sequences in the batch (1)")
+    p.add_argument("--dtype", choices=("float32", "float16", "bfloat16", "int8"), default="float32",
+                   help="bytes per number of the weights and the state (float32)")
+    p.add_argument("-l", "--lang", choices=("en", "zh"), default="en", help="language: en (default) or zh (中文)")
+
+
+def run_state(args: argparse.Namespace) -> int:
+    from .api import recurrent_state
+
+    st = recurrent_state(args.model, args.framework, args.input_shape, batch=args.batch, dtype=args.dtype)
+    if args.json:
+        from .render.json import dumps
+
+        print(dumps(st.to_dict()))
+    else:
+        from .render.state import render_state
+
+        print(render_state(st, args.lang))
+    return 0
+
+
 def setup_inspect(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", metavar="FILE",
                    help="a checkpoint: .safetensors, .pt/.pth/.bin (torch.save zip), .keras, .h5, .onnx")
@@ -504,7 +527,13 @@ COMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None], H
                 "total parameters, by dtype, tensor bytes against the file size, every tensor, and the recurrent "
                 "layers recognised with their configuration (input size, hidden size, layers, directions, "
                 "projection, bias). --as-spec writes the recognised model as a spec that `rnnparams count` "
-                "takes.", setup_inspect, run_inspect),
+                "takes. A directory with config.json and *.safetensors (a Hugging Face model) is checked tensor by "
+                "tensor against the config's count.", setup_inspect, run_inspect),
+    "state": ("the state a model carries between tokens (per sequence) and its weights' memory",
+              "The recurrent state per sequence — Mamba's convolution and SSM states, RWKV's vectors, RG-LRU "
+              "states, a local-attention window, an LSTM's h and c — read off the layers' state shapes: the number "
+              "to compare with a transformer's KV cache; it does not grow with the sequence.", setup_state,
+              run_state),
     "frameworks": ("the framework conventions, and the package versions each was verified against",
                    "List every framework convention: its id (for --framework), name, whether it was verified "
                    "against the real package (and which versions), its layers and how a model is written.",

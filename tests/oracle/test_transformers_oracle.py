@@ -293,3 +293,46 @@ def test_inspect_directory_reports_a_config_that_does_not_fit(tmp_path: Path) ->
         "backbone.layers.2.")}
     assert ("backbone.layers.0.mixer.A_log", (32, 5), (32, 4)) in result.mismatched
     assert main(["inspect", str(directory)]) == 1
+
+
+def _forward_states(config: dict[str, object]) -> list[tuple[int, ...]]:
+    """The shapes of the state a real forward pass with use_cache leaves, batch 2, per layer, in order."""
+    cfg = transformers.AutoConfig.for_model(**config)
+    model = getattr(transformers, config["architectures"][0])(cfg).eval()  # type: ignore[index]
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        out = model(torch.randint(0, int(config["vocab_size"]), (2, 5)), use_cache=True)  # type: ignore[call-overload]
+    if config["model_type"] == "rwkv":  # five (batch, hidden_size, layers) tensors
+        return [tuple(s.shape) for s in out.state]
+    if config["model_type"] == "recurrent_gemma":  # kept on the recurrent blocks themselves
+        return [shape for layer in model.model.layers if hasattr(layer.temporal_block, "rg_lru")
+                for shape in (tuple(layer.temporal_block.conv1d_state.shape),
+                              tuple(layer.temporal_block.rg_lru.recurrent_states.shape))]
+    cache = out.past_key_values if getattr(out, "past_key_values", None) is not None else out.cache_params
+    return [tuple(t.shape) for layer in cache.layers for states in (layer.conv_states, layer.recurrent_states)
+            for t in states.values()]
+
+
+@pytest.mark.parametrize("family", ["mamba", "mamba2", "rwkv", "recurrent_gemma"])
+def test_state_per_sequence_is_what_the_cache_holds(family: str) -> None:
+    """`rnnparams state`'s shapes against the cache a real CPU forward pass leaves (batch 2): the same numbers
+    per sequence (RecurrentGemma's local-attention window is not kept after a forward, so only its recurrent
+    layers' states are compared)."""
+    import rnnparams
+
+    config = TINY[family]
+    real_shapes = _forward_states(config)
+    st = rnnparams.recurrent_state(_json(config))  # type: ignore[arg-type]
+    ours = [i for i in st.items if not i.name.endswith("_cache")]
+    expected = sum(_size(s) for s in real_shapes) // 2
+    assert sum(i.numbers for i in ours) == expected
+    if family != "rwkv":  # each layer's states, in the order the cache holds them
+        layers = ours[0].shape[0]
+        per_layer = [(2, *i.shape[1:]) for i in ours]
+        assert sorted(real_shapes) == sorted(per_layer * layers)
+
+
+def _json(config: dict[str, object]) -> object:
+    from rnnparams.inputs.hfconfig import spec_from_config
+
+    return spec_from_config(json.dumps(config))

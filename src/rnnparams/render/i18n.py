@@ -238,6 +238,16 @@ MISTAKES: dict[str, tuple[str, str]] = {
                            "模型上多加了填充)"),
 }
 
+STATE: dict[str, tuple[str, str]] = {
+    "title": ("{framework}: {params} parameters, {weights} of weights in {dtype}.",
+              "{framework}:{params} 个参数,以 {dtype} 存储的权重为 {weights}。"),
+    "none": ("No layer carries a state from one token to the next.", "没有任何层在词与词之间携带状态。"),
+    "header": ("State carried between tokens (per sequence; it does not grow with the sequence):",
+               "词与词之间携带的状态(每个序列;不随序列长度增长):"),
+    "per_sequence": ("Per sequence: {numbers} numbers = {size} in {dtype}.", "每个序列:{numbers} 个数 = {size}({dtype})。"),
+    "batch": ("For a batch of {batch}: {size}.", "批大小为 {batch} 时:{size}。"),
+}
+
 HUBDIR: dict[str, tuple[str, str]] = {
     "title": ("{directory}: {model} from {config} ({framework})", "{directory}:由 {config} 构建的 {model}({framework})"),
     "totals": ("The config's model has {total} parameters; the files ({files}) hold {stored}.",

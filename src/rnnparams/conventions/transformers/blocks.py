@@ -241,8 +241,10 @@ RWKV_TENSORS = (
 
 
 def _rwkv_states(env: Mapping[str, int]) -> Mapping[str, tuple[Expr | int, ...]]:
-    """RwkvModel's state: five tensors (batch, d, layers); one layer's share of each."""
-    return {"att_x": (D_MODEL,), "att_num": (D_ATT,), "att_den": (D_ATT,), "att_max": (D_ATT,), "ffn_x": (D_MODEL,)}
+    """RwkvModel's state: five tensors (batch, hidden_size, layers), one layer's share of each — all hidden_size
+    wide, as RwkvModel allocates them (a d_att other than d_model does not run)."""
+    return {"att_x": (D_MODEL,), "att_num": (D_MODEL,), "att_den": (D_MODEL,), "att_max": (D_MODEL,),
+            "ffn_x": (D_MODEL,)}
 
 
 RWKV = block("RwkvBlock", RWKV_ARGS, RWKV_TENSORS, d_in="d_model", d_out="d_model", words=WORDS,
