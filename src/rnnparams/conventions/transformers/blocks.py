@@ -24,8 +24,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ...spec import LayerSpec
 from ...symbolic import Const, Expr, add, mul
-from ..base import ANY, LayerContext, Param, TensorTemplate
+from ..base import ANY, Equivalent, LayerContext, LayerPlan, Param, TensorTemplate
+from ..equivalents import Built, make_layer
+from ..families import Neutral, neutral
 from .common import S, block, flag, size
 from .stacks import Kind, first_extra, stack
 
@@ -393,11 +396,26 @@ def _gemma_layout(ctx: LayerContext) -> tuple[tuple[int, ...], ...]:
     return tuple((0,) if kind == "recurrent" else (1,) for kind in pattern)
 
 
+def _read_mamba(spec: LayerSpec, plan: LayerPlan) -> Neutral:
+    b = plan.bindings
+    roles = {t.role for t in plan.tensors}
+    return neutral("mamba", d_model=b["d_model"], d_inner=b["d_inner"], d_state=b["d_state"], d_conv=b["d_conv"],
+                   dt_rank=b["dt_rank"], layers=b["L"], bias="bias" in roles, conv_bias="conv_bias" in roles)
+
+
+def _write_mamba(n: Neutral) -> Built:
+    return (make_layer(LAYERS, "MambaStack", hidden_size=n.int("d_model"), intermediate_size=n.int("d_inner"),
+                       state_size=n.int("d_state"), conv_kernel=n.int("d_conv"), time_step_rank=n.int("dt_rank"),
+                       use_bias=bool(n.get("bias")), use_conv_bias=bool(n.get("conv_bias")),
+                       num_layers=n.int("layers")),), None
+
+
+_MAMBA_FIELDS = ("d_model", "d_inner", "d_state", "d_conv", "dt_rank", "layers", "bias", "conv_bias")
 STACKS = (
     stack("MambaStack", _MAMBA_ARGS, (Kind("L", _MAMBA_TENSORS, _mamba_states),), words=WORDS,
-          notes=("mamba_block",)),
+          notes=("mamba_block",), equivalent=Equivalent(_read_mamba, {"mamba": _MAMBA_FIELDS}, _write_mamba)),
     stack("FalconMambaStack", _MAMBA_ARGS, (Kind("L", _MAMBA_TENSORS, _mamba_states),), words=WORDS,
-          notes=("mamba_block",)),
+          notes=("mamba_block",), equivalent=Equivalent(_read_mamba)),
     stack("Mamba2Stack", MAMBA2_ARGS, (Kind("L", MAMBA2_TENSORS, _mamba2_states),), words=WORDS,
           notes=("mamba2_block",)),
     stack("RwkvStack", RWKV_ARGS[:3], (Kind(None, _RWKV_FIRST), Kind("L", _RWKV_REST, _rwkv_states)),
