@@ -166,6 +166,32 @@ def test_xlstm(config: dict[str, object]) -> None:
 
 
 @st.composite
+def jamba_configs(draw: st.DrawFn) -> dict[str, object]:
+    heads = draw(st.integers(1, 4))
+    attn_period, expert_period = draw(st.integers(1, 4)), draw(st.integers(1, 3))
+    config: dict[str, object] = {
+        "model_type": "jamba", "vocab_size": draw(st.integers(1, 200)), "hidden_size": heads * draw(st.integers(1, 8)),
+        "num_attention_heads": heads, "num_key_value_heads": draw(st.integers(1, heads)),
+        "intermediate_size": draw(st.integers(1, 40)), "num_hidden_layers": draw(st.integers(1, 6)),
+        "num_experts": draw(st.integers(1, 4)), "num_experts_per_tok": 1,
+        "attn_layer_period": attn_period, "attn_layer_offset": draw(st.integers(0, attn_period - 1)),
+        "expert_layer_period": expert_period, "expert_layer_offset": draw(st.integers(0, expert_period - 1)),
+        "mamba_d_state": draw(st.integers(1, 12)), "mamba_d_conv": draw(st.integers(1, 4)),
+        "mamba_expand": draw(st.integers(1, 2)), "mamba_dt_rank": draw(st.one_of(st.just("auto"), st.integers(1, 6))),
+        "mamba_conv_bias": draw(flags), "mamba_proj_bias": draw(flags), "tie_word_embeddings": draw(flags),
+    }
+    if draw(flags):
+        config["architectures"] = [draw(st.sampled_from(["JambaModel", "JambaForCausalLM"]))]
+    return config
+
+
+@EXAMPLES
+@given(jamba_configs())
+def test_jamba(config: dict[str, object]) -> None:
+    check(config)
+
+
+@st.composite
 def rwkv_configs(draw: st.DrawFn) -> dict[str, object]:
     config: dict[str, object] = {
         "model_type": "rwkv", "vocab_size": draw(st.integers(1, 300)), "hidden_size": draw(small),

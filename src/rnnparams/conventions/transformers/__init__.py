@@ -9,13 +9,16 @@ from __future__ import annotations
 from ..base import FrameworkConvention
 from .blocks import LAYERS
 from .configs import FRAMEWORK
+from .hybrids import HYBRIDS
 
 VERIFIED_WITH = (("transformers", "5.24.0"), ("torch", "2.13.0"))
+
+LAYERS.update(HYBRIDS)
 
 TRANSFORMERS = FrameworkConvention(
     id=FRAMEWORK, display="Hugging Face transformers", layers=LAYERS, prefixes=("transformers.",),
     naming="index", verified_with=VERIFIED_WITH, short="transformers", write_prefix="transformers.",
-    syntax="a config.json of model_type mamba, mamba2, falcon_mamba, rwkv or recurrent_gemma; or "
+    syntax="a config.json of model_type mamba, mamba2, falcon_mamba, rwkv, recurrent_gemma, xlstm or jamba; or "
            "transformers.MambaBlock(hidden_size=768, intermediate_size=1536, state_size=16, time_step_rank=48)",
 )
 

@@ -212,6 +212,36 @@ def _xlstm(c: Config, p: str) -> tuple[LayerSpec, ...]:
             _layer("RMSNorm", f"{p}out_norm", hidden_size=hidden))
 
 
+def _jamba(c: Config, p: str) -> tuple[LayerSpec, ...]:
+    hidden, heads = _int(c, "hidden_size"), _int(c, "num_attention_heads")
+    kv = _opt(c, "num_key_value_heads", heads)
+    periods: dict[str, int] = {}
+    for k in ("attn_layer_period", "attn_layer_offset", "expert_layer_period", "expert_layer_offset"):
+        v = c[k]
+        if not isinstance(v, int) or isinstance(v, bool) or v < (1 if k.endswith("period") else 0):
+            raise ConfigError(f"config key {k!r} must be a whole number (at least 1 for a period; got {v!r})")
+        periods[k] = v
+    for kind in ("attn", "expert"):  # JambaConfig.validate_architecture
+        if periods[f"{kind}_layer_offset"] >= periods[f"{kind}_layer_period"]:
+            raise ConfigError(f"{kind} layer offset ({periods[f'{kind}_layer_offset']}) must be smaller than "
+                              f"{kind} layer period ({periods[f'{kind}_layer_period']})")
+    if hidden // heads == 0:
+        raise ConfigError(f"hidden_size ({hidden}) is smaller than num_attention_heads ({heads})")
+    rank = c["mamba_dt_rank"]
+    dt_rank = math.ceil(hidden / 16) if rank == "auto" else _int({"mamba_dt_rank": rank}, "mamba_dt_rank")
+    expand = c["mamba_expand"]
+    if not isinstance(expand, int) or isinstance(expand, bool) or not 0 < expand * hidden <= MAX_SIZE:
+        raise ConfigError(f"config key 'mamba_expand' must be a positive integer (got {expand!r})")
+    return (_layer("Embedding", f"{p}embed_tokens", num_embeddings=_int(c, "vocab_size"), embedding_dim=hidden),
+            _layer("JambaStack", f"{p}layers", hidden_size=hidden, mamba_inner=expand * hidden,
+                   mamba_d_state=_int(c, "mamba_d_state"), mamba_d_conv=_int(c, "mamba_d_conv"), mamba_dt_rank=dt_rank,
+                   num_attention_heads=heads, num_key_value_heads=kv, head_dim=hidden // heads,
+                   intermediate_size=_int(c, "intermediate_size"), num_experts=_int(c, "num_experts"),
+                   mamba_conv_bias=bool(c["mamba_conv_bias"]), mamba_proj_bias=bool(c["mamba_proj_bias"]),
+                   num_layers=_int(c, "num_hidden_layers"), **periods),
+            _layer("RMSNorm", f"{p}final_layernorm", hidden_size=hidden))
+
+
 def F(name: str, kind: str, default: object) -> Field:
     return Field(name, kind, default)
 
@@ -268,6 +298,18 @@ FAMILIES: Mapping[str, ModelFamily] = MappingProxyType({f.model_type: f for f in
         F("ffn_round_up_to_multiple_of", INT, 64), F("gate_soft_cap", FLOAT, 15.0),
         F("output_logit_soft_cap", FLOAT, 30.0), F("weight_mode", STR, "single"), F("use_cache", BOOL, True),
         F("max_inference_chunksize", INT, 16384)), _xlstm, ties=False),
+    ModelFamily("jamba", "JambaConfig", "JambaForCausalLM", "JambaModel", "model.", (
+        F("vocab_size", INT, 65536), F("tie_word_embeddings", BOOL, False), F("hidden_size", INT, 4096),
+        F("intermediate_size", INT, 14336), F("num_hidden_layers", INT, 32), F("num_attention_heads", INT, 32),
+        F("num_key_value_heads", INT_OR_NONE, 8), F("hidden_act", STR, "silu"), F("initializer_range", FLOAT, 0.02),
+        F("rms_norm_eps", FLOAT, 1e-6), F("use_cache", BOOL, True), F("output_router_logits", BOOL, False),
+        F("router_aux_loss_coef", FLOAT, 0.001), F("max_position_embeddings", INT, 262144),
+        F("attention_dropout", FLOAT, 0.0), F("num_experts_per_tok", INT, 2), F("num_experts", INT, 16),
+        F("expert_layer_period", INT, 2), F("expert_layer_offset", INT, 1), F("attn_layer_period", INT, 8),
+        F("attn_layer_offset", INT, 4), F("use_mamba_kernels", BOOL, True), F("mamba_d_state", INT, 16),
+        F("mamba_d_conv", INT, 4), F("mamba_expand", INT, 2), F("mamba_dt_rank", INT_OR_AUTO, "auto"),
+        F("mamba_conv_bias", BOOL, True), F("mamba_proj_bias", BOOL, False), F("use_mambapy", BOOL, False)),
+        _jamba),
 )})
 """Every model_type rnnparams counts, by its name in config.json."""
 
