@@ -362,3 +362,36 @@ def _json(config: dict[str, object]) -> object:
     from rnnparams.inputs.hfconfig import spec_from_config
 
     return spec_from_config(json.dumps(config))
+
+
+def _decode_mm_flops(config: dict[str, object]) -> int:
+    """FlopCounterMode's matrix-product FLOPs (aten.mm) of decoding one token after five, batch 1, on CPU."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    cfg = transformers.AutoConfig.for_model(**config)
+    model = getattr(transformers, config["architectures"][0])(cfg).eval()  # type: ignore[index]
+    ids = torch.randint(0, int(config["vocab_size"]), (1, 6))  # type: ignore[call-overload]
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        out = model(ids[:, :5], use_cache=True)
+        if config["model_type"] == "rwkv":
+            kwargs: dict[str, object] = {"state": out.state}
+        else:
+            cache = out.past_key_values if getattr(out, "past_key_values", None) is not None else out.cache_params
+            kwargs = {"cache_params": cache, "cache_position": torch.tensor([5])}
+        counter = FlopCounterMode(display=False)
+        with counter:
+            model(ids[:, 5:], use_cache=True, **kwargs)
+    return int(counter.get_flop_counts()["Global"].get(torch.ops.aten.mm, 0))
+
+
+@pytest.mark.parametrize("family", ["mamba", "mamba2", "rwkv"])
+def test_weight_products_per_token_are_what_decoding_multiplies(family: str) -> None:
+    """`rnnparams state`'s weight FLOPs per token (2 × the projections' and the head's numbers; the tied head
+    included) against torch's FlopCounterMode on a real one-token decoding step: every matrix product it counts."""
+    import rnnparams
+
+    config = {**TINY[family], "tie_word_embeddings": True}
+    st = rnnparams.recurrent_state(_json(config))  # type: ignore[arg-type]
+    assert st.products_per_token is not None
+    assert 2 * st.products_per_token == _decode_mm_flops(config)

@@ -322,7 +322,7 @@ def _miscounted(report: Report, claimed: int) -> list[Diagnosis]:
                 if 0 < layers <= MAX_STACKED and layers != env["L"]:
                     out.append(Diagnosis(("layers_miscounted",), claimed,
                                          {"layers": layers, "actual": env["L"], "layer": layer.name}))
-        if layer.spec is not None and layer.spec.tied and claimed - total == _tied_size(report, layer):
+        if layer.spec is not None and layer.spec.tied and claimed - total == tied_size(report, layer):
             out.append(Diagnosis(("tied_counted_twice",), claimed,
                                  {"layer": layer.name, "tensors": ", ".join(layer.spec.tied)}))
     slope = sum(Counting({**dict(lay.plan.bindings), "V": dict(lay.plan.bindings)["V"] + 1}).evaluate(lay)
@@ -338,7 +338,7 @@ def _miscounted(report: Report, claimed: int) -> list[Diagnosis]:
 MAX_STACKED = 1_000
 
 
-def _tied_size(report: Report, layer: LayerReport) -> int:
+def tied_size(report: Report, layer: LayerReport) -> int:
     """How many numbers the layer's tied tensors hold: the layer counted on its own input without the tying."""
     from ..spec import ModelSpec
     from .count import count_model

@@ -29,6 +29,9 @@ class StateReport:
     dtype: str
     batch: int
     items: tuple[StateItem, ...]
+    products_per_token: int | None = None
+    """Multiply-adds of the weights a decoding step applies once per token (every projection and the head, a
+    tied head included: it still multiplies), where every layer declares them (`Work.token_products`)."""
 
     @property
     def per_sequence(self) -> int:
@@ -47,6 +50,8 @@ class StateReport:
                 "total_params": self.report.total_params, "weight_bytes": self.weight_bytes,
                 "state_per_sequence": self.per_sequence, "state_bytes_per_sequence": self.bytes_per_sequence,
                 "state_bytes": self.bytes_per_sequence * self.batch,
+                "weight_macs_per_token": self.products_per_token,
+                "weight_flops_per_token": None if self.products_per_token is None else 2 * self.products_per_token,
                 "states": [{"layer": i.layer, "name": i.name, "shape": list(i.shape), "numbers": i.numbers}
                            for i in self.items]}
 
@@ -60,4 +65,18 @@ def state_report(report: Report, dtype: str = "float32", batch: int = 1) -> Stat
             for d in fixed:
                 numbers *= d
             items.append(StateItem(layer.name, name, fixed, numbers))
-    return StateReport(report, dtype, batch, tuple(items))
+    return StateReport(report, dtype, batch, tuple(items), _products(report))
+
+
+def _products(report: Report) -> int | None:
+    from .check import tied_size
+
+    total = 0
+    for layer in report.layers:
+        roles = layer.work.token_products
+        if not roles:
+            return None
+        total += sum(t.params for t in layer.tensors if t.role in roles)
+        if layer.spec is not None and layer.spec.tied:
+            total += tied_size(report, layer)
+    return total

@@ -30,7 +30,7 @@ from .base import (
 )
 from .equivalents import Built, Equivalent, make_layer
 from .families import Neutral, neutral
-from .transformers.blocks import D_CONV, D_INNER, D_MODEL, D_STATE, DT_RANK, ONE, WORDS
+from .transformers.blocks import D_CONV, D_INNER, D_MODEL, D_STATE, DT_RANK, ONE, PRODUCTS, WORDS
 
 T = TensorTemplate
 MIXER = (
@@ -108,7 +108,7 @@ MAMBA = LayerConvention(
     plan_mamba, "mamba",
     ignored=frozenset({"dt_min", "dt_max", "dt_init", "dt_scale", "rms_norm_eps", "base_std", "mup",
                        "mup_base_width", "pscan", "use_cuda"}),
-    equivalent=Equivalent(_read, {"mamba": _FIELDS}, _write), words=WORDS,
+    equivalent=Equivalent(_read, {"mamba": _FIELDS}, _write), words=WORDS, work=PRODUCTS,
 )
 LAYERS = {"Mamba": MAMBA}
 MAMBAPY = FrameworkConvention(

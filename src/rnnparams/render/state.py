@@ -25,5 +25,7 @@ def render_state(st: StateReport, lang: str = "en") -> str:
         out.append(w("per_sequence", numbers=num(st.per_sequence), size=human_bytes(st.bytes_per_sequence),
                      dtype=st.dtype))
         out.append(w("batch", batch=num(st.batch), size=human_bytes(st.bytes_per_sequence * st.batch)))
+    if st.products_per_token is not None:
+        out.append(w("products", macs=num(st.products_per_token), flops=num(2 * st.products_per_token)))
     text = "\n".join(out)
     return cjk_punct(text) if lang == "zh" else text

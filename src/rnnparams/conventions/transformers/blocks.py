@@ -29,6 +29,7 @@ from ...symbolic import Const, Expr, add, mul
 from ..base import ANY, Equivalent, LayerContext, LayerPlan, Param, TensorTemplate
 from ..equivalents import Built, make_layer
 from ..families import Neutral, neutral
+from ..work import Work
 from .common import S, block, flag, size
 from .stacks import Kind, first_extra, stack
 
@@ -161,6 +162,13 @@ ROLES: Mapping[str, tuple[str, str]] = {
 }
 """Words of the roles (explain's tensor groups) and of the blocks' notes."""
 WORDS = {**WORDS, **ROLES}
+
+PRODUCTS = Work(token_products=frozenset({
+    "in_proj", "x_proj", "dt_proj", "out_proj", "key", "value", "receptance", "output", "query", "linear_y",
+    "linear_x", "linear_out", "gate_weight", "gate_proj", "up_proj", "down_proj", "head", "output_gate",
+    "input_gate", "forget_gate", "qkv_o", "if_gates"}))
+"""The roles of the weights a decoding step multiplies once per token (every projection and the head; not the
+depthwise convolution, the SSM update, attention over the cache or an embedding lookup)."""
 
 _MAMBA_ARGS = (size("hidden_size", "d_model"), size("intermediate_size", "d_inner"), size("state_size", "d_state"),
                size("conv_kernel", "d_conv", 4), size("time_step_rank", "dt_rank"), flag("use_bias", False),
@@ -370,15 +378,15 @@ def _xlstm_states(env: Mapping[str, int]) -> Mapping[str, tuple[Expr | int, ...]
 
 
 EMBEDDING = block("Embedding", (size("num_embeddings", "V"), size("embedding_dim", "E")),
-                  (T("weight", (V, S("E")), "embedding"),), d_in="V", d_out="E", words=WORDS,
+                  (T("weight", (V, S("E")), "embedding"),), d_in="V", d_out="E", words=WORDS, work=PRODUCTS,
                   reads_tokens=True)
 RMS_NORM = block("RMSNorm", (size("hidden_size", "d_model"),), (T("weight", (D_MODEL,), "scale"),),
-                 d_in="d_model", d_out="d_model", words=WORDS)
+                 d_in="d_model", d_out="d_model", words=WORDS, work=PRODUCTS)
 LAYER_NORM = block("LayerNorm", (size("hidden_size", "d_model"),),
                    (T("weight", (D_MODEL,), "scale"), T("bias", (D_MODEL,), "shift")), d_in="d_model",
-                   d_out="d_model", words=WORDS)
+                   d_out="d_model", words=WORDS, work=PRODUCTS)
 HEAD = block("Head", (size("hidden_size", "d_model"), size("vocab_size", "V")),
-             (T("weight", (V, D_MODEL), "head"),), d_in="d_model", d_out="V", words=WORDS)
+             (T("weight", (V, D_MODEL), "head"),), d_in="d_model", d_out="V", words=WORDS, work=PRODUCTS)
 
 LAYERS = {c.type_name: c for c in (EMBEDDING, MAMBA, FALCON_MAMBA, MAMBA2, RWKV, GEMMA_RECURRENT, GEMMA_ATTENTION,
                                    RMS_NORM, LAYER_NORM, HEAD)}
@@ -413,20 +421,22 @@ def _write_mamba(n: Neutral) -> Built:
 _MAMBA_FIELDS = ("d_model", "d_inner", "d_state", "d_conv", "dt_rank", "layers", "bias", "conv_bias")
 STACKS = (
     stack("MambaStack", _MAMBA_ARGS, (Kind("L", _MAMBA_TENSORS, _mamba_states),), words=WORDS,
-          notes=("mamba_block",), equivalent=Equivalent(_read_mamba, {"mamba": _MAMBA_FIELDS}, _write_mamba)),
+          notes=("mamba_block",), equivalent=Equivalent(_read_mamba, {"mamba": _MAMBA_FIELDS}, _write_mamba),
+          work=PRODUCTS),
     stack("FalconMambaStack", _MAMBA_ARGS, (Kind("L", _MAMBA_TENSORS, _mamba_states),), words=WORDS,
-          notes=("mamba_block",), equivalent=Equivalent(_read_mamba)),
+          notes=("mamba_block",), equivalent=Equivalent(_read_mamba), work=PRODUCTS),
     stack("Mamba2Stack", MAMBA2_ARGS, (Kind("L", MAMBA2_TENSORS, _mamba2_states),), words=WORDS,
-          notes=("mamba2_block",)),
+          notes=("mamba2_block",), work=PRODUCTS),
     stack("RwkvStack", RWKV_ARGS[:3], (Kind(None, _RWKV_FIRST), Kind("L", _RWKV_REST, _rwkv_states)),
-          layout=first_extra, words=WORDS, notes=("rwkv_block",)),
+          layout=first_extra, words=WORDS, notes=("rwkv_block",), work=PRODUCTS),
     stack("RecurrentGemmaStack", GEMMA_ARGS,
           (Kind("L_rec", GEMMA_RECURRENT_TENSORS, _gemma_recurrent_states),
            Kind("L_att", GEMMA_ATTENTION_TENSORS, _gemma_attention_states)),
           layout=_gemma_layout, derived=_gemma_block, words=WORDS, notes=("griffin_recurrent", "griffin_attention"),
-          extra=(Param("block_types", ("recurrent", "recurrent", "attention"), ANY, positional=False),)),
+          extra=(Param("block_types", ("recurrent", "recurrent", "attention"), ANY, positional=False),),
+          work=PRODUCTS),
 )
 XLSTM_STACK = stack("xLSTMStack", XLSTM_ARGS, (Kind("L", XLSTM_TENSORS, _xlstm_states),),
                     derived=lambda env: {**_xlstm_derived(env), "d_qkh": env["d_qk"] // env["heads"]}, words=WORDS,
-                    notes=("xlstm_block",))
+                    notes=("xlstm_block",), work=PRODUCTS)
 LAYERS.update({c.type_name: c for c in (*STACKS, XLSTM_STACK)})

@@ -57,7 +57,7 @@ def first_extra(ctx: LayerContext) -> tuple[tuple[int, ...], ...]:
 def stack(type_name: str, args: tuple[Arg, ...], kinds: tuple[Kind, ...], *, layout: Layout = uniform,
           derived: Derived | None = None, words: Mapping[str, tuple[str, str]] | None = None,
           notes: tuple[str, ...] = (), extra: tuple[Param, ...] = (),
-          equivalent: Equivalent | None = None) -> LayerConvention:
+          equivalent: Equivalent | None = None, work: Work | None = None) -> LayerConvention:
     flags = tuple(a.name for a in args if a.symbol is None)
 
     def plan(ctx: LayerContext) -> LayerPlan:
@@ -90,7 +90,7 @@ def stack(type_name: str, args: tuple[Arg, ...], kinds: tuple[Kind, ...], *, lay
 
     params = (*(Param(a.name, a.default, a.kind, positional=False) for a in args),
               Param("num_layers", 1, SIZE, positional=False, maximum=1_000), *extra)
-    return LayerConvention(type_name, params, plan, type_name, work=Work(),
+    return LayerConvention(type_name, params, plan, type_name, work=work or Work(),
                            words=MappingProxyType(dict(words or {})), equivalent=equivalent or Equivalent())
 
 
