@@ -192,6 +192,32 @@ def test_jamba(config: dict[str, object]) -> None:
 
 
 @st.composite
+def bamba_configs(draw: st.DrawFn) -> dict[str, object]:
+    heads, mheads, expand = draw(st.integers(1, 4)), draw(st.integers(1, 4)), draw(st.integers(1, 2))
+    layers = draw(st.integers(1, 5))
+    hidden = heads * mheads * draw(st.integers(1, 3))  # divisible by both head counts
+    config: dict[str, object] = {
+        "model_type": "bamba", "vocab_size": draw(st.integers(1, 200)), "hidden_size": hidden,
+        "num_attention_heads": heads, "num_key_value_heads": draw(st.integers(1, heads)),
+        "intermediate_size": draw(st.integers(1, 40)), "num_hidden_layers": layers,
+        "attn_layer_indices": draw(st.lists(st.integers(0, layers - 1), unique=True, max_size=layers)),
+        "mamba_n_heads": mheads, "mamba_n_groups": draw(st.integers(1, 3)), "mamba_d_state": draw(st.integers(1, 12)),
+        "mamba_d_conv": draw(st.integers(1, 4)), "mamba_expand": expand, "mamba_conv_bias": draw(flags),
+        "mamba_proj_bias": draw(flags), "attention_bias": draw(flags), "mlp_bias": draw(flags),
+        "tie_word_embeddings": draw(flags),
+    }
+    if draw(flags):
+        config["architectures"] = [draw(st.sampled_from(["BambaModel", "BambaForCausalLM"]))]
+    return config
+
+
+@EXAMPLES
+@given(bamba_configs())
+def test_bamba(config: dict[str, object]) -> None:
+    check(config)
+
+
+@st.composite
 def rwkv_configs(draw: st.DrawFn) -> dict[str, object]:
     config: dict[str, object] = {
         "model_type": "rwkv", "vocab_size": draw(st.integers(1, 300)), "hidden_size": draw(small),

@@ -18,7 +18,7 @@ LAYERS.update(HYBRIDS)
 TRANSFORMERS = FrameworkConvention(
     id=FRAMEWORK, display="Hugging Face transformers", layers=LAYERS, prefixes=("transformers.",),
     naming="index", verified_with=VERIFIED_WITH, short="transformers", write_prefix="transformers.",
-    syntax="a config.json of model_type mamba, mamba2, falcon_mamba, rwkv, recurrent_gemma, xlstm or jamba; or "
+    syntax="a config.json of model_type mamba, mamba2, falcon_mamba, rwkv, recurrent_gemma, xlstm, jamba or bamba; or "
            "transformers.MambaBlock(hidden_size=768, intermediate_size=1536, state_size=16, time_step_rank=48)",
 )
 

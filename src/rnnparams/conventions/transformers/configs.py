@@ -242,6 +242,34 @@ def _jamba(c: Config, p: str) -> tuple[LayerSpec, ...]:
             _layer("RMSNorm", f"{p}final_layernorm", hidden_size=hidden))
 
 
+def _bamba(c: Config, p: str) -> tuple[LayerSpec, ...]:
+    hidden, heads, layers = _int(c, "hidden_size"), _int(c, "num_attention_heads"), _int(c, "num_hidden_layers")
+    kv = _opt(c, "num_key_value_heads", heads)
+    expand, mheads = _int(c, "mamba_expand"), _int(c, "mamba_n_heads")
+    inner = expand * hidden
+    head = c["mamba_d_head"]
+    d_head = inner // mheads if head == "auto" else _int({"mamba_d_head": head}, "mamba_d_head")
+    if inner % mheads != 0:  # BambaConfig.validate_architecture
+        raise ConfigError("mamba_n_heads must divide mamba_expand * hidden_size")
+    if d_head * mheads != inner:
+        raise ConfigError("The dimensions for the Mamba head state do not match the model intermediate_size")
+    indices = c["attn_layer_indices"] or []
+    if not isinstance(indices, list) or any(not isinstance(i, int) or isinstance(i, bool) for i in indices):
+        raise ConfigError(f"config key 'attn_layer_indices' must be a list of layer numbers (got {indices!r})")
+    head_dim = _opt(c, "head_dim", hidden // heads)  # getattr(config, "head_dim", hidden // heads)
+    if head_dim == 0:
+        raise ConfigError(f"hidden_size ({hidden}) is smaller than num_attention_heads ({heads})")
+    return (_layer("Embedding", f"{p}embed_tokens", num_embeddings=_int(c, "vocab_size"), embedding_dim=hidden),
+            _layer("BambaStack", f"{p}layers", hidden_size=hidden, mamba_inner=inner,
+                   mamba_d_state=_int(c, "mamba_d_state"), mamba_d_conv=_int(c, "mamba_d_conv"), mamba_n_heads=mheads,
+                   mamba_n_groups=_int(c, "mamba_n_groups"), num_attention_heads=heads, num_key_value_heads=kv,
+                   head_dim=head_dim, intermediate_size=_int(c, "intermediate_size"),
+                   mamba_conv_bias=bool(c["mamba_conv_bias"]), mamba_proj_bias=bool(c["mamba_proj_bias"]),
+                   attention_bias=bool(c["attention_bias"]), mlp_bias=bool(c["mlp_bias"]), num_layers=layers,
+                   attn_layer_indices=tuple(indices)),
+            _layer("RMSNorm", f"{p}final_layernorm", hidden_size=hidden))
+
+
 def F(name: str, kind: str, default: object) -> Field:
     return Field(name, kind, default)
 
@@ -310,6 +338,16 @@ FAMILIES: Mapping[str, ModelFamily] = MappingProxyType({f.model_type: f for f in
         F("mamba_d_conv", INT, 4), F("mamba_expand", INT, 2), F("mamba_dt_rank", INT_OR_AUTO, "auto"),
         F("mamba_conv_bias", BOOL, True), F("mamba_proj_bias", BOOL, False), F("use_mambapy", BOOL, False)),
         _jamba),
+    ModelFamily("bamba", "BambaConfig", "BambaForCausalLM", "BambaModel", "model.", (
+        F("vocab_size", INT, 128000), F("tie_word_embeddings", BOOL, False), F("hidden_size", INT, 4096),
+        F("intermediate_size", INT, 14336), F("num_hidden_layers", INT, 32), F("num_attention_heads", INT, 32),
+        F("num_key_value_heads", INT_OR_NONE, 8), F("hidden_act", STR, "silu"), F("initializer_range", FLOAT, 0.02),
+        F("rms_norm_eps", FLOAT, 1e-5), F("use_cache", BOOL, True), F("max_position_embeddings", INT, 262144),
+        F("attention_dropout", FLOAT, 0.0), F("attn_layer_indices", LIST, None), F("mamba_n_heads", INT, 128),
+        F("mamba_d_head", INT_OR_AUTO, "auto"), F("mamba_n_groups", INT, 1), F("mamba_d_state", INT, 256),
+        F("mamba_d_conv", INT, 4), F("mamba_expand", INT, 2), F("mamba_chunk_size", INT, 256),
+        F("mamba_conv_bias", BOOL, True), F("mamba_proj_bias", BOOL, False), F("z_loss_coefficient", FLOAT, 0.0),
+        F("attention_bias", BOOL, False), F("mlp_bias", BOOL, False)), _bamba),
 )})
 """Every model_type rnnparams counts, by its name in config.json."""
 

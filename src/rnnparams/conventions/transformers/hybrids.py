@@ -5,7 +5,8 @@ as `state_dict()` names them (`model.layers.1.feed_forward.experts.gate_up_proj`
 
 from __future__ import annotations
 
-from ..base import INT, LayerContext, Param, TensorTemplate
+from ...symbolic import Sym
+from ..base import ANY, INT, LayerContext, Param, TensorTemplate
 from .blocks import (
     D_CONV,
     D_FFN,
@@ -13,10 +14,12 @@ from .blocks import (
     D_MODEL,
     D_STATE,
     DT_RANK,
+    GROUPS,
     HEAD_DIM,
     HEADS,
     KV_HEADS,
     ONE,
+    PRODUCTS,
     WORDS,
     _mamba_states,
 )
@@ -24,7 +27,7 @@ from .common import S, flag, size
 from .stacks import Kind, stack
 
 T = TensorTemplate
-EXPERTS = S("experts")
+EXPERTS, MHEADS = S("experts"), Sym("mheads")
 JAMBA_MAMBA = (
     T("mamba.A_log", (D_INNER, D_STATE), "ssm_a_log"),
     T("mamba.D", (D_INNER,), "ssm_skip"),
@@ -98,4 +101,58 @@ JAMBA = stack(
      Kind("L_moe", JAMBA_MOE), Kind("L", JAMBA_NORMS)),
     layout=_jamba_layout, words=JAMBA_WORDS, notes=("jamba",), extra=_PERIODS,
 )
-HYBRIDS = {JAMBA.type_name: JAMBA}
+_CONV2 = D_INNER + 2 * GROUPS * D_STATE
+BAMBA_MLP = (
+    T("feed_forward.gate_proj.weight", (D_FFN, D_MODEL), "gate_proj"),
+    T("feed_forward.gate_proj.bias", (D_FFN,), "bias", when="mlp_bias"),
+    T("feed_forward.up_proj.weight", (D_FFN, D_MODEL), "up_proj"),
+    T("feed_forward.up_proj.bias", (D_FFN,), "bias", when="mlp_bias"),
+    T("feed_forward.down_proj.weight", (D_MODEL, D_FFN), "down_proj"),
+    T("feed_forward.down_proj.bias", (D_MODEL,), "bias", when="mlp_bias"),
+    T("input_layernorm.weight", (D_MODEL,), "scale"),
+    T("pre_ff_layernorm.weight", (D_MODEL,), "scale"),
+)
+BAMBA_MAMBA = (
+    T("mamba.dt_bias", (MHEADS,), "dt_bias"),
+    T("mamba.A_log", (MHEADS,), "ssm_a_log"),
+    T("mamba.D", (MHEADS,), "ssm_skip"),
+    T("mamba.conv1d.weight", (_CONV2, ONE, D_CONV), "conv_weight"),
+    T("mamba.conv1d.bias", (_CONV2,), "conv_bias", when="mamba_conv_bias"),
+    T("mamba.in_proj.weight", (2 * D_INNER + 2 * GROUPS * D_STATE + MHEADS, D_MODEL), "in_proj"),
+    T("mamba.in_proj.bias", (2 * D_INNER + 2 * GROUPS * D_STATE + MHEADS,), "bias", when="mamba_proj_bias"),
+    T("mamba.norm.weight", (D_INNER,), "scale"),
+    T("mamba.out_proj.weight", (D_MODEL, D_INNER), "out_proj"),
+    T("mamba.out_proj.bias", (D_MODEL,), "bias", when="mamba_proj_bias"),
+)
+BAMBA_ATTENTION = tuple(t for name, out, d_in in (
+    ("q_proj", HEADS * HEAD_DIM, D_MODEL), ("k_proj", KV_HEADS * HEAD_DIM, D_MODEL),
+    ("v_proj", KV_HEADS * HEAD_DIM, D_MODEL), ("o_proj", D_MODEL, HEADS * HEAD_DIM))
+    for t in (T(f"self_attn.{name}.weight", (out, d_in), {"q_proj": "query", "k_proj": "key", "v_proj": "value",
+                                                          "o_proj": "output"}[name]),
+              T(f"self_attn.{name}.bias", (out,), "bias", when="attention_bias")))
+
+
+def _bamba_layout(ctx: LayerContext) -> tuple[tuple[int, ...], ...]:
+    """Per layer: the MLP and both norms, then attention at attn_layer_indices (else the Mamba-2 mixer)."""
+    attention = ctx.cfg("attn_layer_indices")
+    assert isinstance(attention, tuple)
+    return tuple((0, 2 if i in attention else 1) for i in range(ctx.int("num_layers")))
+
+
+BAMBA = stack(
+    "BambaStack",
+    (size("hidden_size", "d_model"), size("mamba_inner", "d_inner"), size("mamba_d_state", "d_state"),
+     size("mamba_d_conv", "d_conv"), size("mamba_n_heads", "mheads"), size("mamba_n_groups", "groups"),
+     size("num_attention_heads", "heads"), size("num_key_value_heads", "kv_heads"), size("head_dim", "head_dim"),
+     size("intermediate_size", "d_ffn"), flag("mamba_conv_bias", True), flag("mamba_proj_bias", False),
+     flag("attention_bias", False), flag("mlp_bias", False)),
+    (Kind("L", BAMBA_MLP), Kind("L_mamba", BAMBA_MAMBA), Kind("L_att", BAMBA_ATTENTION)),
+    layout=_bamba_layout, notes=("bamba",), work=PRODUCTS,
+    words={**JAMBA_WORDS, "mheads": ("number of Mamba-2 heads (mamba_n_heads)", "Mamba-2 头数（mamba_n_heads）"),
+           "bamba": ("A Bamba stack: each layer is a gated MLP with two RMSNorms and a Mamba-2 mixer, or grouped-query "
+                     "attention at attn_layer_indices.",
+                     "Bamba 堆叠：每层是带两个 RMSNorm 的门控 MLP，加上一个 Mamba-2 混合层，或在 attn_layer_indices "
+                     "处的分组查询注意力。")},
+    extra=(Param("attn_layer_indices", (), ANY, positional=False),),
+)
+HYBRIDS = {JAMBA.type_name: JAMBA, BAMBA.type_name: BAMBA}
