@@ -8,11 +8,11 @@
 from __future__ import annotations
 
 from .analysis.report import LayerReport, Report, TensorReport
-from .api import check, compare, count, estimate, explain, formula, inspect, models_in_file
+from .api import check, compare, count, estimate, explain, formula, inspect, models_in_file, recurrent_state
 from .errors import RnnParamsError
 
 __version__ = "0.1.0"
 __all__ = [
     "LayerReport", "Report", "RnnParamsError", "TensorReport", "__version__", "check", "compare", "count", "estimate",
-    "explain", "formula", "inspect", "models_in_file",
+    "explain", "formula", "inspect", "models_in_file", "recurrent_state",
 ]

@@ -19,9 +19,11 @@ if TYPE_CHECKING:
     from .analysis.estimate import Estimate
     from .analysis.explain import Explanation
     from .analysis.formula import ModelFormula
+    from .analysis.hubdir import DirectoryCheck
     from .analysis.inspect import Inspection
     from .analysis.listing import FileListing
     from .analysis.resources import EstimateOptions
+    from .analysis.state import StateReport
 
 FILE_SUFFIXES = ("json", "yaml", "yml", "toml", "py")
 MAX_FILE_BYTES = 5_000_000
@@ -140,14 +142,26 @@ def models_in_file(path: str, framework: str | None = None, input_shape: Sequenc
 def _spec_from_file(path: str, framework: str | None, shape: Shape | None, select: str | None = None,
                     overrides: Mapping[str, object] | Sequence[str] | None = None, partial: bool = False) -> ModelSpec:
     from ._record import replace
-    from .inputs.specfile import format_of, load_spec
 
     if path.strip().split("::", 1)[0].lower().endswith(".py"):
         return _code_file(path, framework, shape, select, overrides, partial)
-    if select is not None or overrides:
-        raise UsageError(f"{path}: --model and --set apply to .py files, not to spec files")
+    if path.strip().lower().endswith(".json"):
+        from .inputs.hfconfig import looks_like_hf_config, spec_from_config
+
+        text = _read(path)
+        if looks_like_hf_config(text):  # a Hugging Face config.json: the model transformers builds from it
+            hf = spec_from_config(text, path, overrides)
+            if framework not in (None, hf.framework) or select is not None:
+                raise UsageError(f"{path} is a Hugging Face config (counted as transformers builds it); drop "
+                                 "--framework and --model")
+            return hf
+    from .inputs.specfile import format_of, load_spec
+
     fmt = format_of(path)
     text = _read(path)
+    if select is not None or overrides:
+        raise UsageError(f"{path}: --model and --set apply to .py files and Hugging Face config files, not to "
+                         "spec files")
     assert fmt is not None
     spec = load_spec(text, fmt, source_name=path)
     if framework is not None and framework != spec.framework:
@@ -235,12 +249,28 @@ def estimate(model: str | ModelSpec, framework: str | None = None,
     if FRAMEWORKS[spec.framework].runtime is None:
         raise UsageError(f"estimate models the kernels of PyTorch and Keras (what each keeps for backward, its "
                          f"optimizer state); {FRAMEWORKS[spec.framework].display} is counted exactly by `rnnparams "
-                         "count`, but its memory and FLOPs are not modelled yet")
+                         "count`, but its memory and FLOPs are not modelled yet (`rnnparams state` gives its "
+                         "weights' memory and the state it carries between tokens)")
     report = count_model(spec)
     filled, steps = with_sequence_length(spec, report, options.seq_len)
     if filled is not spec:
         report = count_model(filled)
     return estimate_report(report, options, steps)
+
+
+def recurrent_state(model: str | ModelSpec, framework: str | None = None,
+                    input_shape: Sequence[int | None] | str | None = None, *, batch: int = 1,
+                    dtype: str = "float32") -> StateReport:
+    """The state the model carries between tokens, per sequence (a recurrent model's answer to a KV cache), and
+    its weights' memory: needs no kernel model, so every framework has it (docs/estimates.md)."""
+    from .analysis.resources import DTYPE_BYTES
+    from .analysis.state import state_report
+
+    if dtype not in DTYPE_BYTES:
+        raise UsageError(f"dtype {dtype!r}: use one of {', '.join(DTYPE_BYTES)}")
+    if not isinstance(batch, int) or isinstance(batch, bool) or batch <= 0:
+        raise UsageError(f"batch must be a positive whole number (got {batch!r})")
+    return state_report(count(model, framework, input_shape), dtype, batch)
 
 
 def inspect(path: str | os.PathLike[str]) -> Inspection:
@@ -252,6 +282,8 @@ def inspect(path: str | os.PathLike[str]) -> Inspection:
 
     if not isinstance(path, (str, os.PathLike)):
         raise UsageError(f"inspect takes a file path, not {type(path).__name__}")
+    if os.path.isdir(path) and os.path.isfile(os.path.join(path, "config.json")):
+        return inspect_directory(os.fspath(path))  # type: ignore[return-value]
     return inspect_checkpoint(read_checkpoint(path))
 
 
@@ -343,3 +375,28 @@ def sweep(model: str | ModelSpec, vary: str, values: Sequence[int] | str | None 
     label = model if isinstance(model, str) else (spec.name or spec.framework)
     return sweep_spec(spec, var, points, metric=metric, options=options, label=label,
                       frameworks=tuple(compare or ()))
+
+MAX_SHARDS = 1_000
+
+
+def inspect_directory(path: str) -> DirectoryCheck:
+    """A Hugging Face model directory (config.json and *.safetensors, or pytorch_model*.bin when it has no
+    safetensors): the config's count checked against the tensors the files hold, read from their headers."""
+    from .analysis.count import count_model
+    from .analysis.hubdir import check_directory
+    from .inputs.checkpoints import read_checkpoint
+    from .inputs.hfconfig import spec_from_config
+
+    config = os.path.join(path, "config.json")
+    spec = spec_from_config(_read(config), config)
+    report = count_model(spec)
+    names = sorted(os.listdir(path))
+    files = [n for n in names if n.endswith(".safetensors")] or \
+        [n for n in names if n.endswith((".bin", ".pt", ".pth")) and n.startswith("pytorch_model")]
+    if not files:
+        raise UsageError(f"{path}: has config.json but no weights (*.safetensors or pytorch_model*.bin) to check "
+                         "its count against; `rnnparams count {path}/config.json` counts the config alone")
+    if len(files) > MAX_SHARDS:
+        raise UsageError(f"{path}: {len(files):,} weight files, more than rnnparams reads ({MAX_SHARDS:,})")
+    stored = tuple(t for name in files for t in read_checkpoint(os.path.join(path, name)).tensors)
+    return check_directory(path, "config.json", spec, report, tuple(files), stored)

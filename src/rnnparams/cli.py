@@ -11,6 +11,10 @@ from collections.abc import Callable, Sequence
 from . import __version__
 from .conventions import REGISTRY
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .analysis.hubdir import DirectoryCheck
+
 FRAMEWORK_IDS = tuple(REGISTRY)
 EXAMPLES = {
     "count": """examples:
@@ -524,6 +528,29 @@ def run_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def setup_state(p: argparse.ArgumentParser) -> None:
+    add_model_arguments(p)
+    p.add_argument("-b", "--batch", type=_positive_int, default=1, metavar="B", help="sequences in the batch (1)")
+    p.add_argument("--dtype", choices=("float32", "float16", "bfloat16", "int8"), default="float32",
+                   help="bytes per number of the weights and the state (float32)")
+    p.add_argument("-l", "--lang", choices=("en", "zh"), default="en", help="language: en (default) or zh (中文)")
+
+
+def run_state(args: argparse.Namespace) -> int:
+    from .api import recurrent_state
+
+    st = recurrent_state(args.model, args.framework, args.input_shape, batch=args.batch, dtype=args.dtype)
+    if args.json:
+        from .render.json import dumps
+
+        print(dumps(st.to_dict()))
+    else:
+        from .render.state import render_state
+
+        print(render_state(st, args.lang))
+    return 0
+
+
 def setup_inspect(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", metavar="FILE",
                    help="a checkpoint: .safetensors, .pt/.pth/.bin (torch.save zip), .keras, .h5, .onnx")
@@ -539,6 +566,10 @@ def run_inspect(args: argparse.Namespace) -> int:
     from .api import inspect
 
     result = inspect(args.file)
+    from .analysis.hubdir import DirectoryCheck
+
+    if isinstance(result, DirectoryCheck):  # a model directory: config.json against its weight files
+        return _print_directory(result, args)
     if args.as_spec:
         from .inputs.specfile import dump_spec
 
@@ -562,6 +593,23 @@ def run_inspect(args: argparse.Namespace) -> int:
 
         print(render_inspect(result, tensor_rows=None if args.all_tensors else 100))
     return 0
+
+
+def _print_directory(result: DirectoryCheck, args: argparse.Namespace) -> int:
+    if args.as_spec:
+        from .inputs.specfile import dump_spec
+
+        print(dump_spec(result.spec, args.spec_format), end="")
+        return 0
+    if args.json:
+        from .render.json import dumps
+
+        print(dumps(result.to_dict()))
+    else:
+        from .render.hubdir import render_directory
+
+        print(render_directory(result, getattr(args, "lang", "en")))
+    return 0 if result.matches else 1
 
 
 def setup_schema(p: argparse.ArgumentParser) -> None:
@@ -666,7 +714,13 @@ COMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None], H
                 "total parameters, by dtype, tensor bytes against the file size, every tensor, and the recurrent "
                 "layers recognised with their configuration (input size, hidden size, layers, directions, "
                 "projection, bias). --as-spec writes the recognised model as a spec that `rnnparams count` "
-                "takes.", setup_inspect, run_inspect),
+                "takes. A directory with config.json and *.safetensors (a Hugging Face model) is checked tensor by "
+                "tensor against the config's count.", setup_inspect, run_inspect),
+    "state": ("the state a model carries between tokens (per sequence) and its weights' memory",
+              "The recurrent state per sequence — Mamba's convolution and SSM states, RWKV's vectors, RG-LRU "
+              "states, a local-attention window, an LSTM's h and c — read off the layers' state shapes: the number "
+              "to compare with a transformer's KV cache; it does not grow with the sequence.", setup_state,
+              run_state),
     "frameworks": ("the framework conventions, and the package versions each was verified against",
                    "List every framework convention: its id (for --framework), name, whether it was verified "
                    "against the real package (and which versions), its layers and how a model is written.",

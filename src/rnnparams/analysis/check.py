@@ -266,6 +266,7 @@ def check_report(report: Report, claimed: int) -> CheckResult:
         if apply(report, (m,)) == claimed:
             found.append(Diagnosis((m.key,), claimed, {}))
     found += _extra_layer(report, claimed, report.total_params, ())
+    found += _miscounted(report, claimed)
     if not found:  # two mistakes
         for a, b in itertools.combinations(CATALOGUE, 2):
             if a.key.split("_")[0] != b.key.split("_")[0] and apply(report, (a, b)) == claimed:
@@ -299,6 +300,52 @@ def _extra_layer(report: Report, claimed: int, base: int, mistakes: tuple[str, .
             out.append(Diagnosis((*mistakes, "embedding_included"), claimed,
                                  {"vocabulary": extra // width, "embedding": width}))
     return out
+
+
+MAX_VOCAB_SHIFT = 128
+"""A vocabulary off by fewer tokens than this is a padding question (50277 padded to 50280, a multiple of 8)."""
+
+
+def _miscounted(report: Report, claimed: int) -> list[Diagnosis]:
+    """Three mistakes of whole-model counts: another number of stacked blocks (a plan's L), a tied tensor counted
+    a second time, the vocabulary V taken a few tokens off (its padding forgotten, or added where the model
+    has none). Each is read off the plans: a layer's count under another value of its symbol."""
+    out: list[Diagnosis] = []
+    total = report.total_params
+    for layer in report.layers:
+        env = dict(layer.plan.bindings)
+        if "L" in env and any("L" in c.symbols() for c, _ in layer.plan.blocks()):
+            one, two = (Counting({**env, "L": n}).evaluate(layer) for n in (1, 2))
+            rest, slope = claimed - (total - layer.params), two - one
+            if slope > 0 and (rest - one) % slope == 0:
+                layers = 1 + (rest - one) // slope
+                if 0 < layers <= MAX_STACKED and layers != env["L"]:
+                    out.append(Diagnosis(("layers_miscounted",), claimed,
+                                         {"layers": layers, "actual": env["L"], "layer": layer.name}))
+        if layer.spec is not None and layer.spec.tied and claimed - total == tied_size(report, layer):
+            out.append(Diagnosis(("tied_counted_twice",), claimed,
+                                 {"layer": layer.name, "tensors": ", ".join(layer.spec.tied)}))
+    slope = sum(Counting({**dict(lay.plan.bindings), "V": dict(lay.plan.bindings)["V"] + 1}).evaluate(lay)
+                - lay.params for lay in report.layers if "V" in lay.plan.bindings)
+    vocab = next((dict(lay.plan.bindings)["V"] for lay in report.layers if "V" in lay.plan.bindings), None)
+    if slope > 0 and vocab is not None and (claimed - total) % slope == 0:
+        shift = (claimed - total) // slope
+        if 0 < abs(shift) < MAX_VOCAB_SHIFT and vocab + shift > 0:
+            out.append(Diagnosis(("vocabulary_padding",), claimed, {"vocabulary": vocab + shift, "actual": vocab}))
+    return out
+
+
+MAX_STACKED = 1_000
+
+
+def tied_size(report: Report, layer: LayerReport) -> int:
+    """How many numbers the layer's tied tensors hold: the layer counted on its own input without the tying."""
+    from ..spec import ModelSpec
+    from .count import count_model
+
+    assert layer.spec is not None
+    alone = replace(layer.spec, tied=(), input_shape=layer.input_shape)
+    return count_model(ModelSpec(report.framework, (alone,), chain=False)).total_params - layer.params
 
 
 def _total(report: Report, framework: str) -> int | None:

@@ -12,7 +12,6 @@ from ..conventions.base import BY_CLASS, BY_POSITION, LayerContext, TensorSpec, 
 from ..conventions.work import Work
 from ..errors import ConfigError, RnnParamsError, ShapeError
 from ..spec import LayerSpec, ModelSpec, Shape
-from ..symbolic import product
 from .report import LayerReport, Report, TensorReport
 
 
@@ -47,11 +46,23 @@ def model_input(spec: ModelSpec, fw: FrameworkConvention) -> Shape | None:
     return tuple(shape)
 
 
-def evaluate(t: TensorSpec, bindings: dict[str, int] | None) -> TensorReport:
+def evaluate(t: TensorSpec, bindings: dict[str, int] | None,
+             memo: dict[int, tuple[int, str]] | None = None) -> TensorReport:
+    """The tensor's concrete shape and size. `memo` keeps each symbolic dimension's value and text by identity
+    within one layer, whose stacked copies share their dimensions (a 64-block stack evaluates each once)."""
     env = bindings or {}
-    shape = tuple(d.evaluate(env) for d in t.shape)
-    return TensorReport(t.name, shape, product(t.shape).evaluate(env), t.trainable, t.role, t.buffer,
-                        tuple(d.render() for d in t.shape), t.gates)
+    memo = {} if memo is None else memo
+    dims = []
+    for d in t.shape:
+        known = memo.get(id(d))
+        if known is None:
+            known = memo[id(d)] = (d.evaluate(env), d.render())
+        dims.append(known)
+    shape = tuple(v for v, _ in dims)
+    numel = 1
+    for v in shape:
+        numel *= v
+    return TensorReport(t.name, shape, numel, t.trainable, t.role, t.buffer, tuple(r for _, r in dims), t.gates)
 
 
 class Chain:
@@ -133,7 +144,8 @@ def _count_layer(fw: FrameworkConvention, namer: _Namer, spec: LayerSpec, index:
     if fw.naming == BY_CLASS and spec.config.get("trainable") is False:  # layer.trainable = False: all its weights
         plan = replace(plan, tensors=tuple(replace(t, trainable=False) for t in plan.tensors))
     bindings = dict(plan.bindings)
-    tensors = tuple(evaluate(t, bindings) for t in plan.tensors)
+    memo: dict[int, tuple[int, str]] = {}
+    tensors = tuple(evaluate(t, bindings, memo) for t in plan.tensors)
     return LayerReport(
         name=name, type=spec.type, input_shape=plan.input_shape,
         output_shape=plan.output_shape, state_shapes=plan.state_shapes,
@@ -189,7 +201,7 @@ def _scoped(plan: LayerPlan, scope: str) -> LayerPlan:
     """Tensor names prefixed with the layer's attribute path, as `named_parameters()` gives them: a tensor
     with no name of its own (an `nn.Parameter` attribute) is the path itself."""
     def scoped(t: TensorSpec) -> TensorSpec:
-        return replace(t, name=f"{scope}.{t.name}" if t.name else scope)
+        return TensorSpec(f"{scope}.{t.name}" if t.name else scope, t.shape, t.role, t.trainable, t.buffer, t.gates)
 
     return replace(plan, tensors=tuple(scoped(t) for t in plan.tensors),
                    family=tuple((n, tuple(scoped(t) for t in ts)) for n, ts in plan.family))

@@ -162,6 +162,16 @@ FAMILIES: Mapping[str, Family] = MappingProxyType({f.key: f for f in (
     Family("lstm_cell", _recurrent(PEEPHOLES, cell=True)),
     Family("gru_cell", _recurrent(cell=True)),
     Family("mgu_cell", _recurrent(RESET_GATE, proj=False, cell=True)),
+    Family("mamba", (
+        Field("d_model", SIZE, 768, "f_d_model", "dm", words=("Model width (d_model)", "模型宽度（d_model）")),
+        Field("d_inner", SIZE, 1536, "f_d_inner", "di", words=("Inner width (d_inner)", "内部宽度（d_inner）")),
+        Field("d_state", SIZE, 16, "f_d_state", "ds", words=("State size (d_state)", "状态维数（d_state）")),
+        Field("d_conv", SIZE, 4, "f_d_conv", "dc", words=("Convolution width (d_conv)", "卷积宽度（d_conv）")),
+        Field("dt_rank", SIZE, 48, "f_dt_rank", "dr", words=("Δ rank (dt_rank)", "Δ 的秩（dt_rank）")),
+        Field("layers", SIZE, 24, "f_layers", "n"),
+        Field("bias", BOOL, False, "f_bias", "b", words=("Projection biases", "投影偏置")),
+        Field("conv_bias", BOOL, True, "f_conv_bias", "cb", words=("Convolution bias", "卷积偏置"))),
+        words=("Mamba blocks (selective SSM)", "Mamba 块（选择性 SSM）")),
 )})
 """Every family, in the order the page offers them. The sequence families' `proj` (LSTM projection) stays
 at 0 where a framework has none: its writers refuse a projection, and the page shows the field only where a

@@ -127,6 +127,9 @@ class Work:
     """Multi-head attention, alone or in transformer layers: besides its projections (read off its tensors), each
     attention block multiplies queries by keys and the weights by values, and keeps what its kernel keeps
     (analysis/attention.py models PyTorch's)."""
+    token_products: frozenset[str] = frozenset()
+    """Roles of the weights multiplied once per token (each number one multiply-add): the weight products of
+    decoding one token, which `rnnparams state` sums (empty: not declared, so not summed)."""
 
 
 WRAPPER = Work(inherit=True)

@@ -227,6 +227,45 @@ MISTAKES: dict[str, tuple[str, str]] = {
     "embedding_excluded": ("the embedding table was left out", "漏算了嵌入表"),
     "embedding_included": ("an embedding table that the model does not have was added: Embedding({vocabulary}, "
                            "{embedding})", "多算了一个模型中没有的嵌入表:Embedding({vocabulary}, {embedding})"),
+    "layers_miscounted": ("{layers} blocks were counted in {layer}, but the model stacks {actual}",
+                          "{layer} 按 {layers} 个块计算了,但模型实际堆叠了 {actual} 个"),
+    "tied_counted_twice": ("{layer}'s {tensors} was counted again, but it is tied to (shares) another layer's "
+                           "tensor, which is counted once",
+                           "{layer} 的 {tensors} 被重复计算了:它与另一层共享同一个张量(权重绑定),只应计算一次"),
+    "vocabulary_padding": ("the vocabulary was taken as {vocabulary} tokens, but the model's tables have {actual} "
+                           "rows (vocabulary padding forgotten, or added where the model has none)",
+                           "词表按 {vocabulary} 个词计算了,但模型的嵌入表有 {actual} 行(忘了词表填充,或在没有填充的"
+                           "模型上多加了填充)"),
+}
+
+STATE: dict[str, tuple[str, str]] = {
+    "title": ("{framework}: {params} parameters, {weights} of weights in {dtype}.",
+              "{framework}:{params} 个参数,以 {dtype} 存储的权重为 {weights}。"),
+    "none": ("No layer carries a state from one token to the next.", "没有任何层在词与词之间携带状态。"),
+    "header": ("State carried between tokens (per sequence; it does not grow with the sequence):",
+               "词与词之间携带的状态(每个序列;不随序列长度增长):"),
+    "per_sequence": ("Per sequence: {numbers} numbers = {size} in {dtype}.", "每个序列:{numbers} 个数 = {size}({dtype})。"),
+    "batch": ("For a batch of {batch}: {size}.", "批大小为 {batch} 时:{size}。"),
+    "products": ("Weight products per token (each projection and the head, once): {macs} multiply-adds = {flops} "
+                 "FLOPs; the convolution, the state update and attention over a cache come on top.",
+                 "每个词的权重乘法(每个投影和输出头各一次):{macs} 次乘加 = {flops} FLOPs;卷积、状态更新和对缓存的注意力"
+                 "另计。"),
+}
+
+HUBDIR: dict[str, tuple[str, str]] = {
+    "title": ("{directory}: {model} from {config} ({framework})", "{directory}:由 {config} 构建的 {model}({framework})"),
+    "totals": ("The config's model has {total} parameters; the files ({files}) hold {stored}.",
+               "按配置构建的模型有 {total} 个参数;权重文件({files})中存有 {stored} 个。"),
+    "match": ("✓ Every tensor matches: each counted tensor is stored with its shape, and nothing else is stored.",
+              "✓ 所有张量一致:每个计算出的张量都以相同形状存储,且没有多余的张量。"),
+    "differ": ("✗ The files do not hold the config's model:", "✗ 权重文件与配置构建的模型不一致:"),
+    "missing": ("counted but not stored ({n}):", "计算了但未存储({n} 个):"),
+    "unexpected": ("stored but not in the config's model ({n}):", "已存储但配置构建的模型中没有({n} 个):"),
+    "mismatched": ("stored with another shape ({n}):", "存储的形状不同({n} 个):"),
+    "counted_stored": ("counted {counted}, stored {stored}", "计算为 {counted},存储为 {stored}"),
+    "tied": ("Tied to another tensor (counted once), also stored: {names}.",
+             "与另一个张量绑定(只计算一次),但也被存储:{names}。"),
+    "more": ("… and {n} more", "……另有 {n} 个"),
 }
 
 CHECK: dict[str, tuple[str, str]] = {

@@ -1,0 +1,25 @@
+"""Hugging Face `transformers` recurrent and state-space models (Mamba, Mamba-2, FalconMamba, RWKV,
+RecurrentGemma), module by module as `state_dict()` names their tensors (blocks.py), and their config files as
+models (configs.py). A model is counted from its config.json (`rnnparams count config.json`); the blocks can
+also be written as calls, `transformers.MambaBlock(hidden_size=768, intermediate_size=1536, state_size=16,
+time_step_rank=48)`."""
+
+from __future__ import annotations
+
+from ..base import FrameworkConvention
+from .blocks import LAYERS
+from .configs import FRAMEWORK
+from .hybrids import HYBRIDS
+
+VERIFIED_WITH = (("transformers", "5.24.0"), ("torch", "2.13.0"))
+
+LAYERS.update(HYBRIDS)
+
+TRANSFORMERS = FrameworkConvention(
+    id=FRAMEWORK, display="Hugging Face transformers", layers=LAYERS, prefixes=("transformers.",),
+    naming="index", verified_with=VERIFIED_WITH, short="transformers", write_prefix="transformers.",
+    syntax="a config.json of model_type mamba, mamba2, falcon_mamba, rwkv, recurrent_gemma, xlstm, jamba or bamba; or "
+           "transformers.MambaBlock(hidden_size=768, intermediate_size=1536, state_size=16, time_step_rank=48)",
+)
+
+__all__ = ["LAYERS", "TRANSFORMERS"]

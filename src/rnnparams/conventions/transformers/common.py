@@ -1,0 +1,103 @@
+"""What every Hugging Face `transformers` module declaration here is written with: a block is its constructor
+arguments (each bound to the symbol its shapes use), its tensors as `state_dict()` names them below the
+module's own path (`mixer.in_proj.weight` of `backbone.layers.0`), and the recurrent state it carries between
+tokens. One `block()` call declares a module class; the plan binds the symbols and maps (batch, T, d_model)
+to (batch, T, d_out)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+
+from ..._record import record
+from ...errors import ConfigError, ShapeError
+from ...spec import Shape, Value
+from ...symbolic import Expr, Sym
+from ..base import (
+    BOOL,
+    SIZE,
+    LayerContext,
+    LayerConvention,
+    LayerPlan,
+    Param,
+    TensorTemplate,
+    expand,
+    fmt_shape,
+    freeze,
+)
+from ..work import Work
+
+
+@record
+class Arg:
+    """A constructor argument of the module and the symbol its shapes call it (None: a flag)."""
+
+    name: str
+    symbol: str | None
+    kind: str = SIZE
+    default: Value = None
+
+
+Derived = Callable[[Mapping[str, int]], Mapping[str, int]]
+"""Symbols computed from the arguments' (block_width = lru_width // heads): bound beside them."""
+States = Callable[[Mapping[str, int]], Mapping[str, tuple[Expr | int, ...]]]
+"""The recurrent state one sequence carries per layer, by name, in the cache's own shapes (without batch)."""
+
+
+def flag(name: str, default: bool) -> Arg:
+    return Arg(name, None, BOOL, default)
+
+
+def size(name: str, symbol: str, default: int | None = None) -> Arg:
+    return Arg(name, symbol, SIZE, default)
+
+
+def _bound(ctx: LayerContext, args: tuple[Arg, ...], derived: Derived | None) -> dict[str, int]:
+    env: dict[str, int] = {}
+    for a in args:
+        if a.symbol is None:
+            continue
+        value = ctx.cfg(a.name)
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            raise ConfigError(f"{ctx.name} ({ctx.spec.type}): {a.name} must be a positive integer (got {value!r})")
+        env[a.symbol] = value
+    if derived is not None:
+        env.update(derived(env))
+    return env
+
+
+def block(type_name: str, args: tuple[Arg, ...], tensors: tuple[TensorTemplate, ...], *, d_in: str,
+          d_out: str, states: States | None = None, derived: Derived | None = None,
+          words: Mapping[str, tuple[str, str]] | None = None, notes: tuple[str, ...] = (),
+          reads_tokens: bool = False, work: Work | None = None) -> LayerConvention:
+    """A module class: `d_in`/`d_out` name the symbols of its input and output features (`reads_tokens`: it
+    reads token ids, (batch, T), as an embedding does)."""
+    flags = tuple(a.name for a in args if a.symbol is None)
+
+    def plan(ctx: LayerContext) -> LayerPlan:
+        env = _bound(ctx, args, derived)
+        shape: Shape = ctx.in_shape if ctx.in_shape is not None else ((None, None) if reads_tokens else
+                                                                       (None, None, env[d_in]))
+        if reads_tokens:
+            if len(shape) != 2:
+                raise ShapeError(f"{ctx.name} ({type_name}) reads token ids (batch, T); it receives "
+                                 f"{fmt_shape(shape)}")
+            out: Shape = (*shape, env[d_out])
+        else:
+            if len(shape) != 3 or shape[-1] not in (None, env[d_in]):
+                raise ShapeError(f"{ctx.name} ({type_name}) reads (batch, T, {env[d_in]}); it receives "
+                                 f"{fmt_shape(shape)}")
+            out = (*shape[:-1], env[d_out])
+        made = expand(tensors, flags={f: bool(ctx.cfg(f)) for f in flags})
+        state = {} if states is None else {k: (shape[0], *(d if isinstance(d, int) else d.evaluate(env)
+                                                           for d in v)) for k, v in states(env).items()}
+        return LayerPlan(tuple(made), freeze(env), shape, out, freeze(state), features=(d_in, Sym(d_out)),
+                         notes=notes, time_axis=None if reads_tokens else 1)
+
+    params = tuple(Param(a.name, a.default, a.kind, positional=False) for a in args)
+    return LayerConvention(type_name, params, plan, type_name, work=work or Work(),
+                           words=MappingProxyType(dict(words or {})))
+
+
+S = Sym
+"""Symbols are written out (`d_model`, `d_state`): the formula reads in the block's own terms."""

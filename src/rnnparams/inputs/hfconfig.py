@@ -1,0 +1,111 @@
+"""Hugging Face config files (config.json): read as JSON (never run), checked, `--set` values applied by the
+Config class's field kinds, and turned into the model transformers builds from them (the families and their
+defaults are data in conventions/transformers/configs.py)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+
+from ..errors import InputError, RnnParamsError, UsageError
+from ..spec import ModelSpec
+
+MAX_CONFIG_BYTES = 1_000_000
+"""A config.json is a few kilobytes; a larger file is refused before it is parsed."""
+
+
+def looks_like_hf_config(text: str) -> bool:
+    """A JSON object with a `model_type` and none of a spec file's `layers`: a Hugging Face config."""
+    head = text.lstrip()[:1]
+    if head != "{" or '"model_type"' not in text:
+        return False
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(data, dict) and "model_type" in data and "layers" not in data
+
+
+def load_config(text: str, source_name: str = "config.json") -> dict[str, object]:
+    if len(text) > MAX_CONFIG_BYTES:
+        raise UsageError(f"{source_name}: too large for a config file (more than {MAX_CONFIG_BYTES:,} characters)")
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise InputError(f"{source_name}: not valid JSON ({exc})") from None
+    except RecursionError:
+        raise InputError(f"{source_name}: nested too deeply to be a config file") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{source_name}: a config file is a JSON object, not {type(data).__name__}")
+    return data
+
+
+def _parse(name: str, kind: str, text: str) -> object:
+    from ..conventions.transformers.configs import BOOL, FLOAT, INT, INT_OR_AUTO, INT_OR_NONE, LIST
+
+    raw = text.strip()
+    try:
+        if kind in (INT, INT_OR_AUTO, INT_OR_NONE):
+            if kind == INT_OR_AUTO and raw == "auto":
+                return raw
+            if kind == INT_OR_NONE and raw.lower() in ("none", "null"):
+                return None
+            return int(raw.replace("_", ""))
+        if kind == FLOAT:
+            return float(raw)
+        if kind == BOOL:
+            if raw.lower() in ("true", "1", "yes"):
+                return True
+            if raw.lower() in ("false", "0", "no"):
+                return False
+            raise ValueError
+        if kind == LIST:
+            value = json.loads(raw)
+            if not isinstance(value, list):
+                raise ValueError
+            return value
+    except ValueError:
+        want = {INT: "a whole number", INT_OR_AUTO: 'a whole number or "auto"', INT_OR_NONE: "a whole number or "
+                "none", FLOAT: "a number", BOOL: "true or false", LIST: 'a JSON list (["recurrent", "attention"])'}
+        raise UsageError(f"--set {name}={text}: {name} takes {want.get(kind, kind)}") from None
+    return raw
+
+
+def apply_overrides(family_type: str, values: dict[str, object], overrides: Sequence[str]) -> dict[str, object]:
+    """`--set num_hidden_layers=48`: each key must be a field of the family's Config class, typed by it."""
+    from ..conventions.transformers.configs import FAMILIES
+
+    family = FAMILIES[family_type]
+    out = dict(values)
+    for item in overrides:
+        name, eq, text = item.partition("=")
+        name = name.strip()
+        if not eq or not name:
+            raise UsageError(f"--set {item!r}: write it as NAME=VALUE, e.g. --set num_hidden_layers=48")
+        field = family.field(name)
+        if field is None:
+            raise UsageError(f"--set {name}: {family.config_class} has no field {name!r}; its fields are "
+                             + ", ".join(f.name for f in family.fields))
+        out[name] = _parse(name, field.kind, text)
+    return out
+
+
+def spec_from_config(text: str, source_name: str = "config.json",
+                     overrides: Mapping[str, object] | Sequence[str] | None = None) -> ModelSpec:
+    """The model transformers builds from this config (with `overrides` applied), as a spec."""
+    from ..conventions.transformers.configs import FAMILIES, FRAMEWORK, model_layers, with_defaults
+
+    data = load_config(text, source_name)
+    model_type = data.get("model_type")
+    if not isinstance(model_type, str) or model_type not in FAMILIES:
+        raise InputError(f"{source_name}: model_type {model_type!r} is not one rnnparams counts; it counts "
+                         + ", ".join(FAMILIES))
+    family = FAMILIES[model_type]
+    items = ([f"{k}={v}" for k, v in overrides.items()] if isinstance(overrides, Mapping) else
+             list(overrides or ()))
+    values = apply_overrides(model_type, with_defaults(family, data), items)
+    try:
+        layers, cls = model_layers(family, values)
+    except RnnParamsError as exc:
+        raise type(exc)(f"{source_name}: {exc}") from None
+    return ModelSpec(FRAMEWORK, layers, None, name=cls, source=None, chain=False)  # each module on its own widths

@@ -1,0 +1,423 @@
+"""transformers oracle: a Hugging Face config.json counted by rnnparams (conventions/transformers) against the
+model transformers 5.24 builds from the same config on the meta device (no weights, no network): every
+parameter's name, shape and order as `named_parameters()` lists them (a tied head once), and the total.
+Published configs (tests/fixtures/configs, sources in SOURCES.md) plus 100 hypothesis-generated configurations
+per family and run."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rnnparams.analysis.count import count_model
+from rnnparams.inputs.hfconfig import spec_from_config
+
+torch = pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+# transformers' xLSTM uses the `xlstm` package's implementation when that package is installed, and then fails to
+# import without mlstm_kernels (a CUDA/Triton package): the bundled pure-PyTorch implementation is the one tested
+import transformers.utils as _tu  # noqa: E402
+import transformers.utils.import_utils as _iu  # noqa: E402
+
+_tu.is_xlstm_available = _iu.is_xlstm_available = lambda: False  # type: ignore[attr-defined]
+
+pytestmark = pytest.mark.oracle
+CONFIGS = Path(__file__).parent.parent / "fixtures" / "configs"
+EXAMPLES = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def real(config: dict[str, object]) -> list[tuple[str, tuple[int, ...]]]:
+    """What transformers builds: AutoConfig.for_model, then the class `architectures` names (else the causal
+    LM), on the meta device."""
+    cfg = transformers.AutoConfig.for_model(**config)
+    arch = config.get("architectures")
+    cls = (getattr(transformers, arch[0]) if isinstance(arch, list) and arch else
+           transformers.AutoModelForCausalLM._model_mapping[type(cfg)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with torch.device("meta"):
+            model = cls(cfg)
+    return [(n, tuple(p.shape)) for n, p in model.named_parameters()]
+
+
+def ours(config: dict[str, object]) -> list[tuple[str, tuple[int, ...]]]:
+    report = count_model(spec_from_config(json.dumps(config)))
+    return [(t.name, t.shape) for layer in report.layers for t in layer.tensors]
+
+
+def check(config: dict[str, object]) -> int:
+    expected, got = real(config), ours(config)
+    assert got == expected
+    return sum(_size(s) for _, s in got)
+
+
+def _size(shape: tuple[int, ...]) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
+@pytest.mark.parametrize("path", sorted(CONFIGS.glob("*.json")), ids=lambda p: p.stem)
+def test_published_configs(path: Path) -> None:
+    check(json.loads(path.read_text()))
+
+
+def test_mamba_130m_by_hand() -> None:
+    """state-spaces/mamba-130m-hf, derived by hand: d_model 768, d_inner 1536, d_state 16, d_conv 4, dt_rank 48,
+    24 blocks, vocabulary 50280, the head tied to the embedding (counted once)."""
+    d, e, n, k, r, layers, v = 768, 1536, 16, 4, 48, 24, 50280
+    block = d + e * n + e + e * k + e + 2 * e * d + (r + 2 * n) * e + e * r + e + d * e
+    expected = v * d + layers * block + d
+    assert expected == 129_135_360
+    assert check(json.loads((CONFIGS / "mamba-130m-hf.json").read_text())) == expected
+
+
+small = st.integers(1, 48)
+flags = st.booleans()
+
+
+@st.composite
+def mamba_configs(draw: st.DrawFn, model_type: str = "mamba") -> dict[str, object]:
+    hidden = draw(small)
+    config: dict[str, object] = {
+        "model_type": model_type, "vocab_size": draw(st.integers(1, 300)), "hidden_size": hidden,
+        "num_hidden_layers": draw(st.integers(1, 4)), "state_size": draw(st.integers(1, 20)),
+        "expand": draw(st.integers(1, 3)), "conv_kernel": draw(st.integers(1, 5)), "use_bias": draw(flags),
+        "use_conv_bias": draw(flags), "tie_word_embeddings": draw(flags),
+        "time_step_rank": draw(st.one_of(st.just("auto"), st.integers(1, 20))),
+    }
+    if draw(flags):
+        config["intermediate_size"] = draw(small)
+    if draw(flags):
+        config["architectures"] = [draw(st.sampled_from(
+            ["MambaModel", "MambaForCausalLM"] if model_type == "mamba" else
+            ["FalconMambaModel", "FalconMambaForCausalLM"]))]
+    return config
+
+
+@EXAMPLES
+@given(mamba_configs())
+def test_mamba(config: dict[str, object]) -> None:
+    check(config)
+
+
+@EXAMPLES
+@given(mamba_configs("falcon_mamba"))
+def test_falcon_mamba(config: dict[str, object]) -> None:
+    check(config)
+
+
+@st.composite
+def mamba2_configs(draw: st.DrawFn) -> dict[str, object]:
+    head_dim, expand = draw(st.integers(1, 16)), draw(st.integers(1, 3))
+    heads = draw(st.integers(1, 8))
+    hidden = heads * head_dim  # expand·hidden must equal heads·head_dim: hidden = heads·head_dim / expand
+    if (heads * head_dim) % expand == 0:
+        hidden = heads * head_dim // expand
+    else:
+        expand = 1
+    config: dict[str, object] = {
+        "model_type": "mamba2", "vocab_size": draw(st.integers(1, 300)), "hidden_size": hidden, "expand": expand,
+        "num_heads": heads, "head_dim": head_dim, "num_hidden_layers": draw(st.integers(1, 4)),
+        "state_size": draw(st.integers(1, 20)), "n_groups": draw(st.integers(1, 4)),
+        "conv_kernel": draw(st.integers(1, 5)), "use_bias": draw(flags), "use_conv_bias": draw(flags),
+        "tie_word_embeddings": draw(flags),
+    }
+    if draw(flags):
+        config["architectures"] = [draw(st.sampled_from(["Mamba2Model", "Mamba2ForCausalLM"]))]
+    return config
+
+
+@EXAMPLES
+@given(mamba2_configs())
+def test_mamba2(config: dict[str, object]) -> None:
+    check(config)
+
+
+@st.composite
+def xlstm_configs(draw: st.DrawFn) -> dict[str, object]:
+    heads = draw(st.integers(1, 4))
+    config: dict[str, object] = {
+        "model_type": "xlstm", "vocab_size": draw(st.integers(1, 300)), "hidden_size": heads * draw(st.integers(2, 16)),
+        "num_heads": heads, "num_hidden_layers": draw(st.integers(1, 3)), "use_bias": draw(flags),
+        "weight_mode": draw(st.sampled_from(["single", "fused"])), "tie_word_embeddings": draw(flags),
+        "qk_dim_factor": draw(st.sampled_from([0.5, 1.0, 0.75])),
+        "v_dim_factor": draw(st.sampled_from([1.0, 0.5, 2.0])),
+        "ffn_proj_factor": draw(st.sampled_from([2.667, 1.3, 4.0])),
+        "ffn_round_up_to_multiple_of": draw(st.sampled_from([1, 7, 64])),
+    }
+    if draw(flags):
+        config["num_blocks"] = draw(st.integers(1, 3))
+    if draw(flags):
+        config["architectures"] = [draw(st.sampled_from(["xLSTMModel", "xLSTMForCausalLM"]))]
+    return config
+
+
+@EXAMPLES
+@given(xlstm_configs())
+def test_xlstm(config: dict[str, object]) -> None:
+    check(config)
+
+
+@st.composite
+def jamba_configs(draw: st.DrawFn) -> dict[str, object]:
+    heads = draw(st.integers(1, 4))
+    attn_period, expert_period = draw(st.integers(1, 4)), draw(st.integers(1, 3))
+    config: dict[str, object] = {
+        "model_type": "jamba", "vocab_size": draw(st.integers(1, 200)), "hidden_size": heads * draw(st.integers(1, 8)),
+        "num_attention_heads": heads, "num_key_value_heads": draw(st.integers(1, heads)),
+        "intermediate_size": draw(st.integers(1, 40)), "num_hidden_layers": draw(st.integers(1, 6)),
+        "num_experts": draw(st.integers(1, 4)), "num_experts_per_tok": 1,
+        "attn_layer_period": attn_period, "attn_layer_offset": draw(st.integers(0, attn_period - 1)),
+        "expert_layer_period": expert_period, "expert_layer_offset": draw(st.integers(0, expert_period - 1)),
+        "mamba_d_state": draw(st.integers(1, 12)), "mamba_d_conv": draw(st.integers(1, 4)),
+        "mamba_expand": draw(st.integers(1, 2)), "mamba_dt_rank": draw(st.one_of(st.just("auto"), st.integers(1, 6))),
+        "mamba_conv_bias": draw(flags), "mamba_proj_bias": draw(flags), "tie_word_embeddings": draw(flags),
+    }
+    if draw(flags):
+        config["architectures"] = [draw(st.sampled_from(["JambaModel", "JambaForCausalLM"]))]
+    return config
+
+
+@EXAMPLES
+@given(jamba_configs())
+def test_jamba(config: dict[str, object]) -> None:
+    check(config)
+
+
+@st.composite
+def bamba_configs(draw: st.DrawFn) -> dict[str, object]:
+    heads, mheads, expand = draw(st.integers(1, 4)), draw(st.integers(1, 4)), draw(st.integers(1, 2))
+    layers = draw(st.integers(1, 5))
+    hidden = heads * mheads * draw(st.integers(1, 3))  # divisible by both head counts
+    config: dict[str, object] = {
+        "model_type": "bamba", "vocab_size": draw(st.integers(1, 200)), "hidden_size": hidden,
+        "num_attention_heads": heads, "num_key_value_heads": draw(st.integers(1, heads)),
+        "intermediate_size": draw(st.integers(1, 40)), "num_hidden_layers": layers,
+        "attn_layer_indices": draw(st.lists(st.integers(0, layers - 1), unique=True, max_size=layers)),
+        "mamba_n_heads": mheads, "mamba_n_groups": draw(st.integers(1, 3)), "mamba_d_state": draw(st.integers(1, 12)),
+        "mamba_d_conv": draw(st.integers(1, 4)), "mamba_expand": expand, "mamba_conv_bias": draw(flags),
+        "mamba_proj_bias": draw(flags), "attention_bias": draw(flags), "mlp_bias": draw(flags),
+        "tie_word_embeddings": draw(flags),
+    }
+    if draw(flags):
+        config["architectures"] = [draw(st.sampled_from(["BambaModel", "BambaForCausalLM"]))]
+    return config
+
+
+@EXAMPLES
+@given(bamba_configs())
+def test_bamba(config: dict[str, object]) -> None:
+    check(config)
+
+
+@st.composite
+def rwkv_configs(draw: st.DrawFn) -> dict[str, object]:
+    config: dict[str, object] = {
+        "model_type": "rwkv", "vocab_size": draw(st.integers(1, 300)), "hidden_size": draw(small),
+        "num_hidden_layers": draw(st.integers(1, 4)), "tie_word_embeddings": draw(flags),
+    }
+    for key in ("attention_hidden_size", "intermediate_size"):
+        if draw(flags):
+            config[key] = draw(st.integers(1, 64))
+    if draw(flags):
+        config["architectures"] = [draw(st.sampled_from(["RwkvModel", "RwkvForCausalLM"]))]
+    return config
+
+
+@EXAMPLES
+@given(rwkv_configs())
+def test_rwkv(config: dict[str, object]) -> None:
+    check(config)
+
+
+@st.composite
+def gemma_configs(draw: st.DrawFn) -> dict[str, object]:
+    heads = draw(st.integers(1, 4))
+    kv = draw(st.integers(1, heads))
+    config: dict[str, object] = {
+        "model_type": "recurrent_gemma", "vocab_size": draw(st.integers(1, 300)),
+        "hidden_size": heads * draw(st.integers(1, 12)), "num_attention_heads": heads, "num_key_value_heads": kv,
+        "num_hidden_layers": draw(st.integers(1, 5)), "intermediate_size": draw(st.integers(2, 64)),
+        "conv1d_width": draw(st.integers(1, 5)), "attention_bias": draw(flags), "tie_word_embeddings": draw(flags),
+        "attention_window_size": draw(st.integers(1, 64)),
+        "block_types": draw(st.lists(st.sampled_from(["recurrent", "attention"]), min_size=1, max_size=3)),
+    }
+    if draw(flags):
+        config["lru_width"] = heads * draw(st.integers(1, 12))
+    if draw(flags):
+        config["architectures"] = [draw(st.sampled_from(["RecurrentGemmaModel", "RecurrentGemmaForCausalLM"]))]
+    return config
+
+
+@EXAMPLES
+@given(gemma_configs())
+def test_recurrent_gemma(config: dict[str, object]) -> None:
+    check(config)
+
+
+def _real_total(config: dict[str, object]) -> int:
+    return sum(_size(s) for _, s in real(config))
+
+
+@pytest.mark.parametrize(("change", "mistake", "values"), [
+    ({"num_hidden_layers": 48}, "layers_miscounted", {"layers": 48, "actual": 24}),  # the paper's 2 per block
+    ({"num_hidden_layers": 12}, "layers_miscounted", {"layers": 12, "actual": 24}),
+    ({"tie_word_embeddings": False}, "tied_counted_twice", {"layer": "lm_head"}),
+    ({"vocab_size": 50277}, "vocabulary_padding", {"vocabulary": 50277, "actual": 50280}),  # the tokenizer's size
+])
+def test_check_finds_the_mistakes_of_the_issue(change: dict[str, object], mistake: str,
+                                               values: dict[str, object]) -> None:
+    """A claim made with another number of layers, the tied head counted as its own matrix, or the vocabulary
+    before its padding (each claimed total is what transformers builds with that change) is diagnosed."""
+    import rnnparams
+
+    config = json.loads((CONFIGS / "mamba-130m-hf.json").read_text())
+    claimed = _real_total({**config, **change})
+    result = rnnparams.check(str(CONFIGS / "mamba-130m-hf.json"), claimed)
+    assert not result.correct
+    found = [d for d in result.diagnoses if d.mistakes == (mistake,)]
+    assert found and all(found[0].values[k] == v for k, v in values.items())
+
+
+def test_check_finds_a_miscounted_rwkv_and_an_untied_gemma() -> None:
+    import rnnparams
+
+    rwkv = json.loads((CONFIGS / "rwkv-4-169m-pile.json").read_text())
+    result = rnnparams.check(str(CONFIGS / "rwkv-4-169m-pile.json"), _real_total({**rwkv, "num_hidden_layers": 24}))
+    assert any(d.mistakes == ("layers_miscounted",) and d.values["layers"] == 24 for d in result.diagnoses)
+    gemma = json.loads((CONFIGS / "recurrentgemma-2b.json").read_text())
+    result = rnnparams.check(str(CONFIGS / "recurrentgemma-2b.json"),
+                             _real_total({**gemma, "tie_word_embeddings": False}))
+    assert any(d.mistakes == ("tied_counted_twice",) for d in result.diagnoses)
+
+
+def _saved(tmp_path: Path, config: dict[str, object]) -> Path:
+    """A model directory as save_pretrained writes it (config.json, model.safetensors), from a tiny config."""
+    cfg = transformers.AutoConfig.for_model(**config)
+    cls = getattr(transformers, config["architectures"][0])  # type: ignore[index]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cls(cfg).save_pretrained(tmp_path)
+    return tmp_path
+
+
+TINY = {
+    "mamba": {"model_type": "mamba", "architectures": ["MambaForCausalLM"], "vocab_size": 64, "hidden_size": 16,
+              "num_hidden_layers": 2, "state_size": 4},
+    "mamba2": {"model_type": "mamba2", "architectures": ["Mamba2ForCausalLM"], "vocab_size": 64, "hidden_size": 16,
+               "num_hidden_layers": 2, "state_size": 4, "num_heads": 4, "head_dim": 8, "n_groups": 2},
+    "rwkv": {"model_type": "rwkv", "architectures": ["RwkvForCausalLM"], "vocab_size": 64, "hidden_size": 16,
+             "num_hidden_layers": 2},
+    "recurrent_gemma": {"model_type": "recurrent_gemma", "architectures": ["RecurrentGemmaForCausalLM"],
+                        "vocab_size": 64, "hidden_size": 16, "num_hidden_layers": 3, "num_attention_heads": 2,
+                        "intermediate_size": 24, "attention_window_size": 8},
+}
+
+
+@pytest.mark.parametrize("family", sorted(TINY))
+def test_inspect_directory_matches_what_save_pretrained_wrote(tmp_path: Path, family: str) -> None:
+    import rnnparams
+
+    result = rnnparams.inspect(_saved(tmp_path, TINY[family]))
+    assert result.matches, result.to_dict()
+    assert result.report.total_params == _real_total(TINY[family])
+
+
+def test_inspect_directory_reports_a_config_that_does_not_fit(tmp_path: Path) -> None:
+    """The files of a 2-block model against a config that says 3 blocks and a wider state: the third block's
+    tensors are missing, the state-sized ones mismatched; the CLI exits 1."""
+    from rnnparams.cli import main
+
+    directory = _saved(tmp_path, TINY["mamba"])
+    config = json.loads((directory / "config.json").read_text())
+    (directory / "config.json").write_text(json.dumps({**config, "num_hidden_layers": 3, "state_size": 5}))
+    result = __import__("rnnparams").inspect(directory)
+    assert not result.matches
+    assert {n for n, _ in result.missing} == {n for n, _ in real({**TINY["mamba"], "num_hidden_layers": 3,
+                                                                     "state_size": 5}) if n.startswith(
+        "backbone.layers.2.")}
+    assert ("backbone.layers.0.mixer.A_log", (32, 5), (32, 4)) in result.mismatched
+    assert main(["inspect", str(directory)]) == 1
+
+
+def _forward_states(config: dict[str, object]) -> list[tuple[int, ...]]:
+    """The shapes of the state a real forward pass with use_cache leaves, batch 2, per layer, in order."""
+    cfg = transformers.AutoConfig.for_model(**config)
+    model = getattr(transformers, config["architectures"][0])(cfg).eval()  # type: ignore[index]
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        out = model(torch.randint(0, int(config["vocab_size"]), (2, 5)), use_cache=True)  # type: ignore[call-overload]
+    if config["model_type"] == "rwkv":  # five (batch, hidden_size, layers) tensors
+        return [tuple(s.shape) for s in out.state]
+    if config["model_type"] == "recurrent_gemma":  # kept on the recurrent blocks themselves
+        return [shape for layer in model.model.layers if hasattr(layer.temporal_block, "rg_lru")
+                for shape in (tuple(layer.temporal_block.conv1d_state.shape),
+                              tuple(layer.temporal_block.rg_lru.recurrent_states.shape))]
+    cache = out.past_key_values if getattr(out, "past_key_values", None) is not None else out.cache_params
+    return [tuple(t.shape) for layer in cache.layers for states in (layer.conv_states, layer.recurrent_states)
+            for t in states.values()]
+
+
+@pytest.mark.parametrize("family", ["mamba", "mamba2", "rwkv", "recurrent_gemma"])
+def test_state_per_sequence_is_what_the_cache_holds(family: str) -> None:
+    """`rnnparams state`'s shapes against the cache a real CPU forward pass leaves (batch 2): the same numbers
+    per sequence (RecurrentGemma's local-attention window is not kept after a forward, so only its recurrent
+    layers' states are compared)."""
+    import rnnparams
+
+    config = TINY[family]
+    real_shapes = _forward_states(config)
+    st = rnnparams.recurrent_state(_json(config))  # type: ignore[arg-type]
+    ours = [i for i in st.items if not i.name.endswith("_cache")]
+    expected = sum(_size(s) for s in real_shapes) // 2
+    assert sum(i.numbers for i in ours) == expected
+    if family != "rwkv":  # each layer's states, in the order the cache holds them
+        layers = ours[0].shape[0]
+        per_layer = [(2, *i.shape[1:]) for i in ours]
+        assert sorted(real_shapes) == sorted(per_layer * layers)
+
+
+def _json(config: dict[str, object]) -> object:
+    from rnnparams.inputs.hfconfig import spec_from_config
+
+    return spec_from_config(json.dumps(config))
+
+
+def _decode_mm_flops(config: dict[str, object]) -> int:
+    """FlopCounterMode's matrix-product FLOPs (aten.mm) of decoding one token after five, batch 1, on CPU."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    cfg = transformers.AutoConfig.for_model(**config)
+    model = getattr(transformers, config["architectures"][0])(cfg).eval()  # type: ignore[index]
+    ids = torch.randint(0, int(config["vocab_size"]), (1, 6))  # type: ignore[call-overload]
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        out = model(ids[:, :5], use_cache=True)
+        if config["model_type"] == "rwkv":
+            kwargs: dict[str, object] = {"state": out.state}
+        else:
+            cache = out.past_key_values if getattr(out, "past_key_values", None) is not None else out.cache_params
+            kwargs = {"cache_params": cache, "cache_position": torch.tensor([5])}
+        counter = FlopCounterMode(display=False)
+        with counter:
+            model(ids[:, 5:], use_cache=True, **kwargs)
+    return int(counter.get_flop_counts()["Global"].get(torch.ops.aten.mm, 0))
+
+
+@pytest.mark.parametrize("family", ["mamba", "mamba2", "rwkv"])
+def test_weight_products_per_token_are_what_decoding_multiplies(family: str) -> None:
+    """`rnnparams state`'s weight FLOPs per token (2 × the projections' and the head's numbers; the tied head
+    included) against torch's FlopCounterMode on a real one-token decoding step: every matrix product it counts."""
+    import rnnparams
+
+    config = {**TINY[family], "tie_word_embeddings": True}
+    st = rnnparams.recurrent_state(_json(config))  # type: ignore[arg-type]
+    assert st.products_per_token is not None
+    assert 2 * st.products_per_token == _decode_mm_flops(config)
