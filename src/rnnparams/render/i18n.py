@@ -241,14 +241,14 @@ MISTAKES: dict[str, tuple[str, str]] = {
 STATE: dict[str, tuple[str, str]] = {
     "title": ("{framework}: {params} parameters, {weights} of weights in {dtype}.",
               "{framework}:{params} 个参数,以 {dtype} 存储的权重为 {weights}。"),
-    "none": ("No layer carries a state from one token to the next.", "没有任何层在词与词之间携带状态。"),
+    "none": ("No layer carries a state from one token to the next.", "没有任何层在相邻词元之间传递状态。"),
     "header": ("State carried between tokens (per sequence; it does not grow with the sequence):",
-               "词与词之间携带的状态(每个序列;不随序列长度增长):"),
+               "相邻词元之间传递的状态(每个序列;不随序列长度增长):"),
     "per_sequence": ("Per sequence: {numbers} numbers = {size} in {dtype}.", "每个序列:{numbers} 个数 = {size}({dtype})。"),
     "batch": ("For a batch of {batch}: {size}.", "批大小为 {batch} 时:{size}。"),
     "products": ("Weight products per token (each projection and the head, once): {macs} multiply-adds = {flops} "
                  "FLOPs; the convolution, the state update and attention over a cache come on top.",
-                 "每个词的权重乘法(每个投影和输出头各一次):{macs} 次乘加 = {flops} FLOPs;卷积、状态更新和对缓存的注意力"
+                 "每个词元的权重乘法(每个投影和输出头各一次):{macs} 次乘加 = {flops} FLOPs;卷积、状态更新和对缓存的注意力"
                  "另计。"),
 }
 
