@@ -64,8 +64,16 @@ def test_compute_per_step_sequence_batch(lstm: Estimate) -> None:
     assert values["macs_sequence"] == T * macs_step
     assert values["macs_batch"] == B * T * macs_step
     assert values["flops_batch"] == B * T * flops_step
-    assert values["flops_train_step"] == 3 * flops_step
-    assert values["flops_train_batch"] == 3 * B * T * flops_step
+    # backward, by hand: the first layer's input needs no gradient, so W_ih is applied once more (its weight
+    # gradient) and W_hh twice (weight and input gradient), except at the first step, whose input h_0 is the
+    # zero state torch creates (no gradient); bias gradients sum 8·H per step, the cell's backward is 23 per unit
+    weight_grad, input_grad = 4 * H * (I + H), 4 * H * H
+    assert values["macs_backward_step"] == weight_grad + input_grad
+    backward_step = 2 * (weight_grad + input_grad) + 8 * H + 23 * H
+    assert values["flops_train_step"] == flops_step + backward_step
+    first_step = flops_step + 2 * weight_grad + 8 * H + 23 * H
+    assert values["flops_train_batch"] == B * ((T - 1) * (flops_step + backward_step) + first_step)
+    assert values["macs_backward_batch"] == B * (T * (weight_grad + input_grad) - input_grad)
     assert lstm.compute_line("macs_batch").value == B * T * macs_step
     assert str(layer.compute_line("macs_step").formula) == "4·H·(I + H)"
 
@@ -288,7 +296,12 @@ def test_cli_json() -> None:
     d = json.loads(result.stdout)
     assert d["memory"]["weights"] == PARAMS * 4
     assert d["memory"]["optimizer_state"] == 2 * PARAMS * 4 + 16
-    assert d["layers"][0]["flops"]["forward_backward"]["batch"] == 3 * B * T * 733_440
+    # forward 733,440 FLOPs per step; backward per step 2·(W_ih, W_hh weight gradients + W_hh input gradient)
+    # + 8·H bias + 23·H elementwise, the first step without W_hh's input gradient (h_0 needs none)
+    weight_grad, input_grad = 4 * H * (I + H), 4 * H * H
+    backward = 2 * (weight_grad + input_grad) + 31 * H
+    first = 733_440 + 2 * weight_grad + 31 * H
+    assert d["layers"][0]["flops"]["forward_backward"]["batch"] == B * ((T - 1) * (733_440 + backward) + first)
     assert d["batch"] == 32 and d["seq_len"] == 50 and d["optimizer"] == "adam"
 
 

@@ -14,13 +14,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..conventions import FRAMEWORKS
+from ..conventions.base import model_batch_axis
 from ..errors import UsageError
 from ..spec import ModelSpec, Shape
 from . import flops, memory
 from .layer_env import layer_env
 from .report import Report
 from .resources import (
-    BACKWARD_FACTOR,
     DTYPE_BYTES,
     OPTIMIZER_SLOTS,
     EstimateLine,
@@ -42,7 +42,7 @@ def first_time_steps(spec: ModelSpec, report: Report) -> tuple[Shape, int | None
     one non-feature axis that is not the batch."""
     fw = FRAMEWORKS[report.framework]
     first = report.layers[0].input_shape
-    axis = min(fw.batch_axis(spec.layers[0]), len(first) - 1)
+    axis = min(model_batch_axis(fw, spec.layers), len(first) - 1)
     sample = first[:axis] + first[axis + 1:]
     fixed: int | None = None
     for layer in report.layers:
@@ -127,6 +127,8 @@ class LayerEstimate:
                       "forward_backward": {"step": compute["flops_train_step"],
                                            "sequence": compute["flops_train_sequence"],
                                            "batch": compute["flops_train_batch"]}},
+            "backward_macs": {"step": compute["macs_backward_step"], "sequence": compute["macs_backward_sequence"],
+                              "batch": compute["macs_backward_batch"]},
             "compute": [item.to_dict() for item in self.compute],
             "activations": [item.to_dict() for item in self.activations],
             "states": None if self.states is None else self.states.to_dict(),
@@ -144,7 +146,7 @@ class Estimate:
     """weights, buffers, master_weights, gradients, optimizer_state, activations, states, total (those that
     apply), in that order."""
     compute: tuple[EstimateLine, ...]
-    """Model totals per batch: macs_batch, flops_batch, flops_train_batch."""
+    """Model totals per batch: macs_batch, flops_batch, macs_backward_batch, flops_train_batch."""
     report: Report = field(repr=False)
     warnings: tuple[str, ...] = ()
 
@@ -169,7 +171,8 @@ class Estimate:
             "framework": self.framework, **self.options.to_dict(), "seq_len": self.seq_len,
             "definitions": {"mac": "one multiply-accumulate of a weight product", "flops_per_mac": 2,
                             "flops": "2·MACs + bias additions + elementwise gate operations",
-                            "forward_backward": f"{BACKWARD_FACTOR} × forward", "bytes": "exact bytes; "
+                            "forward_backward": "forward + the backward pass op by op (weight gradients of "
+                            "trainable weights, input gradients where autograd needs them)", "bytes": "exact bytes; "
                             "human units are binary (1 KiB = 1,024 bytes)"},
             "memory": {item.key: item.value for item in self.memory},
             "memory_lines": [item.to_dict() for item in self.memory],
@@ -209,7 +212,7 @@ def estimate_report(report: Report, options: EstimateOptions, seq_len: int | Non
         [layer.states for layer in layers if layer.states is not None])
     compute_lines = tuple(total_line(key, [layer.compute_line(key) for layer in layers], unit)
                           for key, unit in (("macs_batch", "MACs"), ("flops_batch", "FLOPs"),
-                                            ("flops_train_batch", "FLOPs")))
+                                            ("macs_backward_batch", "MACs"), ("flops_train_batch", "FLOPs")))
     warnings: list[str] = list(report.warnings)
     if seq_len is not None and not any(layer.steps > 1 or layer.positions > 1 for layer in layers):
         warnings.append("the model has no time axis, so the sequence length changes nothing")
@@ -218,7 +221,6 @@ def estimate_report(report: Report, options: EstimateOptions, seq_len: int | Non
 
 
 __all__ = [
-    "BACKWARD_FACTOR",
     "DTYPE_BYTES",
     "OPTIMIZER_SLOTS",
     "Estimate",

@@ -21,9 +21,6 @@ OPTIMIZER_SLOTS: Mapping[str, int] = MappingProxyType({"sgd": 0, "momentum": 1, 
 exp_avg_sq (Keras: momentum and velocity)."""
 MODES = ("train", "inference")
 DEVICES = ("cpu", "cuda")
-BACKWARD_FACTOR = 3
-"""forward + backward = 3 × forward: each weight product is repeated once for the input gradient and once for
-the weight gradient (the usual convention, e.g. 6·N FLOPs per token for training a transformer)."""
 
 
 @dataclass(frozen=True)
@@ -176,5 +173,5 @@ def outputs_of(layer: LayerReport) -> tuple[Shape, ...]:
     return layer.output_shape if layer.multi_output else (layer.output_shape,)  # type: ignore[return-value]
 
 
-__all__ = ["BACKWARD_FACTOR", "DEVICES", "DTYPE_BYTES", "MODES", "OPTIMIZER_SLOTS", "EstimateLine", "EstimateOptions",
+__all__ = ["DEVICES", "DTYPE_BYTES", "MODES", "OPTIMIZER_SLOTS", "EstimateLine", "EstimateOptions",
            "elements", "is_recurrent", "line", "make_options", "outputs_of", "time_axis", "times", "total_line"]

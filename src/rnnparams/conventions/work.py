@@ -83,16 +83,26 @@ class Cell:
     """The activation's output is the hidden state itself (RNN): nothing per step beyond it."""
     onednn: bool = False
     """PyTorch on CPU runs the stacked layer through oneDNN (LSTM without projection, float32)."""
+    backward: int = 0
+    """Elementwise FLOPs of the backward pass per step and hidden unit: each nonlinearity's derivative times the
+    incoming gradient, the products' gradients, and the sums where two gradients meet (docs/estimates.md derives
+    LSTM 23, GRU 17, RNN 4)."""
 
 
-RNN_CELL = Cell(elementwise=1, intermediates=0, reserve=0, output_is_state=True)
-"""tanh (or relu) of the summed products: 1. The activation's output is h itself."""
-LSTM_CELL = Cell(elementwise=9, intermediates=2, reserve=1, cell_state=True, onednn=True)
+RNN_CELL = Cell(elementwise=1, intermediates=0, reserve=0, output_is_state=True, backward=4)
+"""tanh (or relu) of the summed products: 1. The activation's output is h itself. Backward: the gradients from the
+output and from the next step summed (1), tanh' = 1 − h² (2) times that sum (1): 4."""
+LSTM_CELL = Cell(elementwise=9, intermediates=2, reserve=1, cell_state=True, onednn=True, backward=23)
 """σ(i), σ(f), tanh(g), σ(o), f⊙c, i⊙g, their sum, tanh(c), o⊙tanh(c) = 9; keeps c_{t-1} and tanh(c_t);
-cuDNN reserves c_t."""
-GRU_CELL = Cell(elementwise=8, intermediates=3, reserve=1)
+cuDNN reserves c_t. Backward: dh summed from the output and the next step (1); do = dh⊙tanh(c), d tanh(c) =
+dh⊙o (2); dc += d tanh(c)⊙(1 − tanh²c) (4); di = dc⊙g, dg = dc⊙i, df = dc⊙c_{t−1}, dc_{t−1} = dc⊙f (4); σ' = a(1 − a)
+times the gradient for i, f, o (9) and tanh' = 1 − g² times it for g (3): 23."""
+GRU_CELL = Cell(elementwise=8, intermediates=3, reserve=1, backward=17)
 """σ(r), σ(z), r⊙(W_hn·h + b_hn), the sum with W_in·x + b_in, tanh(n), h' = n + z⊙(h − n) (3) = 8; keeps tanh(n),
-a copy of W_hn·h + b_hn (r multiplies it in place) and a copy of h − n; cuDNN reserves r ⊙ (W_hn·h + b_hn)."""
+a copy of W_hn·h + b_hn (r multiplies it in place) and a copy of h − n; cuDNN reserves r ⊙ (W_hn·h + b_hn).
+Backward: dh' summed from the output and the next step (1); dn = dh'⊙(1 − z) (2), dz = dh'⊙(h − n) (1), the direct
+dh = dh'⊙z (1) and its sum with the recurrent product's (1); da = dn⊙(1 − n²) (3); dr = da⊙(W_hn·h + b_hn) and its
+gradient da⊙r (2); σ' for r and z (6): 17."""
 
 
 @record
@@ -123,6 +133,15 @@ class Work:
     mask_per_channel: bool = False
     """The dropout mask has one number per sample and channel (Dropout2d, FeatureAlphaDropout), not one per
     number."""
+    backward_per_number: int | None = None
+    """Elementwise FLOPs of the backward pass per number of the input; None: twice the forward's (each operation's
+    local derivative, and its product with the incoming gradient)."""
+    reads_input: tuple[str, ...] = ("input_weights", "weight", "qkv_weights", "query_weights", "key_weights",
+                                    "value_weights")
+    """Roles of the tensors whose products read the layer's own input (in its first block: every direction of a
+    recurrent layer, the first layer of a stack): their input gradient is skipped when no gradient reaches the
+    layer's input (the first trainable layer), as autograd skips it. Every other product reads a tensor the layer
+    computed, which needs its gradient whenever the layer is trained."""
     attention: bool = False
     """Multi-head attention, alone or in transformer layers: besides its projections (read off its tensors), each
     attention block multiplies queries by keys and the weights by values, and keeps what its kernel keeps

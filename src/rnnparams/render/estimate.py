@@ -23,6 +23,16 @@ EXTRA_SYMBOLS: dict[str, tuple[str, str]] = {
     "F": ("FLOPs per step", "每步浮点运算次数"),
     "Fb": ("bias additions per step", "每步偏置加法次数"),
     "Fe": ("elementwise FLOPs per step", "每步逐元素运算次数"),
+    "M_w": ("weight-gradient MACs per step", "每步权重梯度乘加次数"),
+    "M_x": ("input-gradient MACs per step", "每步输入梯度乘加次数"),
+    "M_x1": ("input-gradient MACs of the first step", "第一步的输入梯度乘加次数"),
+    "M_b": ("backward MACs per step", "每步反向乘加次数"),
+    "M_b1": ("backward MACs of the first step", "第一步的反向乘加次数"),
+    "Fb_b": ("bias-gradient additions per step", "每步偏置梯度加法次数"),
+    "Fe_b": ("elementwise backward FLOPs per step", "每步反向逐元素运算次数"),
+    "F_b": ("backward FLOPs per step", "每步反向浮点运算次数"),
+    "F_t": ("forward + backward FLOPs per step", "每步前向 + 反向浮点运算次数"),
+    "F_t1": ("forward + backward FLOPs of the first step", "第一步的前向 + 反向浮点运算次数"),
     "n": ("parameters", "参数个数"),
     "n_t": ("trainable parameters", "可训练参数个数"),
     "m": ("trainable parameter tensors", "可训练参数张量个数"),
@@ -132,6 +142,18 @@ COMPUTE_LINES: dict[str, tuple[str, str]] = {
     "macs_batch": ("MACs per batch", "每批乘加次数"),
     "flops_sequence": ("FLOPs per sequence", "每个序列浮点运算次数"),
     "flops_batch": ("FLOPs per batch", "每批浮点运算次数"),
+    "macs_weight_grad_step": ("weight-gradient MACs per step", "每步权重梯度乘加次数"),
+    "macs_input_grad_step": ("input-gradient MACs per step", "每步输入梯度乘加次数"),
+    "bias_backward_step": ("bias-gradient additions per step", "每步偏置梯度加法"),
+    "elementwise_backward_step": ("elementwise backward FLOPs per step", "每步反向逐元素运算"),
+    "macs_backward_step": ("backward MACs per step", "每步反向乘加次数"),
+    "flops_backward_step": ("backward FLOPs per step", "每步反向浮点运算次数"),
+    "macs_input_grad_first_step": ("input-gradient MACs of the first step (h_0 needs none)",
+                                   "第一步的输入梯度乘加次数(h_0 不需要梯度)"),
+    "macs_backward_first_step": ("backward MACs of the first step", "第一步的反向乘加次数"),
+    "flops_train_first_step": ("FLOPs of the first step, forward + backward", "第一步浮点运算次数(前向 + 反向)"),
+    "macs_backward_sequence": ("backward MACs per sequence", "每个序列反向乘加次数"),
+    "macs_backward_batch": ("backward MACs per batch", "每批反向乘加次数"),
     "flops_train_step": ("FLOPs per step, forward + backward", "每步浮点运算次数(前向 + 反向)"),
     "flops_train_sequence": ("FLOPs per sequence, forward + backward", "每个序列浮点运算次数(前向 + 反向)"),
     "flops_train_batch": ("FLOPs per batch, forward + backward", "每批浮点运算次数(前向 + 反向)"),
@@ -171,9 +193,12 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
      "one vector is G·H·I MACs)",
      "1 次乘加(MAC)= 2 次浮点运算(FLOPs);乘加次数只计权重矩阵乘法((G·H, I) 的权重作用于一个向量是 G·H·I 次乘加)"),
     ("FLOPs = 2·MACs + one addition per bias number + the cell's elementwise work (gate nonlinearities, cell "
-     "and hidden updates), 1 FLOP per operation per number; forward + backward = 3 × forward",
+     "and hidden updates), 1 FLOP per operation per number; backward, op by op: each weight product again for "
+     "its weight gradient (trainable weights) and for its input gradient (where autograd needs one: not the first "
+     "trainable layer's input, nor the zero initial state), bias gradients, the cell's elementwise backward",
      "浮点运算次数 = 2·乘加次数 + 每个偏置数一次加法 + 单元的逐元素运算(门的非线性、记忆和隐藏状态更新),"
-     "每个数每次运算计 1 次;前向 + 反向 = 3 × 前向"),
+     "每个数每次运算计 1 次;反向按算子逐个计:每个权重乘法为权重梯度(可训练权重)和输入梯度(仅在 autograd "
+     "需要时:第一个可训练层的输入和零初始状态不需要)各再算一次,加上偏置梯度和单元的逐元素反向运算"),
     ("bytes are exact; 1 KiB = 1,024 B, 1 MiB = 1,024 KiB, 1 GiB = 1,024 MiB",
      "字节数是精确值;1 KiB = 1,024 B,1 MiB = 1,024 KiB,1 GiB = 1,024 MiB"),
 )
@@ -297,7 +322,7 @@ def _compute_tables(est: Estimate, lang: str) -> list[str]:
     header = [w("layer"), w("positions"), f"MACs {w('per_step')}", f"MACs {w('per_sequence')}",
               f"MACs {w('per_batch')}", f"FLOPs {w('per_step')}", f"FLOPs {w('per_sequence')}",
               f"FLOPs {w('per_batch')}"]
-    out = [f"{w('compute')} ({w('forward')}; FLOPs: {w('forward')} | {fb} = 3 × {w('forward')})"]
+    out = [f"{w('compute')} ({w('forward')}; FLOPs: {w('forward')} | {fb})"]
     return out + _table(header, rows)
 
 
@@ -362,7 +387,7 @@ def render_resources(est: Estimate, lang: str = "en") -> str:
     return cjk_punct(text) if lang == "zh" else text
 
 
-DERIVED = frozenset({"M", "F", "Fb", "Fe"})
+DERIVED = frozenset({"M", "F", "Fb", "Fe", "M_w", "M_x", "M_x1", "M_b", "M_b1", "Fb_b", "Fe_b", "F_b", "F_t", "F_t1"})
 """Symbols that stand for an earlier line's result (shown there, not in the layer's symbol list)."""
 
 _ORDER = ("B", "T", "S", "L", "D", "I", "H", "P", "O", "V", "E", "C", "K", "N", "s", "s_i")

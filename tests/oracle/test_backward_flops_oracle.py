@@ -1,0 +1,125 @@
+"""Training FLOPs against torch (issue #19): the matrix-product MACs of a forward and a backward pass, op by op,
+equal to what torch.utils.flop_counter.FlopCounterMode counts on one training step of the same model, the
+recurrent modules rebuilt from explicit products (torch_rebuild.py: FlopCounterMode counts nothing inside
+nn.LSTM on CPU). Input gradients are skipped where autograd skips them: the first trainable layer's input, a
+frozen embedding's output, the zero initial state of a recurrent layer's first step."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.oracle
+torch = pytest.importorskip("torch")
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from torch_rebuild import explicit_forward, matmul_flops  # noqa: E402
+
+BENCHMARK = Path(__file__).resolve().parents[2] / "benchmarks" / "validate_memory.py"
+
+
+def _benchmark() -> object:
+    if "validate_memory" in sys.modules:
+        return sys.modules["validate_memory"]
+    spec = importlib.util.spec_from_file_location("validate_memory", BENCHMARK)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["validate_memory"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+vm = _benchmark()
+
+
+def check(model: str, batch: int, seq_len: int | None, input_shape: tuple[int, ...] | None = None) -> None:
+    cfg = vm.Config("x", model, batch, seq_len, input_shape=input_shape)  # type: ignore[attr-defined]
+    est = vm.estimate_of(cfg)  # type: ignore[attr-defined]
+    torch.manual_seed(0)
+    chain = vm.build(model)  # type: ignore[attr-defined]
+    x = vm.make_input(est)  # type: ignore[attr-defined]
+    torch.manual_seed(1)
+    with torch.no_grad():  # the rebuild computes what the modules compute (dropout off to compare)
+        chain.eval()
+        assert torch.allclose(explicit_forward(chain.layers, x), chain(x), atol=1e-5, rtol=1e-4), model
+        chain.train()
+    forward, backward = matmul_flops(chain.layers, x)
+    assert forward == 2 * est.compute_line("macs_batch").value, model
+    ours = sum(layer.compute_line("macs_backward_batch").value for layer in est.layers)
+    assert backward == 2 * ours, (model, backward // 2, ours)
+
+
+TABLE = (
+    ("nn.LSTM(6, 8)", 3, 5),  # the first layer: no input gradient
+    ("nn.LSTM(6, 8, num_layers=2, bidirectional=True, batch_first=True)", 2, 4),
+    ("nn.LSTM(6, 8, proj_size=3, num_layers=2)", 2, 3),
+    ("nn.GRU(5, 7, bias=False); nn.Linear(7, 2)", 2, 4),
+    ("nn.RNN(4, 6, nonlinearity='relu', num_layers=3, dropout=0.5)", 2, 3),
+    ("nn.Embedding(30, 6); nn.LSTM(6, 8, bidirectional=True); nn.Linear(16, 5)", 2, 4),  # time-major tokens
+    ("nn.Embedding(30, 6, _freeze=True); nn.GRU(6, 8, batch_first=True)", 2, 4),  # frozen: no gradient reaches it
+    ("nn.Linear(6, 6); nn.LSTM(6, 8)", 2, None, (1, 6)),  # one step: h_0 needs no gradient
+    ("nn.LSTMCell(6, 8); nn.Linear(8, 3)", 4, None),
+    ("nn.Linear(5, 6); nn.GRUCell(6, 4)", 4, None),
+)
+
+
+@pytest.mark.parametrize("case", TABLE, ids=[t[0] for t in TABLE])
+def test_backward_macs_table(case: tuple[object, ...]) -> None:
+    check(*case)  # type: ignore[arg-type]
+
+
+def test_layers_backward_macs() -> None:
+    """Convolutions, pooling, norms and attention: FlopCounterMode sees their products directly."""
+    check("nn.Conv1d(3, 4, 3); nn.ReLU(); nn.Conv1d(4, 2, 2, stride=2)", 2, None, (3, 11))
+    check("nn.Conv2d(2, 3, 3, padding=1); nn.BatchNorm2d(3); nn.MaxPool2d(2); nn.Flatten(); nn.Linear(12, 2)",
+          2, None, (2, 4, 4))
+    check("nn.Linear(8, 8); nn.MultiheadAttention(8, 2, batch_first=True)", 2, None, (5, 8))
+    check("nn.Linear(8, 8); nn.LayerNorm(8); nn.Linear(8, 3)", 3, None, (4, 8))
+
+
+@st.composite
+def recurrent_chains(draw: st.DrawFn) -> tuple[str, int, int | None]:
+    kind = draw(st.sampled_from(["LSTM", "GRU", "RNN", "LSTMCell", "GRUCell", "RNNCell"]))
+    i, h = draw(st.integers(1, 6)), draw(st.integers(1, 6))
+    parts: list[str] = []
+    head = draw(st.sampled_from(["none", "embedding", "frozen-embedding", "linear"]))
+    if head == "embedding":
+        parts.append(f"nn.Embedding(20, {i})")
+    elif head == "frozen-embedding":
+        parts.append(f"nn.Embedding(20, {i}, _freeze=True)")
+    elif head == "linear":
+        parts.append(f"nn.Linear(3, {i})")
+    bias = draw(st.booleans())
+    if kind.endswith("Cell"):
+        if head in ("embedding", "frozen-embedding"):
+            parts = [f"nn.Linear(3, {i})"]
+        parts.append(f"nn.{kind}({i}, {h}, bias={bias})")
+        width = h
+        seq_len = None
+    else:
+        layers, bi, bf = draw(st.integers(1, 3)), draw(st.booleans()), draw(st.booleans())
+        args = f"{i}, {h}, num_layers={layers}, bidirectional={bi}, batch_first={bf}, bias={bias}"
+        if layers > 1 and draw(st.booleans()):
+            args += ", dropout=0.3"
+        proj = draw(st.integers(1, h - 1)) if kind == "LSTM" and h > 1 and draw(st.booleans()) else 0
+        if proj:
+            args += f", proj_size={proj}"
+        parts.append(f"nn.{kind}({args})")
+        width = (2 if bi else 1) * (proj or h)
+        seq_len = draw(st.integers(1, 4))
+    if draw(st.booleans()):
+        parts.append(f"nn.Linear({width}, 2)")
+    return "; ".join(parts), draw(st.integers(1, 3)), seq_len
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(recurrent_chains())
+def test_backward_macs_hypothesis(case: tuple[str, int, int | None]) -> None:
+    model, batch, seq_len = case
+    if model.startswith("nn.Linear(3") and seq_len is not None:  # a Linear first: the input shape fixes time
+        check(model, batch, None, (seq_len, 3))
+    else:
+        check(model, batch, seq_len)
