@@ -174,8 +174,9 @@ def _recurrent_items(env: LayerEnv) -> tuple[list[EstimateLine | None], bool, st
         ]
         return items, True, path
     # native PyTorch cells, and Keras unrolled step by step
-    if path == "native" and batch_first(env) and env.bindings.get("D", 1) == 2:
-        # each direction reshapes the transposed input itself, so each keeps its own copy
+    if path == "native" and batch_first(env) and env.bindings.get("D", 1) == 2 and env.steps > 1 and env.batch > 1:
+        # each direction reshapes the transposed input itself, so each keeps its own copy (a transposed view with
+        # one step or one row is contiguous already: both share the input)
         items[0] = _item("input", mul(Dx, T, B, first.input_width, s), env, note="input_copy_per_direction")
     extra = cell.intermediates - (1 if env.is_cell and cell.cell_state else 0)  # LSTMCell: c_{t-1} is its c_0
     hidden = mul(Lx, Dx, B, first.hidden_out, s) if cell.output_is_state else \
