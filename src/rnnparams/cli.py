@@ -326,6 +326,9 @@ def setup_estimate(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
                    help="PyTorch kernels whose saved activations are modelled: cpu (oneDNN LSTM, step-by-step "
                         "cells; measured exactly) or cuda (cuDNN reserve space; not measured here)")
+    p.add_argument("--cpu-kernels", choices=("onednn", "native"), default="onednn",
+                   help="PyTorch's CPU RNN kernels: onednn (default: float32 nn.LSTM through oneDNN) or native "
+                        "(oneDNN disabled: step-by-step cells)")
     p.add_argument("-l", "--lang", choices=("en", "zh"), default="en", help="language: en (default) or zh (中文)")
 
 
@@ -334,7 +337,7 @@ def run_estimate(args: argparse.Namespace) -> int:
 
     est = estimate(args.model, args.framework, args.input_shape, batch=args.batch, seq_len=args.seq_len,
                    dtype=args.dtype, optimizer=args.optimizer, mixed_precision=args.mixed_precision,
-                   mode=args.mode, device=args.device)
+                   mode=args.mode, device=args.device, cpu_kernels=args.cpu_kernels)
     print_warnings(est.warnings)
     if args.json:
         from .render.json import dumps

@@ -130,7 +130,8 @@ def activation_path(env: LayerEnv) -> str:
     # float16 trains through the native cell; bfloat16 takes oneDNN only on CPUs with AVX-512 bf16 support,
     # which we cannot know, so it is modelled as native too (docs/estimates.md)
     onednn_dtype = env.options.activation_bytes == 4
-    return "onednn" if cell.onednn and not projected and onednn_dtype and env.options.training else "native"
+    onednn = env.options.cpu_kernels == "onednn"
+    return "onednn" if onednn and cell.onednn and not projected and onednn_dtype and env.options.training else "native"
 
 
 def _recurrent_items(env: LayerEnv) -> tuple[list[EstimateLine | None], bool, str]:

@@ -21,6 +21,9 @@ OPTIMIZER_SLOTS: Mapping[str, int] = MappingProxyType({"sgd": 0, "momentum": 1, 
 exp_avg_sq (Keras: momentum and velocity)."""
 MODES = ("train", "inference")
 DEVICES = ("cpu", "cuda")
+CPU_KERNELS = ("onednn", "native")
+"""PyTorch's CPU recurrent kernels: "onednn" (torch's default: a float32 nn.LSTM runs through oneDNN) or "native"
+(oneDNN off, `torch.backends.mkldnn.flags(enabled=False)`: every layer runs PyTorch's step-by-step cells)."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,7 @@ class EstimateOptions:
     mixed_precision: bool = False
     mode: str = "train"
     device: str = "cpu"
+    cpu_kernels: str = "onednn"
 
     @property
     def training(self) -> bool:
@@ -108,7 +112,7 @@ class EstimateOptions:
     def to_dict(self) -> dict[str, Any]:
         return {"batch": self.batch, "seq_len": self.seq_len, "dtype": self.dtype,
                 "optimizer": self.optimizer if self.training else None, "mixed_precision": self.mixed_precision,
-                "mode": self.mode, "device": self.device}
+                "mode": self.mode, "device": self.device, "cpu_kernels": self.cpu_kernels}
 
 
 def _positive(value: object, what: str, flag: str) -> int:
@@ -120,12 +124,14 @@ def _positive(value: object, what: str, flag: str) -> int:
 
 
 def make_options(*, batch: object, seq_len: object, dtype: str = "float32", optimizer: str = "adam",
-                 mixed_precision: bool = False, mode: str = "train", device: str = "cpu") -> EstimateOptions:
+                 mixed_precision: bool = False, mode: str = "train", device: str = "cpu",
+                 cpu_kernels: str = "onednn") -> EstimateOptions:
     """Check the options and say exactly what is wrong with a bad one."""
     b = _positive(batch, "batch size", "--batch")
     t = None if seq_len is None else _positive(seq_len, "sequence length", "--seq-len")
     for value, choices, what in ((dtype, DTYPE_BYTES, "dtype"), (optimizer, OPTIMIZER_SLOTS, "optimizer"),
-                                 (mode, MODES, "mode"), (device, DEVICES, "device")):
+                                 (mode, MODES, "mode"), (device, DEVICES, "device"),
+                                 (cpu_kernels, CPU_KERNELS, "CPU kernel path")):
         if value not in choices:
             raise UsageError(f"unknown {what} {value!r}; choose one of: {', '.join(choices)}")
     if mode == "train" and dtype == "int8":
@@ -137,7 +143,7 @@ def make_options(*, batch: object, seq_len: object, dtype: str = "float32", opti
     if mixed_precision and dtype not in ("float16", "bfloat16"):
         raise UsageError("--mixed-precision keeps float32 master weights of float16 or bfloat16 ones; add "
                          "--dtype float16 or --dtype bfloat16")
-    return EstimateOptions(b, t, dtype, optimizer, bool(mixed_precision), mode, device)
+    return EstimateOptions(b, t, dtype, optimizer, bool(mixed_precision), mode, device, cpu_kernels)
 
 
 # --- Shapes with the batch filled in ------------------------------------------------------------------------
@@ -173,5 +179,5 @@ def outputs_of(layer: LayerReport) -> tuple[Shape, ...]:
     return layer.output_shape if layer.multi_output else (layer.output_shape,)  # type: ignore[return-value]
 
 
-__all__ = ["DEVICES", "DTYPE_BYTES", "MODES", "OPTIMIZER_SLOTS", "EstimateLine", "EstimateOptions",
+__all__ = ["CPU_KERNELS", "DEVICES", "DTYPE_BYTES", "MODES", "OPTIMIZER_SLOTS", "EstimateLine", "EstimateOptions",
            "elements", "is_recurrent", "line", "make_options", "outputs_of", "time_axis", "times", "total_line"]
