@@ -316,8 +316,11 @@ def setup_estimate(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dtype", choices=("float32", "float16", "bfloat16", "int8"), default="float32",
                    help="number format of weights and activations (default float32; int8: weight-only "
                         "quantized inference, activations float32)")
-    p.add_argument("--optimizer", choices=("sgd", "momentum", "adam", "adamw"), default="adam",
-                   help="optimizer state per parameter: sgd none, momentum 1, adam/adamw 2 (default adam)")
+    p.add_argument("--optimizer", choices=("sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop",
+                                           "rmsprop-centered", "adagrad", "adafactor", "adam8bit"), default="adam",
+                   help="optimizer state per parameter: sgd none, momentum/nesterov 1, adam/adamw 2, rmsprop 1 "
+                        "(centered 2), adagrad 1, adafactor row and column factors, adam8bit bitsandbytes' 8-bit "
+                        "states (default adam)")
     p.add_argument("--mixed-precision", action="store_true",
                    help="float16/bfloat16 weights, gradients and activations with float32 master weights and "
                         "optimizer state (needs --dtype float16 or bfloat16)")

@@ -34,6 +34,7 @@ from ..conventions.work import (
     SAMPLE_CHANNEL_STATS,
     Runtime,
 )
+from ..errors import UsageError
 from ..symbolic import Const, Expr, Sym, add, mul
 from .attention import attention_items
 from .layer_env import (
@@ -43,10 +44,10 @@ from .layer_env import (
     sample_expr,
     weight_sizes,
 )
+from .optimizers import state_line
 from .report import LayerReport, Report
 from .resources import (
     DTYPE_BYTES,
-    OPTIMIZER_SLOTS,
     EstimateLine,
     EstimateOptions,
     is_recurrent,
@@ -56,8 +57,6 @@ from .resources import (
 
 B, T, S, s = Sym("B"), Sym("T"), Sym("S"), Sym("s")
 D_, L_ = Sym("D"), Sym("L")
-STEP_COUNTING = frozenset({"adam", "adamw"})
-"""Optimizers that keep a step count per parameter tensor in PyTorch (the runtime says how many bytes)."""
 
 
 def _item(key: str, formula: Expr, env: LayerEnv, *, note: str = "") -> EstimateLine | None:
@@ -391,7 +390,6 @@ def model_memory(report: Report, runtime: Runtime, options: EstimateOptions,
     n, s_w = Sym("n"), Sym("s")
     trainable = [t for layer in report.layers for t in layer.tensors if t.trainable]
     n_t = sum(t.params for t in trainable)
-    m = len(trainable)
     weight_bytes = options.weight_bytes
     lines: list[EstimateLine] = [line("weights", mul(n, s_w), {"n": report.total_params, "s": weight_bytes},
                                       "bytes")]
@@ -405,7 +403,7 @@ def model_memory(report: Report, runtime: Runtime, options: EstimateOptions,
         if options.mixed_precision:
             lines.append(line("master_weights", mul(4, Sym("n_t")), {"n_t": n_t}, "bytes", note="master_weights"))
         lines.append(line("gradients", mul(Sym("n_t"), s_w), {"n_t": n_t, "s": weight_bytes}, "bytes"))
-        lines.append(_optimizer_line(runtime, options, n_t, m))
+        lines.append(_optimizer_line(runtime, options, [t.shape for t in trainable]))
     if options.training:
         lines.append(total_line("activations", activations, "bytes"))
     else:
@@ -416,19 +414,16 @@ def model_memory(report: Report, runtime: Runtime, options: EstimateOptions,
     return tuple(lines)
 
 
-def _optimizer_line(runtime: Runtime, options: EstimateOptions, n_t: int, m: int) -> EstimateLine:
-    """k slots per parameter, plus the runtime's own optimizer state: PyTorch's Adam keeps a `step`, a float32
-    scalar tensor per parameter tensor (4 bytes each); Keras keeps its optimizer's `iteration` (int32) and
-    `learning_rate` (float32) variables, 8 bytes."""
-    slots = OPTIMIZER_SLOTS[options.optimizer]
-    bindings = {"n_t": n_t, "s": options.state_bytes, "m": m}
-    per_param = mul(slots, Sym("n_t"), Sym("s"))
-    extra: Expr = Const(0)
-    if runtime.step_bytes_per_tensor and options.optimizer in STEP_COUNTING:
-        extra = mul(runtime.step_bytes_per_tensor, Sym("m"))
-    if runtime.optimizer_bytes:
-        extra = Const(runtime.optimizer_bytes)
-    return line("optimizer_state", add(per_param, extra), bindings, "bytes", note=runtime.optimizer_note)
+def _optimizer_line(runtime: Runtime, options: EstimateOptions, shapes: list[tuple[int, ...]]) -> EstimateLine:
+    """The optimizer's state after its first step (analysis/optimizers.py has each layout), plus the runtime's own:
+    PyTorch's step-counting optimizers keep `step`, a float32 scalar tensor per parameter tensor (4 bytes each);
+    Keras keeps its optimizer's `iteration` (int32) and `learning_rate` (float32) variables, 8 bytes."""
+    if options.optimizer not in runtime.optimizers:
+        raise UsageError(f"{options.optimizer} is not an optimizer of this framework; choose one of: "
+                         f"{', '.join(runtime.optimizers)}")
+    formula, bindings = state_line(options.optimizer, shapes, options.state_bytes, runtime.step_bytes_per_tensor,
+                                   runtime.optimizer_bytes, runtime.adafactor_velocity)
+    return line("optimizer_state", formula, bindings, "bytes", note=runtime.optimizer_note)
 
 
 __all__ = ["DTYPE_BYTES", "layer_activations", "layer_states", "layer_weights", "model_memory",

@@ -13,12 +13,12 @@ from ..errors import UsageError
 from ..spec import Shape
 from ..symbolic import Add, Const, Expr, Mul
 from .formula import Derivation, derive
+from .optimizers import OPTIMIZERS
 from .report import LayerReport
 
 DTYPE_BYTES: Mapping[str, int] = MappingProxyType({"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1})
-OPTIMIZER_SLOTS: Mapping[str, int] = MappingProxyType({"sgd": 0, "momentum": 1, "adam": 2, "adamw": 2})
-"""Per-parameter state tensors: SGD keeps none, SGD with momentum a momentum buffer, Adam/AdamW exp_avg and
-exp_avg_sq (Keras: momentum and velocity)."""
+OPTIMIZER_SLOTS: Mapping[str, int] = MappingProxyType({k: v.slots for k, v in OPTIMIZERS.items()})
+"""Parameter-sized state tensors per parameter tensor (analysis/optimizers.py has every layout)."""
 MODES = ("train", "inference")
 DEVICES = ("cpu", "cuda")
 CPU_KERNELS = ("onednn", "native")

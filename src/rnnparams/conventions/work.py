@@ -175,12 +175,20 @@ class Runtime:
     """On CPU, dropout keeps its mask in the activation dtype (PyTorch); otherwise one byte per number."""
     devices: bool = False
     """The kernel path depends on the device (--device cpu / cuda), so the device is part of every figure."""
+    optimizers: tuple[str, ...] = ("sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop", "rmsprop-centered",
+                                   "adagrad", "adafactor", "adam8bit")
+    """The optimizers whose state layout `estimate` knows for this framework (adam8bit: bitsandbytes, PyTorch only)."""
+    adafactor_velocity: bool = False
+    """Adafactor keeps a parameter-sized velocity besides its factors, and two placeholder scalars instead of a 1-D
+    tensor's variance (Keras)."""
 
 
 TORCH_RUNTIME = Runtime(kernels="torch", weights_in_out=False, index_bytes=8, step_bytes_per_tensor=4,
                         optimizer_note="optimizer_pytorch", mask_in_activation_dtype=True, devices=True)
 KERAS_RUNTIME = Runtime(kernels="keras", weights_in_out=True, index_bytes=4, optimizer_bytes=8,
-                        optimizer_note="optimizer_keras")
+                        optimizer_note="optimizer_keras", adafactor_velocity=True,
+                        optimizers=("sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop", "rmsprop-centered",
+                                    "adagrad", "adafactor"))
 
 __all__ = ["CHANNEL_STATS", "GROUP_STATS", "GRU_CELL", "INDICES", "INPUT", "INPUT_POSITIONS", "INPUT_SIZED",
            "KERAS_RUNTIME", "LSTM_CELL", "NOTHING", "OUTPUT", "OUTPUT_INDICES", "OUTPUT_POSITIONS", "OUTPUT_SIZED",

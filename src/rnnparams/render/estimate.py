@@ -36,6 +36,12 @@ EXTRA_SYMBOLS: dict[str, tuple[str, str]] = {
     "n": ("parameters", "参数个数"),
     "n_t": ("trainable parameters", "可训练参数个数"),
     "m": ("trainable parameter tensors", "可训练参数张量个数"),
+    "n_f": ("numbers of Adafactor's row and column factors", "Adafactor 行、列因子的数个数"),
+    "n_8": ("numbers in tensors with 8-bit state (≥ 4,096 numbers)", "使用 8 位状态的张量中的数个数(≥ 4,096 个数)"),
+    "n_32": ("numbers in smaller tensors (32-bit state)", "较小张量中的数个数(32 位状态)"),
+    "k_b": ("blocks of 256 numbers (one float32 absmax each per state)",
+            "256 个数一块的块数(每个状态每块一个 float32 absmax)"),
+    "q": ("codes of each shared quantization map (float32)", "每个共享量化表的码数(float32)"),
     "n_b": ("floating-point buffer numbers", "浮点缓冲区的数个数"),
     "k": ("int64 counters", "int64 计数器个数"),
     "g": ("G·H padded to 16 (oneDNN leading dimension)", "G·H 按 16 对齐后的宽度(oneDNN 主维)"),
@@ -179,8 +185,10 @@ NOTES: dict[str, tuple[str, str]] = {
                                  "batch_first:每个方向各保留一份按时间优先排列的输入副本"),
     "buffers": ("int64 counters take 8 bytes whatever the dtype", "int64 计数器不论 dtype 都占 8 字节"),
     "master_weights": ("a float32 copy of every trainable parameter", "每个可训练参数的 float32 副本"),
-    "optimizer_pytorch": ("Adam/AdamW also keep `step`, a float32 scalar tensor per parameter tensor (4 B each)",
-                          "Adam/AdamW 还为每个参数张量保存一个 float32 标量 `step`(各 4 字节)"),
+    "optimizer_pytorch": ("Adam, AdamW, RMSprop, Adagrad and Adafactor also keep `step`, a float32 scalar tensor "
+                          "per parameter tensor (4 B each); 8-bit Adam: bitsandbytes' layout",
+                          "Adam、AdamW、RMSprop、Adagrad 和 Adafactor 还为每个参数张量保存一个 float32 标量 `step`"
+                          "(各 4 字节);8-bit Adam 按 bitsandbytes 的布局计"),
     "optimizer_keras": ("Keras optimizers also keep `iteration` (int32) and `learning_rate` (float32): 8 B",
                         "Keras 优化器还保存 `iteration`(int32)和 `learning_rate`(float32):共 8 字节"),
     "inference_peak": ("inference keeps nothing for backward: the largest layer's input, output and working "
