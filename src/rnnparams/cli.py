@@ -65,13 +65,15 @@ definitions:
   FLOPs  2 · MACs (1 MAC = 2 FLOPs) + one addition per bias number + the cell's elementwise work (gate
          nonlinearities, cell and hidden updates: LSTM 9·H, GRU 8·H, RNN 1·H per layer and direction and
          step; normalization, dropout, pooling per number), 1 FLOP per operation per number, so the count
-         compares with hand derivations; forward + backward = 3 × forward.
+         compares with hand derivations; backward op by op (weight gradients of trainable weights, input
+         gradients where autograd needs them, bias gradients, the cell's elementwise backward).
   bytes  exact bytes, also in binary units (1 KiB = 1,024 B). Weights, gradients and optimizer state (Adam:
          exp_avg, exp_avg_sq and a 4-byte float32 `step` per parameter tensor; Keras: + 8 bytes) follow the
          counted tensors exactly; activations are what autograd keeps for backward, modelled per kernel path
          (--device cpu: oneDNN LSTM or PyTorch's step-by-step cells; cuda: cuDNN); with --mixed-precision,
          float16/bfloat16 weights, gradients and activations plus float32 master weights and optimizer state.
-  total  the sum of every line: an upper bound of the peak of a training step (docs/estimates.md).
+  total  the sum of every line, not a peak: a training step's measured CPU peak is 0.9-3x it, for the
+         temporaries of the forward and backward kernels (docs/estimates.md, validate_memory.py --peaks).
 """
 EXAMPLES["frameworks"] = """examples:
   rnnparams frameworks

@@ -260,7 +260,7 @@ def test_human_bytes() -> None:
 
 def test_table_is_aligned(lstm: Estimate) -> None:
     text = render_estimate(lstm)
-    assert "Total peak (upper bound)       34,075,664  32.50 MiB" in text
+    assert "Sum of the parts (not a peak)  34,075,664  32.50 MiB" in text
     lines = text.splitlines()
     memory_lines = lines[2:lines.index("", 2)]
     assert len({len(line) for line in memory_lines}) == 1  # numbers right-aligned to one edge

@@ -101,7 +101,7 @@ MEMORY_LINES: dict[str, tuple[str, str]] = {
     "activations": ("Activations kept for backward", "为反向传播保存的激活值"),
     "activations_inference": ("Activations (largest layer, live)", "激活值(最大一层的峰值)"),
     "states": ("Recurrent states", "循环状态"),
-    "total": ("Total peak (upper bound)", "峰值总量(上界)"),
+    "total": ("Sum of the parts (not a peak)", "各部分之和(不是峰值)"),
 }
 
 ITEMS: dict[str, tuple[str, str]] = {
