@@ -330,3 +330,39 @@ def test_import_stays_light() -> None:
             "'rnnparams.analysis.flops', 'torch', 'numpy') if m in sys.modules]; print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "[]"
+
+
+FRAMEWORK_MODELS = (
+    ("flax", "flax.linen.RNN(flax.linen.OptimizedLSTMCell(features=8))", (5, 4)),
+    ("flax-nnx", "nnx.RNN(nnx.LSTMCell(4, 8, rngs=nnx.Rngs(0)))", (5, 4)),
+    ("paddle", "paddle.nn.LSTM(4, 8)", (5, 4)),
+    ("mindspore", "mindspore.nn.LSTM(4, 8, batch_first=True)", (5, 4)),
+    ("mxnet", "mx.gluon.rnn.LSTM(8, input_size=4)", (5, 4)),
+    ("tf1", "tf.compat.v1.nn.rnn_cell.LSTMCell(8)", (4,)),
+)
+STEP_STATE = {"flax": (0, 4), "flax-nnx": (0, 4), "paddle": (8, 0), "mindspore": (0, 4), "mxnet": (0, 0),
+              "tf1": (0, 8)}
+"""Adam's state beyond its two slots, from each framework's documented layout: (bytes per parameter tensor, once):
+optax's int32 count, Paddle's beta1_pow_acc and beta2_pow_acc per parameter, MindSpore's int32 global step,
+tf.train.AdamOptimizer's beta1_power and beta2_power; MXNet counts in Python."""
+
+
+@pytest.mark.parametrize(("framework", "model", "shape"), FRAMEWORK_MODELS, ids=[m[0] for m in FRAMEWORK_MODELS])
+def test_every_framework_is_estimated(framework: str, model: str, shape: tuple[int, ...]) -> None:
+    """Issue #19: all ten conventions estimate (by their documented layouts, with a warning that says so)."""
+    est = rnnparams.estimate(model, framework, shape, batch=3, seq_len=None)
+    tensors = [t for layer in est.report.layers for t in layer.tensors if t.trainable]
+    n = sum(t.params for t in tensors)
+    per_tensor, once = STEP_STATE[framework]
+    assert est.memory_line("optimizer_state").value == 2 * n * 4 + per_tensor * len(tensors) + once
+    assert est.memory_line("gradients").value == 4 * n
+    assert any("documented layouts" in w for w in est.warnings)
+    assert est.compute_line("flops_train_batch").value > est.compute_line("flops_batch").value
+
+
+def test_onnx_is_an_inference_format() -> None:
+    with pytest.raises(UsageError, match="inference format"):
+        rnnparams.estimate("onnx.LSTM(hidden_size=8, input_size=4)", "onnx", None, batch=2, seq_len=5)
+    est = rnnparams.estimate("onnx.LSTM(hidden_size=8, input_size=4)", "onnx", None, batch=2, seq_len=5,
+                             mode="inference")
+    assert est.memory_line("weights").value == 4 * est.report.total_params

@@ -214,6 +214,12 @@ def estimate_report(report: Report, options: EstimateOptions, seq_len: int | Non
                           for key, unit in (("macs_batch", "MACs"), ("flops_batch", "FLOPs"),
                                             ("macs_backward_batch", "MACs"), ("flops_train_batch", "FLOPs")))
     warnings: list[str] = list(report.warnings)
+    if not runtime.training and options.training:
+        raise UsageError(f"{FRAMEWORKS[report.framework].display} is an inference format: estimate it with --mode "
+                         "inference")
+    if not runtime.measured:
+        warnings.append(f"{FRAMEWORKS[report.framework].display}: memory follows its documented layouts (weights, "
+                        "optimizer slots, step-by-step cells), not a measurement; parameters and FLOPs are exact")
     if seq_len is not None and not any(layer.steps > 1 or layer.positions > 1 for layer in layers):
         warnings.append("the model has no time axis, so the sequence length changes nothing")
     return Estimate(report.framework, options, seq_len, tuple(layers), memory_lines, compute_lines, report,

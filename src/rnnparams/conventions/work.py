@@ -178,19 +178,77 @@ class Runtime:
     optimizers: tuple[str, ...] = ("sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop", "rmsprop-centered",
                                    "adagrad", "adafactor", "adam8bit")
     """The optimizers whose state layout `estimate` knows for this framework (adam8bit: bitsandbytes, PyTorch only)."""
+    measured: bool = False
+    """Its figures were measured against the real package (benchmarks/validate_memory.py, the oracle tests); False:
+    they follow the framework's documented layouts, and `estimate` warns so."""
+    training: bool = True
+    """It trains: False for an inference format (ONNX), which `estimate --mode train` refuses."""
     adafactor_velocity: bool = False
     """Adafactor keeps a parameter-sized velocity besides its factors, and two placeholder scalars instead of a 1-D
     tensor's variance (Keras)."""
 
 
 TORCH_RUNTIME = Runtime(kernels="torch", weights_in_out=False, index_bytes=8, step_bytes_per_tensor=4,
-                        optimizer_note="optimizer_pytorch", mask_in_activation_dtype=True, devices=True)
+                        optimizer_note="optimizer_pytorch", mask_in_activation_dtype=True, devices=True, measured=True)
 KERAS_RUNTIME = Runtime(kernels="keras", weights_in_out=True, index_bytes=4, optimizer_bytes=8,
                         optimizer_note="optimizer_keras", adafactor_velocity=True,
                         optimizers=("sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop", "rmsprop-centered",
-                                    "adagrad", "adafactor"))
+                                    "adagrad", "adafactor"), measured=True)
+LAYOUT_OPTIMIZERS = ("sgd", "momentum", "adam", "adamw")
+"""The optimizers whose state the other frameworks' documentation lays out (per-parameter slots)."""
+FLAX_RUNTIME = Runtime(kernels="keras", weights_in_out=True, index_bytes=4, optimizer_bytes=4,
+                       optimizer_note="optimizer_optax", optimizers=LAYOUT_OPTIMIZERS)
+"""Flax: kernels (in, out); jax token ids int32; optax's Adam keeps mu and nu per parameter and one int32 `count`."""
+PADDLE_RUNTIME = Runtime(kernels="keras", weights_in_out=False, index_bytes=8, step_bytes_per_tensor=8,
+                         optimizer_note="optimizer_paddle", optimizers=LAYOUT_OPTIMIZERS)
+"""PaddlePaddle: RNN weights (gates·H, in) as PyTorch; int64 ids; Adam's moment1, moment2 and the float32
+beta1_pow_acc, beta2_pow_acc scalars of every parameter."""
+MINDSPORE_RUNTIME = Runtime(kernels="keras", weights_in_out=False, index_bytes=4, optimizer_bytes=4,
+                            optimizer_note="optimizer_mindspore", optimizers=LAYOUT_OPTIMIZERS)
+"""MindSpore: weights (out, in); int32 ids; Adam's moment1 and moment2 per parameter, one int32 global step."""
+MXNET_RUNTIME = Runtime(kernels="keras", weights_in_out=False, index_bytes=4, optimizer_note="optimizer_mxnet",
+                        optimizers=LAYOUT_OPTIMIZERS)
+"""MXNet Gluon: weights (out, in); token ids are float32; Adam's mean and var per parameter, the step count is a
+Python integer."""
+TF1_RUNTIME = Runtime(kernels="keras", weights_in_out=True, index_bytes=4, optimizer_bytes=8,
+                      optimizer_note="optimizer_tf1", optimizers=LAYOUT_OPTIMIZERS)
+"""TensorFlow 1: kernels (in, out); int32 ids; tf.train.AdamOptimizer's m and v per variable and the float32
+beta1_power, beta2_power once."""
+ONNX_RUNTIME = Runtime(kernels="keras", weights_in_out=False, index_bytes=8, training=False,
+                       optimizer_note="optimizer_pytorch")
+"""ONNX: an inference format (its LSTM/GRU/RNN weights (gates·H, in)); int64 ids."""
 
-__all__ = ["CHANNEL_STATS", "GROUP_STATS", "GRU_CELL", "INDICES", "INPUT", "INPUT_POSITIONS", "INPUT_SIZED",
-           "KERAS_RUNTIME", "LSTM_CELL", "NOTHING", "OUTPUT", "OUTPUT_INDICES", "OUTPUT_POSITIONS", "OUTPUT_SIZED",
-           "RNN_CELL", "ROWS", "ROW_SCALE", "ROW_STATS", "SAMPLE_CHANNEL_STATS", "TOKENS", "TORCH_RUNTIME", "WRAPPER",
-           "Cell", "Keep", "Runtime", "Work"]
+__all__ = [
+    "CHANNEL_STATS",
+    "FLAX_RUNTIME",
+    "GROUP_STATS",
+    "GRU_CELL",
+    "INDICES",
+    "INPUT",
+    "INPUT_POSITIONS",
+    "INPUT_SIZED",
+    "KERAS_RUNTIME",
+    "LSTM_CELL",
+    "MINDSPORE_RUNTIME",
+    "MXNET_RUNTIME",
+    "NOTHING",
+    "ONNX_RUNTIME",
+    "OUTPUT",
+    "OUTPUT_INDICES",
+    "OUTPUT_POSITIONS",
+    "OUTPUT_SIZED",
+    "PADDLE_RUNTIME",
+    "RNN_CELL",
+    "ROWS",
+    "ROW_SCALE",
+    "ROW_STATS",
+    "SAMPLE_CHANNEL_STATS",
+    "TF1_RUNTIME",
+    "TOKENS",
+    "TORCH_RUNTIME",
+    "WRAPPER",
+    "Cell",
+    "Keep",
+    "Runtime",
+    "Work",
+]

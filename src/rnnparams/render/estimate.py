@@ -191,6 +191,18 @@ NOTES: dict[str, tuple[str, str]] = {
                           "(各 4 字节);8-bit Adam 按 bitsandbytes 的布局计"),
     "optimizer_keras": ("Keras optimizers also keep `iteration` (int32) and `learning_rate` (float32): 8 B",
                         "Keras 优化器还保存 `iteration`(int32)和 `learning_rate`(float32):共 8 字节"),
+    "optimizer_optax": ("optax keeps one int32 `count` besides its slots: 4 B",
+                        "optax 除各状态外还保存一个 int32 `count`:4 字节"),
+    "optimizer_paddle": ("Paddle's Adam also keeps beta1_pow_acc and beta2_pow_acc, float32 scalars per parameter "
+                         "(8 B per parameter)",
+                         "Paddle 的 Adam 还为每个参数保存 float32 标量 beta1_pow_acc 和 beta2_pow_acc"
+                         "(每个参数共 8 字节)"),
+    "optimizer_mindspore": ("MindSpore keeps one int32 global step besides its slots: 4 B",
+                            "MindSpore 除各状态外还保存一个 int32 全局步数:4 字节"),
+    "optimizer_mxnet": ("MXNet counts steps in Python: no state beyond the slots",
+                        "MXNet 在 Python 中计步:除各状态外无其他"),
+    "optimizer_tf1": ("tf.train.AdamOptimizer also keeps beta1_power and beta2_power (float32, once): 8 B",
+                      "tf.train.AdamOptimizer 还保存 beta1_power 和 beta2_power(float32,各一个):8 字节"),
     "inference_peak": ("inference keeps nothing for backward: the largest layer's input, output and working "
                        "memory", "推理不为反向传播保存张量:取最大一层的输入、输出和工作内存"),
     "macs_step": ("", ""),
