@@ -334,6 +334,9 @@ def setup_estimate(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cpu-kernels", choices=("onednn", "native"), default="onednn",
                    help="PyTorch's CPU RNN kernels: onednn (default: float32 nn.LSTM through oneDNN) or native "
                         "(oneDNN disabled: step-by-step cells)")
+    p.add_argument("--checkpointing", action="store_true",
+                   help="every layer checkpointed (torch.utils.checkpoint): activations are the layers' inputs, "
+                        "the forward runs again in the backward pass")
     p.add_argument("-l", "--lang", choices=("en", "zh"), default="en", help="language: en (default) or zh (中文)")
 
 
@@ -342,7 +345,8 @@ def run_estimate(args: argparse.Namespace) -> int:
 
     est = estimate(args.model, args.framework, args.input_shape, batch=args.batch, seq_len=args.seq_len,
                    dtype=args.dtype, optimizer=args.optimizer, mixed_precision=args.mixed_precision,
-                   mode=args.mode, device=args.device, cpu_kernels=args.cpu_kernels)
+                   mode=args.mode, device=args.device, cpu_kernels=args.cpu_kernels,
+                   checkpointing=args.checkpointing)
     print_warnings(est.warnings)
     if args.json:
         from .render.json import dumps

@@ -123,3 +123,34 @@ def test_backward_macs_hypothesis(case: tuple[str, int, int | None]) -> None:
         check(model, batch, None, (seq_len, 3))
     else:
         check(model, batch, seq_len)
+
+
+@pytest.mark.parametrize("case", TABLE[:3] + TABLE[5:6], ids=[t[0] for t in TABLE[:3] + TABLE[5:6]])
+def test_checkpointing_runs_the_forward_again(case: tuple[object, ...]) -> None:
+    """With every layer checkpointed, FlopCounterMode's backward holds the forward once more (the whole forward:
+    checkpoint's early stop, on by default, skips a layer's last products when no saved tensor needs them, e.g. a
+    final Linear's matmul, so it is turned off here; docs/estimates.md)."""
+    from torch.utils.checkpoint import checkpoint, set_checkpoint_early_stop
+    from torch.utils.flop_counter import FlopCounterMode
+
+    model, batch, seq_len = case[:3]
+    est = vm.estimate_of(vm.Config("x", model, batch, seq_len))  # type: ignore[attr-defined]
+    ours = rnnparams_estimate(model, batch, seq_len)
+    chain = vm.build(model)  # type: ignore[attr-defined]
+    y = vm.make_input(est)  # type: ignore[attr-defined]
+    with set_checkpoint_early_stop(False):
+        for layer in chain.layers:
+            y = checkpoint(lambda m, t: explicit_forward([m], t), layer, y, use_reentrant=False)
+    with FlopCounterMode(display=False) as counter:
+        y.float().pow(2).mean().backward()
+    forward = est.compute_line("macs_batch").value
+    backward = sum(layer.compute_line("macs_backward_batch").value for layer in est.layers)
+    assert counter.get_total_flops() == 2 * (forward + backward)
+    assert ours - est.compute_line("flops_train_batch").value == est.compute_line("flops_batch").value
+
+
+def rnnparams_estimate(model: object, batch: object, seq_len: object) -> int:
+    import rnnparams
+
+    est = rnnparams.estimate(model, batch=batch, seq_len=seq_len, checkpointing=True)  # type: ignore[arg-type]
+    return est.compute_line("flops_train_batch").value

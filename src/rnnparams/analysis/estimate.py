@@ -198,7 +198,9 @@ def estimate_report(report: Report, options: EstimateOptions, seq_len: int | Non
         upstream = upstream or any(t.trainable for t in layer.tensors)
         compute = flops.layer_compute(env)
         acts, output_saved, model = memory.layer_activations(env)
-        if layers and memory.shares_input(layers[-1].output_saved, layers[-1].output_transposed, env):
+        if options.checkpointing:
+            acts, output_saved, model = memory.checkpoint_items(env), False, "checkpoint"
+        elif layers and memory.shares_input(layers[-1].output_saved, layers[-1].output_transposed, env):
             acts = tuple(replace(a, counted=False, note="same_as_previous_output") if a.key == "input" else a
                          for a in acts)
         layers.append(LayerEstimate(

@@ -208,7 +208,8 @@ def layer_compute(env: LayerEnv) -> tuple[EstimateLine, ...]:
     b["M_b"] = back[-1].value
     back.append(line("flops_backward_step", add(mul(2, Sym("M_b")), Sym("Fb_b"), Sym("Fe_b")), b, "FLOPs"))
     b["F_b"] = back[-1].value
-    train_step = line("flops_train_step", add(Sym("F"), Sym("F_b")), b, "FLOPs")
+    forward = mul(2, Sym("F")) if env.options.checkpointing else Sym("F")  # checkpointing runs it again
+    train_step = line("flops_train_step", add(forward, Sym("F_b")), b, "FLOPs")
     b["F_t"] = train_step.value
     first = line("macs_input_grad_first_step", x_first, b, "MACs")
     out += back
@@ -217,9 +218,9 @@ def layer_compute(env: LayerEnv) -> tuple[EstimateLine, ...]:
     else:  # the first step needs no gradient of the zero initial state
         b["M_x1"] = first.value
         b["M_b1"] = b["M_w"] + b["M_x1"]
-        b["F_t1"] = b["F"] + 2 * b["M_b1"] + b["Fb_b"] + b["Fe_b"]
+        b["F_t1"] = (2 if env.options.checkpointing else 1) * b["F"] + 2 * b["M_b1"] + b["Fb_b"] + b["Fe_b"]
         out += [first, line("macs_backward_first_step", add(Sym("M_w"), Sym("M_x1")), b, "MACs"),
-                line("flops_train_first_step", add(Sym("F"), mul(2, Sym("M_b1")), Sym("Fb_b"), Sym("Fe_b")), b,
+                line("flops_train_first_step", add(forward, mul(2, Sym("M_b1")), Sym("Fb_b"), Sym("Fe_b")), b,
                      "FLOPs")]
         rest = add(pos, -1)
         seq = Sym("M_b1") if rest == Const(0) else add(times(rest, Sym("M_b")), Sym("M_b1"))

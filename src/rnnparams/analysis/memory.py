@@ -348,6 +348,19 @@ def _inference_items(env: LayerEnv) -> tuple[EstimateLine, ...]:
     return tuple(i for i in items if i is not None)
 
 
+def checkpoint_items(env: LayerEnv) -> tuple[EstimateLine, ...]:
+    """A checkpointed layer keeps its input (the checkpoint holds it to run the layer again) and the generator state
+    it restores first, nothing the layer saves: those are made again in the backward pass."""
+    state = env.runtime.checkpoint_state_bytes
+    if state is None:
+        raise UsageError("--checkpointing is modelled for PyTorch's torch.utils.checkpoint only")
+    tokens = any(k.tensor == INDICES for k in env.layer.work.keeps)
+    x = sample_expr(env.layer.input_shape, env, feature_symbol(env))
+    items = [_item("checkpoint_input", mul(B, x, Sym("s_i") if tokens else s), env),
+             _item("rng_state", Const(state), env, note="checkpoint_rng_state")]
+    return tuple(i for i in items if i is not None)
+
+
 def layer_states(env: LayerEnv) -> EstimateLine | None:
     """Final states the layer returns beside its output (h_n, c_n; Keras return_state), from the convention's
     state shapes."""
@@ -426,5 +439,5 @@ def _optimizer_line(runtime: Runtime, options: EstimateOptions, shapes: list[tup
     return line("optimizer_state", formula, bindings, "bytes", note=runtime.optimizer_note)
 
 
-__all__ = ["DTYPE_BYTES", "layer_activations", "layer_states", "layer_weights", "model_memory",
+__all__ = ["DTYPE_BYTES", "checkpoint_items", "layer_activations", "layer_states", "layer_weights", "model_memory",
            "onednn_workspace_bytes", "shares_input"]

@@ -90,6 +90,9 @@ class EstimateOptions:
     mode: str = "train"
     device: str = "cpu"
     cpu_kernels: str = "onednn"
+    checkpointing: bool = False
+    """Every layer checkpointed (torch.utils.checkpoint): only its input is kept, its forward runs again in the
+    backward pass."""
 
     @property
     def training(self) -> bool:
@@ -112,7 +115,8 @@ class EstimateOptions:
     def to_dict(self) -> dict[str, Any]:
         return {"batch": self.batch, "seq_len": self.seq_len, "dtype": self.dtype,
                 "optimizer": self.optimizer if self.training else None, "mixed_precision": self.mixed_precision,
-                "mode": self.mode, "device": self.device, "cpu_kernels": self.cpu_kernels}
+                "mode": self.mode, "device": self.device, "cpu_kernels": self.cpu_kernels,
+                "checkpointing": self.checkpointing}
 
 
 def _positive(value: object, what: str, flag: str) -> int:
@@ -125,7 +129,7 @@ def _positive(value: object, what: str, flag: str) -> int:
 
 def make_options(*, batch: object, seq_len: object, dtype: str = "float32", optimizer: str = "adam",
                  mixed_precision: bool = False, mode: str = "train", device: str = "cpu",
-                 cpu_kernels: str = "onednn") -> EstimateOptions:
+                 cpu_kernels: str = "onednn", checkpointing: bool = False) -> EstimateOptions:
     """Check the options and say exactly what is wrong with a bad one."""
     b = _positive(batch, "batch size", "--batch")
     t = None if seq_len is None else _positive(seq_len, "sequence length", "--seq-len")
@@ -143,7 +147,11 @@ def make_options(*, batch: object, seq_len: object, dtype: str = "float32", opti
     if mixed_precision and dtype not in ("float16", "bfloat16"):
         raise UsageError("--mixed-precision keeps float32 master weights of float16 or bfloat16 ones; add "
                          "--dtype float16 or --dtype bfloat16")
-    return EstimateOptions(b, t, dtype, optimizer, bool(mixed_precision), mode, device, cpu_kernels)
+    if checkpointing and mode != "train":
+        raise UsageError("--checkpointing recomputes activations in the backward pass; it describes training (drop "
+                         "it with --mode inference)")
+    return EstimateOptions(b, t, dtype, optimizer, bool(mixed_precision), mode, device, cpu_kernels,
+                           bool(checkpointing))
 
 
 # --- Shapes with the batch filled in ------------------------------------------------------------------------

@@ -183,13 +183,18 @@ class Runtime:
     they follow the framework's documented layouts, and `estimate` warns so."""
     training: bool = True
     """It trains: False for an inference format (ONNX), which `estimate --mode train` refuses."""
+    checkpoint_state_bytes: int | None = None
+    """Per-layer activation checkpointing (torch.utils.checkpoint, use_reentrant=False) is available: each checkpoint
+    keeps its layer's input and the CPU generator's state (torch.get_rng_state(): 5,056 bytes), to replay dropout
+    alike; None: not modelled for this framework."""
     adafactor_velocity: bool = False
     """Adafactor keeps a parameter-sized velocity besides its factors, and two placeholder scalars instead of a 1-D
     tensor's variance (Keras)."""
 
 
 TORCH_RUNTIME = Runtime(kernels="torch", weights_in_out=False, index_bytes=8, step_bytes_per_tensor=4,
-                        optimizer_note="optimizer_pytorch", mask_in_activation_dtype=True, devices=True, measured=True)
+                        optimizer_note="optimizer_pytorch", mask_in_activation_dtype=True, devices=True, measured=True,
+                        checkpoint_state_bytes=5056)
 KERAS_RUNTIME = Runtime(kernels="keras", weights_in_out=True, index_bytes=4, optimizer_bytes=8,
                         optimizer_note="optimizer_keras", adafactor_velocity=True,
                         optimizers=("sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop", "rmsprop-centered",

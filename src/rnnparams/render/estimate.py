@@ -106,6 +106,8 @@ MEMORY_LINES: dict[str, tuple[str, str]] = {
 
 ITEMS: dict[str, tuple[str, str]] = {
     "input": ("layer input", "层输入"),
+    "checkpoint_input": ("layer input, held by the checkpoint", "检查点保存的层输入"),
+    "rng_state": ("CPU generator state", "CPU 随机数生成器状态"),
     "layer_inputs": ("inputs of the upper layers", "上层的输入"),
     "outputs": ("outputs of every layer and direction", "每层每个方向的输出"),
     "final_states": ("final h and c of every layer and direction", "每层每个方向最后的 h 和 c"),
@@ -172,6 +174,7 @@ PATHS: dict[str, tuple[str, str]] = {
     "keras": ("Keras, unrolled step by step (not measured)", "Keras,逐步展开(未实测)"),
     "generic": ("tensors the layer saves", "该层保存的张量"),
     "inference": ("inference: input, output and working memory", "推理:输入、输出和工作内存"),
+    "checkpoint": ("checkpointed: its input and the generator state", "检查点:只保留输入和随机数生成器状态"),
 }
 
 NOTES: dict[str, tuple[str, str]] = {
@@ -203,6 +206,8 @@ NOTES: dict[str, tuple[str, str]] = {
                         "MXNet 在 Python 中计步:除各状态外无其他"),
     "optimizer_tf1": ("tf.train.AdamOptimizer also keeps beta1_power and beta2_power (float32, once): 8 B",
                       "tf.train.AdamOptimizer 还保存 beta1_power 和 beta2_power(float32,各一个):8 字节"),
+    "checkpoint_rng_state": ("torch.get_rng_state(), kept to replay dropout alike",
+                             "torch.get_rng_state(),用于重算时重现相同的 dropout"),
     "inference_peak": ("inference keeps nothing for backward: the largest layer's input, output and working "
                        "memory", "推理不为反向传播保存张量:取最大一层的输入、输出和工作内存"),
     "macs_step": ("", ""),
