@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.oracle
+pytestmark = [pytest.mark.oracle, pytest.mark.filterwarnings("ignore:TF32 acceleration")]
 torch = pytest.importorskip("torch")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
@@ -154,3 +154,35 @@ def rnnparams_estimate(model: object, batch: object, seq_len: object) -> int:
 
     est = rnnparams.estimate(model, batch=batch, seq_len=seq_len, checkpointing=True)  # type: ignore[arg-type]
     return est.compute_line("flops_train_batch").value
+
+
+def test_flop_counter_counts_nothing_in_onednn_lstm() -> None:
+    """docs/estimates.md: FlopCounterMode counts 0 for a float32 nn.LSTM on CPU (oneDNN's one kernel)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    lstm = nn_module("nn.LSTM(8, 16)")
+    with FlopCounterMode(display=False) as counter:
+        lstm(torch.randn(5, 2, 8))[0].sum().backward()
+    assert counter.get_total_flops() == 0
+
+
+def nn_module(expr: str) -> object:
+    return vm.build(expr).layers[0]  # type: ignore[attr-defined]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(recurrent_chains())
+def test_native_modules(case: tuple[str, int, int | None]) -> None:
+    """With oneDNN off every torch RNN runs its native cells, whose products FlopCounterMode counts directly: the
+    real modules' forward and backward MACs equal ours, no rebuild."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    model, batch, seq_len = case
+    shape = (seq_len, 3) if model.startswith("nn.Linear(3") and seq_len is not None else None
+    est = vm.estimate_of(vm.Config("x", model, batch, None if shape else seq_len, input_shape=shape))  # type: ignore[attr-defined]
+    chain = vm.build(model)  # type: ignore[attr-defined]
+    x = vm.make_input(est)  # type: ignore[attr-defined]
+    with torch.backends.mkldnn.flags(enabled=False), FlopCounterMode(display=False) as counter:
+        chain(x).float().pow(2).mean().backward()
+    backward = sum(layer.compute_line("macs_backward_batch").value for layer in est.layers)
+    assert counter.get_total_flops() == 2 * (est.compute_line("macs_batch").value + backward)

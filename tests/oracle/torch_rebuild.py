@@ -1,13 +1,14 @@
 """The recurrent modules of torch.nn rebuilt from explicit matrix products, on the modules' own parameters.
 
 torch.utils.flop_counter.FlopCounterMode counts the matrix products (mm, addmm, bmm, convolutions) that run under
-it, forward and backward, but nothing inside nn.LSTM / nn.GRU / nn.RNN and their cells on CPU: their kernels
-(oneDNN, or the fused cells) are not operators it knows, so they count 0. Rebuilt here the way torch computes them
-(the zero initial state torch creates, gates in torch's order, h_t = W_hr·h with proj_size, dropout between
-layers, the reverse direction over reversed time), every product is an `mm` autograd differentiates like any other,
-so FlopCounterMode sees forward and backward op by op: a weight gradient where the weight requires grad, an input
-gradient where the input does. The rebuild is the oracle of `estimate`'s backward MACs; its outputs equal the
-module's (checked in the test), so it is the same computation."""
+it, forward and backward. On CPU it counts 0 for a float32 nn.LSTM without projection: oneDNN runs it in one
+kernel (`mkldnn_rnn_layer`) that FlopCounterMode does not know. nn.GRU, nn.RNN, a projected nn.LSTM, the cells and
+any RNN with oneDNN disabled run PyTorch's native cells, whose products it does count (test_native_modules).
+Rebuilt here the way torch computes them (the zero initial state torch creates, gates in torch's order,
+h_t = W_hr·h with proj_size, dropout between layers, the reverse direction over reversed time), every product is
+an `mm` autograd differentiates like any other, so FlopCounterMode sees forward and backward op by op: a weight
+gradient where the weight requires grad, an input gradient where the input does. The rebuild is the oracle of
+`estimate`'s backward MACs; its outputs equal the module's (checked in the test), so it is the same computation."""
 
 from __future__ import annotations
 
