@@ -186,3 +186,36 @@ def test_native_modules(case: tuple[str, int, int | None]) -> None:
         chain(x).float().pow(2).mean().backward()
     backward = sum(layer.compute_line("macs_backward_batch").value for layer in est.layers)
     assert counter.get_total_flops() == 2 * (est.compute_line("macs_batch").value + backward)
+
+
+KERAS_FORWARD = (
+    ("Sequential([Input((5, 8, 8, 3)), ConvLSTM2D(4, 3, padding='same')])", 1),
+    ("Sequential([Input((5, 8, 8, 3)), ConvLSTM2D(4, 3, return_sequences=True)])", 1),
+    ("Sequential([Input((5, 8)), SimpleRNN(16)])", 1),
+    ("Sequential([Input((5, 8)), LSTM(16)])", 0),
+    ("Sequential([Input((5, 8)), GRU(16, return_sequences=True)])", 0),
+    ("Sequential([Input((10, 16)), Dense(16), PReLU()])", 0),
+)
+
+
+@pytest.mark.parametrize(("expr", "extra_steps"), KERAS_FORWARD, ids=[k[0][21:60] for k in KERAS_FORWARD])
+def test_keras_forward_macs_on_the_torch_backend(expr: str, extra_steps: int) -> None:
+    """Keras on the torch backend, measured the same way: a ConvLSTM applies its kernels at every position of every
+    step (positions × time), PReLU's slopes are no weight product. The torch backend's generic rnn() runs the
+    first step once more to learn the output's structure (keras/src/backend/torch/rnn.py, `output_time_zero`), so
+    SimpleRNN and ConvLSTM count one step above ours; LSTM and GRU take its fused path."""
+    keras = pytest.importorskip("keras")
+    from torch.utils.flop_counter import FlopCounterMode
+
+    import rnnparams
+
+    model = eval(expr, {**{k: getattr(keras.layers, k) for k in dir(keras.layers)}, "Sequential": keras.Sequential,
+                        "Input": keras.Input})  # test-side oracle only
+    est = rnnparams.estimate(expr, batch=2, seq_len=None)
+    x = torch.randn(2, *model.inputs[0].shape[1:])
+    with FlopCounterMode(display=False) as counter:
+        model(x)
+    ours = est.compute_line("macs_batch").value
+    steps = model.inputs[0].shape[1]
+    assert counter.get_total_flops() // 2 == ours + extra_steps * (est.layers[-1].compute_line("macs_batch").value
+                                                                    // steps)

@@ -18,6 +18,9 @@ OUTPUT_POSITIONS = "outputs"
 """Once per output position: the output's elements over its channels (a convolution's output length)."""
 TOKENS = "tokens"
 """Once per input element (an embedding looks up every token id)."""
+STEP_OUTPUTS = "step_outputs"
+"""Once per output position of every time step: the output's positions per step times the input's time steps
+(a ConvLSTM applies its kernels at every position of every step, whether it returns the sequence or not)."""
 INPUT_POSITIONS = "inputs"
 """Once per input position: the input's elements over its channels (a transposed convolution scatters its whole
 kernel from every input position)."""
@@ -248,6 +251,7 @@ __all__ = [
     "ROW_SCALE",
     "ROW_STATS",
     "SAMPLE_CHANNEL_STATS",
+    "STEP_OUTPUTS",
     "TF1_RUNTIME",
     "TOKENS",
     "TORCH_RUNTIME",
