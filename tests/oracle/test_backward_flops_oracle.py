@@ -219,3 +219,25 @@ def test_keras_forward_macs_on_the_torch_backend(expr: str, extra_steps: int) ->
     steps = model.inputs[0].shape[1]
     assert counter.get_total_flops() // 2 == ours + extra_steps * (est.layers[-1].compute_line("macs_batch").value
                                                                     // steps)
+
+
+@pytest.mark.parametrize("value_dim", [None, 4])
+def test_keras_multi_head_attention_score_products(value_dim: int | None) -> None:
+    """Keras' MultiHeadAttention attending to its own input: the projections and the score products (queries by
+    keys, N_h·d_k, and weights by values, N_h·d_v, at every key position) equal FlopCounterMode on the torch
+    backend. With value_dim = key_dim Keras calls torch's fused scaled_dot_product_attention, whose CPU kernel
+    FlopCounterMode does not count (as for torch's transformer layers): there it sees the projections only."""
+    keras = pytest.importorskip("keras")
+    from torch.utils.flop_counter import FlopCounterMode
+
+    import rnnparams
+
+    inp = keras.Input((10, 16))
+    model = keras.Model(inp, keras.layers.MultiHeadAttention(2, 8, value_dim=value_dim)(inp, inp))
+    with FlopCounterMode(display=False) as counter:
+        model(torch.randn(3, 10, 16))
+    est = rnnparams.estimate(f"Sequential([Input((10, 16)), MultiHeadAttention(2, 8, value_dim={value_dim})])",
+                             batch=3, seq_len=None)
+    scores = 3 * 10 * 10 * 2 * (8 + (value_dim or 8))  # B·T·S·N_h·(d_k + d_v)
+    fused = value_dim is None
+    assert counter.get_total_flops() // 2 == est.compute_line("macs_batch").value - (scores if fused else 0)

@@ -219,6 +219,14 @@ def estimate_report(report: Report, options: EstimateOptions, seq_len: int | Non
     if not runtime.training and options.training:
         raise UsageError(f"{FRAMEWORKS[report.framework].display} is an inference format: estimate it with --mode "
                          "inference")
+    if options.training and runtime.measured and not runtime.activations_measured:
+        warnings.append(f"{FRAMEWORKS[report.framework].display} activations are a model (cells unrolled step by "
+                        "step), not measured; weights, gradients, optimizer state and FLOPs are exact")
+    if options.device == "cuda":
+        warnings.append("the cuDNN activation model (--device cuda) is not validated on a GPU yet")
+    if options.checkpointing:
+        warnings.append("--checkpointing counts the whole forward again; torch's checkpoint early stop skips a "
+                        "layer's trailing products, so the recomputation can be a little smaller")
     if not runtime.measured:
         warnings.append(f"{FRAMEWORKS[report.framework].display}: memory follows its documented layouts (weights, "
                         "optimizer slots, step-by-step cells), not a measurement; parameters and FLOPs are exact")

@@ -134,6 +134,9 @@ def backward_macs(env: LayerEnv) -> tuple[Expr, Expr, Expr]:
     if env.layer.work.attention:  # queries by keys and weights by values: both operands need their gradient
         inputs.append(mul(2, attention_macs(env)))
         first_step.append(mul(2, attention_macs(env)))
+    if env.layer.work.scores:
+        inputs.append(mul(2, score_macs(env)))
+        first_step.append(mul(2, score_macs(env)))
     return _sum(weight, bindings), _sum(inputs, bindings), _sum(first_step, bindings)
 
 
@@ -146,6 +149,14 @@ def _block(terms: list[Expr], copies: Expr, shapes: list[tuple[Expr, ...]]) -> N
 
 def _sum(terms: list[Expr], bindings: Mapping[str, int]) -> Expr:
     return _drop_ones(add(*terms), bindings) if terms else Const(0)
+
+
+def score_macs(env: LayerEnv) -> Expr:
+    """Per query position: the declared score products (`Work.scores`) over the S positions it attends to."""
+    scores = env.layer.work.scores
+    if not scores or not all(all(k in env.bindings for k in term) for term in scores):
+        return Const(0)
+    return mul(env.positions_expr(), add(*(mul(*(Sym(k) for k in term)) for term in scores)))
 
 
 def backward_bias(env: LayerEnv) -> Expr:
@@ -181,6 +192,8 @@ def layer_compute(env: LayerEnv) -> tuple[EstimateLine, ...]:
     macs = weight_sizes(env, MAC_ROLES)
     if env.layer.work.attention:  # queries by keys, weights by values: no weight shape shows them
         macs = add(macs, attention_macs(env))
+    if env.layer.work.scores:
+        macs = add(macs, score_macs(env))
     bias = weight_sizes(env, BIAS_ROLES)
     elem = _drop_ones(elementwise(env), b)
     step = [line("macs_step", macs, b, "MACs"), line("bias_step", bias, b, "FLOPs"),

@@ -145,6 +145,10 @@ class Work:
     recurrent layer, the first layer of a stack): their input gradient is skipped when no gradient reaches the
     layer's input (the first trainable layer), as autograd skips it. Every other product reads a tensor the layer
     computed, which needs its gradient whenever the layer is trained."""
+    scores: tuple[tuple[str, ...], ...] = ()
+    """Products no weight shape shows, per query position and key position, each a product of the layer's bindings:
+    Keras' MultiHeadAttention multiplies the queries by the keys (N_h·d_k) and the weights by the values (N_h·d_v)
+    over the S positions it attends to (in a chain, its own)."""
     attention: bool = False
     """Multi-head attention, alone or in transformer layers: besides its projections (read off its tensors), each
     attention block multiplies queries by keys and the weights by values, and keeps what its kernel keeps
@@ -184,6 +188,9 @@ class Runtime:
     measured: bool = False
     """Its figures were measured against the real package (benchmarks/validate_memory.py, the oracle tests); False:
     they follow the framework's documented layouts, and `estimate` warns so."""
+    activations_measured: bool = False
+    """Its activations were measured against what the framework keeps (PyTorch on CPU); False: a model, and
+    `estimate` warns so."""
     training: bool = True
     """It trains: False for an inference format (ONNX), which `estimate --mode train` refuses."""
     checkpoint_state_bytes: int | None = None
@@ -197,7 +204,7 @@ class Runtime:
 
 TORCH_RUNTIME = Runtime(kernels="torch", weights_in_out=False, index_bytes=8, step_bytes_per_tensor=4,
                         optimizer_note="optimizer_pytorch", mask_in_activation_dtype=True, devices=True, measured=True,
-                        checkpoint_state_bytes=5056)
+                        activations_measured=True, checkpoint_state_bytes=5056)
 KERAS_RUNTIME = Runtime(kernels="keras", weights_in_out=True, index_bytes=4, optimizer_bytes=8,
                         optimizer_note="optimizer_keras", adafactor_velocity=True,
                         optimizers=("sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop", "rmsprop-centered",
