@@ -10,6 +10,7 @@ multiply-accumulate of its matrix products and convolutions, shown here halved).
 is shown as "-"; a tool that fails on a module shows "error". docs/estimates.md explains every difference.
 
     python benchmarks/validate_flops.py --layers    # the convolution, pooling, norm and attention configurations
+    python benchmarks/validate_flops.py --train     # training-step MACs against FlopCounterMode on the rebuild
 """
 
 from __future__ import annotations
@@ -86,8 +87,41 @@ def ratio(value: str | int, ours: int) -> str:
     return f"{value:,} ({value / ours:.3f}×)" if ours else f"{value:,}"
 
 
+def training(configs: tuple[Config, ...]) -> None:
+    """Training step MACs: ours forward and backward (op by op) against FlopCounterMode on one real step of the
+    explicit-matmul rebuild (tests/oracle/torch_rebuild.py), and the old flat 3 × forward."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "tests" / "oracle" / "torch_rebuild.py"
+    spec = importlib.util.spec_from_file_location("torch_rebuild", path)
+    assert spec is not None and spec.loader is not None
+    rebuild = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(rebuild)
+    rows = []
+    for cfg in configs:
+        if cfg.dtype != "float32":
+            continue
+        est = estimate_of(cfg)
+        torch.manual_seed(0)
+        chain = build(cfg.model)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            forward, backward = rebuild.matmul_flops(chain.layers, make_input(est))
+        fwd = est.compute_line("macs_batch").value
+        bwd = sum(layer.compute_line("macs_backward_batch").value for layer in est.layers)
+        rows.append([cfg.name, f"{fwd:,}", f"{bwd:,}", f"{forward // 2:,}", f"{backward // 2:,}",
+                     "yes" if (forward // 2, backward // 2) == (fwd, bwd) else "NO", f"{3 * fwd / (fwd + bwd):.3f}×"])
+    print(f"torch {torch.__version__}; training-step MACs (forward, backward); FlopCounterMode on the explicit rebuild")
+    print(table(rows, ["config", "our fwd MACs", "our bwd MACs", "FlopCounterMode fwd", "FlopCounterMode bwd",
+                       "equal", "old 3×fwd / ours"]))
+
+
 def main(argv: list[str] | None = None) -> int:
-    layers = "--layers" in (sys.argv[1:] if argv is None else argv)
+    args = sys.argv[1:] if argv is None else argv
+    layers = "--layers" in args
+    if "--train" in args:
+        training(LAYER_CONFIGS if layers else CONFIGS)
+        return 0
     rows: list[list[str]] = []
     versions: list[str] = []
     for name in TOOLS:

@@ -241,6 +241,72 @@ def measure(cfg: Config) -> Row:
     return Row(cfg, estimate, measured)
 
 
+def allocation_peak(fn: Any) -> int:
+    """The most bytes allocated at once while fn() runs, above what was live before it, from the CPU
+    allocator's own records: torch.profiler with profile_memory=True logs every allocation and free that
+    c10's CPU allocator makes (the `[memory]` events, with their signed sizes); their running sum over time is
+    the live memory the step added, and its maximum the peak."""
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+        fn()
+    events = sorted((e for e in prof.profiler.kineto_results.events() if e.name() == "[memory]"),
+                    key=lambda e: e.start_ns())
+    live = peak = 0
+    for event in events:
+        live += event.nbytes()
+        peak = max(peak, live)
+    return peak
+
+
+def measure_peaks(cfg: Config) -> dict[str, int]:
+    """Peak CPU memory of a steady-state training step (forward, loss, backward, optimizer step, gradients set to
+    None after it) and of an inference forward under no_grad: what was live before (weights, buffers, the
+    optimizer state of the step before, the input batch) plus the allocator's peak during it."""
+    torch.manual_seed(0)
+    est = estimate_of(cfg)
+    model = build(cfg.model).to(TORCH_DTYPES[cfg.dtype])
+    opt = make_optimizer(cfg.optimizer, [p for p in model.parameters() if p.requires_grad])
+    x = make_input(est)
+
+    def step() -> None:
+        out = model(x)
+        out.float().pow(2).mean().backward()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        step()
+        resident = (sum(nbytes(p) for p in model.parameters()) + sum(nbytes(b) for b in model.buffers())
+                    + nbytes(x))
+        state = sum(nbytes(v) for st in opt.state.values() for v in st.values() if isinstance(v, torch.Tensor))
+        train = resident + state + allocation_peak(step)
+        with torch.no_grad():
+            inference = resident + allocation_peak(lambda: model(x))
+    return {"train": train, "inference": inference, "sum_of_parts": est.total_bytes,
+            "inference_est": estimate_of_mode(cfg, "inference").total_bytes}
+
+
+def estimate_of_mode(cfg: Config, mode: str) -> Estimate:
+    seq_len = None if cfg.input_shape is not None else cfg.seq_len
+    return rnnparams.estimate(cfg.model, input_shape=cfg.input_shape, batch=cfg.batch, seq_len=seq_len,
+                              dtype=cfg.dtype, optimizer=cfg.optimizer, mode=mode)
+
+
+def run_peaks(configs: tuple[Config, ...]) -> bool:
+    rows = []
+    for cfg in configs:
+        r = measure_peaks(cfg)
+        rows.append([cfg.name, f"{cfg.batch}×{cfg.seq_len or 1}", f"{r['train']:,}", f"{r['sum_of_parts']:,}",
+                     f"{r['sum_of_parts'] / r['train']:.2f}×", f"{r['inference']:,}", f"{r['inference_est']:,}",
+                     f"{r['inference_est'] / r['inference']:.2f}×"])
+    print(f"torch {torch.__version__}, CPU; peaks from the profiler's allocator events (profile_memory=True)")
+    print(table(rows, ["config", "B×T", "train peak B", "sum of parts B", "ratio", "inference peak B",
+                       "inference sum B", "ratio"]))
+    return True
+
+
 def measure_cuda(cfg: Config) -> dict[str, int]:
     """On a GPU: cuDNN's saved bytes, and the peak allocated memory of a steady-state training step."""
     torch.manual_seed(0)
@@ -316,9 +382,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", metavar="NAME", help="run only the configurations whose name contains NAME")
     parser.add_argument("--layers", action="store_true",
                         help="the convolution, pooling, normalization and attention configurations (issue #17)")
+    parser.add_argument("--peaks", action="store_true",
+                        help="measure the peak memory of a training step and of inference on CPU (allocator events "
+                             "of torch.profiler) against the estimate's sum of parts")
     args = parser.parse_args(argv)
     configs = tuple(c for c in (LAYER_CONFIGS if args.layers else CONFIGS) if args.only is None or args.only in c.name)
-    ok = run_cuda(configs) if args.cuda else run_cpu(configs)
+    ok = run_cuda(configs) if args.cuda else run_peaks(configs) if args.peaks else run_cpu(configs)
     return 0 if ok else 1
 
 

@@ -69,13 +69,15 @@ definitions:
   FLOPs  2 · MACs (1 MAC = 2 FLOPs) + one addition per bias number + the cell's elementwise work (gate
          nonlinearities, cell and hidden updates: LSTM 9·H, GRU 8·H, RNN 1·H per layer and direction and
          step; normalization, dropout, pooling per number), 1 FLOP per operation per number, so the count
-         compares with hand derivations; forward + backward = 3 × forward.
+         compares with hand derivations; backward op by op (weight gradients of trainable weights, input
+         gradients where autograd needs them, bias gradients, the cell's elementwise backward).
   bytes  exact bytes, also in binary units (1 KiB = 1,024 B). Weights, gradients and optimizer state (Adam:
          exp_avg, exp_avg_sq and a 4-byte float32 `step` per parameter tensor; Keras: + 8 bytes) follow the
          counted tensors exactly; activations are what autograd keeps for backward, modelled per kernel path
          (--device cpu: oneDNN LSTM or PyTorch's step-by-step cells; cuda: cuDNN); with --mixed-precision,
          float16/bfloat16 weights, gradients and activations plus float32 master weights and optimizer state.
-  total  the sum of every line: an upper bound of the peak of a training step (docs/estimates.md).
+  total  the sum of every line, not a peak: a training step's measured CPU peak is 0.9-3x it, for the
+         temporaries of the forward and backward kernels (docs/estimates.md, validate_memory.py --peaks).
 """
 EXAMPLES["solve"] = """examples:
   rnnparams solve "nn.LSTM(100, 256, num_layers=2)" --vary hidden_size --params 10M
@@ -378,8 +380,11 @@ def setup_estimate(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dtype", choices=("float32", "float16", "bfloat16", "int8"), default="float32",
                    help="number format of weights and activations (default float32; int8: weight-only "
                         "quantized inference, activations float32)")
-    p.add_argument("--optimizer", choices=("sgd", "momentum", "adam", "adamw"), default="adam",
-                   help="optimizer state per parameter: sgd none, momentum 1, adam/adamw 2 (default adam)")
+    p.add_argument("--optimizer", choices=("sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop",
+                                           "rmsprop-centered", "adagrad", "adafactor", "adam8bit"), default="adam",
+                   help="optimizer state per parameter: sgd none, momentum/nesterov 1, adam/adamw 2, rmsprop 1 "
+                        "(centered 2), adagrad 1, adafactor row and column factors, adam8bit bitsandbytes' 8-bit "
+                        "states (default adam)")
     p.add_argument("--mixed-precision", action="store_true",
                    help="float16/bfloat16 weights, gradients and activations with float32 master weights and "
                         "optimizer state (needs --dtype float16 or bfloat16)")
@@ -388,6 +393,12 @@ def setup_estimate(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
                    help="PyTorch kernels whose saved activations are modelled: cpu (oneDNN LSTM, step-by-step "
                         "cells; measured exactly) or cuda (cuDNN reserve space; not measured here)")
+    p.add_argument("--cpu-kernels", choices=("onednn", "native"), default="onednn",
+                   help="PyTorch's CPU RNN kernels: onednn (default: float32 nn.LSTM through oneDNN) or native "
+                        "(oneDNN disabled: step-by-step cells)")
+    p.add_argument("--checkpointing", action="store_true",
+                   help="every layer checkpointed (torch.utils.checkpoint): activations are the layers' inputs, "
+                        "the forward runs again in the backward pass")
     p.add_argument("-l", "--lang", choices=("en", "zh"), default="en", help="language: en (default) or zh (中文)")
     _plot_argument(p, "bytes of a step (weights, gradients, optimizer state, activations), per kind and per layer,")
 
@@ -398,7 +409,8 @@ def run_estimate(args: argparse.Namespace) -> int:
     _check_plot_path(args)
     est = estimate(args.model, args.framework, args.input_shape, batch=args.batch, seq_len=args.seq_len,
                    dtype=args.dtype, optimizer=args.optimizer, mixed_precision=args.mixed_precision,
-                   mode=args.mode, device=args.device)
+                   mode=args.mode, device=args.device, cpu_kernels=args.cpu_kernels,
+                   checkpointing=args.checkpointing)
     print_warnings(est.warnings)
     if args.json:
         from .render.json import dumps

@@ -64,8 +64,16 @@ def test_compute_per_step_sequence_batch(lstm: Estimate) -> None:
     assert values["macs_sequence"] == T * macs_step
     assert values["macs_batch"] == B * T * macs_step
     assert values["flops_batch"] == B * T * flops_step
-    assert values["flops_train_step"] == 3 * flops_step
-    assert values["flops_train_batch"] == 3 * B * T * flops_step
+    # backward, by hand: the first layer's input needs no gradient, so W_ih is applied once more (its weight
+    # gradient) and W_hh twice (weight and input gradient), except at the first step, whose input h_0 is the
+    # zero state torch creates (no gradient); bias gradients sum 8·H per step, the cell's backward is 23 per unit
+    weight_grad, input_grad = 4 * H * (I + H), 4 * H * H
+    assert values["macs_backward_step"] == weight_grad + input_grad
+    backward_step = 2 * (weight_grad + input_grad) + 8 * H + 23 * H
+    assert values["flops_train_step"] == flops_step + backward_step
+    first_step = flops_step + 2 * weight_grad + 8 * H + 23 * H
+    assert values["flops_train_batch"] == B * ((T - 1) * (flops_step + backward_step) + first_step)
+    assert values["macs_backward_batch"] == B * (T * (weight_grad + input_grad) - input_grad)
     assert lstm.compute_line("macs_batch").value == B * T * macs_step
     assert str(layer.compute_line("macs_step").formula) == "4·H·(I + H)"
 
@@ -252,7 +260,7 @@ def test_human_bytes() -> None:
 
 def test_table_is_aligned(lstm: Estimate) -> None:
     text = render_estimate(lstm)
-    assert "Total peak (upper bound)       34,075,664  32.50 MiB" in text
+    assert "Sum of the parts (not a peak)  34,075,664  32.50 MiB" in text
     lines = text.splitlines()
     memory_lines = lines[2:lines.index("", 2)]
     assert len({len(line) for line in memory_lines}) == 1  # numbers right-aligned to one edge
@@ -288,7 +296,12 @@ def test_cli_json() -> None:
     d = json.loads(result.stdout)
     assert d["memory"]["weights"] == PARAMS * 4
     assert d["memory"]["optimizer_state"] == 2 * PARAMS * 4 + 16
-    assert d["layers"][0]["flops"]["forward_backward"]["batch"] == 3 * B * T * 733_440
+    # forward 733,440 FLOPs per step; backward per step 2·(W_ih, W_hh weight gradients + W_hh input gradient)
+    # + 8·H bias + 23·H elementwise, the first step without W_hh's input gradient (h_0 needs none)
+    weight_grad, input_grad = 4 * H * (I + H), 4 * H * H
+    backward = 2 * (weight_grad + input_grad) + 31 * H
+    first = 733_440 + 2 * weight_grad + 31 * H
+    assert d["layers"][0]["flops"]["forward_backward"]["batch"] == B * ((T - 1) * (733_440 + backward) + first)
     assert d["batch"] == 32 and d["seq_len"] == 50 and d["optimizer"] == "adam"
 
 
@@ -317,3 +330,39 @@ def test_import_stays_light() -> None:
             "'rnnparams.analysis.flops', 'torch', 'numpy') if m in sys.modules]; print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "[]"
+
+
+FRAMEWORK_MODELS = (
+    ("flax", "flax.linen.RNN(flax.linen.OptimizedLSTMCell(features=8))", (5, 4)),
+    ("flax-nnx", "nnx.RNN(nnx.LSTMCell(4, 8, rngs=nnx.Rngs(0)))", (5, 4)),
+    ("paddle", "paddle.nn.LSTM(4, 8)", (5, 4)),
+    ("mindspore", "mindspore.nn.LSTM(4, 8, batch_first=True)", (5, 4)),
+    ("mxnet", "mx.gluon.rnn.LSTM(8, input_size=4)", (5, 4)),
+    ("tf1", "tf.compat.v1.nn.rnn_cell.LSTMCell(8)", (4,)),
+)
+STEP_STATE = {"flax": (0, 4), "flax-nnx": (0, 4), "paddle": (8, 0), "mindspore": (0, 4), "mxnet": (0, 0),
+              "tf1": (0, 8)}
+"""Adam's state beyond its two slots, from each framework's documented layout: (bytes per parameter tensor, once):
+optax's int32 count, Paddle's beta1_pow_acc and beta2_pow_acc per parameter, MindSpore's int32 global step,
+tf.train.AdamOptimizer's beta1_power and beta2_power; MXNet counts in Python."""
+
+
+@pytest.mark.parametrize(("framework", "model", "shape"), FRAMEWORK_MODELS, ids=[m[0] for m in FRAMEWORK_MODELS])
+def test_every_framework_is_estimated(framework: str, model: str, shape: tuple[int, ...]) -> None:
+    """Issue #19: all ten conventions estimate (by their documented layouts, with a warning that says so)."""
+    est = rnnparams.estimate(model, framework, shape, batch=3, seq_len=None)
+    tensors = [t for layer in est.report.layers for t in layer.tensors if t.trainable]
+    n = sum(t.params for t in tensors)
+    per_tensor, once = STEP_STATE[framework]
+    assert est.memory_line("optimizer_state").value == 2 * n * 4 + per_tensor * len(tensors) + once
+    assert est.memory_line("gradients").value == 4 * n
+    assert any("documented layouts" in w for w in est.warnings)
+    assert est.compute_line("flops_train_batch").value > est.compute_line("flops_batch").value
+
+
+def test_onnx_is_an_inference_format() -> None:
+    with pytest.raises(UsageError, match="inference format"):
+        rnnparams.estimate("onnx.LSTM(hidden_size=8, input_size=4)", "onnx", None, batch=2, seq_len=5)
+    est = rnnparams.estimate("onnx.LSTM(hidden_size=8, input_size=4)", "onnx", None, batch=2, seq_len=5,
+                             mode="inference")
+    assert est.memory_line("weights").value == 4 * est.report.total_params

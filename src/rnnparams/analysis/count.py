@@ -8,7 +8,7 @@ from types import MappingProxyType
 
 from .._record import replace
 from ..conventions import FRAMEWORKS, FrameworkConvention, LayerConvention, LayerPlan
-from ..conventions.base import BY_CLASS, BY_POSITION, LayerContext, TensorSpec, fmt_shape
+from ..conventions.base import BY_CLASS, BY_POSITION, LayerContext, TensorSpec, fmt_shape, model_batch_axis
 from ..conventions.work import Work
 from ..errors import ConfigError, RnnParamsError, ShapeError
 from ..spec import LayerSpec, ModelSpec, Shape
@@ -40,7 +40,7 @@ def model_input(spec: ModelSpec, fw: FrameworkConvention) -> Shape | None:
     """Shape of the model input with batch (None), or None when the model text does not fix it."""
     if spec.input_shape is None:
         return None
-    axis = fw.batch_axis(spec.layers[0])
+    axis = model_batch_axis(fw, spec.layers)
     shape = list(spec.input_shape)
     shape.insert(min(axis, len(shape)), None)
     return tuple(shape)

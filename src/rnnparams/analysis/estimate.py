@@ -14,13 +14,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..conventions import FRAMEWORKS
+from ..conventions.base import model_batch_axis
 from ..errors import UsageError
 from ..spec import ModelSpec, Shape
 from . import flops, memory
 from .layer_env import layer_env
 from .report import Report
 from .resources import (
-    BACKWARD_FACTOR,
     DTYPE_BYTES,
     OPTIMIZER_SLOTS,
     EstimateLine,
@@ -42,7 +42,7 @@ def first_time_steps(spec: ModelSpec, report: Report) -> tuple[Shape, int | None
     one non-feature axis that is not the batch."""
     fw = FRAMEWORKS[report.framework]
     first = report.layers[0].input_shape
-    axis = min(fw.batch_axis(spec.layers[0]), len(first) - 1)
+    axis = min(model_batch_axis(fw, spec.layers), len(first) - 1)
     sample = first[:axis] + first[axis + 1:]
     fixed: int | None = None
     for layer in report.layers:
@@ -127,6 +127,8 @@ class LayerEstimate:
                       "forward_backward": {"step": compute["flops_train_step"],
                                            "sequence": compute["flops_train_sequence"],
                                            "batch": compute["flops_train_batch"]}},
+            "backward_macs": {"step": compute["macs_backward_step"], "sequence": compute["macs_backward_sequence"],
+                              "batch": compute["macs_backward_batch"]},
             "compute": [item.to_dict() for item in self.compute],
             "activations": [item.to_dict() for item in self.activations],
             "states": None if self.states is None else self.states.to_dict(),
@@ -144,7 +146,7 @@ class Estimate:
     """weights, buffers, master_weights, gradients, optimizer_state, activations, states, total (those that
     apply), in that order."""
     compute: tuple[EstimateLine, ...]
-    """Model totals per batch: macs_batch, flops_batch, flops_train_batch."""
+    """Model totals per batch: macs_batch, flops_batch, macs_backward_batch, flops_train_batch."""
     report: Report = field(repr=False)
     warnings: tuple[str, ...] = ()
 
@@ -169,7 +171,8 @@ class Estimate:
             "framework": self.framework, **self.options.to_dict(), "seq_len": self.seq_len,
             "definitions": {"mac": "one multiply-accumulate of a weight product", "flops_per_mac": 2,
                             "flops": "2·MACs + bias additions + elementwise gate operations",
-                            "forward_backward": f"{BACKWARD_FACTOR} × forward", "bytes": "exact bytes; "
+                            "forward_backward": "forward + the backward pass op by op (weight gradients of "
+                            "trainable weights, input gradients where autograd needs them)", "bytes": "exact bytes; "
                             "human units are binary (1 KiB = 1,024 bytes)"},
             "memory": {item.key: item.value for item in self.memory},
             "memory_lines": [item.to_dict() for item in self.memory],
@@ -195,7 +198,9 @@ def estimate_report(report: Report, options: EstimateOptions, seq_len: int | Non
         upstream = upstream or any(t.trainable for t in layer.tensors)
         compute = flops.layer_compute(env)
         acts, output_saved, model = memory.layer_activations(env)
-        if layers and memory.shares_input(layers[-1].output_saved, layers[-1].output_transposed, env):
+        if options.checkpointing:
+            acts, output_saved, model = memory.checkpoint_items(env), False, "checkpoint"
+        elif layers and memory.shares_input(layers[-1].output_saved, layers[-1].output_transposed, env):
             acts = tuple(replace(a, counted=False, note="same_as_previous_output") if a.key == "input" else a
                          for a in acts)
         layers.append(LayerEstimate(
@@ -209,8 +214,22 @@ def estimate_report(report: Report, options: EstimateOptions, seq_len: int | Non
         [layer.states for layer in layers if layer.states is not None])
     compute_lines = tuple(total_line(key, [layer.compute_line(key) for layer in layers], unit)
                           for key, unit in (("macs_batch", "MACs"), ("flops_batch", "FLOPs"),
-                                            ("flops_train_batch", "FLOPs")))
+                                            ("macs_backward_batch", "MACs"), ("flops_train_batch", "FLOPs")))
     warnings: list[str] = list(report.warnings)
+    if not runtime.training and options.training:
+        raise UsageError(f"{FRAMEWORKS[report.framework].display} is an inference format: estimate it with --mode "
+                         "inference")
+    if options.training and runtime.measured and not runtime.activations_measured:
+        warnings.append(f"{FRAMEWORKS[report.framework].display} activations are a model (cells unrolled step by "
+                        "step), not measured; weights, gradients, optimizer state and FLOPs are exact")
+    if options.device == "cuda":
+        warnings.append("the cuDNN activation model (--device cuda) is not validated on a GPU yet")
+    if options.checkpointing:
+        warnings.append("--checkpointing counts the whole forward again; torch's checkpoint early stop skips a "
+                        "layer's trailing products, so the recomputation can be a little smaller")
+    if not runtime.measured:
+        warnings.append(f"{FRAMEWORKS[report.framework].display}: memory follows its documented layouts (weights, "
+                        "optimizer slots, step-by-step cells), not a measurement; parameters and FLOPs are exact")
     if seq_len is not None and not any(layer.steps > 1 or layer.positions > 1 for layer in layers):
         warnings.append("the model has no time axis, so the sequence length changes nothing")
     return Estimate(report.framework, options, seq_len, tuple(layers), memory_lines, compute_lines, report,
@@ -218,7 +237,6 @@ def estimate_report(report: Report, options: EstimateOptions, seq_len: int | Non
 
 
 __all__ = [
-    "BACKWARD_FACTOR",
     "DTYPE_BYTES",
     "OPTIMIZER_SLOTS",
     "Estimate",

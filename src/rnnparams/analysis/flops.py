@@ -9,17 +9,21 @@ Definitions (docs/estimates.md has the why):
 - FLOPs = 2 · MACs (1 MAC = 2 FLOPs) + one addition per bias number + the elementwise work of the cell (gate
   nonlinearities, the cell and hidden updates, normalization, dropout), one FLOP per elementwise operation
   per number, as each layer's convention declares it (`Work`, conventions/work.py);
-- forward + backward = 3 × forward.
+- backward, op by op as autograd runs it: every weight product is repeated for its weight gradient when the
+  weight is trainable, and for its input gradient when that input needs one (not the input of the first
+  trainable layer, nor a recurrent layer's zero initial state at its first step); a bias gradient sums its
+  rows (one addition per bias number per position); the elementwise backward is the convention's declared
+  count (`Cell.backward`, `Work.backward_per_number`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..symbolic import Const, Expr, Sym, add, factor, mul
+from ..symbolic import Const, Expr, Sym, add, factor, mul, product
 from .attention import attention_elementwise, attention_macs
 from .layer_env import LayerEnv, feature_symbol, weight_sizes
-from .resources import BACKWARD_FACTOR, EstimateLine, line, times
+from .resources import EstimateLine, line, times
 
 MAC_ROLES = frozenset({"input_weights", "recurrent_weights", "projection", "weight", "qkv_weights", "query_weights",
                        "key_weights", "value_weights"})
@@ -89,13 +93,107 @@ def _width(env: LayerEnv) -> Expr:
     return Const(env.per_sample(env.layer.input_shape) // max(env.positions, 1))
 
 
+def _trained(env: LayerEnv) -> bool:
+    """Autograd records the layer: a gradient reaches its input, or it has a trainable tensor of its own."""
+    return env.upstream or any(t.trainable for t in env.layer.tensors)
+
+
+def backward_macs(env: LayerEnv) -> tuple[Expr, Expr, Expr]:
+    """Per step: (weight-gradient MACs, input-gradient MACs, input-gradient MACs of the first step).
+
+    A product's weight gradient costs its forward MACs when the weight is trainable; its input gradient costs
+    them again when its input needs a gradient: always for a tensor the layer computed, for the layer's own
+    input (the products of `Work.reads_input` roles in its first block) only when a gradient reaches it. The
+    recurrent products of the first step read the zero initial state, which needs no gradient."""
+    if not _trained(env):
+        return Const(0), Const(0), Const(0)
+    bindings = dict(env.bindings)
+    reads_input = frozenset(env.layer.work.reads_input)
+    weight: list[Expr] = []
+    inputs: list[Expr] = []
+    first_step: list[Expr] = []
+    first = True
+    for copies, tensors in env.layer.plan.blocks():
+        n = copies.evaluate(bindings)
+        if n == 0:
+            continue
+        products = [t for t in tensors if t.role in MAC_ROLES]
+        _block(weight, copies, [t.shape for t in products if t.trainable])
+        own = [t.shape for t in products if first and t.role in reads_input]
+        internal = [t for t in products if not (first and t.role in reads_input)]
+        needed = [t.shape for t in internal]
+        if own and env.upstream:
+            needed = own + needed
+        elif own and env.cell is None and n > 1:  # a stack: only its first layer reads the input
+            _block(inputs, add(copies, -1), own)
+            _block(first_step, add(copies, -1), own)
+        _block(inputs, copies, needed)
+        _block(first_step, copies, [t.shape for t in internal if t.role != "recurrent_weights"]
+               + (own if own and env.upstream else []))
+        first = False
+    if env.layer.work.attention:  # queries by keys and weights by values: both operands need their gradient
+        inputs.append(mul(2, attention_macs(env)))
+        first_step.append(mul(2, attention_macs(env)))
+    if env.layer.work.scores:
+        inputs.append(mul(2, score_macs(env)))
+        first_step.append(mul(2, score_macs(env)))
+    return _sum(weight, bindings), _sum(inputs, bindings), _sum(first_step, bindings)
+
+
+def _block(terms: list[Expr], copies: Expr, shapes: list[tuple[Expr, ...]]) -> None:
+    """copies × (Σ sizes), factored like a layer formula (4·H·(I + H))."""
+    if shapes:
+        block = factor(add(*(product(shape) for shape in shapes)))
+        terms.append(block if copies == Const(1) else mul(copies, block))
+
+
+def _sum(terms: list[Expr], bindings: Mapping[str, int]) -> Expr:
+    return _drop_ones(add(*terms), bindings) if terms else Const(0)
+
+
+def score_macs(env: LayerEnv) -> Expr:
+    """Per query position: the declared score products (`Work.scores`) over the S positions it attends to."""
+    scores = env.layer.work.scores
+    if not scores or not all(all(k in env.bindings for k in term) for term in scores):
+        return Const(0)
+    return mul(env.positions_expr(), add(*(mul(*(Sym(k) for k in term)) for term in scores)))
+
+
+def backward_bias(env: LayerEnv) -> Expr:
+    """A trainable bias's gradient sums the gradient of its rows: one addition per bias number per position."""
+    if not _trained(env):
+        return Const(0)
+    bindings = dict(env.bindings)
+    terms: list[Expr] = []
+    for copies, tensors in env.layer.plan.blocks():
+        if copies.evaluate(bindings):
+            _block(terms, copies, [t.shape for t in tensors if t.role in BIAS_ROLES and t.trainable])
+    return _sum(terms, bindings)
+
+
+def backward_elementwise(env: LayerEnv, forward: Expr) -> Expr:
+    """The declared elementwise backward: a cell's per-unit count, a layer's per input number, or twice the
+    forward's where nothing is declared."""
+    if not _trained(env):
+        return Const(0)
+    cell, work = env.cell, env.layer.work
+    if cell is not None and cell.backward:
+        return mul(cell.backward, _copies(env), Sym("H"))
+    if work.backward_per_number is not None and cell is None:
+        return mul(work.backward_per_number, _width(env)) if work.backward_per_number else Const(0)
+    return mul(2, forward) if forward != Const(0) else Const(0)
+
+
 def layer_compute(env: LayerEnv) -> tuple[EstimateLine, ...]:
     """The step lines in the layer's own symbols; the sequence, batch and training lines in terms of them
-    (M = MACs per step, F = FLOPs per step), so each derivation stays one line of arithmetic."""
+    (M = MACs per step, F = FLOPs per step, M_b and F_b their backward), so each derivation stays one line of
+    arithmetic."""
     b = dict(env.bindings)
     macs = weight_sizes(env, MAC_ROLES)
     if env.layer.work.attention:  # queries by keys, weights by values: no weight shape shows them
         macs = add(macs, attention_macs(env))
+    if env.layer.work.scores:
+        macs = add(macs, score_macs(env))
     bias = weight_sizes(env, BIAS_ROLES)
     elem = _drop_ones(elementwise(env), b)
     step = [line("macs_step", macs, b, "MACs"), line("bias_step", bias, b, "FLOPs"),
@@ -114,9 +212,35 @@ def layer_compute(env: LayerEnv) -> tuple[EstimateLine, ...]:
     for name, expr, unit in per_step:
         out.append(line(f"{name}_sequence", scaled(expr, pos), b, unit))
         out.append(line(f"{name}_batch", times(batch, scaled(expr, pos)), b, unit))
-    for scope, expr in (("step", Sym("F")), ("sequence", scaled(Sym("F"), pos)),
-                        ("batch", times(batch, scaled(Sym("F"), pos)))):
-        out.append(line(f"flops_train_{scope}", times(BACKWARD_FACTOR, expr), b, "FLOPs"))
+    w_grad, x_grad, x_first = backward_macs(env)
+    back = [line("macs_weight_grad_step", w_grad, b, "MACs"), line("macs_input_grad_step", x_grad, b, "MACs"),
+            line("bias_backward_step", _drop_ones(backward_bias(env), b), b, "FLOPs"),
+            line("elementwise_backward_step", _drop_ones(backward_elementwise(env, elem), b), b, "FLOPs")]
+    b.update({"M_w": back[0].value, "M_x": back[1].value, "Fb_b": back[2].value, "Fe_b": back[3].value})
+    back.append(line("macs_backward_step", add(Sym("M_w"), Sym("M_x")), b, "MACs"))
+    b["M_b"] = back[-1].value
+    back.append(line("flops_backward_step", add(mul(2, Sym("M_b")), Sym("Fb_b"), Sym("Fe_b")), b, "FLOPs"))
+    b["F_b"] = back[-1].value
+    forward = mul(2, Sym("F")) if env.options.checkpointing else Sym("F")  # checkpointing runs it again
+    train_step = line("flops_train_step", add(forward, Sym("F_b")), b, "FLOPs")
+    b["F_t"] = train_step.value
+    first = line("macs_input_grad_first_step", x_first, b, "MACs")
+    out += back
+    if first.value == back[1].value:  # every step alike
+        seq, train_seq = scaled(Sym("M_b"), pos), scaled(Sym("F_t"), pos)
+    else:  # the first step needs no gradient of the zero initial state
+        b["M_x1"] = first.value
+        b["M_b1"] = b["M_w"] + b["M_x1"]
+        b["F_t1"] = (2 if env.options.checkpointing else 1) * b["F"] + 2 * b["M_b1"] + b["Fb_b"] + b["Fe_b"]
+        out += [first, line("macs_backward_first_step", add(Sym("M_w"), Sym("M_x1")), b, "MACs"),
+                line("flops_train_first_step", add(forward, mul(2, Sym("M_b1")), Sym("Fb_b"), Sym("Fe_b")), b,
+                     "FLOPs")]
+        rest = add(pos, -1)
+        seq = Sym("M_b1") if rest == Const(0) else add(times(rest, Sym("M_b")), Sym("M_b1"))
+        train_seq = Sym("F_t1") if rest == Const(0) else add(times(rest, Sym("F_t")), Sym("F_t1"))
+    out += [line("macs_backward_sequence", seq, b, "MACs"), line("macs_backward_batch", times(batch, seq), b, "MACs"),
+            train_step, line("flops_train_sequence", train_seq, b, "FLOPs"),
+            line("flops_train_batch", times(batch, train_seq), b, "FLOPs")]
     return tuple(out)
 
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from ..conventions.work import INPUT_POSITIONS, OUTPUT_POSITIONS, TOKENS, Cell, Runtime
+from ..conventions.work import INPUT_POSITIONS, OUTPUT_POSITIONS, STEP_OUTPUTS, TOKENS, Cell, Runtime
 from ..symbolic import Const, Expr, Mul, Sym, add, factor, mul, product
 from .report import LayerReport
 from .resources import EstimateOptions, elements, is_recurrent, outputs_of, time_axis
@@ -86,10 +86,14 @@ def _positions(layer: LayerReport, batch: int) -> int:
     how = layer.work.positions
     if how == TOKENS:
         return elements(layer.input_shape, batch) // batch
-    if how == OUTPUT_POSITIONS:  # over its output channels (a pooling has no weights saying how many)
+    if how in (OUTPUT_POSITIONS, STEP_OUTPUTS):  # over its output channels (a pooling has no weights saying how many)
         out = outputs_of(layer)[0]
         channels = layer.plan.bindings.get("O") or _width(out, layer.plan.feature_axis)
-        return sum(elements(o, batch) for o in outputs_of(layer)) // batch // channels if channels else 1
+        per = sum(elements(o, batch) for o in outputs_of(layer)) // batch // channels if channels else 1
+        if how == STEP_OUTPUTS and len(out) < len(layer.input_shape):  # one step returned: every step computed
+            steps = layer.input_shape[1]
+            per *= steps if steps is not None else 1
+        return per
     shape = layer.input_shape
     width = _width(shape, layer.plan.feature_axis)
     if how == INPUT_POSITIONS and width is None:

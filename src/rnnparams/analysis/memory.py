@@ -34,6 +34,7 @@ from ..conventions.work import (
     SAMPLE_CHANNEL_STATS,
     Runtime,
 )
+from ..errors import UsageError
 from ..symbolic import Const, Expr, Sym, add, mul
 from .attention import attention_items
 from .layer_env import (
@@ -43,10 +44,10 @@ from .layer_env import (
     sample_expr,
     weight_sizes,
 )
+from .optimizers import state_line
 from .report import LayerReport, Report
 from .resources import (
     DTYPE_BYTES,
-    OPTIMIZER_SLOTS,
     EstimateLine,
     EstimateOptions,
     is_recurrent,
@@ -56,8 +57,6 @@ from .resources import (
 
 B, T, S, s = Sym("B"), Sym("T"), Sym("S"), Sym("s")
 D_, L_ = Sym("D"), Sym("L")
-STEP_COUNTING = frozenset({"adam", "adamw"})
-"""Optimizers that keep a step count per parameter tensor in PyTorch (the runtime says how many bytes)."""
 
 
 def _item(key: str, formula: Expr, env: LayerEnv, *, note: str = "") -> EstimateLine | None:
@@ -130,7 +129,8 @@ def activation_path(env: LayerEnv) -> str:
     # float16 trains through the native cell; bfloat16 takes oneDNN only on CPUs with AVX-512 bf16 support,
     # which we cannot know, so it is modelled as native too (docs/estimates.md)
     onednn_dtype = env.options.activation_bytes == 4
-    return "onednn" if cell.onednn and not projected and onednn_dtype and env.options.training else "native"
+    onednn = env.options.cpu_kernels == "onednn"
+    return "onednn" if onednn and cell.onednn and not projected and onednn_dtype and env.options.training else "native"
 
 
 def _recurrent_items(env: LayerEnv) -> tuple[list[EstimateLine | None], bool, str]:
@@ -174,8 +174,9 @@ def _recurrent_items(env: LayerEnv) -> tuple[list[EstimateLine | None], bool, st
         ]
         return items, True, path
     # native PyTorch cells, and Keras unrolled step by step
-    if path == "native" and batch_first(env) and env.bindings.get("D", 1) == 2:
-        # each direction reshapes the transposed input itself, so each keeps its own copy
+    if path == "native" and batch_first(env) and env.bindings.get("D", 1) == 2 and env.steps > 1 and env.batch > 1:
+        # each direction reshapes the transposed input itself, so each keeps its own copy (a transposed view with
+        # one step or one row is contiguous already: both share the input)
         items[0] = _item("input", mul(Dx, T, B, first.input_width, s), env, note="input_copy_per_direction")
     extra = cell.intermediates - (1 if env.is_cell and cell.cell_state else 0)  # LSTMCell: c_{t-1} is its c_0
     hidden = mul(Lx, Dx, B, first.hidden_out, s) if cell.output_is_state else \
@@ -347,6 +348,19 @@ def _inference_items(env: LayerEnv) -> tuple[EstimateLine, ...]:
     return tuple(i for i in items if i is not None)
 
 
+def checkpoint_items(env: LayerEnv) -> tuple[EstimateLine, ...]:
+    """A checkpointed layer keeps its input (the checkpoint holds it to run the layer again) and the generator state
+    it restores first, nothing the layer saves: those are made again in the backward pass."""
+    state = env.runtime.checkpoint_state_bytes
+    if state is None:
+        raise UsageError("--checkpointing is modelled for PyTorch's torch.utils.checkpoint only")
+    tokens = any(k.tensor == INDICES for k in env.layer.work.keeps)
+    x = sample_expr(env.layer.input_shape, env, feature_symbol(env))
+    items = [_item("checkpoint_input", mul(B, x, Sym("s_i") if tokens else s), env),
+             _item("rng_state", Const(state), env, note="checkpoint_rng_state")]
+    return tuple(i for i in items if i is not None)
+
+
 def layer_states(env: LayerEnv) -> EstimateLine | None:
     """Final states the layer returns beside its output (h_n, c_n; Keras return_state), from the convention's
     state shapes."""
@@ -389,7 +403,6 @@ def model_memory(report: Report, runtime: Runtime, options: EstimateOptions,
     n, s_w = Sym("n"), Sym("s")
     trainable = [t for layer in report.layers for t in layer.tensors if t.trainable]
     n_t = sum(t.params for t in trainable)
-    m = len(trainable)
     weight_bytes = options.weight_bytes
     lines: list[EstimateLine] = [line("weights", mul(n, s_w), {"n": report.total_params, "s": weight_bytes},
                                       "bytes")]
@@ -403,7 +416,7 @@ def model_memory(report: Report, runtime: Runtime, options: EstimateOptions,
         if options.mixed_precision:
             lines.append(line("master_weights", mul(4, Sym("n_t")), {"n_t": n_t}, "bytes", note="master_weights"))
         lines.append(line("gradients", mul(Sym("n_t"), s_w), {"n_t": n_t, "s": weight_bytes}, "bytes"))
-        lines.append(_optimizer_line(runtime, options, n_t, m))
+        lines.append(_optimizer_line(runtime, options, [t.shape for t in trainable]))
     if options.training:
         lines.append(total_line("activations", activations, "bytes"))
     else:
@@ -414,20 +427,17 @@ def model_memory(report: Report, runtime: Runtime, options: EstimateOptions,
     return tuple(lines)
 
 
-def _optimizer_line(runtime: Runtime, options: EstimateOptions, n_t: int, m: int) -> EstimateLine:
-    """k slots per parameter, plus the runtime's own optimizer state: PyTorch's Adam keeps a `step`, a float32
-    scalar tensor per parameter tensor (4 bytes each); Keras keeps its optimizer's `iteration` (int32) and
-    `learning_rate` (float32) variables, 8 bytes."""
-    slots = OPTIMIZER_SLOTS[options.optimizer]
-    bindings = {"n_t": n_t, "s": options.state_bytes, "m": m}
-    per_param = mul(slots, Sym("n_t"), Sym("s"))
-    extra: Expr = Const(0)
-    if runtime.step_bytes_per_tensor and options.optimizer in STEP_COUNTING:
-        extra = mul(runtime.step_bytes_per_tensor, Sym("m"))
-    if runtime.optimizer_bytes:
-        extra = Const(runtime.optimizer_bytes)
-    return line("optimizer_state", add(per_param, extra), bindings, "bytes", note=runtime.optimizer_note)
+def _optimizer_line(runtime: Runtime, options: EstimateOptions, shapes: list[tuple[int, ...]]) -> EstimateLine:
+    """The optimizer's state after its first step (analysis/optimizers.py has each layout), plus the runtime's own:
+    PyTorch's step-counting optimizers keep `step`, a float32 scalar tensor per parameter tensor (4 bytes each);
+    Keras keeps its optimizer's `iteration` (int32) and `learning_rate` (float32) variables, 8 bytes."""
+    if options.optimizer not in runtime.optimizers:
+        raise UsageError(f"{options.optimizer} is not an optimizer of this framework; choose one of: "
+                         f"{', '.join(runtime.optimizers)}")
+    formula, bindings = state_line(options.optimizer, shapes, options.state_bytes, runtime.step_bytes_per_tensor,
+                                   runtime.optimizer_bytes, runtime.adafactor_velocity)
+    return line("optimizer_state", formula, bindings, "bytes", note=runtime.optimizer_note)
 
 
-__all__ = ["DTYPE_BYTES", "layer_activations", "layer_states", "layer_weights", "model_memory",
+__all__ = ["DTYPE_BYTES", "checkpoint_items", "layer_activations", "layer_states", "layer_weights", "model_memory",
            "onednn_workspace_bytes", "shares_input"]

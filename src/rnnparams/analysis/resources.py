@@ -13,17 +13,17 @@ from ..errors import UsageError
 from ..spec import Shape
 from ..symbolic import Add, Const, Expr, Mul
 from .formula import Derivation, derive
+from .optimizers import OPTIMIZERS
 from .report import LayerReport
 
 DTYPE_BYTES: Mapping[str, int] = MappingProxyType({"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1})
-OPTIMIZER_SLOTS: Mapping[str, int] = MappingProxyType({"sgd": 0, "momentum": 1, "adam": 2, "adamw": 2})
-"""Per-parameter state tensors: SGD keeps none, SGD with momentum a momentum buffer, Adam/AdamW exp_avg and
-exp_avg_sq (Keras: momentum and velocity)."""
+OPTIMIZER_SLOTS: Mapping[str, int] = MappingProxyType({k: v.slots for k, v in OPTIMIZERS.items()})
+"""Parameter-sized state tensors per parameter tensor (analysis/optimizers.py has every layout)."""
 MODES = ("train", "inference")
 DEVICES = ("cpu", "cuda")
-BACKWARD_FACTOR = 3
-"""forward + backward = 3 × forward: each weight product is repeated once for the input gradient and once for
-the weight gradient (the usual convention, e.g. 6·N FLOPs per token for training a transformer)."""
+CPU_KERNELS = ("onednn", "native")
+"""PyTorch's CPU recurrent kernels: "onednn" (torch's default: a float32 nn.LSTM runs through oneDNN) or "native"
+(oneDNN off, `torch.backends.mkldnn.flags(enabled=False)`: every layer runs PyTorch's step-by-step cells)."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,10 @@ class EstimateOptions:
     mixed_precision: bool = False
     mode: str = "train"
     device: str = "cpu"
+    cpu_kernels: str = "onednn"
+    checkpointing: bool = False
+    """Every layer checkpointed (torch.utils.checkpoint): only its input is kept, its forward runs again in the
+    backward pass."""
 
     @property
     def training(self) -> bool:
@@ -111,7 +115,8 @@ class EstimateOptions:
     def to_dict(self) -> dict[str, Any]:
         return {"batch": self.batch, "seq_len": self.seq_len, "dtype": self.dtype,
                 "optimizer": self.optimizer if self.training else None, "mixed_precision": self.mixed_precision,
-                "mode": self.mode, "device": self.device}
+                "mode": self.mode, "device": self.device, "cpu_kernels": self.cpu_kernels,
+                "checkpointing": self.checkpointing}
 
 
 def _positive(value: object, what: str, flag: str) -> int:
@@ -123,12 +128,14 @@ def _positive(value: object, what: str, flag: str) -> int:
 
 
 def make_options(*, batch: object, seq_len: object, dtype: str = "float32", optimizer: str = "adam",
-                 mixed_precision: bool = False, mode: str = "train", device: str = "cpu") -> EstimateOptions:
+                 mixed_precision: bool = False, mode: str = "train", device: str = "cpu",
+                 cpu_kernels: str = "onednn", checkpointing: bool = False) -> EstimateOptions:
     """Check the options and say exactly what is wrong with a bad one."""
     b = _positive(batch, "batch size", "--batch")
     t = None if seq_len is None else _positive(seq_len, "sequence length", "--seq-len")
     for value, choices, what in ((dtype, DTYPE_BYTES, "dtype"), (optimizer, OPTIMIZER_SLOTS, "optimizer"),
-                                 (mode, MODES, "mode"), (device, DEVICES, "device")):
+                                 (mode, MODES, "mode"), (device, DEVICES, "device"),
+                                 (cpu_kernels, CPU_KERNELS, "CPU kernel path")):
         if value not in choices:
             raise UsageError(f"unknown {what} {value!r}; choose one of: {', '.join(choices)}")
     if mode == "train" and dtype == "int8":
@@ -140,7 +147,11 @@ def make_options(*, batch: object, seq_len: object, dtype: str = "float32", opti
     if mixed_precision and dtype not in ("float16", "bfloat16"):
         raise UsageError("--mixed-precision keeps float32 master weights of float16 or bfloat16 ones; add "
                          "--dtype float16 or --dtype bfloat16")
-    return EstimateOptions(b, t, dtype, optimizer, bool(mixed_precision), mode, device)
+    if checkpointing and mode != "train":
+        raise UsageError("--checkpointing recomputes activations in the backward pass; it describes training (drop "
+                         "it with --mode inference)")
+    return EstimateOptions(b, t, dtype, optimizer, bool(mixed_precision), mode, device, cpu_kernels,
+                           bool(checkpointing))
 
 
 # --- Shapes with the batch filled in ------------------------------------------------------------------------
@@ -176,5 +187,5 @@ def outputs_of(layer: LayerReport) -> tuple[Shape, ...]:
     return layer.output_shape if layer.multi_output else (layer.output_shape,)  # type: ignore[return-value]
 
 
-__all__ = ["BACKWARD_FACTOR", "DEVICES", "DTYPE_BYTES", "MODES", "OPTIMIZER_SLOTS", "EstimateLine", "EstimateOptions",
+__all__ = ["CPU_KERNELS", "DEVICES", "DTYPE_BYTES", "MODES", "OPTIMIZER_SLOTS", "EstimateLine", "EstimateOptions",
            "elements", "is_recurrent", "line", "make_options", "outputs_of", "time_axis", "times", "total_line"]

@@ -8,7 +8,7 @@ counting, formulas and explanations are all derived from the resulting `LayerPla
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
 
 from .._record import field, record
@@ -254,6 +254,9 @@ class FrameworkConvention:
     take `name=` and `trainable=` arguments)."""
     batch_axis: Callable[[LayerSpec], int] = lambda spec: 0
     """Where the batch dimension goes in the model input, given its first layer."""
+    batch_transparent: Callable[[LayerSpec], bool] = lambda spec: False
+    """The layer works on its last axis whatever the others hold (PyTorch's Embedding, Linear, Dropout): the model's
+    batch axis is that of the first layer that is not (a time-major nn.LSTM after an embedding reads (T, N))."""
     notes: tuple[str, ...] = ()
     verified: bool = True
     """Whether the convention was checked against the real package (oracle tests); False: from its docs."""
@@ -296,6 +299,15 @@ class FrameworkConvention:
     """Classes of the framework that are not counted as layers, each with the reason the user is told instead of
     "unknown layer" (a container: its layers are counted; a base class; an options record); docs/layers.md
     lists them."""
+
+
+def model_batch_axis(fw: FrameworkConvention, layers: Sequence[LayerSpec]) -> int:
+    """Where the batch goes in the model input: the first layer's batch axis, looking through layers that work on
+    their last axis only (`batch_transparent`) to the first that fixes it."""
+    for spec in layers:
+        if not fw.batch_transparent(spec):
+            return fw.batch_axis(spec)
+    return fw.batch_axis(layers[0]) if layers else 0
 
 
 def expand(templates: Iterable[TensorTemplate], *, flags: Mapping[str, bool],

@@ -61,7 +61,7 @@ from .equivalents import (
     refuse_peepholes,
 )
 from .families import Neutral
-from .work import GRU_CELL, INDICES, LSTM_CELL, RNN_CELL, TOKENS, WRAPPER, Keep, Work
+from .work import FLAX_RUNTIME, GRU_CELL, INDICES, LSTM_CELL, RNN_CELL, TOKENS, WRAPPER, Keep, Work
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -396,6 +396,7 @@ def _batch_axis(first: LayerSpec) -> int:
 
 
 FLAX = FrameworkConvention(
+    runtime=FLAX_RUNTIME,
     id="flax", display="Flax linen", layers=build_layers(nnx=False),
     prefixes=("flax.linen.", "linen.", "nn."), naming="index", batch_axis=_batch_axis,
     verified_with=VERIFIED_WITH, short="Flax", write_prefix="flax.linen.", infers_input=True,
@@ -403,6 +404,7 @@ FLAX = FrameworkConvention(
            "(or nn.… with --framework flax)",
 )
 FLAX_NNX = FrameworkConvention(
+    runtime=FLAX_RUNTIME,
     id="flax-nnx", display="Flax NNX", layers=build_layers(nnx=True),
     prefixes=("flax.nnx.", "nnx."), containers=("Sequential",), naming="index", batch_axis=_batch_axis,
     verified_with=VERIFIED_WITH, short="Flax", write_prefix="nnx.",

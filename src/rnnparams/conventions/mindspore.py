@@ -45,7 +45,7 @@ from .equivalents import (
 )
 from .families import Neutral
 from .stacked import H, I, gated, stack
-from .work import GRU_CELL, INDICES, INPUT, LSTM_CELL, RNN_CELL, TOKENS, Cell, Keep, Work
+from .work import GRU_CELL, INDICES, INPUT, LSTM_CELL, MINDSPORE_RUNTIME, RNN_CELL, TOKENS, Cell, Keep, Work
 
 O, V, E = Sym("O"), Sym("V"), Sym("E")
 IN, HOUT = Sym("I_l"), Sym("H_out")
@@ -209,6 +209,7 @@ def _batch_axis(first: LayerSpec) -> int:
 
 
 MINDSPORE = FrameworkConvention(
+    runtime=MINDSPORE_RUNTIME,
     id="mindspore", display="MindSpore", layers=LAYERS, prefixes=("mindspore.nn.", "ms.nn.", "nn."),
     naming="index", batch_axis=_batch_axis, verified_with=VERIFIED_WITH, short="MindSpore",
     write_prefix="mindspore.nn.",

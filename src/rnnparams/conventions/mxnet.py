@@ -47,7 +47,7 @@ from .equivalents import (
 )
 from .families import Neutral
 from .stacked import H, P, gated, stack
-from .work import GRU_CELL, INDICES, INPUT, LSTM_CELL, RNN_CELL, TOKENS, Cell, Keep, Work
+from .work import GRU_CELL, INDICES, INPUT, LSTM_CELL, MXNET_RUNTIME, RNN_CELL, TOKENS, Cell, Keep, Work
 
 I, O, V, E = Sym("I"), Sym("O"), Sym("V"), Sym("E")
 IN, HOUT = Sym("I_l"), Sym("H_out")
@@ -231,6 +231,7 @@ def _batch_axis(first: LayerSpec) -> int:
 
 
 MXNET = FrameworkConvention(
+    runtime=MXNET_RUNTIME,
     id="mxnet", display="MXNet Gluon", layers=LAYERS,
     prefixes=("mxnet.gluon.rnn.", "mx.gluon.rnn.", "gluon.rnn.", "mxnet.gluon.nn.", "mx.gluon.nn.", "gluon.nn.",
               "rnn.", "nn."),

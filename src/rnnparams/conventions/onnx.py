@@ -37,7 +37,7 @@ from .base import (
 )
 from .equivalents import Built, Equivalent, make_layer, need, one_step, read_recurrent
 from .families import Neutral
-from .work import GRU_CELL, LSTM_CELL, RNN_CELL, Work
+from .work import GRU_CELL, LSTM_CELL, ONNX_RUNTIME, RNN_CELL, Work
 
 I, H, D = Sym("I"), Sym("H"), Sym("D")
 VERIFIED_WITH = (("onnx", "1.23.2"), ("onnxruntime", "1.32.0"), ("torch", "2.13.0"))
@@ -158,6 +158,7 @@ def _batch_axis(first: LayerSpec) -> int:
 
 
 ONNX = FrameworkConvention(
+    runtime=ONNX_RUNTIME,
     id="onnx", display="ONNX operators", layers=LAYERS, prefixes=("onnx.",), naming="index",
     batch_axis=_batch_axis, verified_with=VERIFIED_WITH, short="ONNX", write_prefix="onnx.",
     refusals={"dense": _NO_LAYER, "embedding": _NO_LAYER},

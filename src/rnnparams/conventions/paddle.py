@@ -57,7 +57,7 @@ from .equivalents import (
 )
 from .families import Neutral
 from .stacked import H, I, P, gated, stack
-from .work import GRU_CELL, INDICES, INPUT, LSTM_CELL, RNN_CELL, TOKENS, Cell, Keep, Work
+from .work import GRU_CELL, INDICES, INPUT, LSTM_CELL, PADDLE_RUNTIME, RNN_CELL, TOKENS, Cell, Keep, Work
 
 O, V, E = Sym("O"), Sym("V"), Sym("E")
 IN, HOUT = Sym("I_l"), Sym("H_out")
@@ -292,6 +292,7 @@ LAYERS = {c.type_name: c for c in (
 
 
 PADDLE = FrameworkConvention(
+    runtime=PADDLE_RUNTIME,
     id="paddle", display="PaddlePaddle", layers=LAYERS, prefixes=("paddle.nn.", "nn."),
     containers=("Sequential",), naming="index", verified_with=VERIFIED_WITH,
     batch_axis=lambda spec: 1 if spec.type in ("SimpleRNN", "LSTM", "GRU") and spec.get("time_major") else 0,

@@ -52,7 +52,7 @@ from .equivalents import (
     read_with,
 )
 from .families import Neutral
-from .work import GRU_CELL, LSTM_CELL, RNN_CELL, Work
+from .work import GRU_CELL, LSTM_CELL, RNN_CELL, TF1_RUNTIME, Work
 
 I, H, P = Sym("I"), Sym("H"), Sym("P")
 HIN = Sym("H_in")  # what the kernel reads of the state: H, or P with num_proj
@@ -258,6 +258,7 @@ _ONLY_CELLS = "TF 1's rnn_cell module has only cells; tf.compat.v1.layers are no
 
 
 TF1 = FrameworkConvention(
+    runtime=TF1_RUNTIME,
     id="tf1", display="TensorFlow 1 (tf.compat.v1.nn.rnn_cell)", layers=LAYERS,
     prefixes=("tf.compat.v1.nn.rnn_cell.", "tf.nn.rnn_cell.", "tf.contrib.rnn.", "rnn_cell.", "tf.compat.v1.nn.",
               "tf.nn."),

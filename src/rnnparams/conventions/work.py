@@ -18,6 +18,9 @@ OUTPUT_POSITIONS = "outputs"
 """Once per output position: the output's elements over its channels (a convolution's output length)."""
 TOKENS = "tokens"
 """Once per input element (an embedding looks up every token id)."""
+STEP_OUTPUTS = "step_outputs"
+"""Once per output position of every time step: the output's positions per step times the input's time steps
+(a ConvLSTM applies its kernels at every position of every step, whether it returns the sequence or not)."""
 INPUT_POSITIONS = "inputs"
 """Once per input position: the input's elements over its channels (a transposed convolution scatters its whole
 kernel from every input position)."""
@@ -83,16 +86,26 @@ class Cell:
     """The activation's output is the hidden state itself (RNN): nothing per step beyond it."""
     onednn: bool = False
     """PyTorch on CPU runs the stacked layer through oneDNN (LSTM without projection, float32)."""
+    backward: int = 0
+    """Elementwise FLOPs of the backward pass per step and hidden unit: each nonlinearity's derivative times the
+    incoming gradient, the products' gradients, and the sums where two gradients meet (docs/estimates.md derives
+    LSTM 23, GRU 17, RNN 4)."""
 
 
-RNN_CELL = Cell(elementwise=1, intermediates=0, reserve=0, output_is_state=True)
-"""tanh (or relu) of the summed products: 1. The activation's output is h itself."""
-LSTM_CELL = Cell(elementwise=9, intermediates=2, reserve=1, cell_state=True, onednn=True)
+RNN_CELL = Cell(elementwise=1, intermediates=0, reserve=0, output_is_state=True, backward=4)
+"""tanh (or relu) of the summed products: 1. The activation's output is h itself. Backward: the gradients from the
+output and from the next step summed (1), tanh' = 1 − h² (2) times that sum (1): 4."""
+LSTM_CELL = Cell(elementwise=9, intermediates=2, reserve=1, cell_state=True, onednn=True, backward=23)
 """σ(i), σ(f), tanh(g), σ(o), f⊙c, i⊙g, their sum, tanh(c), o⊙tanh(c) = 9; keeps c_{t-1} and tanh(c_t);
-cuDNN reserves c_t."""
-GRU_CELL = Cell(elementwise=8, intermediates=3, reserve=1)
+cuDNN reserves c_t. Backward: dh summed from the output and the next step (1); do = dh⊙tanh(c), d tanh(c) =
+dh⊙o (2); dc += d tanh(c)⊙(1 − tanh²c) (4); di = dc⊙g, dg = dc⊙i, df = dc⊙c_{t−1}, dc_{t−1} = dc⊙f (4); σ' = a(1 − a)
+times the gradient for i, f, o (9) and tanh' = 1 − g² times it for g (3): 23."""
+GRU_CELL = Cell(elementwise=8, intermediates=3, reserve=1, backward=17)
 """σ(r), σ(z), r⊙(W_hn·h + b_hn), the sum with W_in·x + b_in, tanh(n), h' = n + z⊙(h − n) (3) = 8; keeps tanh(n),
-a copy of W_hn·h + b_hn (r multiplies it in place) and a copy of h − n; cuDNN reserves r ⊙ (W_hn·h + b_hn)."""
+a copy of W_hn·h + b_hn (r multiplies it in place) and a copy of h − n; cuDNN reserves r ⊙ (W_hn·h + b_hn).
+Backward: dh' summed from the output and the next step (1); dn = dh'⊙(1 − z) (2), dz = dh'⊙(h − n) (1), the direct
+dh = dh'⊙z (1) and its sum with the recurrent product's (1); da = dn⊙(1 − n²) (3); dr = da⊙(W_hn·h + b_hn) and its
+gradient da⊙r (2); σ' for r and z (6): 17."""
 
 
 @record
@@ -123,6 +136,19 @@ class Work:
     mask_per_channel: bool = False
     """The dropout mask has one number per sample and channel (Dropout2d, FeatureAlphaDropout), not one per
     number."""
+    backward_per_number: int | None = None
+    """Elementwise FLOPs of the backward pass per number of the input; None: twice the forward's (each operation's
+    local derivative, and its product with the incoming gradient)."""
+    reads_input: tuple[str, ...] = ("input_weights", "weight", "qkv_weights", "query_weights", "key_weights",
+                                    "value_weights")
+    """Roles of the tensors whose products read the layer's own input (in its first block: every direction of a
+    recurrent layer, the first layer of a stack): their input gradient is skipped when no gradient reaches the
+    layer's input (the first trainable layer), as autograd skips it. Every other product reads a tensor the layer
+    computed, which needs its gradient whenever the layer is trained."""
+    scores: tuple[tuple[str, ...], ...] = ()
+    """Products no weight shape shows, per query position and key position, each a product of the layer's bindings:
+    Keras' MultiHeadAttention multiplies the queries by the keys (N_h·d_k) and the weights by the values (N_h·d_v)
+    over the S positions it attends to (in a chain, its own)."""
     attention: bool = False
     """Multi-head attention, alone or in transformer layers: besides its projections (read off its tensors), each
     attention block multiplies queries by keys and the weights by values, and keeps what its kernel keeps
@@ -159,14 +185,89 @@ class Runtime:
     """On CPU, dropout keeps its mask in the activation dtype (PyTorch); otherwise one byte per number."""
     devices: bool = False
     """The kernel path depends on the device (--device cpu / cuda), so the device is part of every figure."""
+    optimizers: tuple[str, ...] = ("sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop", "rmsprop-centered",
+                                   "adagrad", "adafactor", "adam8bit")
+    """The optimizers whose state layout `estimate` knows for this framework (adam8bit: bitsandbytes, PyTorch only)."""
+    measured: bool = False
+    """Its figures were measured against the real package (benchmarks/validate_memory.py, the oracle tests); False:
+    they follow the framework's documented layouts, and `estimate` warns so."""
+    activations_measured: bool = False
+    """Its activations were measured against what the framework keeps (PyTorch on CPU); False: a model, and
+    `estimate` warns so."""
+    training: bool = True
+    """It trains: False for an inference format (ONNX), which `estimate --mode train` refuses."""
+    checkpoint_state_bytes: int | None = None
+    """Per-layer activation checkpointing (torch.utils.checkpoint, use_reentrant=False) is available: each checkpoint
+    keeps its layer's input and the CPU generator's state (torch.get_rng_state(): 5,056 bytes), to replay dropout
+    alike; None: not modelled for this framework."""
+    adafactor_velocity: bool = False
+    """Adafactor keeps a parameter-sized velocity besides its factors, and two placeholder scalars instead of a 1-D
+    tensor's variance (Keras)."""
 
 
 TORCH_RUNTIME = Runtime(kernels="torch", weights_in_out=False, index_bytes=8, step_bytes_per_tensor=4,
-                        optimizer_note="optimizer_pytorch", mask_in_activation_dtype=True, devices=True)
+                        optimizer_note="optimizer_pytorch", mask_in_activation_dtype=True, devices=True, measured=True,
+                        activations_measured=True, checkpoint_state_bytes=5056)
 KERAS_RUNTIME = Runtime(kernels="keras", weights_in_out=True, index_bytes=4, optimizer_bytes=8,
-                        optimizer_note="optimizer_keras")
+                        optimizer_note="optimizer_keras", adafactor_velocity=True,
+                        optimizers=("sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop", "rmsprop-centered",
+                                    "adagrad", "adafactor"), measured=True)
+LAYOUT_OPTIMIZERS = ("sgd", "momentum", "adam", "adamw")
+"""The optimizers whose state the other frameworks' documentation lays out (per-parameter slots)."""
+FLAX_RUNTIME = Runtime(kernels="keras", weights_in_out=True, index_bytes=4, optimizer_bytes=4,
+                       optimizer_note="optimizer_optax", optimizers=LAYOUT_OPTIMIZERS)
+"""Flax: kernels (in, out); jax token ids int32; optax's Adam keeps mu and nu per parameter and one int32 `count`."""
+PADDLE_RUNTIME = Runtime(kernels="keras", weights_in_out=False, index_bytes=8, step_bytes_per_tensor=8,
+                         optimizer_note="optimizer_paddle", optimizers=LAYOUT_OPTIMIZERS)
+"""PaddlePaddle: RNN weights (gates·H, in) as PyTorch; int64 ids; Adam's moment1, moment2 and the float32
+beta1_pow_acc, beta2_pow_acc scalars of every parameter."""
+MINDSPORE_RUNTIME = Runtime(kernels="keras", weights_in_out=False, index_bytes=4, optimizer_bytes=4,
+                            optimizer_note="optimizer_mindspore", optimizers=LAYOUT_OPTIMIZERS)
+"""MindSpore: weights (out, in); int32 ids; Adam's moment1 and moment2 per parameter, one int32 global step."""
+MXNET_RUNTIME = Runtime(kernels="keras", weights_in_out=False, index_bytes=4, optimizer_note="optimizer_mxnet",
+                        optimizers=LAYOUT_OPTIMIZERS)
+"""MXNet Gluon: weights (out, in); token ids are float32; Adam's mean and var per parameter, the step count is a
+Python integer."""
+TF1_RUNTIME = Runtime(kernels="keras", weights_in_out=True, index_bytes=4, optimizer_bytes=8,
+                      optimizer_note="optimizer_tf1", optimizers=LAYOUT_OPTIMIZERS)
+"""TensorFlow 1: kernels (in, out); int32 ids; tf.train.AdamOptimizer's m and v per variable and the float32
+beta1_power, beta2_power once."""
+ONNX_RUNTIME = Runtime(kernels="keras", weights_in_out=False, index_bytes=8, training=False,
+                       optimizer_note="optimizer_pytorch")
+"""ONNX: an inference format (its LSTM/GRU/RNN weights (gates·H, in)); int64 ids."""
 
-__all__ = ["CHANNEL_STATS", "GROUP_STATS", "GRU_CELL", "INDICES", "INPUT", "INPUT_POSITIONS", "INPUT_SIZED",
-           "KERAS_RUNTIME", "LSTM_CELL", "NOTHING", "OUTPUT", "OUTPUT_INDICES", "OUTPUT_POSITIONS", "OUTPUT_SIZED",
-           "RNN_CELL", "ROWS", "ROW_SCALE", "ROW_STATS", "SAMPLE_CHANNEL_STATS", "TOKENS", "TORCH_RUNTIME", "WRAPPER",
-           "Cell", "Keep", "Runtime", "Work"]
+__all__ = [
+    "CHANNEL_STATS",
+    "FLAX_RUNTIME",
+    "GROUP_STATS",
+    "GRU_CELL",
+    "INDICES",
+    "INPUT",
+    "INPUT_POSITIONS",
+    "INPUT_SIZED",
+    "KERAS_RUNTIME",
+    "LSTM_CELL",
+    "MINDSPORE_RUNTIME",
+    "MXNET_RUNTIME",
+    "NOTHING",
+    "ONNX_RUNTIME",
+    "OUTPUT",
+    "OUTPUT_INDICES",
+    "OUTPUT_POSITIONS",
+    "OUTPUT_SIZED",
+    "PADDLE_RUNTIME",
+    "RNN_CELL",
+    "ROWS",
+    "ROW_SCALE",
+    "ROW_STATS",
+    "SAMPLE_CHANNEL_STATS",
+    "STEP_OUTPUTS",
+    "TF1_RUNTIME",
+    "TOKENS",
+    "TORCH_RUNTIME",
+    "WRAPPER",
+    "Cell",
+    "Keep",
+    "Runtime",
+    "Work",
+]

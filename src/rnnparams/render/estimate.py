@@ -23,9 +23,25 @@ EXTRA_SYMBOLS: dict[str, tuple[str, str]] = {
     "F": ("FLOPs per step", "每步浮点运算次数"),
     "Fb": ("bias additions per step", "每步偏置加法次数"),
     "Fe": ("elementwise FLOPs per step", "每步逐元素运算次数"),
+    "M_w": ("weight-gradient MACs per step", "每步权重梯度乘加次数"),
+    "M_x": ("input-gradient MACs per step", "每步输入梯度乘加次数"),
+    "M_x1": ("input-gradient MACs of the first step", "第一步的输入梯度乘加次数"),
+    "M_b": ("backward MACs per step", "每步反向乘加次数"),
+    "M_b1": ("backward MACs of the first step", "第一步的反向乘加次数"),
+    "Fb_b": ("bias-gradient additions per step", "每步偏置梯度加法次数"),
+    "Fe_b": ("elementwise backward FLOPs per step", "每步反向逐元素运算次数"),
+    "F_b": ("backward FLOPs per step", "每步反向浮点运算次数"),
+    "F_t": ("forward + backward FLOPs per step", "每步前向 + 反向浮点运算次数"),
+    "F_t1": ("forward + backward FLOPs of the first step", "第一步的前向 + 反向浮点运算次数"),
     "n": ("parameters", "参数个数"),
     "n_t": ("trainable parameters", "可训练参数个数"),
     "m": ("trainable parameter tensors", "可训练参数张量个数"),
+    "n_f": ("numbers of Adafactor's row and column factors", "Adafactor 行、列因子的数个数"),
+    "n_8": ("numbers in tensors with 8-bit state (≥ 4,096 numbers)", "使用 8 位状态的张量中的数个数(≥ 4,096 个数)"),
+    "n_32": ("numbers in smaller tensors (32-bit state)", "较小张量中的数个数(32 位状态)"),
+    "k_b": ("blocks of 256 numbers (one float32 absmax each per state)",
+            "256 个数一块的块数(每个状态每块一个 float32 absmax)"),
+    "q": ("codes of each shared quantization map (float32)", "每个共享量化表的码数(float32)"),
     "n_b": ("floating-point buffer numbers", "浮点缓冲区的数个数"),
     "k": ("int64 counters", "int64 计数器个数"),
     "g": ("G·H padded to 16 (oneDNN leading dimension)", "G·H 按 16 对齐后的宽度(oneDNN 主维)"),
@@ -85,11 +101,13 @@ MEMORY_LINES: dict[str, tuple[str, str]] = {
     "activations": ("Activations kept for backward", "为反向传播保存的激活值"),
     "activations_inference": ("Activations (largest layer, live)", "激活值(最大一层的峰值)"),
     "states": ("Recurrent states", "循环状态"),
-    "total": ("Total peak (upper bound)", "峰值总量(上界)"),
+    "total": ("Sum of the parts (not a peak)", "各部分之和(不是峰值)"),
 }
 
 ITEMS: dict[str, tuple[str, str]] = {
     "input": ("layer input", "层输入"),
+    "checkpoint_input": ("layer input, held by the checkpoint", "检查点保存的层输入"),
+    "rng_state": ("CPU generator state", "CPU 随机数生成器状态"),
     "layer_inputs": ("inputs of the upper layers", "上层的输入"),
     "outputs": ("outputs of every layer and direction", "每层每个方向的输出"),
     "final_states": ("final h and c of every layer and direction", "每层每个方向最后的 h 和 c"),
@@ -132,6 +150,18 @@ COMPUTE_LINES: dict[str, tuple[str, str]] = {
     "macs_batch": ("MACs per batch", "每批乘加次数"),
     "flops_sequence": ("FLOPs per sequence", "每个序列浮点运算次数"),
     "flops_batch": ("FLOPs per batch", "每批浮点运算次数"),
+    "macs_weight_grad_step": ("weight-gradient MACs per step", "每步权重梯度乘加次数"),
+    "macs_input_grad_step": ("input-gradient MACs per step", "每步输入梯度乘加次数"),
+    "bias_backward_step": ("bias-gradient additions per step", "每步偏置梯度加法"),
+    "elementwise_backward_step": ("elementwise backward FLOPs per step", "每步反向逐元素运算"),
+    "macs_backward_step": ("backward MACs per step", "每步反向乘加次数"),
+    "flops_backward_step": ("backward FLOPs per step", "每步反向浮点运算次数"),
+    "macs_input_grad_first_step": ("input-gradient MACs of the first step (h_0 needs none)",
+                                   "第一步的输入梯度乘加次数(h_0 不需要梯度)"),
+    "macs_backward_first_step": ("backward MACs of the first step", "第一步的反向乘加次数"),
+    "flops_train_first_step": ("FLOPs of the first step, forward + backward", "第一步浮点运算次数(前向 + 反向)"),
+    "macs_backward_sequence": ("backward MACs per sequence", "每个序列反向乘加次数"),
+    "macs_backward_batch": ("backward MACs per batch", "每批反向乘加次数"),
     "flops_train_step": ("FLOPs per step, forward + backward", "每步浮点运算次数(前向 + 反向)"),
     "flops_train_sequence": ("FLOPs per sequence, forward + backward", "每个序列浮点运算次数(前向 + 反向)"),
     "flops_train_batch": ("FLOPs per batch, forward + backward", "每批浮点运算次数(前向 + 反向)"),
@@ -144,6 +174,7 @@ PATHS: dict[str, tuple[str, str]] = {
     "keras": ("Keras, unrolled step by step (not measured)", "Keras,逐步展开(未实测)"),
     "generic": ("tensors the layer saves", "该层保存的张量"),
     "inference": ("inference: input, output and working memory", "推理:输入、输出和工作内存"),
+    "checkpoint": ("checkpointed: its input and the generator state", "检查点:只保留输入和随机数生成器状态"),
 }
 
 NOTES: dict[str, tuple[str, str]] = {
@@ -157,10 +188,26 @@ NOTES: dict[str, tuple[str, str]] = {
                                  "batch_first:每个方向各保留一份按时间优先排列的输入副本"),
     "buffers": ("int64 counters take 8 bytes whatever the dtype", "int64 计数器不论 dtype 都占 8 字节"),
     "master_weights": ("a float32 copy of every trainable parameter", "每个可训练参数的 float32 副本"),
-    "optimizer_pytorch": ("Adam/AdamW also keep `step`, a float32 scalar tensor per parameter tensor (4 B each)",
-                          "Adam/AdamW 还为每个参数张量保存一个 float32 标量 `step`(各 4 字节)"),
+    "optimizer_pytorch": ("Adam, AdamW, RMSprop, Adagrad and Adafactor also keep `step`, a float32 scalar tensor "
+                          "per parameter tensor (4 B each); 8-bit Adam: bitsandbytes' layout",
+                          "Adam、AdamW、RMSprop、Adagrad 和 Adafactor 还为每个参数张量保存一个 float32 标量 `step`"
+                          "(各 4 字节);8-bit Adam 按 bitsandbytes 的布局计"),
     "optimizer_keras": ("Keras optimizers also keep `iteration` (int32) and `learning_rate` (float32): 8 B",
                         "Keras 优化器还保存 `iteration`(int32)和 `learning_rate`(float32):共 8 字节"),
+    "optimizer_optax": ("optax keeps one int32 `count` besides its slots: 4 B",
+                        "optax 除各状态外还保存一个 int32 `count`:4 字节"),
+    "optimizer_paddle": ("Paddle's Adam also keeps beta1_pow_acc and beta2_pow_acc, float32 scalars per parameter "
+                         "(8 B per parameter)",
+                         "Paddle 的 Adam 还为每个参数保存 float32 标量 beta1_pow_acc 和 beta2_pow_acc"
+                         "(每个参数共 8 字节)"),
+    "optimizer_mindspore": ("MindSpore keeps one int32 global step besides its slots: 4 B",
+                            "MindSpore 除各状态外还保存一个 int32 全局步数:4 字节"),
+    "optimizer_mxnet": ("MXNet counts steps in Python: no state beyond the slots",
+                        "MXNet 在 Python 中计步:除各状态外无其他"),
+    "optimizer_tf1": ("tf.train.AdamOptimizer also keeps beta1_power and beta2_power (float32, once): 8 B",
+                      "tf.train.AdamOptimizer 还保存 beta1_power 和 beta2_power(float32,各一个):8 字节"),
+    "checkpoint_rng_state": ("torch.get_rng_state(), kept to replay dropout alike",
+                             "torch.get_rng_state(),用于重算时重现相同的 dropout"),
     "inference_peak": ("inference keeps nothing for backward: the largest layer's input, output and working "
                        "memory", "推理不为反向传播保存张量:取最大一层的输入、输出和工作内存"),
     "macs_step": ("", ""),
@@ -171,9 +218,12 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
      "one vector is G·H·I MACs)",
      "1 次乘加(MAC)= 2 次浮点运算(FLOPs);乘加次数只计权重矩阵乘法((G·H, I) 的权重作用于一个向量是 G·H·I 次乘加)"),
     ("FLOPs = 2·MACs + one addition per bias number + the cell's elementwise work (gate nonlinearities, cell "
-     "and hidden updates), 1 FLOP per operation per number; forward + backward = 3 × forward",
+     "and hidden updates), 1 FLOP per operation per number; backward, op by op: each weight product again for "
+     "its weight gradient (trainable weights) and for its input gradient (where autograd needs one: not the first "
+     "trainable layer's input, nor the zero initial state), bias gradients, the cell's elementwise backward",
      "浮点运算次数 = 2·乘加次数 + 每个偏置数一次加法 + 单元的逐元素运算(门的非线性、记忆和隐藏状态更新),"
-     "每个数每次运算计 1 次;前向 + 反向 = 3 × 前向"),
+     "每个数每次运算计 1 次;反向按算子逐个计:每个权重乘法为权重梯度(可训练权重)和输入梯度(仅在 autograd "
+     "需要时:第一个可训练层的输入和零初始状态不需要)各再算一次,加上偏置梯度和单元的逐元素反向运算"),
     ("bytes are exact; 1 KiB = 1,024 B, 1 MiB = 1,024 KiB, 1 GiB = 1,024 MiB",
      "字节数是精确值;1 KiB = 1,024 B,1 MiB = 1,024 KiB,1 GiB = 1,024 MiB"),
 )
@@ -297,7 +347,7 @@ def _compute_tables(est: Estimate, lang: str) -> list[str]:
     header = [w("layer"), w("positions"), f"MACs {w('per_step')}", f"MACs {w('per_sequence')}",
               f"MACs {w('per_batch')}", f"FLOPs {w('per_step')}", f"FLOPs {w('per_sequence')}",
               f"FLOPs {w('per_batch')}"]
-    out = [f"{w('compute')} ({w('forward')}; FLOPs: {w('forward')} | {fb} = 3 × {w('forward')})"]
+    out = [f"{w('compute')} ({w('forward')}; FLOPs: {w('forward')} | {fb})"]
     return out + _table(header, rows)
 
 
@@ -362,7 +412,7 @@ def render_resources(est: Estimate, lang: str = "en") -> str:
     return cjk_punct(text) if lang == "zh" else text
 
 
-DERIVED = frozenset({"M", "F", "Fb", "Fe"})
+DERIVED = frozenset({"M", "F", "Fb", "Fe", "M_w", "M_x", "M_x1", "M_b", "M_b1", "Fb_b", "Fe_b", "F_b", "F_t", "F_t1"})
 """Symbols that stand for an earlier line's result (shown there, not in the layer's symbol list)."""
 
 _ORDER = ("B", "T", "S", "L", "D", "I", "H", "P", "O", "V", "E", "C", "K", "N", "s", "s_i")

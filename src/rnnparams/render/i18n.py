@@ -516,7 +516,7 @@ PAGE: dict[str, tuple[str, str]] = {
     "mem_optimizer_state": ("Optimizer state", "优化器状态"),
     "mem_activations": ("Activations kept for backward", "反向传播保存的激活"),
     "mem_states": ("Recurrent states", "循环状态"),
-    "mem_total": ("Total (upper bound of the peak)", "合计（峰值上界）"),
+    "mem_total": ("Sum of the parts (not a peak)", "各部分之和（不是峰值）"),
     "flops_fwd": ("FLOPs per batch, forward", "每批 FLOPs（前向）"),
     "flops_train": ("FLOPs per batch, forward + backward", "每批 FLOPs（前向 + 反向）"),
     "macs": ("MACs per batch", "每批 MACs"),

@@ -79,7 +79,9 @@ class EstimateRequest(ModelRequest):
         default=None, description="Time steps per sequence; null when the model's input shape fixes them.",
         examples=[50])
     dtype: str = Field(default="float32", max_length=20, description="float32, float16, bfloat16 or int8.")
-    optimizer: str = Field(default="adam", max_length=20, description="sgd, momentum, adam or adamw.")
+    optimizer: str = Field(default="adam", max_length=20,
+                           description="sgd, momentum, nesterov, adam, adamw, rmsprop, rmsprop-centered, adagrad, "
+                                       "adafactor or adam8bit.")
     mixed_precision: bool = Field(default=False, description="float16/bfloat16 compute with float32 master weights.")
     mode: str = Field(default="train", max_length=20, description="train or inference.")
     device: str = Field(default="cpu", max_length=20, description="cpu or cuda (whose kernels' activations).")

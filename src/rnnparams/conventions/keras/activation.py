@@ -65,7 +65,7 @@ def plan_prelu(ctx: LayerContext) -> LayerPlan:
     names = {k: "A" if len(kept) == 1 else f"A{k}" for k in kept}
     dims: tuple[Expr, ...] = tuple(Sym(names[k]) if k in names else Const(1) for k in range(len(sizes)))
     bindings = {names[k]: d for k in kept if (d := sizes[k]) is not None}
-    alpha = TensorSpec("alpha", dims, "weight")
+    alpha = TensorSpec("alpha", dims, "slope")  # one multiplication per number, not a weight product
     last = len(sizes) - 1
     return LayerPlan((alpha,), freeze(bindings), shape, shape, feature_axis=-1,
                      features=(names.get(last), Sym(names[last]) if last in names else None))
@@ -123,7 +123,7 @@ def declare(table: Table) -> None:
         layer("Softmax", "softmax", (Param("axis", -1, SHAPE),), plan_same, work=ELEMENTWISE, equivalent=read),
         layer("PReLU", "p_re_lu", (Param("alpha_initializer", "Zeros"), Param("alpha_regularizer", None),
                                    Param("alpha_constraint", None), Param("shared_axes", None, SHAPE)), plan_prelu,
-              work=Work(keeps=(Keep(INPUT, trainable_only=True),)), words=WORDS,
+              work=Work(per_number=(1, 1), keeps=(Keep(INPUT, trainable_only=True),)), words=WORDS,
               equivalent=Equivalent(_read_prelu, {"prelu": ("shared",)}, table.write)),
     )
 

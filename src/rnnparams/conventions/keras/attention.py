@@ -37,6 +37,8 @@ WORDS = MappingProxyType({
     "self_attention": ("In a chain the layer attends over its own input: query, key and value are the tensor the "
                        "layer before gives.", "在链式模型中,该层对自身输入做注意力:查询、键、值都是上一层的输出。")})
 WORK = Work(keeps=(FOR_WEIGHTS,))
+MHA_WORK = Work(keeps=(FOR_WEIGHTS,), scores=(("N_h", "d_k"), ("N_h", "d_v")))
+"""Queries by keys and weights by values at every key position (the projections are read off the kernels)."""
 
 
 def attention_inputs(ctx: LayerContext) -> tuple[Shape, Shape, Shape, bool]:
@@ -176,7 +178,7 @@ def declare(table: Table) -> None:
         layer("MultiHeadAttention", "multi_head_attention", (
             Param("num_heads", kind=SIZE), Param("key_dim", kind=SIZE), Param("value_dim", None, SIZE), *common,
             Param("output_shape", None, SHAPE), Param("attention_axes", None, SHAPE), *flash, gate), plan_multi_head,
-            KERNEL_IGNORED, work=WORK, words=WORDS,
+            KERNEL_IGNORED, work=MHA_WORK, words=WORDS,
             equivalent=Equivalent(_read_multi_head, {"attention": ("heads", "bias")}, table.write)),
         layer("GroupQueryAttention", "grouped_query_attention", (
             Param("head_dim", kind=SIZE), Param("num_query_heads", kind=SIZE), Param("num_key_value_heads", kind=SIZE),

@@ -26,7 +26,7 @@ from ..base import (
     freeze,
     require_rank,
 )
-from ..work import OUTPUT_POSITIONS, Work
+from ..work import STEP_OUTPUTS, Work
 from .common import FOR_WEIGHTS, C, O, Table, layer, missing_input
 from .conv import KERNEL_SYMBOLS, WORDS, _kernel, conv_output_length, sizes
 from .recurrent import RECURRENT_IGNORED, RECURRENT_OUT
@@ -85,7 +85,7 @@ def _conv_lstm(rank: int) -> LayerConvention:
         Param("padding", "valid", CHOICE, ("valid", "same")), fmt, Param("dilation_rate", 1, SHAPE),
         Param("activation", "tanh"), Param("recurrent_activation", "sigmoid"), Param("use_bias", True, BOOL),
         *RECURRENT_OUT), plan_conv_lstm(rank), RECURRENT_IGNORED,
-        work=Work(positions=OUTPUT_POSITIONS, keeps=(FOR_WEIGHTS,)), words=MappingProxyType(dict(WORDS)))
+        work=Work(positions=STEP_OUTPUTS, keeps=(FOR_WEIGHTS,)), words=MappingProxyType(dict(WORDS)))
 
 
 def declare(table: Table) -> None:

@@ -13,7 +13,7 @@ from ..work import Work
 from .common import Table, layer, missing_input
 
 FORMATS = ("channels_last", "channels_first", None)
-MASKED = Work(per_number=(1, 0), mask="rate")
+MASKED = Work(per_number=(1, 0), mask="rate", backward_per_number=1)
 """One multiplication per number in training (none at inference); training keeps the mask."""
 
 

@@ -27,9 +27,18 @@ def _batch_axis(first: LayerSpec) -> int:
     return 1 if first.get("batch_first") is False else 0
 
 
+TRANSPARENT = frozenset({"Embedding", "Linear", "Bilinear", "Dropout", "AlphaDropout", "LayerNorm", "RMSNorm",
+                         "Identity", "ReLU", "ReLU6", "LeakyReLU", "RReLU", "ELU", "CELU", "SELU", "GELU", "SiLU",
+                         "Mish", "Sigmoid", "Hardsigmoid", "Tanh", "Hardtanh", "Hardswish", "Threshold", "Hardshrink",
+                         "Softshrink", "Tanhshrink", "Softplus", "Softsign", "LogSigmoid"})
+"""Layers that act on the last axis (or on every number) whatever the others hold: they leave the batch axis where the
+next layer reads it, so `Embedding; LSTM` (time-major) takes (T, N) token ids."""
+
+
 PYTORCH = FrameworkConvention(
     id="pytorch", display="PyTorch", layers=LAYERS, prefixes=("torch.nn.", "nn."),
-    containers=("Sequential",), naming="index", batch_axis=_batch_axis, verified_with=(("torch", "2.13.0"),),
+    containers=("Sequential",), naming="index", batch_axis=_batch_axis,
+    batch_transparent=lambda spec: spec.type in TRANSPARENT, verified_with=(("torch", "2.13.0"),),
     syntax="nn.LSTM(100, 256, num_layers=2, bidirectional=True, proj_size=64)",
     short="PyTorch", write_prefix="nn.", runtime=TORCH_RUNTIME, compared=True, buffers=True,
     checkpoint_path=torch_path, code_reader="torch", refused=MappingProxyType(REFUSED),

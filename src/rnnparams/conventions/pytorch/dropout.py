@@ -59,13 +59,14 @@ PARAMS = (Param("p", 0.5, FLOAT), Param("inplace", False, BOOL))
 
 
 def _dropout(name: str, plan: PlanFn, per_channel: bool) -> LayerConvention:
-    return replace(layer(name, PARAMS, plan, work=Work(per_number=(1, 0), mask="p", mask_per_channel=per_channel),
+    work = Work(per_number=(1, 0), mask="p", mask_per_channel=per_channel, backward_per_number=1)
+    return replace(layer(name, PARAMS, plan, work=work,
                          equivalent=DROPOUT, ignored=frozenset()), stateless=True)
 
 
 CONVENTIONS: tuple[LayerConvention, ...] = (
     layer("Dropout", (Param("p", 0.5, FLOAT), Param("inplace", False, BOOL)), plan_dropout,
-          work=Work(per_number=(1, 0), mask="p"),
+          work=Work(per_number=(1, 0), mask="p", backward_per_number=1),
           equivalent=Equivalent(lambda spec, plan: _dropout_values(spec), {"dropout": ("rate",)}, _write_dropout),
           ignored=frozenset()),
 )
