@@ -110,14 +110,16 @@ def test_equivalents() -> None:
 
 def test_estimate_declared_work() -> None:
     """A transposed convolution applies its kernel at every input position; attention's projections at every
-    query position (the score products are not weight products: docs/estimates.md)."""
+    query position, plus its score products: each query against S keys and S values per head, S·N_h·(d_k + d_v)
+    (docs/estimates.md)."""
     est = rnnparams.estimate("Conv1DTranspose(6, 3, strides=2)", "keras", (10, 4), batch=2, seq_len=None)
     layer = est.to_dict()["layers"][0]
     assert layer["macs"]["sequence"] == 10 * 3 * 6 * 4
     code = ("import keras\nx = keras.Input((5, 8))\n"
             "model = keras.Model(x, keras.layers.MultiHeadAttention(2, 4)(x, x))\n")
     est = rnnparams.estimate(code, batch=2, seq_len=None)
-    assert est.to_dict()["layers"][0]["macs"]["sequence"] == 5 * (mha(8, 2, 4) - (3 * 8 + 8))
+    scores = 5 * 2 * (4 + 4)  # S = 5 keys, 2 heads, key_dim = value_dim = 4
+    assert est.to_dict()["layers"][0]["macs"]["sequence"] == 5 * (mha(8, 2, 4) - (3 * 8 + 8) + scores)
 
 
 def test_code_reader_follows_the_new_idioms(tmp_path: Path) -> None:

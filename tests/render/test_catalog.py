@@ -39,7 +39,10 @@ def test_every_framework_in_registry_order(cat: dict[str, Any]) -> None:
         assert (entry["display"], entry["short"], entry["infers_input"], entry["estimated"]) == (
             fw.display, fw.short, fw.infers_input, fw.runtime is not None)
     estimated = {f["id"] for f in cat["frameworks"] if f["estimated"]}
-    assert estimated == set(REGISTRY)  # issue #19: every convention is estimated (ONNX in inference only)
+    # issue #19: the ten framework conventions are estimated (ONNX in inference only); the recurrent-model packages
+    # of issue #18 (huggingface, mambapy, the blocks) are counted but not estimated yet
+    assert estimated == {"pytorch", "keras", "keras2", "flax", "flax-nnx", "paddle", "mindspore", "onnx", "tf1",
+                         "mxnet"}
 
 
 def test_every_offered_family_has_a_writer_and_its_fields(cat: dict[str, Any]) -> None:
