@@ -38,6 +38,8 @@ REGISTRY: Mapping[str, Entry] = MappingProxyType({
     "onnx": Entry(".onnx", "ONNX", ("onnx.",)),
     "tf1": Entry(".tf1", "TF1", ("tf.compat.v1.nn.", "tf.nn.rnn_cell.", "tf.contrib.rnn.", "rnn_cell.")),
     "mxnet": Entry(".mxnet", "MXNET", ("mxnet.", "mx.", "gluon.")),
+    "mingru": Entry(".blocks.mingru", "MINGRU", ("minGRU_pytorch.",), bare=True),
+    "sru": Entry(".blocks.sru", "SRU", ("sru.",), bare=True),
 })
 """Every framework convention by id, in the order they are listed."""
 
