@@ -21,10 +21,12 @@ def filled(shape: object) -> list[int]:
 
 
 def real_tensors(module: Any) -> list[tuple[str, list[int], bool]]:
-    """Every tensor `state_dict()` saves, with requires_grad for parameters (buffers: False)."""
+    """Every parameter `named_parameters()` lists (a tied tensor once, under its first name) with its
+    requires_grad, and every buffer `state_dict()` saves (trainable: False)."""
     params = dict(module.named_parameters())
-    return sorted((name, list(t.shape), bool(params[name].requires_grad) if name in params else False)
-                  for name, t in module.state_dict().items())
+    buffers = {name for name, _ in module.named_buffers()} & set(module.state_dict())
+    return sorted([(name, list(t.shape), bool(t.requires_grad)) for name, t in params.items()]
+                  + [(name, list(module.state_dict()[name].shape), False) for name in buffers])
 
 
 def ours(report: rnnparams.Report) -> list[tuple[str, list[int], bool]]:

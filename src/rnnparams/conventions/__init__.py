@@ -40,6 +40,7 @@ REGISTRY: Mapping[str, Entry] = MappingProxyType({
     "mxnet": Entry(".mxnet", "MXNET", ("mxnet.", "mx.", "gluon.")),
     "mingru": Entry(".blocks.mingru", "MINGRU", ("minGRU_pytorch.",), bare=True),
     "sru": Entry(".blocks.sru", "SRU", ("sru.",), bare=True),
+    "xlstm": Entry(".blocks.xlstm", "XLSTM", ("xlstm.",), bare=True),
 })
 """Every framework convention by id, in the order they are listed."""
 

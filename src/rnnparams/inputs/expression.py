@@ -397,6 +397,8 @@ class _Builder:
     def check(self, param: Param, node: ast.expr, conv: LayerConvention) -> Value:
         """Evaluate an argument and check it has the kind of value the framework accepts."""
         if param.kind == LAYER:
+            if isinstance(node, ast.Constant) and node.value is None and param.default is not REQUIRED:
+                return None  # an optional nested layer left out (xlstm's sLSTMBlockConfig(feedforward=None))
             if not isinstance(node, ast.Call):
                 raise self.error(f"{conv.type_name}() expects a layer for {param.name!r}, such as LSTM(64)", node)
             return self.nested(self.layer(node, first=False), conv)

@@ -55,7 +55,8 @@ def _cell(at: str, reads: Expr, reads_n: int, out: int, *, skip: bool, proj: int
     """One SRUCell's tensors reading `reads` features (value `reads_n`), and whether it factorises its weight."""
     factorised = 0 < proj < reads_n and proj < out
     m = 4 if skip and reads_n != out else 3
-    subs = {"I_k": reads, "m_k": m, "W_in": P if factorised else reads, "N": O if after else reads}
+    subs: dict[str, Expr | int] = {"I_k": reads, "m_k": m, "W_in": P if factorised else reads,
+                                   "N": O if after else reads}
     return expand(CELL, flags={"proj": factorised, "ln": ln}, subs=subs, at=at), factorised
 
 
@@ -77,7 +78,10 @@ def plan_sru(ctx: LayerContext) -> LayerPlan:
     tensors: list[TensorSpec] = expand(TO_HIDDEN, flags={}) if to_hidden else []
     first_in: Expr = O if to_hidden else I
     first_n = out if to_hidden else i
-    at = (lambda k: "") if cell else (lambda k: f"rnn_lst.{k}.")
+
+    def at(k: int) -> str:
+        return "" if cell else f"rnn_lst.{k}."
+
     first, factorised = _cell(at(0), first_in, first_n, out, skip=skip, proj=proj, ln=ln, after=after)
     tensors += first
     upper: list[TensorSpec] = []
