@@ -41,6 +41,7 @@ REGISTRY: Mapping[str, Entry] = MappingProxyType({
     "mingru": Entry(".blocks.mingru", "MINGRU", ("minGRU_pytorch.",), bare=True),
     "sru": Entry(".blocks.sru", "SRU", ("sru.",), bare=True),
     "xlstm": Entry(".blocks.xlstm", "XLSTM", ("xlstm.",), bare=True),
+    "ncps": Entry(".blocks.ncps", "NCPS", ("ncps.",), bare=True),
 })
 """Every framework convention by id, in the order they are listed."""
 

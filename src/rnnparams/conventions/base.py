@@ -41,6 +41,7 @@ CHOICE = "choice"        # one of `choices`
 SHAPE = "shape"          # tuple of ints (or None) or a single int
 LAYER = "layer"          # a nested layer call (Bidirectional(LSTM(...)))
 LAYERS = "layers"        # a list of nested layer calls (MultiRNNCell([LSTMCell(64), GRUCell(32)]))
+LAYER_OR_SIZE = "layer_or_size"  # a size, or a nested call (ncps' CfC(20, 50) or CfC(20, AutoNCP(28, 4)))
 ANY = "any"
 
 BY_POSITION = "index"
