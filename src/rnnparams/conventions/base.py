@@ -127,6 +127,9 @@ class LayerPlan:
     """The axis of the input the weights read (channels first: 1), where the plan knows the layout."""
     time_axis: int | None = None
     """A recurrent layer's time axis in its input (PyTorch: 0, or 1 with batch_first); None: one step (a cell)."""
+    counts: tuple[str, ...] = ()
+    """Symbols that count stacked copies of a block (L, xLSTM's n_m and n_s): `check` tries each one off by one,
+    the miscounted layers behind wrong totals people quote."""
 
     def blocks(self) -> tuple[tuple[Expr, tuple[TensorSpec, ...]], ...]:
         params = tuple(t for t in self.tensors if not t.buffer)

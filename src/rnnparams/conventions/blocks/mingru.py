@@ -24,7 +24,7 @@ FUSED = {"minGRU": "to_hidden_and_gate", "minLSTM": "to_hidden_and_f_i_gate"}
 def templates(kind: str) -> tuple[TensorTemplate, ...]:
     gates = GATES[kind]
     return (
-        TensorTemplate(FUSED[kind] + ".weight", (mul(len(gates), DH), d), "input_weights", gates=gates),
+        TensorTemplate(FUSED[kind] + ".weight", (mul(len(gates), DH), d), "input_weights"),
         TensorTemplate("to_out.weight", (d, DH), "projection", when="proj_out"),
     )
 
@@ -45,7 +45,7 @@ def plan_min(ctx: LayerContext) -> LayerPlan:
     out = (shape[0], shape[1], dim if proj_out else inner)
     states = {"next_prev_hidden": (shape[0], 1, inner)}
     return LayerPlan(tuple(tensors), freeze({"d": dim, "d_h": inner}), shape, out, freeze(states),
-                     features=("d", out_features), time_axis=1)
+                     features=("d", out_features), time_axis=1, notes=(f"{kind}_form",))
 
 
 _PARAMS = (Param("dim", kind=SIZE), Param("expansion_factor", 1.0, FLOAT), Param("proj_out", None, ANY))
@@ -55,6 +55,16 @@ WORDS = {
     "input_weights": ("Candidate and gates from x_t (one bias-free Linear; no recurrent weights)",
                       "由 x_t 计算候选状态和各门(一个无偏置的 Linear;没有循环权重)"),
     "projection": ("Output projection back to dim (to_out)", "投影回 dim 的输出层(to_out)"),
+    "minGRU_form": (
+        "minGRU keeps no recurrent weights: one bias-free Linear maps x_t to [h̃_t, z_t] (2 blocks of d_h = "
+        "{d_h} rows), and h_t = (1 − z_t)⊙h_{{t−1}} + z_t⊙h̃_t runs as a parallel scan over time.",
+        "minGRU 没有循环权重：一个无偏置的 Linear 把 x_t 映射为 [h̃_t, z_t]（2 块，每块 d_h = {d_h} 行），"
+        "h_t = (1 − z_t)⊙h_{{t−1}} + z_t⊙h̃_t 沿时间用并行扫描计算。"),
+    "minLSTM_form": (
+        "minLSTM keeps no recurrent weights: one bias-free Linear maps x_t to [h̃_t, f_t, i_t] (3 blocks of "
+        "d_h = {d_h} rows); f and i are normalised to sum to 1 and the recurrence runs as a parallel scan.",
+        "minLSTM 没有循环权重：一个无偏置的 Linear 把 x_t 映射为 [h̃_t, f_t, i_t]（3 块，每块 d_h = {d_h} 行），"
+        "f 与 i 归一化为和为 1，循环沿时间用并行扫描计算。"),
 }
 LAYERS = {c.type_name: c for c in (entry(kind, _PARAMS, plan_min, words=WORDS) for kind in GATES)}
 

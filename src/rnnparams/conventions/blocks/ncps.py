@@ -210,7 +210,8 @@ def plan_cfc(ctx: LayerContext) -> LayerPlan:
     out, states = _outputs(ctx, shape, n, t, batched, width, units)
     return LayerPlan(tuple(tensors), freeze(env), shape, out, freeze(states), family=tuple(family),
                      features=("I", P if proj is not None else Sym(f"n_{len(layers) - 1}") if wired else H),
-                     time_axis=(1 if ctx.cfg("batch_first") else 0) if batched else 0)
+                     time_axis=(1 if ctx.cfg("batch_first") else 0) if batched else 0,
+                     notes=("ncps_masks",) if wired else ())
 
 
 def _backbone(ctx: LayerContext, env: dict[str, int], family: list[tuple[Expr, tuple[TensorSpec, ...]]]
@@ -254,7 +255,7 @@ def plan_ltc(ctx: LayerContext) -> LayerPlan:
     out, states = _outputs(ctx, shape, batch, t, batched, motor, n)
     env = {"I": i, "n": n, **({"m": motor} if flags["out_w"] else {})}
     return LayerPlan(tuple(tensors), freeze(env), shape, out, freeze(states), features=("I", M),
-                     time_axis=(1 if ctx.cfg("batch_first") else 0) if batched else 0)
+                     time_axis=(1 if ctx.cfg("batch_first") else 0) if batched else 0, notes=("ncps_masks",))
 
 
 def plan_wiring(ctx: LayerContext) -> LayerPlan:
@@ -297,6 +298,12 @@ WORDS = {
     "synapses": ("Synapses between neurons (sigma, mu, w, erev)", "神经元之间的突触(sigma、mu、w、erev)"),
     "sensory": ("Sensory synapses from the inputs", "来自输入的感觉突触"),
     "mapping": ("Affine input and output mappings", "输入和输出的仿射映射"),
+    "ncps_masks": (
+        "The wiring's masks are dense parameters with requires_grad=False: parameters() counts them in the total, "
+        "but they are not trainable, and a sparse wiring keeps every weight of the dense matrix (the mask zeroes "
+        "the missing synapses, it does not remove them).",
+        "接线掩码是 requires_grad=False 的稠密参数：parameters() 把它们计入总数，但它们不可训练；稀疏接线"
+        "仍保存稠密矩阵的全部权重（掩码把缺失的突触置零，而不是删除它们）。"),
 }
 _CFC = (Param("input_size", kind=SIZE), Param("units", kind=LAYER_OR_SIZE), Param("proj_size", None, SIZE), *_SEQ,
         Param("mode", "default", CHOICE, ("default", "pure", "no_gate")), Param("activation", "lecun_tanh", ANY),

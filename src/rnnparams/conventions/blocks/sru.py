@@ -41,7 +41,7 @@ IN, M, O = Sym("I_k"), Sym("m_k"), mul(Sym("D"), Sym("H"))
 CELL = (
     TensorTemplate("{at}weight_proj", (IN, P), "projection", when="proj"),
     TensorTemplate("{at}weight", (Sym("W_in"), mul(M, O)), "input_weights"),
-    TensorTemplate("{at}weight_c", (mul(2, O),), "recurrent_weights"),
+    TensorTemplate("{at}weight_c", (mul(2, O),), "vector_recurrence"),
     TensorTemplate("{at}bias", (mul(2, O),), "bias"),
     TensorTemplate("{at}scale_x", (Const(1),), "highway_scale", trainable=False, buffer=True),
     TensorTemplate("{at}layer_norm.weight", (Sym("N"),), "norm", when="ln"),
@@ -103,7 +103,8 @@ def plan_sru(ctx: LayerContext) -> LayerPlan:
     if not cell and ctx.cfg("nn_rnn_compatible_return"):
         states = {"c": (layers * dirs, n, h)}
     return LayerPlan(tuple(tensors), freeze(bindings), shape, (t_len, n, out), freeze(states),
-                     family=tuple(family), features=("I", O), time_axis=0)
+                     family=tuple(family), features=("I", O), time_axis=0, notes=("sru_form",),
+                     counts=() if cell else ("L",))
 
 
 _FLAGS = (Param("rescale", True, BOOL), Param("v1", False, BOOL), Param("custom_m", None, ANY),
@@ -130,10 +131,17 @@ WORDS = {
     "m_k": ("matrices in layer k's weight: 3 (candidate, forget, reset), 4 with the skip term's own projection",
             "第 k 层 weight 中的矩阵数:3(候选、遗忘门、重置门),跳连需要单独投影时为 4"),
     "input_weights": ("The layer's one matrix product (weight: U = x·W)", "每层唯一的矩阵乘法(weight:U = x·W)"),
-    "recurrent_weights": ("Vector recurrence of the forget and reset gates (weight_c)",
+    "vector_recurrence": ("Vector recurrence of the forget and reset gates (weight_c)",
                           "遗忘门和重置门的逐元素循环权重(weight_c)"),
     "highway_scale": ("Highway rescaling constant (buffer scale_x)", "高速连接的缩放常数(缓冲区 scale_x)"),
 }
+WORDS["sru_form"] = (
+    "SRU's only matrix product reads x_t: U = x_t·W gives the candidate, the forget and reset gates' inputs "
+    "(and the skip term's projection when I_k ≠ D·H), all time steps at once; the recurrence is elementwise, "
+    "through the vectors weight_c (v_f, v_r) and the biases (b_f, b_r), so it has no H×H matrix.",
+    "SRU 唯一的矩阵乘法读入 x_t：U = x_t·W 一次算出所有时间步的候选值、遗忘门和重置门的输入"
+    "（I_k ≠ D·H 时还有跳连的投影）；"
+    "循环部分只做逐元素运算，使用向量 weight_c（v_f、v_r）和偏置（b_f、b_r），没有 H×H 的矩阵。")
 LAYERS = {c.type_name: c for c in (entry("SRU", SRU_PARAMS, plan_sru, words=WORDS),
                                    entry("SRUCell", CELL_PARAMS, plan_sru, words=WORDS))}
 

@@ -70,12 +70,11 @@ MLSTM = (
 SLSTM = (
     TensorTemplate("{at}{x}conv1d.conv.weight", (E, Const(1), Sym("K_s")), "conv", when="conv"),
     TensorTemplate("{at}{x}conv1d.conv.bias", (E,), "conv", when="conv"),
-    *(TensorTemplate(f"{{at}}{{x}}{g}gate.weight", (HS, DS, DS), "input_weights", gates=(g,)) for g in "fizo"),
-    TensorTemplate("{at}{x}slstm_cell._recurrent_kernel_", (HS, mul(4, DS), DS), "recurrent_weights",
-                   when="vanilla", gates=("i", "f", "z", "o")),
-    TensorTemplate("{at}{x}slstm_cell._recurrent_kernel_", (HS, DS, mul(4, DS)), "recurrent_weights",
-                   when="cuda", gates=("i", "f", "z", "o")),
-    TensorTemplate("{at}{x}slstm_cell._bias_", (mul(4, E),), "bias", gates=("i", "f", "z", "o")),
+    *(TensorTemplate(f"{{at}}{{x}}{g}gate.weight", (HS, DS, DS), "input_weights") for g in "fizo"),
+    TensorTemplate("{at}{x}slstm_cell._recurrent_kernel_", (HS, mul(4, DS), DS), "recurrent_kernel",
+                   when="vanilla"),
+    TensorTemplate("{at}{x}slstm_cell._recurrent_kernel_", (HS, DS, mul(4, DS)), "recurrent_kernel", when="cuda"),
+    TensorTemplate("{at}{x}slstm_cell._bias_", (mul(4, E),), "bias"),
     TensorTemplate("{at}{x}group_norm.weight", (E,), "norm", when="gn"),
 )
 FFN = (
@@ -271,7 +270,8 @@ def plan_stack(ctx: LayerContext) -> LayerPlan:
         out = shape
     _context(ctx, kinds, shape[1], context)
     return LayerPlan(tuple(tensors), freeze(env), shape, out, warnings=_kernel_one(ctx, env), family=tuple(family),
-                     features=(None, V) if lm else ("E", E), time_axis=1)
+                     features=(None, V) if lm else ("E", E), time_axis=1, notes=_notes(env),
+                     counts=tuple(c.name for c in (NM, NS) if c.name in env))
 
 
 def _context(ctx: LayerContext, kinds: list[str], steps: int | None, context: int) -> None:
@@ -308,7 +308,12 @@ def plan_block(ctx: LayerContext) -> LayerPlan:
     if kind == "m":
         _context(ctx, ["m"], shape[1], context)
     return LayerPlan(tuple(tensors), freeze({"E": e, **env}), shape, shape, warnings=_kernel_one(ctx, env),
-                     features=("E", E), time_axis=1)
+                     features=("E", E), time_axis=1, notes=_notes(env))
+
+
+def _notes(env: Mapping[str, int]) -> tuple[str, ...]:
+    return (*(("xlstm_mlstm",) if "U" in env else ()), *(("xlstm_slstm",) if "h_s" in env else ()),
+            "xlstm_norms")
 
 
 def _kernel_one(ctx: LayerContext, env: Mapping[str, int]) -> tuple[str, ...]:
@@ -383,6 +388,23 @@ WORDS = {
     "conv": ("Causal depthwise convolution", "因果逐通道卷积"),
     "gates": ("Input and forget gates (one per head, from [q, k, v])", "输入门和遗忘门(每头一个,读 [q, k, v])"),
     "ffn": ("Gated feed-forward", "门控前馈层"),
+    "recurrent_kernel": ("sLSTM recurrent kernel (block-diagonal: one d_s × 4·d_s block per head)",
+                         "sLSTM 循环核（块对角：每个头一块 d_s × 4·d_s）"),
+    "xlstm_mlstm": (
+        "mLSTM: proj_up doubles to 2·U = 2 × {U} (the cell's input and the output gate z); U = E · proj_factor "
+        "rounded up to a multiple of round_proj_up_to_multiple_of (64 by default), so U is often more than "
+        "E · proj_factor. Its memory is a matrix per head, updated without recurrent weights.",
+        "mLSTM：proj_up 输出 2·U = 2 × {U}（单元的输入与输出门 z）；U = E · proj_factor 向上取整到 "
+        "round_proj_up_to_multiple_of（默认 64）的倍数，所以常常大于 E · proj_factor。"
+        "它的记忆是每个头一个矩阵，更新时不用循环权重。"),
+    "xlstm_slstm": (
+        "sLSTM: the four gates i, f, z, o read x_t through headwise (block-diagonal) maps and h_{{t−1}} through "
+        "a recurrent kernel of h_s = {h_s} blocks, so a gate costs 2 × E × d_s, not E × E.",
+        "sLSTM：i、f、z、o 四个门通过按头分块（块对角）的映射读 x_t，通过 h_s = {h_s} 块的循环核读 h_{{t−1}}，"
+        "所以每个门是 2 × E × d_s 个参数，而不是 E × E。"),
+    "xlstm_norms": (
+        "The package's LayerNorms keep a weight and no bias (bias=False), stored as an offset from 1.",
+        "该包的 LayerNorm 只有权重、没有偏置（bias=False），权重以相对 1 的偏移保存。"),
 }
 _MODULE = (Param("config", kind=LAYER),)
 LAYERS = {c.type_name: c for c in (
