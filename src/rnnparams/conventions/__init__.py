@@ -42,6 +42,7 @@ REGISTRY: Mapping[str, Entry] = MappingProxyType({
     "sru": Entry(".blocks.sru", "SRU", ("sru.",), bare=True),
     "xlstm": Entry(".blocks.xlstm", "XLSTM", ("xlstm.",), bare=True),
     "ncps": Entry(".blocks.ncps", "NCPS", ("ncps.",), bare=True),
+    "fla": Entry(".blocks.fla", "FLA", ("fla.",), bare=True),
 })
 """Every framework convention by id, in the order they are listed."""
 

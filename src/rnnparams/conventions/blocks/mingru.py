@@ -50,11 +50,11 @@ def plan_min(ctx: LayerContext) -> LayerPlan:
 
 _PARAMS = (Param("dim", kind=SIZE), Param("expansion_factor", 1.0, FLOAT), Param("proj_out", None, ANY))
 WORDS = {
-    "d": ("model width (dim)", "模型宽度(dim)"),
-    "d_h": ("hidden units, int(dim × expansion_factor)", "隐藏单元数,int(dim × expansion_factor)"),
+    "d": ("model width (dim)", "模型宽度（dim）"),
+    "d_h": ("hidden units, int(dim × expansion_factor)", "隐藏单元数，int(dim × expansion_factor)"),
     "input_weights": ("Candidate and gates from x_t (one bias-free Linear; no recurrent weights)",
-                      "由 x_t 计算候选状态和各门(一个无偏置的 Linear;没有循环权重)"),
-    "projection": ("Output projection back to dim (to_out)", "投影回 dim 的输出层(to_out)"),
+                      "由 x_t 计算候选状态和各门（一个无偏置的 Linear；没有循环权重）"),
+    "projection": ("Output projection back to dim (to_out)", "投影回 dim 的输出层（to_out）"),
     "minGRU_form": (
         "minGRU keeps no recurrent weights: one bias-free Linear maps x_t to [h̃_t, z_t] (2 blocks of d_h = "
         "{d_h} rows), and h_t = (1 − z_t)⊙h_{{t−1}} + z_t⊙h̃_t runs as a parallel scan over time.",

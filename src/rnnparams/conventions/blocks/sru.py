@@ -127,13 +127,13 @@ CELL_PARAMS = (
     Param("layer_norm", False, BOOL), *_FLAGS,
 )
 WORDS = {
-    "I_k": ("features layer k reads (I, then D·H)", "第 k 层读入的特征数(先是 I,之后是 D·H)"),
+    "I_k": ("features layer k reads (I, then D·H)", "第 k 层读入的特征数（先是 I，之后是 D·H）"),
     "m_k": ("matrices in layer k's weight: 3 (candidate, forget, reset), 4 with the skip term's own projection",
-            "第 k 层 weight 中的矩阵数:3(候选、遗忘门、重置门),跳连需要单独投影时为 4"),
-    "input_weights": ("The layer's one matrix product (weight: U = x·W)", "每层唯一的矩阵乘法(weight:U = x·W)"),
+            "第 k 层 weight 中的矩阵数：3(候选、遗忘门、重置门)，跳连需要单独投影时为 4"),
+    "input_weights": ("The layer's one matrix product (weight: U = x·W)", "每层唯一的矩阵乘法（weight:U = x·W）"),
     "vector_recurrence": ("Vector recurrence of the forget and reset gates (weight_c)",
-                          "遗忘门和重置门的逐元素循环权重(weight_c)"),
-    "highway_scale": ("Highway rescaling constant (buffer scale_x)", "高速连接的缩放常数(缓冲区 scale_x)"),
+                          "遗忘门和重置门的逐元素循环权重（weight_c）"),
+    "highway_scale": ("Highway rescaling constant (buffer scale_x)", "高速连接的缩放常数（缓冲区 scale_x）"),
 }
 WORDS["sru_form"] = (
     "SRU's only matrix product reads x_t: U = x_t·W gives the candidate, the forget and reset gates' inputs "
