@@ -43,6 +43,7 @@ REGISTRY: Mapping[str, Entry] = MappingProxyType({
     "xlstm": Entry(".blocks.xlstm", "XLSTM", ("xlstm.",), bare=True),
     "ncps": Entry(".blocks.ncps", "NCPS", ("ncps.",), bare=True),
     "fla": Entry(".blocks.fla", "FLA", ("fla.",), bare=True),
+    "reference": Entry(".blocks.reference", "REFERENCE", ("torchqrnn.", "indrnn."), bare=True),
 })
 """Every framework convention by id, in the order they are listed."""
 
