@@ -10,9 +10,25 @@ x_t alone (no recurrent weights: the recurrence h_t = (1 − z_t)⊙h_{t−1} + 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from ..._record import replace
 from ...spec import Shape
 from ...symbolic import Expr, Sym, mul
-from ..base import ANY, FLOAT, SIZE, FrameworkConvention, LayerContext, LayerPlan, Param, TensorTemplate, expand, freeze
+from ..base import (
+    ANY,
+    FLOAT,
+    SIZE,
+    FrameworkConvention,
+    LayerContext,
+    LayerPlan,
+    Param,
+    Recognised,
+    TensorGroup,
+    TensorTemplate,
+    expand,
+    freeze,
+)
 from ..recognise import torch_path
 from .common import entry, number, sequence_input
 
@@ -66,7 +82,24 @@ WORDS = {
         "minLSTM 没有循环权重：一个无偏置的 Linear 把 x_t 映射为 [h̃_t, f_t, i_t]（3 块，每块 d_h = {d_h} 行），"
         "f 与 i 归一化为和为 1，循环沿时间用并行扫描计算。"),
 }
-LAYERS = {c.type_name: c for c in (entry(kind, _PARAMS, plan_min, words=WORDS) for kind in GATES)}
+def recogniser(kind: str) -> Callable[[TensorGroup], Recognised | None]:
+    """A minGRU/minLSTM with its output projection (a module of two tensors: `inspect` offers subtrees of at least
+    two): dim from to_out, d_h from it too, expansion_factor = d_h / dim (int() of the product gives d_h back)."""
+    fused = FUSED[kind] + ".weight"
+
+    def recognise(group: TensorGroup) -> Recognised | None:
+        w, out = group.leaves.get(fused), group.leaves.get("to_out.weight")
+        if set(group.leaves) != {fused, "to_out.weight"} or w is None or out is None or len(w) != 2 or len(out) != 2:
+            return None
+        dim, inner = out
+        if w != (len(GATES[kind]) * inner, dim) or int(dim * (inner / dim)) != inner:
+            return None
+        return Recognised({"dim": dim, "expansion_factor": inner / dim, "proj_out": True})
+    return recognise
+
+
+LAYERS = {c.type_name: replace(c, recognise=recogniser(c.type_name))
+          for c in (entry(kind, _PARAMS, plan_min, words=WORDS) for kind in GATES)}
 
 MINGRU = FrameworkConvention(
     id="mingru", display="minGRU-pytorch", layers=LAYERS,

@@ -13,6 +13,7 @@ normalize_after=True). proj_input_to_hidden_first=True with I != O maps the inpu
 
 from __future__ import annotations
 
+from ..._record import replace
 from ...errors import ConfigError
 from ...spec import LayerSpec
 from ...symbolic import Const, Expr, Sym, add, mul
@@ -27,6 +28,8 @@ from ..base import (
     LayerContext,
     LayerPlan,
     Param,
+    Recognised,
+    TensorGroup,
     TensorSpec,
     TensorTemplate,
     expand,
@@ -142,7 +145,36 @@ WORDS["sru_form"] = (
     "SRU 唯一的矩阵乘法读入 x_t：U = x_t·W 一次算出所有时间步的候选值、遗忘门和重置门的输入"
     "（I_k ≠ D·H 时还有跳连的投影）；"
     "循环部分只做逐元素运算，使用向量 weight_c（v_f、v_r）和偏置（b_f、b_r），没有 H×H 的矩阵。")
-LAYERS = {c.type_name: c for c in (entry("SRU", SRU_PARAMS, plan_sru, words=WORDS),
+def recognise_sru(group: TensorGroup) -> Recognised | None:
+    """An SRU stack from `rnn_lst.{k}.` tensors. Its shapes fix D·H but not D and H apart (a bidirectional SRU of H
+    and a unidirectional one of 2·H hold the same tensors): read as unidirectional, and said so."""
+    leaves = group.leaves
+    layers = 0
+    while f"rnn_lst.{layers}.weight_c" in leaves:
+        layers += 1
+    if not layers or any(not n.startswith(("rnn_lst.", "input_to_hidden.")) for n in leaves):
+        return None
+    c = leaves["rnn_lst.0.weight_c"]
+    weight, proj = leaves.get("rnn_lst.0.weight"), leaves.get("rnn_lst.0.weight_proj")
+    if len(c) != 1 or c[0] % 2 or weight is None or len(weight) != 2:
+        return None
+    out = c[0] // 2
+    first = leaves.get("input_to_hidden.weight")
+    reads = proj[0] if proj is not None else weight[0]
+    i = first[1] if first is not None else reads
+    norm = leaves.get("rnn_lst.0.layer_norm.weight")
+    projs = [leaves[f"rnn_lst.{k}.weight_proj"] for k in range(layers) if f"rnn_lst.{k}.weight_proj" in leaves]
+    config: dict[str, object] = {
+        "input_size": i, "hidden_size": out, "num_layers": layers,
+        "projection_size": projs[0][1] if projs else 0, "layer_norm": norm is not None,
+        "normalize_after": norm is not None and norm[0] == out and reads != out,
+        "has_skip_term": weight[1] == 4 * out or reads == out, "proj_input_to_hidden_first": first is not None,
+    }
+    return Recognised(config, note="an SRU's tensors fix D·H, not D and H apart: read as unidirectional "
+                                   "(bidirectional=True with half the hidden_size holds the same tensors)")
+
+
+LAYERS = {c.type_name: c for c in (replace(entry("SRU", SRU_PARAMS, plan_sru, words=WORDS), recognise=recognise_sru),
                                    entry("SRUCell", CELL_PARAMS, plan_sru, words=WORDS))}
 
 
