@@ -89,6 +89,7 @@ def test_spec_file_with_a_wiring(tmp_path: object) -> None:
 @pytest.mark.parametrize("expr, words", [
     ("SRU(8, 8, custom_m='my_module')", "custom_m= replaces"),
     ("xLSTMBlockStackConfig(num_blocks=2)", "is a configuration"),
+    ("xLSTMBlockStack(xLSTMBlockStackConfig(num_blocks=2))", "slstm_block is None"),
     ("CfC(20, LTC(3, 4))", "units must be a number or a wiring"),
     ("CfC(20, 0)", "positive integer"),
     ("minGRU(64)", None),

@@ -198,6 +198,10 @@ def block_map(ctx: LayerContext, stack: LayerSpec) -> list[str]:
     assert isinstance(n, int)
     at = value(stack, "slstm_at")
     if nested(stack, "mlstm_block") is None or at == "all":
+        if nested(stack, "slstm_block") is None:
+            raise _fail(ctx, "every block is an sLSTM block (no mlstm_block, or slstm_at='all') but slstm_block is "
+                             "None: xLSTMBlockStack would build sLSTMBlock(None) and fail; give slstm_block="
+                             "sLSTMBlockConfig(...) or an mlstm_block.")
         return ["s"] * n
     if isinstance(at, int) and not isinstance(at, bool):
         at = (at,)
