@@ -27,6 +27,7 @@ from ..base import (
     FLOAT,
     INT,
     LAYER,
+    MAX_STACKED_LAYERS,
     SIZE,
     FrameworkConvention,
     LayerContext,
@@ -64,14 +65,14 @@ ATTENTION = (
 )
 FFN = (TensorTemplate("{at}x_k", (E,), "token_shift"), TensorTemplate("{at}key.weight", (F, E), "weight"),
        TensorTemplate("{at}value.weight", (E, F), "weight"))
-NORM = tuple(t for n in ("pre_norm", "attn_norm", "ffn_norm", "norm") for t in (
-    TensorTemplate(f"{{at}}{n}.weight", (E,), "norm", when=n if n == "pre_norm" else None),
-    TensorTemplate(f"{{at}}{n}.bias", (E,), "norm", when="pre_norm_bias" if n == "pre_norm" else "norm_bias")))
+NORMS = {n: (TensorTemplate(f"{{at}}{n}.weight", (E,), "norm"),
+             TensorTemplate(f"{{at}}{n}.bias", (E,), "norm", when="bias"))
+         for n in ("pre_norm", "attn_norm", "ffn_norm", "norm")}
 
 
 def _norm(name: str, at: str, bias: bool) -> list[TensorSpec]:
-    return [t for t in expand(NORM, flags={"pre_norm": True, "pre_norm_bias": bias, "norm_bias": bias}, at=at)
-            if t.name.rsplit(".", 2)[-2] == name]
+    """A LayerNorm of E (fla's fused one or torch's: the same tensors), with its bias unless norm_bias=False."""
+    return expand(NORMS[name], flags={"bias": bias}, at=at)
 
 
 def _rank(given: Value, width: int, head_dim: int, c: float, *, per_head: bool = True) -> int:
@@ -243,7 +244,8 @@ def _kw(name: str, default: Value, kind: str = ANY) -> Param:
 
 CONFIG = (
     Param("attn_mode", "chunk", ANY), Param("hidden_size", 2048, SIZE), Param("hidden_ratio", 4, ANY),
-    Param("intermediate_size", None, SIZE), Param("num_hidden_layers", 24, SIZE), Param("head_dim", 64, INT),
+    Param("intermediate_size", None, SIZE), Param("num_hidden_layers", 24, SIZE, maximum=MAX_STACKED_LAYERS),
+    Param("head_dim", 64, INT),
     Param("num_heads", None, INT), Param("decay_low_rank_dim", 64, SIZE), Param("gate_low_rank_dim", 128, SIZE),
     Param("a_low_rank_dim", 64, SIZE), Param("v_low_rank_dim", 16, SIZE), Param("hidden_act", "sqrelu", ANY),
     Param("max_position_embeddings", 2048, ANY), Param("norm_first", True, BOOL), Param("norm_bias", True, BOOL),
@@ -286,7 +288,8 @@ LAYERS = {c.type_name: c for c in (
     entry("RWKV7FeedForward", FFN_PARAMS, plan_ffn, words=WORDS, recurrent=False),
     *(entry(name, (Param("config", kind=LAYER),), plan_model, words=WORDS) for name in ("RWKV7Model",
                                                                                        "RWKV7ForCausalLM")),
-    entry("RWKV7Config", tuple(Param(p.name, p.default, p.kind, positional=False) for p in CONFIG), plan_config,
+    entry("RWKV7Config", tuple(Param(p.name, p.default, p.kind, positional=False, maximum=p.maximum) for p in CONFIG),
+          plan_config,
           words=WORDS, recurrent=False),
 )}
 

@@ -29,6 +29,7 @@ from ..base import (
     CHOICE,
     FLOAT,
     LAYER_OR_SIZE,
+    MAX_STACKED_LAYERS,
     NONNEG,
     SIZE,
     FrameworkConvention,
@@ -307,7 +308,7 @@ WORDS = {
 }
 _CFC = (Param("input_size", kind=SIZE), Param("units", kind=LAYER_OR_SIZE), Param("proj_size", None, SIZE), *_SEQ,
         Param("mode", "default", CHOICE, ("default", "pure", "no_gate")), Param("activation", "lecun_tanh", ANY),
-        Param("backbone_units", None, SIZE), Param("backbone_layers", None, NONNEG),
+        Param("backbone_units", None, SIZE), Param("backbone_layers", None, NONNEG, maximum=MAX_STACKED_LAYERS),
         Param("backbone_dropout", None, FLOAT))
 _MAPPINGS = ("affine", "linear", None)
 _LTC = (Param("input_size", kind=SIZE), Param("units", kind=LAYER_OR_SIZE), *_SEQ,

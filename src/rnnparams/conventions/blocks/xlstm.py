@@ -33,6 +33,7 @@ from ..base import (
     FLOAT,
     INT,
     LAYER,
+    MAX_STACKED_LAYERS,
     SIZE,
     FrameworkConvention,
     LayerContext,
@@ -361,7 +362,8 @@ CONFIGS: Mapping[str, tuple[Param, ...]] = {
 }
 DEFAULTS = {name: LayerSpec(name) for name in (*CONFIGS, "mLSTMBlockConfig", "sLSTMBlockConfig")}
 _STACK = (Param("mlstm_block", None, LAYER, positional=False), Param("slstm_block", None, LAYER, positional=False),
-          _kw("context_length", -1, INT), _kw("num_blocks", 1, SIZE), _kw("embedding_dim", 128, INT),
+          _kw("context_length", -1, INT), Param("num_blocks", 1, SIZE, positional=False, maximum=MAX_STACKED_LAYERS),
+          _kw("embedding_dim", 128, INT),
           _kw("add_post_blocks_norm", True, BOOL), _kw("bias", False, BOOL), _kw("dropout", 0.0, FLOAT),
           _kw("slstm_at", ()))
 CONFIGS = {**CONFIGS,
