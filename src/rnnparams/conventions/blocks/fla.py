@@ -90,6 +90,9 @@ def attention(ctx: LayerContext, args: Mapping[str, Value], at: str, *, v_lora: 
     head_dim, heads = args.get("head_dim"), args.get("num_heads")
     if head_dim is None and heads is None:
         raise ConfigError(f"{ctx.name} ({ctx.spec.type}): Either `head_dim` or `num_heads` must be specified.")
+    for key, given in (("head_dim", head_dim), ("num_heads", heads)):
+        if given is not None and (not isinstance(given, int) or isinstance(given, bool) or given <= 0):
+            raise ConfigError(f"{ctx.name} ({ctx.spec.type}): {key} must be a positive integer (got {given!r}).")
     if isinstance(head_dim, int):
         if e % head_dim:
             raise ConfigError(f"{ctx.name} ({ctx.spec.type}): `hidden_size` must be divisible by `head_dim`, got {e} "
@@ -128,7 +131,8 @@ def feed_forward(ctx: LayerContext, e: int, ratio: Value, size: Value, act: Valu
                           f"activations that RWKV uses ({', '.join(ACTIVATIONS)}).")
     if not isinstance(size, int):
         r = 4 if ratio is None else ratio
-        assert isinstance(r, (int, float))
+        if isinstance(r, bool) or not isinstance(r, (int, float)) or r <= 0:
+            raise ConfigError(f"{ctx.name} ({ctx.spec.type}): hidden_ratio must be a positive number (got {r!r}).")
         size = 32 * ((int(e * r) + 31) // 32)
     return expand(FFN, flags={}, at=at), {"F": size}
 
@@ -180,7 +184,9 @@ def plan_model(ctx: LayerContext) -> LayerPlan:
         raise ConfigError(f"{ctx.name} ({ctx.spec.type}): fla 0.6.0 cannot build a model of num_hidden_layers=1 "
                           "(its layer initialisation divides by num_hidden_layers - 1): use at least 2.")
     values = _value(cfg, "value_dim")
-    value_dims = [e] * n if values is None else [values] * n if isinstance(values, int) else list(values)  # type: ignore[arg-type]
+    if values is not None and not isinstance(values, (int, tuple)):
+        raise ConfigError(f"{ctx.name} ({ctx.spec.type}): value_dim must be an int or one per layer (got {values!r}).")
+    value_dims = [e] * n if values is None else [values] * n if isinstance(values, int) else list(values)
     if len(value_dims) != n or not all(isinstance(v, int) and v >= e and v % e == 0 for v in value_dims):
         raise ConfigError(f"{ctx.name} ({ctx.spec.type}): value_dim must be an int or one per layer, each at least "
                           f"hidden_size and divisible by it (got {values!r}).")

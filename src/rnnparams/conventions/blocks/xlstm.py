@@ -114,9 +114,10 @@ def nested(spec: LayerSpec, key: str) -> LayerSpec | None:
 
 def up_dim(spec: LayerSpec, width: int) -> int:
     """UpProjConfigMixin._set_proj_up_dim: proj_factor · width rounded (up, by default) to a multiple."""
-    multiple = value(spec, "round_proj_up_to_multiple_of")
+    multiple = integer(spec, "round_proj_up_to_multiple_of")
     factor = value(spec, "proj_factor")
-    assert isinstance(multiple, int) and isinstance(factor, (int, float))
+    if isinstance(factor, bool) or not isinstance(factor, (int, float)):
+        raise ConfigError(f"{spec.type}: proj_factor must be a number (got {factor!r}).")
     times = factor * width / multiple
     return int((math.ceil(times) if value(spec, "round_proj_up_dim_up") else math.floor(times)) * multiple)
 
@@ -137,31 +138,27 @@ def mlstm_layer(ctx: LayerContext, cfg: LayerSpec, e: int, *, bias: bool, contex
     u = up_dim(cfg, e)
     q = u // integer(cfg, "qkv_proj_blocksize")
     _headwise(ctx, f"mLSTM q/k/v projections (U={u}, qkv_proj_blocksize={value(cfg, 'qkv_proj_blocksize')})", u, q)
-    kernel = value(cfg, "conv1d_kernel_size")
-    assert isinstance(kernel, int)
+    kernel = integer(cfg, "conv1d_kernel_size")
     if kernel <= 0:
         raise _fail(ctx, f"the mLSTM layer's CausalConv1d needs conv1d_kernel_size > 0 (got {kernel}; with 0 its "
                          "reset_parameters fails on the missing conv).")
     if context < 0:
         raise _fail(ctx, f"the mLSTM cell's causal mask is (context_length, context_length); give context_length "
                          f">= the sequence length (got {context}).")
-    heads = value(cfg, "num_heads")
-    assert isinstance(heads, int)
+    heads = integer(cfg, "num_heads")
     tensors = expand(MLSTM, flags={"bias": bias}, at=at, x=x)
     return tensors, {"U": u, "Q": q, "b": u // q, "h": heads, "K": kernel}
 
 
 def slstm_layer(ctx: LayerContext, cfg: LayerSpec, e: int, *, at: str, x: str
                 ) -> tuple[list[TensorSpec], dict[str, int]]:
-    heads = value(cfg, "num_heads")
-    assert isinstance(heads, int)
+    heads = integer(cfg, "num_heads")
     heads = heads if heads > 0 else 1
     _headwise(ctx, f"sLSTM gates (embedding_dim={e}, num_heads={heads})", e, heads)
-    kernel = value(cfg, "conv1d_kernel_size")
+    kernel = integer(cfg, "conv1d_kernel_size")
     backend = value(cfg, "backend")
     if backend not in ("vanilla", "cuda"):
         raise _fail(ctx, f'sLSTMCell unknown backend {backend}, choose from ["cuda", "vanilla"]')
-    assert isinstance(kernel, int)
     flags = {"conv": kernel > 0, "vanilla": backend == "vanilla", "cuda": backend == "cuda",
              "gn": bool(value(cfg, "group_norm_weight"))}
     return expand(SLSTM, flags=flags, at=at, x=x), {"h_s": heads, "d_s": e // heads, **({"K_s": kernel} if kernel > 0
