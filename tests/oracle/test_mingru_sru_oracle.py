@@ -44,8 +44,9 @@ def test_min_published_forms() -> None:
     assert rnnparams.count("minLSTM(512, expansion_factor=1.5)").total_params == 4 * 512 * 768
 
 
+@pytest.mark.parametrize("kind", ["minGRU", "minLSTM"])  # 100 configurations of each
 @settings(max_examples=100, deadline=None)
-@given(kind=st.sampled_from(["minGRU", "minLSTM"]), dim=st.integers(2, 24),
+@given(dim=st.integers(2, 24),
        factor=st.sampled_from([0.5, 1.0, 1.5, 2.0, 3.0]), proj=st.sampled_from([None, True, False]),
        steps=st.integers(1, 4))
 def test_min_random(kind: str, dim: int, factor: float, proj: bool | None, steps: int) -> None:
