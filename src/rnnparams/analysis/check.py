@@ -186,8 +186,20 @@ def _no_embedding(report: Report, k: int, c: Counting) -> Counting | None:
     return replace(c, dropped=True) if _embedding(report.layers[k]) else None
 
 
+def _miscounted(delta: int) -> Rewrite:
+    """A stack's count symbol (the plan's `counts`) one off: a layer or block forgotten, or one counted twice."""
+    def rewrite(report: Report, k: int, c: Counting) -> Counting | None:
+        counts = [s for s in report.layers[k].plan.counts if c.env.get(s, 0) + delta >= 1]
+        if not counts:
+            return None
+        return replace(c, env={**c.env, **{s: c.env[s] + delta for s in counts[:1]}})
+    return rewrite
+
+
 CATALOGUE: tuple[Mistake, ...] = (
     Mistake("forgot_direction", 0, _forgot_direction),
+    Mistake("one_layer_fewer", 0, _miscounted(-1)),
+    Mistake("one_layer_more", 0, _miscounted(1)),
     Mistake("upper_layers_input", 0, _upper_layers_see_input),
     Mistake("swapped_input_hidden", 0, _swapped),
     Mistake("projection_ignored", 0, _no_projection),

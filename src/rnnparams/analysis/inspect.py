@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .._record import field, record, replace
-from ..conventions import FRAMEWORKS
+from ..conventions import FRAMEWORKS, REGISTRY
 from ..conventions.base import BY_POSITION, TensorGroup
 from ..errors import RnnParamsError
 from ..inputs.checkpoints.binding import Unusable, layer_spec
@@ -371,7 +371,9 @@ class _State:
         assert self.fw_id is not None
         fw = FRAMEWORKS[self.fw_id]
         split = fw.checkpoint_path
-        composites = [conv for conv in fw.layers.values() if conv.nested and conv.recognise is not None]
+        alike = [self.fw_id, *(f for f, entry in REGISTRY.items() if entry.checkpoints_like == self.fw_id)]
+        composites = [(f, conv) for f in alike for conv in FRAMEWORKS[f].layers.values()
+                      if conv.nested and conv.recognise is not None]
         if not composites or split is None:
             return
         subtrees: dict[str, dict[str, CheckpointTensor]] = {}
@@ -395,15 +397,15 @@ class _State:
                 continue
             group = TensorGroup(path, {leaf: t.shape for leaf, t in tensors.items()})
             names = tuple(t.name for t in tensors.values())
-            for conv in composites:
+            for spec_fw, conv in composites:
                 found = conv.recognise(group)  # type: ignore[misc]
                 if found is None:
                     continue
                 try:
-                    spec = layer_spec(self.fw_id, conv.type_name, found.config)
+                    spec = layer_spec(spec_fw, conv.type_name, found.config)
                 except Unusable:
                     break
-                cand = _Candidate(path, self.fw_id, self.fw_id, spec, names, NAMES, "tensors",
+                cand = _Candidate(path, self.fw_id, spec_fw, spec, names, NAMES, "tensors",
                                   position=self.position(names))
                 if self.accept(cand) is not None and found.note:
                     self.notes.append(found.note)

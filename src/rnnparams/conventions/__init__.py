@@ -24,6 +24,9 @@ class Entry:
     """Module prefixes that name this framework whatever follows (`paddle.`, `flax.linen.`)."""
     bare: bool = False
     """Bare layer names (`LSTM(...)`) may mean this framework: inferred from the names its layers take."""
+    checkpoints_like: str | None = None
+    """The framework whose checkpoint naming its modules share (the recurrent-block packages build torch modules:
+    "pytorch"): `inspect` offers their recognisers in that framework's files too."""
 
 
 _KERAS_MARKS = ("keras.", "tf.keras.", "layers.", "tf.compat.v1.keras.")
@@ -40,6 +43,13 @@ REGISTRY: Mapping[str, Entry] = MappingProxyType({
     "mxnet": Entry(".mxnet", "MXNET", ("mxnet.", "mx.", "gluon.")),
     "huggingface": Entry(".transformers", "TRANSFORMERS", ("transformers.",)),
     "mambapy": Entry(".mambapy", "MAMBAPY", ("mambapy.",)),
+    "mingru": Entry(".blocks.mingru", "MINGRU", ("minGRU_pytorch.",), bare=True, checkpoints_like="pytorch"),
+    "sru": Entry(".blocks.sru", "SRU", ("sru.",), bare=True, checkpoints_like="pytorch"),
+    "xlstm": Entry(".blocks.xlstm", "XLSTM", ("xlstm.",), bare=True, checkpoints_like="pytorch"),
+    "ncps": Entry(".blocks.ncps", "NCPS", ("ncps.",), bare=True, checkpoints_like="pytorch"),
+    "fla": Entry(".blocks.fla", "FLA", ("fla.",), bare=True, checkpoints_like="pytorch"),
+    "reference": Entry(".blocks.reference", "REFERENCE", ("torchqrnn.", "indrnn."), bare=True,
+                       checkpoints_like="pytorch"),
 })
 """Every framework convention by id, in the order they are listed."""
 

@@ -41,6 +41,7 @@ CHOICE = "choice"        # one of `choices`
 SHAPE = "shape"          # tuple of ints (or None) or a single int
 LAYER = "layer"          # a nested layer call (Bidirectional(LSTM(...)))
 LAYERS = "layers"        # a list of nested layer calls (MultiRNNCell([LSTMCell(64), GRUCell(32)]))
+LAYER_OR_SIZE = "layer_or_size"  # a size, or a nested call (ncps' CfC(20, 50) or CfC(20, AutoNCP(28, 4)))
 ANY = "any"
 
 BY_POSITION = "index"
@@ -126,6 +127,9 @@ class LayerPlan:
     """The axis of the input the weights read (channels first: 1), where the plan knows the layout."""
     time_axis: int | None = None
     """A recurrent layer's time axis in its input (PyTorch: 0, or 1 with batch_first); None: one step (a cell)."""
+    counts: tuple[str, ...] = ()
+    """Symbols that count stacked copies of a block (L, xLSTM's n_m and n_s): `check` tries each one off by one,
+    the miscounted layers behind wrong totals people quote."""
 
     def blocks(self) -> tuple[tuple[Expr, tuple[TensorSpec, ...]], ...]:
         params = tuple(t for t in self.tensors if not t.buffer)

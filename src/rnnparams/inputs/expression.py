@@ -20,6 +20,7 @@ from ..conventions.base import (
     FLOAT,
     INT,
     LAYER,
+    LAYER_OR_SIZE,
     LAYERS,
     NONNEG,
     REQUIRED,
@@ -397,9 +398,15 @@ class _Builder:
     def check(self, param: Param, node: ast.expr, conv: LayerConvention) -> Value:
         """Evaluate an argument and check it has the kind of value the framework accepts."""
         if param.kind == LAYER:
+            if isinstance(node, ast.Constant) and node.value is None and param.default is not REQUIRED:
+                return None  # an optional nested layer left out (xlstm's sLSTMBlockConfig(feedforward=None))
             if not isinstance(node, ast.Call):
                 raise self.error(f"{conv.type_name}() expects a layer for {param.name!r}, such as LSTM(64)", node)
             return self.nested(self.layer(node, first=False), conv)
+        if param.kind == LAYER_OR_SIZE:
+            if isinstance(node, ast.Call):
+                return self.nested(self.layer(node, first=False), conv)
+            param = Param(param.name, param.default, SIZE, positional=param.positional)
         if param.kind == LAYERS:
             if not isinstance(node, (ast.List, ast.Tuple)) or not all(isinstance(e, ast.Call) for e in node.elts):
                 raise self.error(f"{conv.type_name}() expects a list of layers for {param.name!r}, such as "

@@ -205,6 +205,8 @@ MISTAKES: dict[str, tuple[str, str]] = {
                          "漏算了双向层的反向部分(D 取了 1 而不是 2)"),
     "double_direction": ("a unidirectional layer was counted twice, as if bidirectional",
                          "把单向层按双向算了两遍"),
+    "one_layer_fewer": ("one stacked layer (or block) too few was counted", "堆叠的层（或块）少算了一个"),
+    "one_layer_more": ("one stacked layer (or block) too many was counted", "堆叠的层（或块）多算了一个"),
     "upper_layers_input": ("the upper layers of the stack were counted with the model's input size I, but they "
                            "read the output of the layer below (D × H features)",
                            "堆叠的上层按模型输入维度 I 计算了,但它们读入的是下一层的输出(D × H 个特征)"),

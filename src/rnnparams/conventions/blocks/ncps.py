@@ -1,0 +1,334 @@
+"""CfC and LTC (liquid networks, Hasani et al.) as the `ncps` package (1.0.1, `ncps.torch`) builds them, with its
+wirings (`ncps.wirings`: FullyConnected, Random, NCP, AutoNCP).
+
+`CfC(input_size, units, proj_size=None, return_sequences=True, batch_first=True, mixed_memory=False,
+mode="default", activation="lecun_tanh", backbone_units=None, backbone_layers=None, backbone_dropout=None)`:
+with an integer `units` H, `rnn_cell` is a CfCCell: a backbone MLP (`backbone.{j}`, first Linear (U_b, I + H),
+then B_l − 1 Linear (U_b, U_b); U_b = 128, B_l = 1 by default) and four heads ff1, ff2, time_a, time_b (H, C) +
+bias on its C = U_b features (C = I + H without a backbone); mode="pure" keeps ff1 and the vectors w_tau, A
+(1, H) instead. With a wiring, `rnn_cell` is a WiredCfCCell: one CfCCell per wiring layer l (`layer_{l}`,
+n_l neurons reading the n_{l−1} below, the input I first) without a backbone, each with its frozen
+`sparsity_mask` (n_l, n_{l−1} + n_l). mixed_memory adds ncps' own LSTMCell `lstm` (input_map (4H, I) + bias,
+recurrent_map (4H, H)); proj_size P adds `fc` (P, O) + bias. `LTC(input_size, units, ..., input_mapping=
+"affine", output_mapping="affine")`: n neurons (units, or the wiring's), per neuron gleak, vleak, cm; per
+synapse sigma, mu, w, erev (n, n); per sensory synapse sensory_sigma, sensory_mu, sensory_w, sensory_erev (I, n);
+the frozen masks sparsity_mask (n, n) and sensory_sparsity_mask (I, n); the affine input_w, input_b (I) and
+output_w, output_b (m, the wiring's motor neurons). Masks are parameters with requires_grad=False: counted in
+the total, not trainable. Input (N, T, I) (batch_first) or one unbatched (T, I); output the sequence of the last
+layer's neurons (or P), or its last step with return_sequences=False; state h (N, n).
+"""
+
+from __future__ import annotations
+
+from ...errors import ConfigError, ShapeError
+from ...spec import LayerSpec, Shape, Value
+from ...symbolic import Const, Expr, Sym, add, mul
+from ..base import (
+    ANY,
+    BOOL,
+    CHOICE,
+    FLOAT,
+    LAYER_OR_SIZE,
+    MAX_STACKED_LAYERS,
+    NONNEG,
+    SIZE,
+    FrameworkConvention,
+    LayerContext,
+    LayerPlan,
+    Param,
+    TensorSpec,
+    TensorTemplate,
+    check_features,
+    expand,
+    fmt_shape,
+    freeze,
+)
+from ..recognise import torch_path
+from .common import entry
+
+I, H, UB, BL, P, O = (Sym(n) for n in ("I", "H", "U_b", "B_l", "P", "O"))
+N, M = Sym("n"), Sym("m")
+C = Sym("C")
+
+HEADS = tuple(t for head in ("ff1", "ff2", "time_a", "time_b") for t in (
+    TensorTemplate(f"{{at}}{head}.weight", (Sym("H_l"), C), "heads", when=None if head == "ff1" else "gated"),
+    TensorTemplate(f"{{at}}{head}.bias", (Sym("H_l"),), "heads", when=None if head == "ff1" else "gated")))
+PURE = (TensorTemplate("{at}w_tau", (Const(1), Sym("H_l")), "time_constants", when="pure"),
+        TensorTemplate("{at}A", (Const(1), Sym("H_l")), "time_constants", when="pure"))
+MASK = (TensorTemplate("{at}sparsity_mask", (Sym("H_l"), C), "mask", trainable=False),)
+LSTM = (TensorTemplate("lstm.input_map.weight", (mul(4, H), I), "memory"),
+        TensorTemplate("lstm.input_map.bias", (mul(4, H),), "memory"),
+        TensorTemplate("lstm.recurrent_map.weight", (mul(4, H), H), "memory"))
+FC = (TensorTemplate("fc.weight", (P, O), "projection"), TensorTemplate("fc.bias", (P,), "projection"))
+LTC_CELL = (
+    *(TensorTemplate(f"rnn_cell.{n}", (N,), "neurons") for n in ("gleak", "vleak", "cm")),
+    *(TensorTemplate(f"rnn_cell.{n}", (N, N), "synapses") for n in ("sigma", "mu", "w", "erev")),
+    *(TensorTemplate(f"rnn_cell.sensory_{n}", (I, N), "sensory") for n in ("sigma", "mu", "w", "erev")),
+    TensorTemplate("rnn_cell.sparsity_mask", (N, N), "mask", trainable=False),
+    TensorTemplate("rnn_cell.sensory_sparsity_mask", (I, N), "mask", trainable=False),
+    TensorTemplate("rnn_cell.input_w", (I,), "mapping", when="in_w"),
+    TensorTemplate("rnn_cell.input_b", (I,), "mapping", when="in_b"),
+    TensorTemplate("rnn_cell.output_w", (M,), "mapping", when="out_w"),
+    TensorTemplate("rnn_cell.output_b", (M,), "mapping", when="out_b"),
+)
+
+
+# --- wirings: their layer sizes and outputs, as ncps.wirings computes them ------------------------------------
+
+def _arg(spec: LayerSpec, key: str) -> Value:
+    if key in spec.config:
+        return spec.config[key]
+    return next(p.default for p in LAYERS[spec.type].params if p.name == key)  # type: ignore[return-value]
+
+
+def _int(spec: LayerSpec, key: str) -> int:
+    value = _arg(spec, key)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ConfigError(f"{spec.type}: {key} must be an integer (got {value!r}).")
+    return value
+
+
+def wiring_layers(ctx: LayerContext, wiring: LayerSpec) -> tuple[list[int], int]:
+    """(neurons of each wiring layer, output_dim) of a wiring, with the checks its constructor makes."""
+    kind = wiring.type
+    if kind in ("FullyConnected", "Random"):
+        units = _int(wiring, "units")
+        out = _arg(wiring, "output_dim")
+        if kind == "Random":
+            level = _arg(wiring, "sparsity_level")
+            if not isinstance(level, (int, float)) or not 0.0 <= level < 1.0:
+                raise ConfigError(f"{ctx.name}: Random wiring: Invalid sparsity level '{level}', expected value in "
+                                  "range [0,1)")
+        return [units], units if out is None else _int(wiring, "output_dim")
+    if kind == "AutoNCP":
+        units, out = _int(wiring, "units"), _int(wiring, "output_size")
+        level = _arg(wiring, "sparsity_level")
+        if out >= units - 2:
+            raise ConfigError(f"{ctx.name}: AutoNCP: Output size must be less than the number of units-2 (given "
+                              f"{units} units, {out} output size)")
+        if not isinstance(level, (int, float)) or not 0.1 <= level <= 1.0:
+            raise ConfigError(f"{ctx.name}: AutoNCP: Sparsity level must be between 0.0 and 0.9 (given {level})")
+        command = max(int(0.4 * (units - out)), 1)
+        return [units - out - command, command, out], out
+    inter, command, motor = (_int(wiring, k) for k in ("inter_neurons", "command_neurons", "motor_neurons"))
+    for fan, have, what in (("motor_fanin", command, "command"), ("sensory_fanout", inter, "inter"),
+                            ("inter_fanout", command, "command")):
+        if _int(wiring, fan) > have:
+            raise ConfigError(f"{ctx.name}: NCP: {fan} is {_int(wiring, fan)} but there are only {have} {what} "
+                              "neurons")
+    return [inter, command, motor], motor
+
+
+def _units(ctx: LayerContext) -> tuple[list[int], int, bool]:
+    """(layer sizes, output_dim, wired) of `units`: an int, or a wiring."""
+    units = ctx.cfg("units")
+    if isinstance(units, LayerSpec):
+        if units.type not in WIRINGS:
+            raise ConfigError(f"{ctx.name} ({ctx.spec.type}): units must be a number or a wiring "
+                              f"({', '.join(WIRINGS)}), not {units.type}(...).")
+        layers, out = wiring_layers(ctx, units)
+        return layers, out, True
+    assert isinstance(units, int)
+    return [units], units, False
+
+
+def _sequence(ctx: LayerContext, i: int) -> tuple[Shape, int | None, int | None, bool]:
+    """The input, its batch and time sizes, and whether it is batched (3-D) or one unbatched sequence (2-D)."""
+    shape = ctx.in_shape if ctx.in_shape is not None else (None, None, i)
+    if len(shape) not in (2, 3):
+        raise ShapeError(f"{ctx.name} ({ctx.spec.type}) reads (N, T, input_size) or one unbatched (T, input_size) "
+                         f"sequence, not a {len(shape)}-D tensor of shape {fmt_shape(shape)}.")
+    check_features(ctx, i, shape[-1], "input_size")
+    if len(shape) == 2:
+        return shape, None, shape[0], False
+    first = bool(ctx.cfg("batch_first"))
+    return shape, shape[0] if first else shape[1], shape[1] if first else shape[0], True
+
+
+def _outputs(ctx: LayerContext, shape: Shape, n: int | None, t: int | None, batched: bool, width: int,
+             state: int) -> tuple[Shape, dict[str, Shape]]:
+    seq = bool(ctx.cfg("return_sequences"))
+    first = bool(ctx.cfg("batch_first"))
+    if not batched:
+        out: Shape = (t, width) if seq else (width,)
+        states: dict[str, Shape] = {"h": (state,)}
+    else:
+        out = ((n, t, width) if first else (t, n, width)) if seq else (n, width)
+        states = {"h": (n, state)}
+    if ctx.cfg("mixed_memory"):
+        states["c"] = states["h"]
+    return out, states
+
+
+def plan_cfc(ctx: LayerContext) -> LayerPlan:
+    i = ctx.int("input_size")
+    layers, out_dim, wired = _units(ctx)
+    mode = ctx.cfg("mode")
+    if mode not in ("default", "pure", "no_gate"):
+        raise ConfigError(f"{ctx.name} (CfC): Unknown mode '{mode}', valid options are ['default', 'pure', "
+                          "'no_gate']")
+    flags = {"gated": mode != "pure", "pure": mode == "pure"}
+    units = sum(layers)
+    env: dict[str, int] = {"I": i, "H": units}
+    tensors: list[TensorSpec] = []
+    family: list[tuple[Expr, tuple[TensorSpec, ...]]] = []
+    if wired:
+        for key in ("backbone_units", "backbone_layers", "backbone_dropout"):
+            if ctx.cfg(key) is not None:
+                raise ConfigError(f"{ctx.name} (CfC): Cannot use {key} in wired mode")
+        for index, size in enumerate(layers):
+            below: Expr = Sym(f"n_{index - 1}") if index else I
+            subs: dict[str, Expr | int] = {"H_l": Sym(f"n_{index}"), "C": add(below, Sym(f"n_{index}"))}
+            part = expand(MASK + HEADS + PURE, flags=flags, subs=subs, at=f"rnn_cell.layer_{index}.")
+            tensors += part
+            family.append((Const(1), tuple(part)))
+            env[f"n_{index}"] = size
+        width = layers[-1]
+    else:
+        tensors += _backbone(ctx, env, family)
+        cat: Expr = UB if "U_b" in env else add(I, H)
+        heads = expand(HEADS + PURE, flags=flags, subs={"H_l": H, "C": cat}, at="rnn_cell.")
+        tensors += heads
+        family.append((Const(1), tuple(heads)))
+        width = units
+    extra: list[TensorSpec] = []
+    if ctx.cfg("mixed_memory"):
+        extra += expand(LSTM, flags={})
+    proj = ctx.cfg("proj_size")
+    if proj is not None:
+        assert isinstance(proj, int)
+        if wired and out_dim != width:
+            raise ShapeError(f"{ctx.name} (CfC): fc is Linear({out_dim}, {proj}) for the wiring's output_dim, but "
+                             f"the last wiring layer gives {width} features: the forward pass fails "
+                             f"(mat1 and mat2 shapes cannot be multiplied).")
+        extra += expand(FC, flags={})
+        env.update({"P": proj, "O": out_dim})
+        width = proj
+    tensors += extra
+    if extra:
+        family.append((Const(1), tuple(extra)))
+    shape, n, t, batched = _sequence(ctx, i)
+    out, states = _outputs(ctx, shape, n, t, batched, width, units)
+    return LayerPlan(tuple(tensors), freeze(env), shape, out, freeze(states), family=tuple(family),
+                     features=("I", P if proj is not None else Sym(f"n_{len(layers) - 1}") if wired else H),
+                     time_axis=(1 if ctx.cfg("batch_first") else 0) if batched else 0,
+                     notes=("ncps_masks",) if wired else ())
+
+
+def _backbone(ctx: LayerContext, env: dict[str, int], family: list[tuple[Expr, tuple[TensorSpec, ...]]]
+              ) -> list[TensorSpec]:
+    """CfCCell's backbone: nn.Sequential of [Linear, activation] then [Linear, activation, Dropout (when
+    backbone_dropout > 0)] per further layer, so the Linear layers sit at indices 0, 2, 5, 8... with dropout."""
+    layers = 1 if ctx.cfg("backbone_layers") is None else ctx.int("backbone_layers")
+    width = 128 if ctx.cfg("backbone_units") is None else ctx.int("backbone_units")
+    dropout = ctx.cfg("backbone_dropout") or 0.0
+    if ctx.cfg("activation") not in ("silu", "relu", "tanh", "gelu", "lecun_tanh"):
+        raise ConfigError(f"{ctx.name} (CfC): Unknown activation {ctx.cfg('activation')}")
+    if layers == 0:
+        return []
+    env["U_b"] = width
+    if layers > 1:
+        env["B_l"] = layers
+    tensors: list[TensorSpec] = []
+    index = 0
+    for k in range(layers):
+        reads: Expr = add(I, H) if k == 0 else UB
+        part = [TensorSpec(f"rnn_cell.backbone.{index}.weight", (UB, reads), "backbone"),
+                TensorSpec(f"rnn_cell.backbone.{index}.bias", (UB,), "backbone")]
+        tensors += part
+        if k < 2:
+            family.append((Const(1) if k == 0 else add(BL, -1), tuple(part)))
+        index += 2 + (1 if k > 0 and isinstance(dropout, (int, float)) and dropout > 0 else 0)
+    return tensors
+
+
+def plan_ltc(ctx: LayerContext) -> LayerPlan:
+    i = ctx.int("input_size")
+    layers, motor, _wired = _units(ctx)
+    n = sum(layers)
+    in_map, out_map = ctx.cfg("input_mapping"), ctx.cfg("output_mapping")
+    flags = {"in_w": in_map in ("affine", "linear"), "in_b": in_map == "affine",
+             "out_w": out_map in ("affine", "linear"), "out_b": out_map == "affine"}
+    tensors = expand(LTC_CELL, flags=flags)
+    if ctx.cfg("mixed_memory"):
+        tensors += expand(LSTM, flags={}, subs={"H": N})
+    shape, batch, t, batched = _sequence(ctx, i)
+    out, states = _outputs(ctx, shape, batch, t, batched, motor, n)
+    env = {"I": i, "n": n, **({"m": motor} if flags["out_w"] else {})}
+    return LayerPlan(tuple(tensors), freeze(env), shape, out, freeze(states), features=("I", M),
+                     time_axis=(1 if ctx.cfg("batch_first") else 0) if batched else 0, notes=("ncps_masks",))
+
+
+def plan_wiring(ctx: LayerContext) -> LayerPlan:
+    raise ConfigError(f"{ctx.spec.type}(...) is a wiring, not a module: pass it to a layer as its units "
+                      "(CfC(20, AutoNCP(28, 4)), LTC(20, NCP(...))).")
+
+
+_SEQ = (Param("return_sequences", True, BOOL), Param("batch_first", True, BOOL), Param("mixed_memory", False, BOOL))
+WIRINGS = {
+    "FullyConnected": (Param("units", kind=SIZE), Param("output_dim", None, SIZE), Param("erev_init_seed", 1111, ANY),
+                       Param("self_connections", True, BOOL)),
+    "Random": (Param("units", kind=SIZE), Param("output_dim", None, SIZE), Param("sparsity_level", 0.0, FLOAT),
+               Param("random_seed", 1111, ANY)),
+    "NCP": (*(Param(k, kind=SIZE) for k in ("inter_neurons", "command_neurons", "motor_neurons", "sensory_fanout",
+                                            "inter_fanout")),
+            Param("recurrent_command_synapses", kind=NONNEG), Param("motor_fanin", kind=SIZE),
+            Param("seed", 22222, ANY)),
+    "AutoNCP": (Param("units", kind=SIZE), Param("output_size", kind=SIZE), Param("sparsity_level", 0.5, FLOAT),
+                Param("seed", 22222, ANY)),
+}
+WORDS = {
+    "I": ("input features (input_size)", "输入特征数（input_size）"),
+    "H": ("neurons (units; a wiring's total)", "神经元数（units；接线时为总数）"),
+    "U_b": ("backbone width (backbone_units)", "骨干网络宽度（backbone_units）"),
+    "B_l": ("backbone layers (backbone_layers)", "骨干网络层数（backbone_layers）"),
+    "P": ("projection size (proj_size)", "投影维度（proj_size）"),
+    "O": ("the wiring's output size (output_dim)", "接线的输出维度（output_dim）"),
+    "n": ("neurons (units; a wiring's total)", "神经元数（units；接线时为总数）"),
+    "m": ("motor (output) neurons", "运动（输出）神经元数"),
+    "n_0": ("neurons of wiring layer 0 (NCP: inter)", "接线第 0 层神经元数（NCP:中间神经元）"),
+    "n_1": ("neurons of wiring layer 1 (NCP: command)", "接线第 1 层神经元数（NCP:指令神经元）"),
+    "n_2": ("neurons of wiring layer 2 (NCP: motor)", "接线第 2 层神经元数（NCP:运动神经元）"),
+    "backbone": ("Backbone MLP on [x, h]", "作用于 [x, h] 的骨干 MLP"),
+    "heads": ("CfC heads ff1, ff2, time_a, time_b", "CfC 的四个头 ff1、ff2、time_a、time_b"),
+    "time_constants": ("Pure-mode time constants (w_tau, A)", "pure 模式的时间常数（w_tau、A）"),
+    "mask": ("Wiring masks (frozen: requires_grad=False)", "接线掩码（冻结：requires_grad=False）"),
+    "memory": ("Mixed-memory LSTM cell", "混合记忆的 LSTM 单元"),
+    "neurons": ("Per-neuron leak and capacitance (gleak, vleak, cm)",
+                "每个神经元的漏电导、漏电位和电容（gleak、vleak、cm）"),
+    "synapses": ("Synapses between neurons (sigma, mu, w, erev)", "神经元之间的突触（sigma、mu、w、erev）"),
+    "sensory": ("Sensory synapses from the inputs", "来自输入的感觉突触"),
+    "mapping": ("Affine input and output mappings", "输入和输出的仿射映射"),
+    "ncps_masks": (
+        "The wiring's masks are dense parameters with requires_grad=False: parameters() counts them in the total, "
+        "but they are not trainable, and a sparse wiring keeps every weight of the dense matrix (the mask zeroes "
+        "the missing synapses, it does not remove them).",
+        "接线掩码是 requires_grad=False 的稠密参数：parameters() 把它们计入总数，但它们不可训练；稀疏接线"
+        "仍保存稠密矩阵的全部权重（掩码把缺失的突触置零，而不是删除它们）。"),
+}
+_CFC = (Param("input_size", kind=SIZE), Param("units", kind=LAYER_OR_SIZE), Param("proj_size", None, SIZE), *_SEQ,
+        Param("mode", "default", CHOICE, ("default", "pure", "no_gate")), Param("activation", "lecun_tanh", ANY),
+        Param("backbone_units", None, SIZE), Param("backbone_layers", None, NONNEG, maximum=MAX_STACKED_LAYERS),
+        Param("backbone_dropout", None, FLOAT))
+_MAPPINGS = ("affine", "linear", None)
+_LTC = (Param("input_size", kind=SIZE), Param("units", kind=LAYER_OR_SIZE), *_SEQ,
+        Param("input_mapping", "affine", ANY), Param("output_mapping", "affine", ANY), Param("ode_unfolds", 6, SIZE),
+        Param("epsilon", 1e-8, FLOAT), Param("implicit_param_constraints", True, BOOL))
+LAYERS = {c.type_name: c for c in (
+    entry("CfC", _CFC, plan_cfc, words=WORDS), entry("LTC", _LTC, plan_ltc, words=WORDS),
+    *(entry(name, params, plan_wiring, words=WORDS, recurrent=False) for name, params in WIRINGS.items()),
+)}
+
+def _batch_axis(first: LayerSpec) -> int:
+    """CfC and LTC read (N, T, I) unless batch_first=False."""
+    return 1 if first.get("batch_first") is False else 0
+
+
+NCPS = FrameworkConvention(
+    id="ncps", display="ncps (CfC, LTC)", layers=LAYERS,
+    prefixes=("ncps.torch.", "ncps.wirings.", "ncps.", "wirings."), naming="index", batch_axis=_batch_axis,
+    verified_with=(("ncps", "1.0.1"), ("torch", "2.13.0")), syntax="CfC(20, AutoNCP(28, 4))", short="ncps",
+    write_prefix="", checkpoint_path=torch_path,
+)
+
+__all__ = ["LAYERS", "NCPS"]
