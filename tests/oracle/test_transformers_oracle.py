@@ -31,10 +31,21 @@ CONFIGS = Path(__file__).parent.parent / "fixtures" / "configs"
 EXAMPLES = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+def config_of(config: dict[str, object]) -> object:
+    """transformers' own Config class for the file's model_type, as AutoConfig.for_model would pick it in a fresh
+    process: importing fla (flash-linear-attention, the RWKV-7 oracle's package) registers fla's own "mamba" and
+    "mamba2" configs with AutoConfig, which then builds fla's models in a suite that imported fla first."""
+    from transformers.models.auto.configuration_auto import CONFIG_MAPPING_NAMES
+
+    values = dict(config)
+    cls = getattr(transformers, CONFIG_MAPPING_NAMES[str(values.pop("model_type"))])
+    return cls(**values)
+
+
 def real(config: dict[str, object]) -> list[tuple[str, tuple[int, ...]]]:
-    """What transformers builds: AutoConfig.for_model, then the class `architectures` names (else the causal
+    """What transformers builds: its Config class (config_of), then the class `architectures` names (else the causal
     LM), on the meta device."""
-    cfg = transformers.AutoConfig.for_model(**config)
+    cfg = config_of(config)
     arch = config.get("architectures")
     cls = (getattr(transformers, arch[0]) if isinstance(arch, list) and arch else
            transformers.AutoModelForCausalLM._model_mapping[type(cfg)])
@@ -300,7 +311,7 @@ def test_check_finds_a_miscounted_rwkv_and_an_untied_gemma() -> None:
 
 def _saved(tmp_path: Path, config: dict[str, object]) -> Path:
     """A model directory as save_pretrained writes it (config.json, model.safetensors), from a tiny config."""
-    cfg = transformers.AutoConfig.for_model(**config)
+    cfg = config_of(config)
     cls = getattr(transformers, config["architectures"][0])  # type: ignore[index]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -349,7 +360,7 @@ def test_inspect_directory_reports_a_config_that_does_not_fit(tmp_path: Path) ->
 
 def _forward_states(config: dict[str, object]) -> list[tuple[int, ...]]:
     """The shapes of the state a real forward pass with use_cache leaves, batch 2, per layer, in order."""
-    cfg = transformers.AutoConfig.for_model(**config)
+    cfg = config_of(config)
     model = getattr(transformers, config["architectures"][0])(cfg).eval()  # type: ignore[index]
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")
@@ -394,7 +405,7 @@ def _decode_mm_flops(config: dict[str, object]) -> int:
     """FlopCounterMode's matrix-product FLOPs (aten.mm) of decoding one token after five, batch 1, on CPU."""
     from torch.utils.flop_counter import FlopCounterMode
 
-    cfg = transformers.AutoConfig.for_model(**config)
+    cfg = config_of(config)
     model = getattr(transformers, config["architectures"][0])(cfg).eval()  # type: ignore[index]
     ids = torch.randint(0, int(config["vocab_size"]), (1, 6))  # type: ignore[call-overload]
     with warnings.catch_warnings(), torch.no_grad():
