@@ -278,7 +278,7 @@ def check_report(report: Report, claimed: int) -> CheckResult:
         if apply(report, (m,)) == claimed:
             found.append(Diagnosis((m.key,), claimed, {}))
     found += _extra_layer(report, claimed, report.total_params, ())
-    found += _miscounted(report, claimed)
+    found += _whole_model(report, claimed)
     if not found:  # two mistakes
         for a, b in itertools.combinations(CATALOGUE, 2):
             if a.key.split("_")[0] != b.key.split("_")[0] and apply(report, (a, b)) == claimed:
@@ -318,7 +318,7 @@ MAX_VOCAB_SHIFT = 128
 """A vocabulary off by fewer tokens than this is a padding question (50277 padded to 50280, a multiple of 8)."""
 
 
-def _miscounted(report: Report, claimed: int) -> list[Diagnosis]:
+def _whole_model(report: Report, claimed: int) -> list[Diagnosis]:
     """Three mistakes of whole-model counts: another number of stacked blocks (a plan's L), a tied tensor counted
     a second time, the vocabulary V taken a few tokens off (its padding forgotten, or added where the model
     has none). Each is read off the plans: a layer's count under another value of its symbol."""
