@@ -113,9 +113,11 @@ else:
         return cls
 
     def replace(obj, /, **changes):
-        values = {name: getattr(obj, name) for name in obj.__record_fields__}
-        values.update(changes)
-        return type(obj)(**values)
+        names = obj.__record_fields__
+        for key in changes:
+            if key not in names:
+                raise TypeError(f"{type(obj).__name__}() got an unexpected keyword argument {key!r}")
+        return type(obj)(*[changes[name] if name in changes else getattr(obj, name) for name in names])
 
 
 __all__ = ["FrozenInstanceError", "field", "record", "replace"]
