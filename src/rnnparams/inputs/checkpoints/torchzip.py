@@ -317,7 +317,8 @@ def read_torch_zip(path: str, size: int, zf: zipfile.ZipFile) -> Checkpoint:
     except CheckpointError as exc:  # raised by a stand-in, which does not know the file's name
         if exc.message.startswith(f"{path}: "):
             raise
-        raise CheckpointError(f"{path}: data.pkl: {exc.message}") from None
+        inner = exc.message.removeprefix("data.pkl: ")  # a stand-in may have said where already
+        raise CheckpointError(f"{path}: data.pkl: {inner}") from None
     except RecursionError:
         raise CheckpointError(f"{path}: data.pkl is nested too deeply to read") from None
     except MemoryError:
