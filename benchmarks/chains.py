@@ -9,11 +9,16 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
-from rnnparams import api
-from rnnparams.spec import ModelSpec
+HERE = Path(__file__).parent.resolve()
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]  # benchmarks/inspect.py is not the stdlib's
+
+from rnnparams import api  # noqa: E402
+from rnnparams.spec import ModelSpec  # noqa: E402
 
 VERBS: dict[str, Callable[[ModelSpec], object]] = {
     "count": api.count, "explain": api.explain, "formula": api.formula,

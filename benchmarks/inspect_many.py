@@ -10,10 +10,15 @@ from __future__ import annotations
 import json
 import os
 import struct
+import sys
 import tempfile
 import time
+from pathlib import Path
 
-from rnnparams import api
+HERE = Path(__file__).parent.resolve()
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]  # benchmarks/inspect.py is not the stdlib's
+
+from rnnparams import api  # noqa: E402
 
 
 def write(path: str, n: int, layers: bool) -> None:
