@@ -116,3 +116,16 @@ def test_a_spec_whose_arguments_are_too_large_to_print_is_refused(tmp_path: Path
                     + "9" * 3000 + "}]}", encoding="utf-8")
     with pytest.raises(InputError, match="number too large"):
         api.count(str(path))
+
+
+def test_an_hdf5_file_on_which_the_library_loops_is_stopped_by_the_clock() -> None:
+    """Found by the fuzzer: a damaged variable-length string attribute makes h5py (C code holding the
+    interpreter's lock) read for ever; the file is read in a child process stopped at MAX_SECONDS."""
+    pytest.importorskip("h5py", reason="h5py is not installed (test extra)")
+    from rnnparams.inputs.checkpoints.isolated import MAX_SECONDS
+
+    path = Path(__file__).parents[1] / "fuzz" / "corpus" / "h5" / "finding-dc64491042714fcd"
+    start = time.perf_counter()
+    with pytest.raises(RnnParamsError, match=f"took more than {MAX_SECONDS:g} seconds and was stopped"):
+        api.inspect(str(path))
+    assert time.perf_counter() - start < MAX_SECONDS + 2
