@@ -133,10 +133,16 @@ def zips() -> dict[str, bytes]:
         zf.writestr("archive/data.pkl", b"\0" * (300 << 20))
         zf.writestr("archive/version", "3\n")
     out["zip_bomb_declared.pt"] = bomb.getvalue()
-    small = io.BytesIO()  # 64 MiB of zeros, under the byte limit: read, then refused as a pickle
+    small = io.BytesIO()  # 4 MiB of zeros, at the byte limit: read, then refused as a pickle
     with zipfile.ZipFile(small, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
-        zf.writestr("archive/data.pkl", b"\0" * (64 << 20))
+        zf.writestr("archive/data.pkl", b"\0" * (4 << 20))
     out["zip_bomb_under_limit.pt"] = small.getvalue()
+    for name, pairs in (("under", (2 << 20) - 8), ("over", 2 << 20)):  # two bytes of pickle, one 64-byte list
+        bomb_zip = io.BytesIO()
+        with zipfile.ZipFile(bomb_zip, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+            zf.writestr("archive/data.pkl", P + b"]" + b"]a" * pairs + STOP)
+            zf.writestr("archive/version", "3\n")
+        out[f"zip_list_bomb_{name}_limit.pt"] = bomb_zip.getvalue()
     out["zip_slip_parent.pt"] = torch_zip(P + b"}" + STOP, {"../../" + MARKER: b"x"}, prefix="../")
     out["zip_slip_absolute.pt"] = torch_zip(P + b"}" + STOP, {"/tmp/" + MARKER: b"x"}, prefix="/")
     out["zip_slip_nested.pt"] = torch_zip(P + b"}" + STOP, {"archive/data/../../../" + MARKER: b"x"})
