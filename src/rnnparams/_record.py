@@ -51,6 +51,16 @@ else:
     def _init(self, *args, **kwargs):
         cls = type(self)
         names, defaults = cls.__record_fields__, cls.__record_defaults__
+        if not kwargs and len(args) <= len(names):  # positional only, the common case: no dict of values
+            set_field = object.__setattr__
+            for name, value in zip(names, args):  # noqa: B905 (names is the longer)
+                set_field(self, name, value)
+            for name in names[len(args):]:
+                value = defaults.get(name, _MISSING)
+                if value is _MISSING:
+                    raise TypeError(f"{cls.__name__}() missing required argument {name!r}")
+                set_field(self, name, value.make() if isinstance(value, _Factory) else value)
+            return
         if len(args) > len(names):
             raise TypeError(f"{cls.__name__}() takes {len(names)} arguments but {len(args)} were given")
         values = dict(zip(names, args, strict=False))
@@ -103,9 +113,11 @@ else:
         return cls
 
     def replace(obj, /, **changes):
-        values = {name: getattr(obj, name) for name in obj.__record_fields__}
-        values.update(changes)
-        return type(obj)(**values)
+        names = obj.__record_fields__
+        for key in changes:
+            if key not in names:
+                raise TypeError(f"{type(obj).__name__}() got an unexpected keyword argument {key!r}")
+        return type(obj)(*[changes[name] if name in changes else getattr(obj, name) for name in names])
 
 
 __all__ = ["FrozenInstanceError", "field", "record", "replace"]

@@ -6,6 +6,7 @@ The operations are driven with plain Hypothesis (`operation.as_strategy()`), bou
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,11 +29,14 @@ OPERATIONS = [("POST", f"/api/{verb}") for verb in ("count", "explain", "formula
                                                                "solve", "sweep")]
 OPERATIONS.append(("GET", "/api/info"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+CONFIG = Path(__file__).parent / "schemathesis.toml"
+"""What a schema-valid request that is not a model, and a body past the byte limit, are answered (see there)."""
 
 
 @pytest.fixture(scope="module")
 def web_schema(server: Server) -> Any:
-    return schemathesis.openapi.from_url(f"{server.url}/openapi.json", timeout=30)
+    config = schemathesis.config.SchemathesisConfig.from_path(CONFIG)
+    return schemathesis.openapi.from_url(f"{server.url}/openapi.json", config=config, timeout=30)
 
 
 CASES = [(method, path, mode) for method, path in OPERATIONS
@@ -52,6 +56,7 @@ def test_no_input_is_a_server_error(web_schema: Any, server: Server, method: str
     def run(case: Any) -> None:
         response = case.call(base_url=server.url, timeout=30)
         case.validate_response(response, checks=CHECKS)
+        case.validate_response(response)  # and every other check schemathesis has, as configured in CONFIG
         seen.append(response.status_code)
         assert response.status_code < 500, response.text
         body = json.loads(response.content)
@@ -61,3 +66,14 @@ def test_no_input_is_a_server_error(web_schema: Any, server: Server, method: str
 
     run()
     assert seen
+
+
+@pytest.mark.parametrize("method, path", [*OPERATIONS, ("GET", "/"), ("GET", "/openapi.json"),
+                                          ("GET", "/api/catalog"), ("POST", "/api/build")])
+def test_an_undeclared_method_is_405_naming_the_declared_one(server: Server, method: str, path: str) -> None:
+    """RFC 9110: a 405 carries `Allow` (schemathesis's unsupported_method check sends TRACE to every path)."""
+    for other in ("TRACE", "PATCH", "DELETE", "PUT"):
+        status, headers, data = server.request(other, path)
+        assert status == 405, (other, path, status)
+        assert headers.get("allow") == method, headers
+        assert json.loads(data) == {"error": f"{path} takes {method}, not {other}"}

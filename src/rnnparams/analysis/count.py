@@ -8,7 +8,15 @@ from types import MappingProxyType
 
 from .._record import replace
 from ..conventions import FRAMEWORKS, FrameworkConvention, LayerConvention, LayerPlan
-from ..conventions.base import BY_CLASS, BY_POSITION, LayerContext, TensorSpec, fmt_shape, model_batch_axis
+from ..conventions.base import (
+    BY_CLASS,
+    BY_POSITION,
+    MAX_DIMENSION,
+    LayerContext,
+    TensorSpec,
+    fmt_shape,
+    model_batch_axis,
+)
 from ..conventions.work import Work
 from ..errors import ConfigError, RnnParamsError, ShapeError
 from ..spec import LayerSpec, ModelSpec, Shape
@@ -144,14 +152,35 @@ def _count_layer(fw: FrameworkConvention, namer: _Namer, spec: LayerSpec, index:
     if fw.naming == BY_CLASS and spec.config.get("trainable") is False:  # layer.trainable = False: all its weights
         plan = replace(plan, tensors=tuple(replace(t, trainable=False) for t in plan.tensors))
     bindings = dict(plan.bindings)
+    _check_sizes(spec, bindings, plan.output_shape)
     memo: dict[int, tuple[int, str]] = {}
     tensors = tuple(evaluate(t, bindings, memo) for t in plan.tensors)
+    for t in tensors:
+        _check_sizes(spec, {f"a dimension of {t.name}": d for d in t.shape if isinstance(d, int)}, None)
     return LayerReport(
         name=name, type=spec.type, input_shape=plan.input_shape,
         output_shape=plan.output_shape, state_shapes=plan.state_shapes,
         tensors=tuple(t for t in tensors if not t.buffer), buffers=tuple(t for t in tensors if t.buffer),
         multi_output=plan.multi_output, plan=plan, spec=spec, work=work_of(fw, spec), words=words_of(fw, spec),
     )
+
+
+def _check_sizes(spec: LayerSpec, sizes: Mapping[str, int], shape: object) -> None:
+    """Refuse a size past MAX_DIMENSION (in the layer's bindings, a tensor's dimensions or its output shape),
+    named without printing it: Python cannot print an integer of more than 4,300 digits."""
+    values = [(k if k.startswith("a dimension") else f"size {k}", v) for k, v in sizes.items() if isinstance(v, int)]
+    stack = [shape]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, tuple):
+            stack.extend(item)
+        elif isinstance(item, int):
+            values.append(("a dimension of its output", item))
+    for what, value in values:
+        if abs(value) > MAX_DIMENSION:
+            digits = int((abs(value).bit_length() - 1) * 0.30103) + 1
+            raise ConfigError(f"{spec.type}: {what} has about {digits:,} digits, more than any framework "
+                              f"holds in a tensor dimension (at most 2**63 - 1 = {MAX_DIMENSION:,})")
 
 
 def words_of(fw: FrameworkConvention, spec: LayerSpec) -> Mapping[str, tuple[str, str]]:

@@ -131,8 +131,10 @@ def model_formula(report: Report) -> ModelFormula:
     symbols: dict[str, Symbol] = {}
     feature: Expr | None = None
     layers: list[LayerFormula] = []
+    env: dict[str, int] = {}
+    taken: dict[str, int] = {}
     for layer in report.layers:
-        rename = _rename(layer, feature, symbols)
+        rename = _rename(layer, feature, symbols, env, taken)
         formula = layer_formula(layer.plan).subs(rename)
         layers.append(LayerFormula(layer.name, layer.type, formula, layer.params))
         feature = _output_feature(layer, feature, rename)
@@ -142,22 +144,27 @@ def model_formula(report: Report) -> ModelFormula:
     return model
 
 
-def _rename(layer: LayerReport, feature: Expr | None, symbols: dict[str, Symbol]) -> dict[str, Expr]:
+def _rename(layer: LayerReport, feature: Expr | None, symbols: dict[str, Symbol], env: dict[str, int],
+            taken: dict[str, int]) -> dict[str, Expr]:
+    """The layer's symbols renamed apart from the earlier layers' (H, then H_2, H_3 ...). `env` (every symbol's
+    value) and `taken` (the last suffix each base name got) grow with `symbols`, so that a chain of a thousand
+    layers costs a thousand times one layer, not a million."""
     plan = layer.plan
     bindings = dict(plan.bindings)
     linked, _ = plan.features
     rename: dict[str, Expr] = {}
-    env = {s.name: s.value for s in symbols.values()}
     if linked is not None and feature is not None and feature.evaluate(env) == bindings.get(linked):
         rename[linked] = feature
     for base, value in bindings.items():
         if base in rename:
             continue
-        name, n = base, 1
+        name, n = base, taken.get(base, 0)
         while name in symbols:
-            n += 1
+            n = max(n, 1) + 1
             name = f"{base}_{n}"
+        taken[base] = max(n, 1)
         symbols[name] = Symbol(name, base, value, layer.name, layer.type, layer.words)
+        env[name] = value
         rename[base] = Sym(name)
     return rename
 

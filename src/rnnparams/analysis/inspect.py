@@ -198,6 +198,7 @@ class _State:
         self.layers: list[RecognisedLayer] = []
         self.buffers = {t.name for t in ckpt.tensors if t.buffer}
         self.derived: list[CheckpointTensor] = []
+        self.reports: dict[tuple[str, str, Shape | None], Report] = {}
         self.notes: list[str] = list(ckpt.notes)
         named = ckpt.framework or ckpt.names_like
         fw_id = named if named in FRAMEWORKS else None
@@ -205,12 +206,20 @@ class _State:
 
     # -- verification ------------------------------------------------------------------------------------
 
+    def counted(self, cand: _Candidate) -> Report:
+        """The candidate counted alone; a file of many alike layers (a stack of blocks) counts each kind once."""
+        key = (cand.spec_framework, repr(cand.spec), cand.input_shape)
+        report = self.reports.get(key)
+        if report is None:
+            report = self.reports[key] = count_model(ModelSpec(cand.spec_framework, (cand.spec,), cand.input_shape))
+        return report
+
     def accept(self, cand: _Candidate, *, quiet: bool = False) -> LayerReport | None:
         """Count the candidate alone; keep it when its tensors are exactly the file's. Returns its report."""
         if any(n in self.claimed for n in cand.tensors):
             return None
         try:
-            report = count_model(ModelSpec(cand.spec_framework, (cand.spec,), cand.input_shape))
+            report = self.counted(cand)
         except RnnParamsError as exc:
             if not quiet:
                 self.notes.append(f"{cand.name}: looks like a {cand.spec.type}, but {exc.message}")

@@ -53,6 +53,11 @@ MAX_STACKED_LAYERS = 1_000
 tensors are listed one by one, so the bound keeps every input fast (num_layers=10**8 would otherwise run for
 hours) and every reader refuses a larger value with the same message."""
 
+MAX_DIMENSION = 2**63 - 1
+"""The largest size (a tensor dimension, a layer's width) rnnparams counts: the largest a framework can hold
+(PyTorch, TensorFlow and ONNX store shapes as 64-bit integers). Checked on every layer's bindings and shapes
+whatever the reader, so no input makes a count, a formula or an estimate work with integers too large to print."""
+
 
 @record
 class Param:

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
 MAX_POWER_EXPONENT = 256
 MAX_INT_BITS = 4096
+"""Bits of an integer the model text may write or compute (about 1,233 digits): far past any size, and far
+below Python's 4,300-digit limit on printing an integer, which a larger one would hit in every message."""
 
 _BINOPS: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.FloorDiv: operator.floordiv,
@@ -25,6 +27,14 @@ _BINOPS: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
 class Opaque(str):
     """A name, attribute, call or lambda we do not evaluate (`activation=tf.nn.relu`): fine where the value is
     ignored."""
+
+
+def too_large_number(value: int) -> str:
+    """The message for an integer past MAX_INT_BITS, which never prints the integer itself (Python refuses to
+    print one of more than 4,300 digits)."""
+    digits = int((abs(value).bit_length() - 1) * 0.30103) + 1
+    return (f"number too large (about {digits:,} digits): rnnparams reads integers of at most {MAX_INT_BITS:,} "
+            f"bits (about {int(MAX_INT_BITS * 0.30103):,} digits)")
 
 
 def dotted_name(node: ast.expr) -> str | None:
@@ -48,6 +58,8 @@ def literal(node: ast.expr, source: str, *, allow_opaque: bool = False) -> objec
 
     def ev(n: ast.expr) -> object:
         if isinstance(n, ast.Constant):
+            if isinstance(n.value, int) and not isinstance(n.value, bool) and n.value.bit_length() > MAX_INT_BITS:
+                raise fail(too_large_number(n.value), n)
             if isinstance(n.value, (int, float, str, bool)) or n.value is None:
                 return n.value
             raise fail(f"unsupported literal {n.value!r}", n)
@@ -69,7 +81,7 @@ def literal(node: ast.expr, source: str, *, allow_opaque: bool = False) -> objec
             except (ZeroDivisionError, OverflowError, ValueError) as exc:
                 raise fail(f"cannot compute this value: {exc}", n) from None
             if isinstance(result, int) and result.bit_length() > MAX_INT_BITS:
-                raise fail("number too large", n)
+                raise fail(too_large_number(result), n)
             if isinstance(result, complex):
                 raise fail("complex numbers are not sizes", n)
             return result

@@ -29,6 +29,10 @@ if TYPE_CHECKING:
     from typing import Any
 
 FORMATS = ("json", "yaml", "toml")
+MAX_NESTING = 64
+"""Lists and mappings inside one another a spec file may have (a real spec has four or five)."""
+MAX_ELEMENTS = 100_000
+"""Values a spec document may hold, aliases expanded (a layer has a dozen)."""
 SCHEMA_ID = "https://rnnparams.dev/schema/spec-1.json"
 TOP_KEYS = ("$schema", "framework", "name", "input_shape", "chain", "layers")
 LAYER_KEYS = ("inbound_shape", "tied", "frozen")
@@ -118,19 +122,63 @@ def load_spec(text: str, fmt: str, *, source_name: str = "spec") -> ModelSpec:
 def _decode(text: str, fmt: str, source_name: str) -> Any:
     try:
         if fmt == "json":
-            return json.loads(text)
+            return _bounded(json.loads(text), source_name)
         if fmt == "yaml":
             yaml = _optional("yaml", "PyYAML", "yaml")
-            return yaml.safe_load(text)
+            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+            _check_yaml_events(yaml, text, loader, source_name)
+            return _bounded(yaml.load(text, Loader=loader), source_name)
         if fmt == "toml":
             toml = _optional("tomllib", "tomli", "toml") if sys.version_info >= (3, 11) else _optional(
                 "tomli", "tomli", "toml")
-            return toml.loads(text)
+            return _bounded(toml.loads(text), source_name)
     except RnnParamsError:
         raise
     except Exception as exc:  # each parser has its own error type; all mean "this is not valid FMT"
         raise InputError(f"{source_name}: not valid {fmt.upper()}: {exc}") from None
     raise UsageError(f"unknown spec format {fmt!r}; choose one of: {', '.join(FORMATS)}")
+
+
+def _check_yaml_events(yaml: Any, text: str, loader: Any, source_name: str) -> None:
+    """Refuse a YAML document nested past MAX_NESTING before it is composed: the parser reads events one at a
+    time, while composing recurses (a document of 5,000 nested lists took 3 s to fail on Python's recursion
+    limit)."""
+    depth = 0
+    starts = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+    ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, starts):
+            depth += 1
+            if depth > MAX_NESTING:
+                raise _too_deep(source_name)
+        elif isinstance(event, ends):
+            depth -= 1
+
+
+def _too_deep(source_name: str) -> InputError:
+    return InputError(f"{source_name}: nested too deeply (more than {MAX_NESTING} lists or mappings inside one "
+                      "another); a spec is a list of layers, each a mapping of arguments")
+
+
+def _bounded(data: Any, source_name: str) -> Any:
+    """The decoded document, if it is not larger than MAX_ELEMENTS values counted as a walk visits them: YAML
+    aliases can make a short text stand for a huge document (`&a [*b, *b, ...]`, nested), which every later
+    step would walk."""
+    from .code.bounds import flat_size, walk
+
+    if flat_size(data, MAX_ELEMENTS) > MAX_ELEMENTS:
+        raise InputError(f"{source_name}: the document holds more than {MAX_ELEMENTS:,} values (YAML aliases "
+                         "count each time they are used); a spec lists layers and their arguments")
+    depth: dict[int, int] = {id(data): 1}
+    for item in walk(data, MAX_ELEMENTS):  # nesting (JSON and TOML were parsed already: their parsers bound it)
+        if isinstance(item, (list, tuple, dict)):
+            level = depth.get(id(item), 1)
+            if level > MAX_NESTING:
+                raise _too_deep(source_name)
+            for child in (item.values() if isinstance(item, dict) else item):
+                if isinstance(child, (list, tuple, dict)):
+                    depth[id(child)] = level + 1
+    return data
 
 
 def spec_from_data(data: Any, *, source_name: str = "spec") -> ModelSpec:
@@ -143,8 +191,9 @@ def spec_from_data(data: Any, *, source_name: str = "spec") -> ModelSpec:
         if key not in TOP_KEYS:
             raise fail(str(key), f"unknown key; a spec has: {', '.join(TOP_KEYS[1:])}")
     fw_id = data.get("framework")
-    if fw_id not in FRAMEWORKS:
-        raise fail("framework", f"must be one of {', '.join(FRAMEWORKS)} (got {fw_id!r})")
+    if not isinstance(fw_id, str) or fw_id not in FRAMEWORKS:  # a mapping or a list cannot even be looked up
+        got = f"a {_kind(fw_id)}" if not isinstance(fw_id, str) else repr(fw_id[:80])
+        raise fail("framework", f"must be one of {', '.join(FRAMEWORKS)} (got {got})")
     fw = FRAMEWORKS[str(fw_id)]
     layers = data.get("layers")
     if not isinstance(layers, list) or not layers:
@@ -171,6 +220,19 @@ def spec_from_data(data: Any, *, source_name: str = "spec") -> ModelSpec:
     bound = tuple(replace(layer, **extra) if extra else layer
                   for layer, extra in zip(spec.layers, extras, strict=True))
     return ModelSpec(spec.framework, bound, spec.input_shape, name or spec.name, text, chain)
+
+
+def _kind(value: object) -> str:
+    """What a JSON/YAML/TOML value is, in the words of those formats (never the value itself, which may be large)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, Mapping):
+        return "mapping"
+    return "list" if isinstance(value, (list, tuple)) else type(value).__name__
 
 
 def _key_path(exc: RnnParamsError, spans: list[list[tuple[int, int, str]]]) -> str:

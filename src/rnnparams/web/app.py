@@ -186,7 +186,9 @@ def create_app(*, allowed_hosts: frozenset[str] | None = None, cache: service.An
             return error_response(404, f"no such page: {path} (the API is POST /api/<verb>; see /openapi.json)")
         if exc.status_code == 405:
             allowed = "GET" if path in GET_PATHS or path.startswith("/static/") else "POST"
-            return error_response(405, f"{path} takes {allowed}, not {request.method}")
+            refused = error_response(405, f"{path} takes {allowed}, not {request.method}")
+            refused.headers["allow"] = allowed  # RFC 9110: a 405 names the methods the path takes
+            return refused
         return error_response(exc.status_code, str(exc.detail))
 
     @app.exception_handler(RequestValidationError)

@@ -40,9 +40,10 @@ def read_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return _read_zip(path, size)
     if head.startswith(HDF5_MAGIC):
+        from .isolated import read_isolated
         from .keras_file import read_h5
 
-        return read_h5(path, size)
+        return read_isolated(lambda: read_h5(path, size), path)
     if suffix == ".onnx":
         from .onnx_file import read_onnx
 
@@ -77,9 +78,10 @@ def _read_zip(path: str, size: int) -> Checkpoint:
                                       "Keras never encrypt, so the file is corrupted or not a checkpoint")
             names = {i.filename for i in infos}
             if "config.json" in names and "model.weights.h5" in names:
+                from .isolated import read_isolated
                 from .keras_file import read_keras_zip
 
-                return read_keras_zip(path, size, zf)
+                return read_isolated(lambda: read_keras_zip(path, size, zf), path)  # its weights are HDF5
             from .torchzip import read_torch_zip
 
             return read_torch_zip(path, size, zf)
