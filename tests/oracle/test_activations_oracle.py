@@ -5,10 +5,7 @@ bfloat16, with and without batch_first, projections, dropout, bidirectional stac
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import warnings
-from pathlib import Path
 
 import pytest
 
@@ -18,22 +15,9 @@ pytestmark = [pytest.mark.oracle, pytest.mark.filterwarnings("ignore:TF32 accele
 torch = pytest.importorskip("torch")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
+from validate_memory_module import validate_memory  # noqa: E402
 
-BENCHMARK = Path(__file__).resolve().parents[2] / "benchmarks" / "validate_memory.py"
-
-
-def _benchmark() -> object:
-    if "validate_memory" in sys.modules:
-        return sys.modules["validate_memory"]
-    spec = importlib.util.spec_from_file_location("validate_memory", BENCHMARK)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["validate_memory"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-vm = _benchmark()
+vm = validate_memory()
 
 
 def saved(model: str, batch: int, seq_len: int | None, dtype: str = "float32",

@@ -6,10 +6,6 @@ frozen embedding's output, the zero initial state of a recurrent layer's first s
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 
 pytestmark = [pytest.mark.oracle, pytest.mark.filterwarnings("ignore:TF32 acceleration")]
@@ -17,22 +13,9 @@ torch = pytest.importorskip("torch")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from torch_rebuild import explicit_forward, matmul_flops  # noqa: E402
+from validate_memory_module import validate_memory  # noqa: E402
 
-BENCHMARK = Path(__file__).resolve().parents[2] / "benchmarks" / "validate_memory.py"
-
-
-def _benchmark() -> object:
-    if "validate_memory" in sys.modules:
-        return sys.modules["validate_memory"]
-    spec = importlib.util.spec_from_file_location("validate_memory", BENCHMARK)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["validate_memory"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-vm = _benchmark()
+vm = validate_memory()
 
 
 def check(model: str, batch: int, seq_len: int | None, input_shape: tuple[int, ...] | None = None) -> None:

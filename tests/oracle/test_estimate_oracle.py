@@ -4,31 +4,15 @@ activations within 10 %), and Keras' own weights and optimizer variables for the
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
-
 import pytest
 
 import rnnparams
 
 pytestmark = pytest.mark.oracle
 torch = pytest.importorskip("torch")
+from validate_memory_module import validate_memory  # noqa: E402
 
-BENCHMARK = Path(__file__).resolve().parents[2] / "benchmarks" / "validate_memory.py"
-
-
-def load_benchmark() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("validate_memory", BENCHMARK)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["validate_memory"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-vm = load_benchmark()
+vm = validate_memory()
 
 SMALL = (
     vm.Config("lstm-2layers-bi", "nn.LSTM(12, 24, num_layers=2, bidirectional=True)", 3, 7, "adam"),
