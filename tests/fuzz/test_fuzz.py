@@ -51,6 +51,11 @@ def test_a_kept_input_is_handled(target: str, path: Path) -> None:
 @pytest.mark.parametrize("target", list(targets.TARGETS))
 def test_a_short_budget_of_mutated_inputs_finds_nothing(target: str) -> None:
     _needs(target)
-    seed = int.from_bytes(os.urandom(2), "little")  # a new walk each run; the seed replays it
+    # The same walk every run, so CI is red only when the code changed: a regression in a reader shows on the
+    # inputs it handled before. New walks are the campaign's (benchmarks/fuzz.py), or RNNPARAMS_FUZZ_SEED=random.
+    # (A random walk here once found zlib's error from a damaged deflate entry, kept in corpus/torch_zip.)
+    chosen = os.environ.get("RNNPARAMS_FUZZ_SEED", "")
+    seed = (int.from_bytes(os.urandom(2), "little") if chosen == "random" else int(chosen) if chosen.isdigit()
+            else sum(target.encode()))
     found = list(targets.run_budget(target, BUDGET, seed=seed))
     assert found == [], (f"seed {seed}", [(kind, data[:200]) for data, kind in found])

@@ -66,6 +66,8 @@ def _read_zip(path: str, size: int) -> Checkpoint:
 
     from .torchzip import MAX_ENTRIES
 
+    damaged: tuple[type[Exception], ...] = (EOFError, OSError, ValueError, OverflowError, NotImplementedError,
+                                            struct.error, *_decompression_errors())
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
@@ -88,9 +90,19 @@ def _read_zip(path: str, size: int) -> Checkpoint:
     except zipfile.BadZipFile as exc:
         raise CheckpointError(f"{path}: not a readable zip archive ({exc}); the file is truncated or corrupted "
                               "(torch.save and Keras .keras files are zip archives)") from None
-    except (EOFError, OSError, ValueError, OverflowError, NotImplementedError, struct.error) as exc:
+    except damaged as exc:
         raise CheckpointError(f"{path}: the zip archive is damaged ({type(exc).__name__}: {exc}); the file is "
                               "truncated or corrupted") from None
 
 
 __all__ = ["Checkpoint", "CheckpointError", "CheckpointTensor", "DeclaredLayer", "read_checkpoint"]
+
+
+def _decompression_errors() -> tuple[type[Exception], ...]:
+    """What a damaged compressed zip entry raises while it is read: zlib's error (deflate, found by the fuzzer:
+    "invalid stored block lengths"), and lzma's where an LZMA entry loaded it. bz2 raises OSError."""
+    import sys
+    import zlib
+
+    lzma = sys.modules.get("lzma")
+    return (zlib.error,) + ((lzma.LZMAError,) if lzma is not None else ())
