@@ -109,6 +109,8 @@ TARGETS: dict[str, Callable[[bytes], None]] = {
     "api": api_body,
 }
 READERS = ("safetensors", "torch_zip", "keras", "h5", "onnx")
+ISOLATED = ("keras", "h5")
+"""The readers the product runs in a forked child with a clock (HDF5: inputs/checkpoints/isolated.py)."""
 
 
 def classify(target: str, data: bytes) -> str | None:
