@@ -28,6 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .. import __version__
 from ..render.catalog import catalog as render_catalog
 from . import service
+from .pool import DEFAULT_WORKERS, REQUEST_CPU_SECONDS, OverLimit, WorkerPool
 from .schemas import MAX_DIM, REQUESTS, BuildAnswer, BuildRequest, CatalogAnswer, ErrorBody
 
 Scope = MutableMapping[str, Any]
@@ -50,7 +51,9 @@ PAGE_HEADERS = {
     "x-frame-options": "DENY",
 }
 MAX_PARALLEL_ANSWERS = 4
-"""Answers not in the cache are computed in worker threads; a few at a time keeps cached answers fast."""
+"""Without a worker pool (an app built by `create_app` alone), answers not in the cache are computed in
+threads, a few at a time, so that cached answers stay fast."""
+API_PATHS = {f"/api/{verb}": verb for verb in service.BODIES}
 
 SUMMARIES = {
     "count": ("Count parameters", "Totals, trainable / non-trainable, PyTorch buffers, and every layer's shapes and "
@@ -82,12 +85,16 @@ def error_response(status: int, message: str) -> Response:
 class Guard:
     """ASGI middleware: refuses bodies over `max_body` bytes (413) before anything parses them, refuses Host
     names outside `allowed_hosts` (a page on another site cannot reach a loopback server by DNS rebinding),
-    and marks every answer `nosniff`."""
+    and marks every answer `nosniff`. It also answers POST /api/<verb> itself, through `answers`, with the
+    bytes and headers the FastAPI route would send: that path is the server's hot one, and FastAPI's routing
+    and request objects were most of its cost."""
 
-    def __init__(self, app: ASGIApp, max_body: int, allowed_hosts: frozenset[str] | None) -> None:
+    def __init__(self, app: ASGIApp, max_body: int, allowed_hosts: frozenset[str] | None,
+                 answers: Callable[[str, bytes], Awaitable[tuple[int, bytes]]] | None = None) -> None:
         self.app = app
         self.max_body = max_body
         self.allowed_hosts = allowed_hosts
+        self.answers = answers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -125,6 +132,19 @@ class Guard:
                 return
             if not message.get("more_body", False):
                 break
+        verb = API_PATHS.get(scope["path"]) if self.answers is not None and scope["method"] == "POST" else None
+        if verb is not None:
+            assert self.answers is not None
+            try:
+                status, data = await self.answers(verb, bytes(body))
+            except Exception as exc:
+                log.error("internal error answering %s", scope["path"], exc_info=exc)
+                status, data = 500, service.error_body(service.internal_error(exc))
+            await send({"type": "http.response.start", "status": status, "headers": [
+                (b"content-length", str(len(data)).encode()), (b"content-type", b"application/json"),
+                (b"x-content-type-options", b"nosniff")]})
+            await send({"type": "http.response.body", "body": data})
+            return
         replayed = False
 
         async def replay() -> Message:
@@ -167,17 +187,42 @@ def load_static() -> dict[str, tuple[bytes, str, str]]:
     return out
 
 
-def create_app(*, allowed_hosts: frozenset[str] | None = None, cache: service.AnswerCache | None = None) -> FastAPI:
-    """The web application. `allowed_hosts` None answers to any Host header (for a deliberate public bind)."""
+def create_app(*, allowed_hosts: frozenset[str] | None = None, cache: service.AnswerCache | None = None,
+               pool: WorkerPool | None = None) -> FastAPI:
+    """The web application. `allowed_hosts` None answers to any Host header (for a deliberate public bind).
+    With a `pool`, answers not in the cache are computed on the spot when predicted cheap and in the pool's
+    worker processes otherwise, each bounded in CPU time; without one, in threads (a test's or an embedder's
+    app)."""
     app = FastAPI(
         title="rnnparams", version=__version__, docs_url=None, redoc_url=None,  # their pages load from a CDN
         description="Count, explain, check and compare the parameters of recurrent networks exactly as PyTorch "
                     "and Keras count them. Every endpoint answers with the same JSON as the command line's "
                     "`--json`; errors are 4xx with `{\"error\": \"<message>\"}`.")
-    app.add_middleware(Guard, max_body=service.MAX_BODY_BYTES, allowed_hosts=allowed_hosts)
     static = load_static()
     answers = cache if cache is not None else service.AnswerCache()
     parallel = asyncio.Semaphore(MAX_PARALLEL_ANSWERS)
+
+    async def compute(verb: str, body: bytes) -> tuple[int, bytes]:
+        """The answer from the cache, or computed and kept there (a refusal at a bound is not kept: it depends
+        on the machine's load)."""
+        key = (verb, body)
+        hit = answers.get(key)
+        if hit is not None:
+            return hit
+        if pool is None:
+            async with parallel:
+                hit = await run_in_threadpool(service.answer, verb, body)
+        else:
+            hit = service.answer_inline(verb, body)
+            if hit is None:
+                try:
+                    hit = await pool.answer(verb, body)
+                except OverLimit as exc:
+                    return 422, service.error_body(str(exc))
+        answers.put(key, hit)
+        return hit
+
+    app.add_middleware(Guard, max_body=service.MAX_BODY_BYTES, allowed_hosts=allowed_hosts, answers=compute)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -198,8 +243,7 @@ def create_app(*, allowed_hosts: frozenset[str] | None = None, cache: service.An
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> Response:
         log.error("internal error answering %s", request.url.path, exc_info=exc)
-        return error_response(500, f"internal error: {type(exc).__name__}; this is a bug in rnnparams, please "
-                                   "report it with the request you sent")
+        return error_response(500, service.internal_error(exc))
 
     def page(name: str, request: Request) -> Response:
         data, content_type, etag = static[name]
@@ -247,15 +291,9 @@ def create_app(*, allowed_hosts: frozenset[str] | None = None, cache: service.An
         return Response(catalog, media_type="application/json", headers=headers)
 
     def endpoint(verb: str) -> Callable[[Request], Awaitable[Response]]:
-        async def answer(request: Request) -> Response:
-            body = await request.body()
-            key = (verb, body)
-            hit = answers.get(key)
-            if hit is None:
-                async with parallel:
-                    hit = await run_in_threadpool(service.answer, verb, body)
-                answers.put(key, hit)
-            return Response(hit[1], status_code=hit[0], media_type="application/json")
+        async def answer(request: Request) -> Response:  # Guard answers first; this route is the schema's
+            status, data = await compute(verb, await request.body())
+            return Response(data, status_code=status, media_type="application/json")
 
         answer.__name__ = f"api_{verb}"
         return answer
@@ -342,7 +380,8 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000) -> int:
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = DEFAULT_WORKERS,
+          request_cpu_seconds: float = REQUEST_CPU_SECONDS) -> int:
     """Run the server until Ctrl+C. Binds loopback unless told otherwise, and then answers only to it."""
     import uvicorn
 
@@ -356,7 +395,11 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> int:
     if not loopback:
         print(f"warning: listening on {host}, so other machines can reach this server", file=sys.stderr,
               flush=True)
-    config = uvicorn.Config(create_app(allowed_hosts=allowed), access_log=False, log_level="warning",
+    pool = WorkerPool(service.answer, workers, request_cpu_seconds)  # forked before the server starts a thread
+    config = uvicorn.Config(create_app(allowed_hosts=allowed, pool=pool), access_log=False, log_level="warning",
                             server_header=False, lifespan="off")
-    uvicorn.Server(config).run(sockets=[sock])
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        pool.close()
     return 0
