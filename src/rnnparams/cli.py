@@ -653,6 +653,9 @@ def setup_serve(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
     from .web.pool import DEFAULT_WORKERS, REQUEST_CPU_SECONDS
 
+    p.add_argument("--processes", type=_positive_int, default=1, metavar="P",
+                   help="server processes sharing the port, each with its own workers and cache (default 1; "
+                        "one per core for throughput)")
     p.add_argument("--workers", type=_positive_int, default=DEFAULT_WORKERS, metavar="N",
                    help=f"worker processes for answers that may be heavy (default {DEFAULT_WORKERS})")
     p.add_argument("--request-cpu-seconds", type=_positive_seconds, default=REQUEST_CPU_SECONDS, metavar="S",
@@ -671,7 +674,7 @@ def run_serve(args: argparse.Namespace) -> int:
                          "pip install 'rnnparams[web]'") from None
     from .web.app import serve
 
-    return serve(args.host, args.port, args.workers, args.request_cpu_seconds)
+    return serve(args.host, args.port, args.workers, args.request_cpu_seconds, args.processes)
 
 
 def setup_frameworks(p: argparse.ArgumentParser) -> None:

@@ -381,10 +381,10 @@ def listen(host: str, port: int) -> socket.socket:
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = DEFAULT_WORKERS,
-          request_cpu_seconds: float = REQUEST_CPU_SECONDS) -> int:
-    """Run the server until Ctrl+C. Binds loopback unless told otherwise, and then answers only to it."""
-    import uvicorn
-
+          request_cpu_seconds: float = REQUEST_CPU_SECONDS, processes: int = 1) -> int:
+    """Run the server until Ctrl+C. Binds loopback unless told otherwise, and then answers only to it.
+    `processes` servers share the one listening socket (the kernel hands each connection to one of them), each
+    with its own cache and `workers` worker processes."""
     loopback = is_loopback(host)
     allowed = LOOPBACK_NAMES | {host.lower()} if loopback else None
     sock = listen(host, port)
@@ -395,11 +395,68 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = DEFAULT_WORK
     if not loopback:
         print(f"warning: listening on {host}, so other machines can reach this server", file=sys.stderr,
               flush=True)
-    pool = WorkerPool(service.answer, workers, request_cpu_seconds)  # forked before the server starts a thread
+    if processes == 1:
+        return _serve_one(sock, allowed, workers, request_cpu_seconds)
+    return _supervise(processes, lambda: _serve_one(sock, allowed, workers, request_cpu_seconds))
+
+
+def _serve_one(sock: socket.socket, allowed: frozenset[str] | None, workers: int, cpu_seconds: float) -> int:
+    import uvicorn
+
+    pool = WorkerPool(service.answer, workers, cpu_seconds)  # forked before the server starts a thread
     config = uvicorn.Config(create_app(allowed_hosts=allowed, pool=pool), access_log=False, log_level="warning",
                             server_header=False, lifespan="off")
     try:
         uvicorn.Server(config).run(sockets=[sock])
     finally:
         pool.close()
+    return 0
+
+
+def _supervise(processes: int, run: Callable[[], int]) -> int:
+    """Fork `processes` servers and wait; a server killed by a signal is started again; Ctrl+C or SIGTERM
+    stops them all (each finishes the answers it has begun)."""
+    import os
+    import signal
+
+    import uvicorn  # noqa: F401 - imported once here, shared by the forked servers
+
+    def spawn() -> int:
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the server's own process
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            code = 1
+            try:
+                code = run()
+            finally:
+                os._exit(code)
+        return pid
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    children = {spawn() for _ in range(processes)}
+    try:
+        while children:
+            pid, status = os.wait()
+            children.discard(pid)
+            if os.WIFSIGNALED(status):
+                log.error("server process %d was killed by signal %d; starting another", pid, os.WTERMSIG(status))
+                children.add(spawn())
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        for pid in children:
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
     return 0

@@ -85,6 +85,7 @@ def _worker_main(sock: socket.socket, compute: Compute, cpu_seconds: float) -> N
         os.closerange(3, keep)
         os.closerange(keep + 1, 1 << 16)
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the server's to handle
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the server's handler, inherited by the fork
         signal.signal(signal.SIGPROF, signal.SIG_DFL)
         os.nice(WORKER_NICENESS)
         while True:
