@@ -10,6 +10,7 @@ Every error is JSON `{"error": "<message>"}` with a 4xx status.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import ipaddress
 import logging
@@ -450,13 +451,9 @@ def _supervise(processes: int, run: Callable[[], int]) -> int:
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         for pid in children:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
         for pid in children:
-            try:
+            with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, 0)
-            except ChildProcessError:
-                pass
     return 0

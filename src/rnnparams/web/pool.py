@@ -13,6 +13,7 @@ cached and light answers, computed in the server, go first), and exit when the s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
@@ -47,7 +48,8 @@ def over_cpu(seconds: float) -> str:
 
 def over_wall(seconds: float) -> str:
     return (f"this request took more than {seconds:g} s, the web calculator's wall-clock bound for one answer "
-            "(WALL_PER_CPU_SECOND times its CPU-time bound); ask for a smaller model or use the command line, which has no such bound")
+            "(WALL_PER_CPU_SECOND times its CPU-time bound); ask for a smaller model or use the command line, "
+            "which has no such bound")
 
 
 class Worker:
@@ -67,10 +69,8 @@ class Worker:
     def kill(self) -> int:
         """Stop the process, reap it, and say what stopped it (the signal number, or 0)."""
         self.sock.close()
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         _, status = os.waitpid(self.pid, 0)
         return os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0
 
@@ -83,7 +83,7 @@ def _worker_main(sock: socket.socket, compute: Compute, cpu_seconds: float) -> N
     try:
         keep = sock.fileno()
         os.closerange(3, keep)
-        os.closerange(keep + 1, 1 << 16)
+        os.closerange(keep + 1, os.sysconf("SC_OPEN_MAX"))
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the server's to handle
         signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the server's handler, inherited by the fork
         signal.signal(signal.SIGPROF, signal.SIG_DFL)
