@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import hashlib
 import ipaddress
 import logging
@@ -404,9 +405,12 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = DEFAULT_WORK
 def _serve_one(sock: socket.socket, allowed: frozenset[str] | None, workers: int, cpu_seconds: float) -> int:
     import uvicorn
 
+    gc.collect()
+    gc.freeze()  # what start-up built lives as long as the server: the collector need not walk it again
     pool = WorkerPool(service.answer, workers, cpu_seconds)  # forked before the server starts a thread
-    config = uvicorn.Config(create_app(allowed_hosts=allowed, pool=pool), access_log=False, log_level="warning",
-                            server_header=False, lifespan="off")
+    app = create_app(allowed_hosts=allowed, pool=pool)
+    gc.freeze()
+    config = uvicorn.Config(app, access_log=False, log_level="warning", server_header=False, lifespan="off")
     try:
         uvicorn.Server(config).run(sockets=[sock])
     finally:
