@@ -1,6 +1,7 @@
 """Killable work for the server: answers that may be heavy are computed in forked worker processes, each
-request stopped at its CPU-time bound (`REQUEST_CPU_SECONDS`, enforced by the kernel with a profiling timer)
-and at a wall-clock bound (`WALL_PER_CPU_SECOND` times that, enforced here). A worker over a bound is killed and a new
+request stopped at its CPU-time bound (`REQUEST_CPU_SECONDS`, enforced by the kernel with a profiling timer),
+at a wall-clock bound (`WALL_PER_CPU_SECOND` times that, enforced here) and at a memory bound
+(`REQUEST_MEMORY_BYTES`, the kernel's address-space limit). A worker over a bound is killed and a new
 one forked in its place; the client gets a 422 that names the limit. Threads could not do this: a thread
 cannot be stopped, and one user's heavy requests would take every answer slot from the rest.
 
@@ -28,12 +29,17 @@ WALL_PER_CPU_SECOND = 5
 for a worker starved of CPU by the rest of the machine, or blocked."""
 DEFAULT_WORKERS = 2
 """Worker processes of one server: one per core of a small machine; heavy requests beyond them wait."""
+REQUEST_MEMORY_BYTES = 1 << 30
+"""Address space a worker may take beyond what it had when forked; past it the answer is a 422 and the worker
+is replaced (the web's size limits keep real models far below it)."""
 WORKER_NICENESS = 10
 """Workers yield the CPU to the server process, where cached and light answers are computed."""
 
 Answer = tuple[int, bytes]
 Compute = Callable[[str, bytes], Answer]
 HEADER = struct.Struct("!HI")  # request: verb length, body length; reply: status, body length
+OUT_OF_MEMORY = 0
+"""The status a worker replies with, before it exits, when an answer ran out of its memory bound."""
 
 
 class OverLimit(Exception):
@@ -46,10 +52,15 @@ def over_cpu(seconds: float) -> str:
             "command line, which has no such bound")
 
 
+def over_memory(size: int) -> str:
+    return (f"this request needed more than {size:,} bytes of memory, the web calculator's bound for one answer "
+            "(REQUEST_MEMORY_BYTES); ask for a smaller model or use the command line, which has no such bound")
+
+
 def over_wall(seconds: float) -> str:
     return (f"this request took more than {seconds:g} s, the web calculator's wall-clock bound for one answer "
-            "(WALL_PER_CPU_SECOND times its CPU-time bound); ask for a smaller model or use the command line, "
-            "which has no such bound")
+            "(WALL_PER_CPU_SECOND times its CPU-time bound, REQUEST_CPU_SECONDS); ask for a smaller model or use "
+            "the command line, which has no such bound")
 
 
 class Worker:
@@ -88,6 +99,7 @@ def _worker_main(sock: socket.socket, compute: Compute, cpu_seconds: float) -> N
         signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the server's handler, inherited by the fork
         signal.signal(signal.SIGPROF, signal.SIG_DFL)
         os.nice(WORKER_NICENESS)
+        _bound_memory(REQUEST_MEMORY_BYTES)
         while True:
             head = _read(sock, HEADER.size)
             if head is None:
@@ -99,6 +111,8 @@ def _worker_main(sock: socket.socket, compute: Compute, cpu_seconds: float) -> N
             signal.setitimer(signal.ITIMER_PROF, cpu_seconds)
             try:
                 code, reply = compute(data[:verb_len].decode(), data[verb_len:])
+            except MemoryError:
+                code, reply = OUT_OF_MEMORY, b""
             except Exception as exc:  # a bug in rnnparams: the server answers 500, as it does for its own
                 from .service import error_body, internal_error
 
@@ -106,9 +120,22 @@ def _worker_main(sock: socket.socket, compute: Compute, cpu_seconds: float) -> N
             finally:
                 signal.setitimer(signal.ITIMER_PROF, 0)
             sock.sendall(HEADER.pack(code, len(reply)) + reply)
+            if code == OUT_OF_MEMORY:
+                break  # its heap is spent: the server forks a fresh worker
     except BaseException:
         status = 1
     os._exit(status)
+
+
+def _bound_memory(extra: int) -> None:  # pragma: no cover - runs in the worker
+    """Limit the address space to what the fork has plus `extra` (a MemoryError past it, not the OOM killer)."""
+    import resource
+
+    pages = int(open("/proc/self/statm").read().split()[0])  # noqa: SIM115 (one read of a proc file)
+    limit = pages * os.sysconf("SC_PAGE_SIZE") + extra
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard == resource.RLIM_INFINITY or limit < hard:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
 def _read(sock: socket.socket, size: int) -> bytes | None:  # pragma: no cover - runs in the worker
@@ -124,11 +151,11 @@ def _read(sock: socket.socket, size: int) -> bytes | None:  # pragma: no cover -
 class WorkerPool:
     """`size` workers, each answering one request at a time; requests wait (in order) for a free one."""
 
-    def __init__(self, compute: Compute, size: int = DEFAULT_WORKERS,
-                 cpu_seconds: float = REQUEST_CPU_SECONDS) -> None:
+    def __init__(self, compute: Compute, size: int = DEFAULT_WORKERS, cpu_seconds: float = REQUEST_CPU_SECONDS,
+                 wall_seconds: float | None = None) -> None:
         self.compute = compute
         self.cpu_seconds = cpu_seconds
-        self.wall_seconds = cpu_seconds * WALL_PER_CPU_SECOND
+        self.wall_seconds = cpu_seconds * WALL_PER_CPU_SECOND if wall_seconds is None else wall_seconds
         self.replaced = 0
         self._idle: deque[Worker] = deque(Worker(compute, cpu_seconds) for _ in range(size))
         self._waiting: deque[asyncio.Future[Worker]] = deque()
@@ -149,6 +176,9 @@ class WorkerPool:
         except BaseException:  # the client went away mid-answer: the worker's state is unknown
             self._replace(worker)
             raise
+        if reply[0] == OUT_OF_MEMORY:
+            self._replace(worker)
+            raise OverLimit(over_memory(REQUEST_MEMORY_BYTES))
         self._release(worker)
         return reply
 
