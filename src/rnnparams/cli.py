@@ -372,6 +372,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, not {text!r}") from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most 3600 seconds (got {text})")
+    return value
+
+
 def setup_estimate(p: argparse.ArgumentParser) -> None:
     add_model_arguments(p)
     p.add_argument("-b", "--batch", type=_positive_int, required=True, metavar="B", help="sequences per batch")
@@ -641,6 +651,16 @@ def setup_serve(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 exposes it)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
+    from .web.pool import DEFAULT_WORKERS, REQUEST_CPU_SECONDS
+
+    p.add_argument("--processes", type=_positive_int, default=1, metavar="P",
+                   help="server processes sharing the port, each with its own workers and cache (default 1; "
+                        "one per core for throughput)")
+    p.add_argument("--workers", type=_positive_int, default=DEFAULT_WORKERS, metavar="N",
+                   help=f"worker processes for answers that may be heavy (default {DEFAULT_WORKERS})")
+    p.add_argument("--request-cpu-seconds", type=_positive_seconds, default=REQUEST_CPU_SECONDS, metavar="S",
+                   help="CPU time one uncached answer may take in its worker before it is stopped with a 422 "
+                        f"(default {REQUEST_CPU_SECONDS:g})")
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -654,7 +674,7 @@ def run_serve(args: argparse.Namespace) -> int:
                          "pip install 'rnnparams[web]'") from None
     from .web.app import serve
 
-    return serve(args.host, args.port)
+    return serve(args.host, args.port, args.workers, args.request_cpu_seconds, args.processes)
 
 
 def setup_frameworks(p: argparse.ArgumentParser) -> None:

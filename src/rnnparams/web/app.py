@@ -10,6 +10,8 @@ Every error is JSON `{"error": "<message>"}` with a 4xx status.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import hashlib
 import ipaddress
 import logging
@@ -28,6 +30,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .. import __version__
 from ..render.catalog import catalog as render_catalog
 from . import service
+from .pool import DEFAULT_WORKERS, REQUEST_CPU_SECONDS, OverLimit, WorkerPool
 from .schemas import MAX_DIM, REQUESTS, BuildAnswer, BuildRequest, CatalogAnswer, ErrorBody
 
 Scope = MutableMapping[str, Any]
@@ -50,7 +53,9 @@ PAGE_HEADERS = {
     "x-frame-options": "DENY",
 }
 MAX_PARALLEL_ANSWERS = 4
-"""Answers not in the cache are computed in worker threads; a few at a time keeps cached answers fast."""
+"""Without a worker pool (an app built by `create_app` alone), answers not in the cache are computed in
+threads, a few at a time, so that cached answers stay fast."""
+API_PATHS = {f"/api/{verb}": verb for verb in service.BODIES}
 
 SUMMARIES = {
     "count": ("Count parameters", "Totals, trainable / non-trainable, PyTorch buffers, and every layer's shapes and "
@@ -82,12 +87,16 @@ def error_response(status: int, message: str) -> Response:
 class Guard:
     """ASGI middleware: refuses bodies over `max_body` bytes (413) before anything parses them, refuses Host
     names outside `allowed_hosts` (a page on another site cannot reach a loopback server by DNS rebinding),
-    and marks every answer `nosniff`."""
+    and marks every answer `nosniff`. It also answers POST /api/<verb> itself, through `answers`, with the
+    bytes and headers the FastAPI route would send: that path is the server's hot one, and FastAPI's routing
+    and request objects were most of its cost."""
 
-    def __init__(self, app: ASGIApp, max_body: int, allowed_hosts: frozenset[str] | None) -> None:
+    def __init__(self, app: ASGIApp, max_body: int, allowed_hosts: frozenset[str] | None,
+                 answers: Callable[[str, bytes], Awaitable[tuple[int, bytes]]] | None = None) -> None:
         self.app = app
         self.max_body = max_body
         self.allowed_hosts = allowed_hosts
+        self.answers = answers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -125,6 +134,19 @@ class Guard:
                 return
             if not message.get("more_body", False):
                 break
+        verb = API_PATHS.get(scope["path"]) if self.answers is not None and scope["method"] == "POST" else None
+        if verb is not None:
+            assert self.answers is not None
+            try:
+                status, data = await self.answers(verb, bytes(body))
+            except Exception as exc:
+                log.error("internal error answering %s", scope["path"], exc_info=exc)
+                status, data = 500, service.error_body(service.internal_error(exc))
+            await send({"type": "http.response.start", "status": status, "headers": [
+                (b"content-length", str(len(data)).encode()), (b"content-type", b"application/json"),
+                (b"x-content-type-options", b"nosniff")]})
+            await send({"type": "http.response.body", "body": data})
+            return
         replayed = False
 
         async def replay() -> Message:
@@ -167,17 +189,42 @@ def load_static() -> dict[str, tuple[bytes, str, str]]:
     return out
 
 
-def create_app(*, allowed_hosts: frozenset[str] | None = None, cache: service.AnswerCache | None = None) -> FastAPI:
-    """The web application. `allowed_hosts` None answers to any Host header (for a deliberate public bind)."""
+def create_app(*, allowed_hosts: frozenset[str] | None = None, cache: service.AnswerCache | None = None,
+               pool: WorkerPool | None = None) -> FastAPI:
+    """The web application. `allowed_hosts` None answers to any Host header (for a deliberate public bind).
+    With a `pool`, answers not in the cache are computed on the spot when predicted cheap and in the pool's
+    worker processes otherwise, each bounded in CPU time; without one, in threads (a test's or an embedder's
+    app)."""
     app = FastAPI(
         title="rnnparams", version=__version__, docs_url=None, redoc_url=None,  # their pages load from a CDN
         description="Count, explain, check and compare the parameters of recurrent networks exactly as PyTorch "
                     "and Keras count them. Every endpoint answers with the same JSON as the command line's "
                     "`--json`; errors are 4xx with `{\"error\": \"<message>\"}`.")
-    app.add_middleware(Guard, max_body=service.MAX_BODY_BYTES, allowed_hosts=allowed_hosts)
     static = load_static()
     answers = cache if cache is not None else service.AnswerCache()
     parallel = asyncio.Semaphore(MAX_PARALLEL_ANSWERS)
+
+    async def compute(verb: str, body: bytes) -> tuple[int, bytes]:
+        """The answer from the cache, or computed and kept there (a refusal at a bound is not kept: it depends
+        on the machine's load)."""
+        key = (verb, body)
+        hit = answers.get(key)
+        if hit is not None:
+            return hit
+        if pool is None:
+            async with parallel:
+                hit = await run_in_threadpool(service.answer, verb, body)
+        else:
+            hit = service.answer_inline(verb, body)
+            if hit is None:
+                try:
+                    hit = await pool.answer(verb, body)
+                except OverLimit as exc:
+                    return 422, service.error_body(str(exc))
+        answers.put(key, hit)
+        return hit
+
+    app.add_middleware(Guard, max_body=service.MAX_BODY_BYTES, allowed_hosts=allowed_hosts, answers=compute)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -198,8 +245,7 @@ def create_app(*, allowed_hosts: frozenset[str] | None = None, cache: service.An
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> Response:
         log.error("internal error answering %s", request.url.path, exc_info=exc)
-        return error_response(500, f"internal error: {type(exc).__name__}; this is a bug in rnnparams, please "
-                                   "report it with the request you sent")
+        return error_response(500, service.internal_error(exc))
 
     def page(name: str, request: Request) -> Response:
         data, content_type, etag = static[name]
@@ -247,15 +293,9 @@ def create_app(*, allowed_hosts: frozenset[str] | None = None, cache: service.An
         return Response(catalog, media_type="application/json", headers=headers)
 
     def endpoint(verb: str) -> Callable[[Request], Awaitable[Response]]:
-        async def answer(request: Request) -> Response:
-            body = await request.body()
-            key = (verb, body)
-            hit = answers.get(key)
-            if hit is None:
-                async with parallel:
-                    hit = await run_in_threadpool(service.answer, verb, body)
-                answers.put(key, hit)
-            return Response(hit[1], status_code=hit[0], media_type="application/json")
+        async def answer(request: Request) -> Response:  # Guard answers first; this route is the schema's
+            status, data = await compute(verb, await request.body())
+            return Response(data, status_code=status, media_type="application/json")
 
         answer.__name__ = f"api_{verb}"
         return answer
@@ -342,10 +382,11 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000) -> int:
-    """Run the server until Ctrl+C. Binds loopback unless told otherwise, and then answers only to it."""
-    import uvicorn
-
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = DEFAULT_WORKERS,
+          request_cpu_seconds: float = REQUEST_CPU_SECONDS, processes: int = 1) -> int:
+    """Run the server until Ctrl+C. Binds loopback unless told otherwise, and then answers only to it.
+    `processes` servers share the one listening socket (the kernel hands each connection to one of them), each
+    with its own cache and `workers` worker processes."""
     loopback = is_loopback(host)
     allowed = LOOPBACK_NAMES | {host.lower()} if loopback else None
     sock = listen(host, port)
@@ -356,7 +397,67 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> int:
     if not loopback:
         print(f"warning: listening on {host}, so other machines can reach this server", file=sys.stderr,
               flush=True)
-    config = uvicorn.Config(create_app(allowed_hosts=allowed), access_log=False, log_level="warning",
-                            server_header=False, lifespan="off")
-    uvicorn.Server(config).run(sockets=[sock])
+    if processes == 1:
+        return _serve_one(sock, allowed, workers, request_cpu_seconds)
+    return _supervise(processes, lambda: _serve_one(sock, allowed, workers, request_cpu_seconds))
+
+
+def _serve_one(sock: socket.socket, allowed: frozenset[str] | None, workers: int, cpu_seconds: float) -> int:
+    import uvicorn
+
+    gc.collect()
+    gc.freeze()  # what start-up built lives as long as the server: the collector need not walk it again
+    pool = WorkerPool(service.answer, workers, cpu_seconds)  # forked before the server starts a thread
+    app = create_app(allowed_hosts=allowed, pool=pool)
+    gc.freeze()
+    config = uvicorn.Config(app, access_log=False, log_level="warning", server_header=False, lifespan="off")
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        pool.close()
+    return 0
+
+
+def _supervise(processes: int, run: Callable[[], int]) -> int:
+    """Fork `processes` servers and wait; a server killed by a signal is started again; Ctrl+C or SIGTERM
+    stops them all (each finishes the answers it has begun)."""
+    import os
+    import signal
+
+    import uvicorn  # noqa: F401 - imported once here, shared by the forked servers
+
+    def spawn() -> int:
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the server's own process
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            code = 1
+            try:
+                code = run()
+            finally:
+                os._exit(code)
+        return pid
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    children = {spawn() for _ in range(processes)}
+    try:
+        while children:
+            pid, status = os.wait()
+            children.discard(pid)
+            if os.WIFSIGNALED(status):
+                log.error("server process %d was killed by signal %d; starting another", pid, os.WTERMSIG(status))
+                children.add(spawn())
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+        for pid in children:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
     return 0

@@ -13,6 +13,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -46,6 +47,13 @@ BODIES: dict[str, type[BaseModel]] = {**REQUESTS, "build": BuildRequest}
 LIMITS = {"body_bytes": MAX_BODY_BYTES, "layers": MAX_LAYERS, "check_layers": MAX_CHECK_LAYERS,
           "dimension": MAX_DIM, "model_chars": MAX_MODEL_CHARS}
 """The web's limits, as GET /api/catalog gives them to the page."""
+INLINE_LAYERS = 8
+"""An uncached answer for a model of at most this many layers is computed on the spot (a millisecond or two);
+a larger one, model code, and solve and sweep (many counts each) go to a worker process, where a CPU-time
+bound can stop them (web/pool.py)."""
+INLINE_BODY_BYTES = 2048
+"""Bodies larger than this go to a worker without being read here."""
+POOLED_VERBS = frozenset({"solve", "sweep"})
 CLAIMED_TEXT = re.compile(r"[0-9][0-9,_ ]*\Z")
 
 FIELD_HINTS = {
@@ -85,6 +93,32 @@ class WebError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+
+class Heavy(Exception):
+    """The request may be heavy: the server computes it in a worker process instead (`answer_inline`)."""
+
+
+_INLINE: ContextVar[bool] = ContextVar("inline", default=False)
+
+
+def answer_inline(verb: str, body: bytes) -> tuple[int, bytes] | None:
+    """The answer when the request is predicted cheap (small body, few layers, no model code), computed on the
+    spot; None when it may be heavy, for a worker to compute. Refusals are answered here whatever the size."""
+    if verb in POOLED_VERBS or len(body) > INLINE_BODY_BYTES:
+        return None
+    token = _INLINE.set(True)
+    try:
+        return answer(verb, body)
+    except Heavy:
+        return None
+    finally:
+        _INLINE.reset(token)
+
+
+def internal_error(exc: BaseException) -> str:
+    return (f"internal error: {type(exc).__name__}; this is a bug in rnnparams, please report it with the "
+            "request you sent")
 
 
 def estimate_available() -> bool:
@@ -191,6 +225,8 @@ def model_spec(request: ModelRequest, verb: str) -> ModelSpec:
 
     shape = api.normalize_input_shape(request.input_shape)
     text = request.model
+    if _INLINE.get() and (request.select is not None or request.overrides or looks_like_code(text)):
+        raise Heavy  # the code reader's own bound is 5 s of wall clock: too long to hold the server
     if all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
         # Worked around here: the expression parser fails on text that is only comments (an IndexError).
         raise InputError("the model is empty (only comments): give an expression such as \"nn.LSTM(100, 256)\"")
@@ -230,6 +266,8 @@ def enforce_limits(spec: ModelSpec, verb: str) -> None:
         raise WebError(422, f"the model has {layers:,} layers, counting each stacked recurrent layer; the web "
                             f"calculator takes at most {limit:,} for {verb}{why}. The command line "
                             f"(rnnparams {verb}) has no such limit.")
+    if layers > INLINE_LAYERS and _INLINE.get():
+        raise Heavy
     for dim in spec.input_shape or ():
         if dim is not None and abs(dim) > MAX_DIM:
             raise WebError(422, f"input shape {list(spec.input_shape or ())}: {dim:,} is larger than the web "
