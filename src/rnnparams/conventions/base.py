@@ -330,13 +330,15 @@ MAX_EXPANDED = 4_096
 def expand(templates: Iterable[TensorTemplate], *, flags: Mapping[str, bool],
            subs: Mapping[str, Expr | int] | None = None, **fmt: object) -> list[TensorSpec]:
     """Instantiate templates for one layer (and direction): filter by flags, format names, substitute symbols."""
-    key = (id(templates), tuple(flags.items()), tuple(subs.items()) if subs else None, tuple(fmt.items()))
-    try:
-        kept, answer = _EXPANDED.get(key, (None, ()))
-    except TypeError:  # a substitution that does not hash
-        kept, key = None, None
-    if kept is templates:
-        return list(answer)
+    key = None
+    if isinstance(templates, tuple):  # a convention's declared templates (a list is built for one layer)
+        key = (id(templates), tuple(flags.items()), tuple(subs.items()) if subs else None, tuple(fmt.items()))
+        try:
+            kept, answer = _EXPANDED.get(key, (None, ()))
+        except TypeError:  # a substitution that does not hash
+            kept, key = None, None
+        if kept is templates:
+            return list(answer)
     out = []
     for t in templates:
         if t.when is not None and not flags[t.when]:
