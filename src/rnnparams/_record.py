@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     @dataclass_transform(frozen_default=True, field_specifiers=(field,))
     def record(cls: type[_T]) -> type[_T]: ...
 else:
-    _MISSING = object()
+    from operator import attrgetter
 
     class FrozenInstanceError(AttributeError):
         """Assigning to a field of a record (the same message as dataclasses')."""
@@ -49,40 +49,32 @@ else:
         return tuple(names), defaults
 
     def _init(self, *args, **kwargs):
+        # The values go into the instance's __dict__ in one update: records are built by the hundred thousand on
+        # a long chain, and a loop of object.__setattr__ calls was the single largest cost of every verb.
         cls = type(self)
-        names, defaults = cls.__record_fields__, cls.__record_defaults__
-        if not kwargs and len(args) <= len(names):  # positional only, the common case: no dict of values
-            set_field = object.__setattr__
-            for name, value in zip(names, args):  # noqa: B905 (names is the longer)
-                set_field(self, name, value)
-            for name in names[len(args):]:
-                value = defaults.get(name, _MISSING)
-                if value is _MISSING:
-                    raise TypeError(f"{cls.__name__}() missing required argument {name!r}")
-                set_field(self, name, value.make() if isinstance(value, _Factory) else value)
-            return
+        names = cls.__record_fields__
         if len(args) > len(names):
             raise TypeError(f"{cls.__name__}() takes {len(names)} arguments but {len(args)} were given")
-        values = dict(zip(names, args, strict=False))
-        for key, value in kwargs.items():
-            if key not in names:
-                raise TypeError(f"{cls.__name__}() got an unexpected keyword argument {key!r}")
-            if key in values:
-                raise TypeError(f"{cls.__name__}() got multiple values for argument {key!r}")
-            values[key] = value
-        set_field = object.__setattr__
-        for name in names:
-            value = values.get(name, _MISSING)
-            if value is _MISSING:
-                value = defaults.get(name, _MISSING)
-                if value is _MISSING:
-                    raise TypeError(f"{cls.__name__}() missing required argument {name!r}")
-                if isinstance(value, _Factory):
-                    value = value.make()
-            set_field(self, name, value)
+        values = dict(cls.__record_plain__)
+        values.update(zip(names, args))
+        if kwargs:
+            for key in kwargs:
+                if key not in cls.__record_names__:
+                    raise TypeError(f"{cls.__name__}() got an unexpected keyword argument {key!r}")
+                if key in names[:len(args)]:
+                    raise TypeError(f"{cls.__name__}() got multiple values for argument {key!r}")
+            values.update(kwargs)
+        if len(values) < len(names):
+            for name in names:
+                if name not in values:
+                    factory = cls.__record_defaults__.get(name)
+                    if factory is None:
+                        raise TypeError(f"{cls.__name__}() missing required argument {name!r}")
+                    values[name] = factory.make()
+        self.__dict__.update(values)
 
     def _values(self):
-        return tuple(getattr(self, name) for name in self.__record_fields__)
+        return self.__record_get__(self)
 
     def _eq(self, other):
         if other.__class__ is not self.__class__:
@@ -101,6 +93,12 @@ else:
 
     def record(cls):
         cls.__record_fields__, cls.__record_defaults__ = _fields(cls)
+        cls.__record_names__ = frozenset(cls.__record_fields__)
+        cls.__record_plain__ = tuple((name, value) for name, value in cls.__record_defaults__.items()
+                                     if not isinstance(value, _Factory))
+        names = cls.__record_fields__
+        getter = attrgetter(*names) if names else (lambda obj: ())
+        cls.__record_get__ = staticmethod(getter if len(names) != 1 else lambda obj: (getter(obj),))
         for name, value in cls.__record_defaults__.items():
             if isinstance(value, _Factory):
                 delattr(cls, name) if name in cls.__dict__ else None
@@ -117,7 +115,10 @@ else:
         for key in changes:
             if key not in names:
                 raise TypeError(f"{type(obj).__name__}() got an unexpected keyword argument {key!r}")
-        return type(obj)(*[changes[name] if name in changes else getattr(obj, name) for name in names])
+        new = object.__new__(type(obj))  # every field is given: what _init would check is known
+        new.__dict__.update(zip(names, obj.__record_get__(obj)))
+        new.__dict__.update(changes)
+        return new
 
 
 __all__ = ["FrozenInstanceError", "field", "record", "replace"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable, Mapping, Sequence
 
@@ -26,6 +27,24 @@ if TYPE_CHECKING:
     from .analysis.state import StateReport
 
 FILE_SUFFIXES = ("json", "yaml", "yml", "toml", "py")
+
+
+class _PausedGC:
+    """The garbage collector paused while a verb works on a spec that is already read. The analysis builds only
+    acyclic records, by the hundred thousand on a long chain, and the collector's passes over them were half
+    the cost of `estimate` on 1,000 layers (docs/reliability.md). Reading inputs (code, files) is not covered:
+    hostile input may build cycles there. Restores the previous state, so nested verbs and a caller that
+    paused it themselves are left as they were."""
+
+    def __enter__(self) -> None:
+        self.was_enabled = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.was_enabled:
+            gc.enable()
+
+
 MAX_FILE_BYTES = 5_000_000
 
 
@@ -175,7 +194,9 @@ def count(model: str | ModelSpec, framework: str | None = None,
     """Count the parameters of `model` exactly as `framework` does (inferred from the text when None).
     For a .py file, `select` names one of its models and `overrides` gives values (see `to_spec`); with
     `partial`, parts the reader cannot see into are left out and listed (`Report.missing`: a lower bound)."""
-    return count_model(to_spec(model, framework, input_shape, select=select, overrides=overrides, partial=partial))
+    spec = to_spec(model, framework, input_shape, select=select, overrides=overrides, partial=partial)
+    with _PausedGC():
+        return count_model(spec)
 
 
 def explain(model: str | ModelSpec, framework: str | None = None,
@@ -183,7 +204,9 @@ def explain(model: str | ModelSpec, framework: str | None = None,
     """Every tensor's size and every layer's total as step-by-step derivations, with convention notes."""
     from .analysis.explain import explain_report
 
-    return explain_report(count(model, framework, input_shape))
+    report = count(model, framework, input_shape)
+    with _PausedGC():
+        return explain_report(report)
 
 
 def formula(model: str | ModelSpec, framework: str | None = None,
@@ -191,7 +214,9 @@ def formula(model: str | ModelSpec, framework: str | None = None,
     """The model's parameter count in closed form, in the conventions' symbols (I, H, L, D, P, ...)."""
     from .analysis.formula import model_formula
 
-    return model_formula(count(model, framework, input_shape))
+    report = count(model, framework, input_shape)
+    with _PausedGC():
+        return model_formula(report)
 
 
 def check(model: str | ModelSpec, claimed: int | str, framework: str | None = None,
@@ -199,7 +224,10 @@ def check(model: str | ModelSpec, claimed: int | str, framework: str | None = No
     """Is `claimed` the right count? If not, which known mistake (or pair of mistakes) produces it."""
     from .analysis.check import check_report
 
-    return check_report(count(model, framework, input_shape), parse_claimed(claimed))
+    value = parse_claimed(claimed)
+    report = count(model, framework, input_shape)
+    with _PausedGC():
+        return check_report(report, value)
 
 
 def parse_claimed(claimed: int | str) -> int:
@@ -230,7 +258,8 @@ def compare(model: str | ModelSpec, frameworks: Sequence[str] | str | None = Non
     if frameworks is None:  # the model's own framework first, then those compared by default
         frameworks = [report.framework, *(f for f in FRAMEWORKS if FRAMEWORKS[f].compared)]
     ordered = [report.framework, *(f for f in frameworks if f != report.framework)]
-    return compare_report(report, tuple(ordered if report.framework in frameworks else frameworks))
+    with _PausedGC():
+        return compare_report(report, tuple(ordered if report.framework in frameworks else frameworks))
 
 
 def estimate(model: str | ModelSpec, framework: str | None = None,
@@ -252,11 +281,12 @@ def estimate(model: str | ModelSpec, framework: str | None = None,
                          f"optimizer state); {FRAMEWORKS[spec.framework].display} is counted exactly by `rnnparams "
                          "count`, but its memory and FLOPs are not modelled yet (`rnnparams state` gives its "
                          "weights' memory and the state it carries between tokens)")
-    report = count_model(spec)
-    filled, steps = with_sequence_length(spec, report, options.seq_len)
-    if filled is not spec:
-        report = count_model(filled)
-    return estimate_report(report, options, steps)
+    with _PausedGC():
+        report = count_model(spec)
+        filled, steps = with_sequence_length(spec, report, options.seq_len)
+        if filled is not spec:
+            report = count_model(filled)
+        return estimate_report(report, options, steps)
 
 
 def recurrent_state(model: str | ModelSpec, framework: str | None = None,
@@ -285,7 +315,9 @@ def inspect(path: str | os.PathLike[str]) -> Inspection:
         raise UsageError(f"inspect takes a file path, not {type(path).__name__}")
     if os.path.isdir(path) and os.path.isfile(os.path.join(path, "config.json")):
         return inspect_directory(os.fspath(path))  # type: ignore[return-value]
-    return inspect_checkpoint(read_checkpoint(path))
+    checkpoint = read_checkpoint(path)
+    with _PausedGC():
+        return inspect_checkpoint(checkpoint)
 
 
 def _design_options(batch: int | None, seq_len: int | None, dtype: str, optimizer: str, mixed_precision: bool,

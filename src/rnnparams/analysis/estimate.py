@@ -18,8 +18,8 @@ from ..conventions.base import model_batch_axis
 from ..errors import UsageError
 from ..spec import ModelSpec, Shape
 from . import flops, memory
-from .layer_env import layer_env
-from .report import Report
+from .layer_env import LayerEnv, layer_env
+from .report import LayerReport, Report, same_layer
 from .resources import (
     DTYPE_BYTES,
     OPTIMIZER_SLOTS,
@@ -184,6 +184,16 @@ class Estimate:
 
 # --- Putting it together ---------------------------------------------------------------------------------------
 
+_Modelled = tuple[tuple[EstimateLine, ...], tuple[tuple[EstimateLine, ...], bool, str], EstimateLine,
+                  "EstimateLine | None"]
+"""A layer's compute, (activations, output saved, activation model), weights and states, as the models give them."""
+
+
+def _model_layer(env: LayerEnv) -> _Modelled:
+    return (flops.layer_compute(env), memory.layer_activations(env), memory.layer_weights(env),
+            memory.layer_states(env))
+
+
 def estimate_report(report: Report, options: EstimateOptions, seq_len: int | None = None) -> Estimate:
     """Memory and compute of `report`, whose shapes are known except for the batch (see with_sequence_length)."""
     runtime = FRAMEWORKS[report.framework].runtime
@@ -193,11 +203,16 @@ def estimate_report(report: Report, options: EstimateOptions, seq_len: int | Non
                          "count`, but its memory and FLOPs are not modelled yet")
     layers: list[LayerEstimate] = []
     upstream = False  # whether a gradient reaches the layer's input (a trainable tensor before it)
+    previous: tuple[LayerReport, bool, _Modelled] | None = None
     for layer in report.layers:
         env = layer_env(layer, runtime, options, seq_len, upstream)
+        if previous is not None and previous[1] == upstream and same_layer(previous[0], layer):
+            modelled = previous[2]  # a stack of equal layers: each is modelled as the one before it was
+        else:
+            modelled = _model_layer(env)
+        previous = (layer, upstream, modelled)
         upstream = upstream or any(t.trainable for t in layer.tensors)
-        compute = flops.layer_compute(env)
-        acts, output_saved, model = memory.layer_activations(env)
+        compute, (acts, output_saved, model), weights, states = modelled
         if options.checkpointing:
             acts, output_saved, model = memory.checkpoint_items(env), False, "checkpoint"
         elif layers and memory.shares_input(layers[-1].output_saved, layers[-1].output_transposed, env):
@@ -205,8 +220,8 @@ def estimate_report(report: Report, options: EstimateOptions, seq_len: int | Non
                          for a in acts)
         layers.append(LayerEstimate(
             name=layer.name, type=layer.type, params=layer.params, steps=env.steps,
-            positions=env.positions, weights=memory.layer_weights(env), compute=compute, activations=acts,
-            states=memory.layer_states(env), activation_model=model, output_saved=output_saved,
+            positions=env.positions, weights=weights, compute=compute, activations=acts,
+            states=states, activation_model=model, output_saved=output_saved,
             output_transposed=output_saved and memory.batch_first(env)))
     memory_lines = memory.model_memory(
         report, runtime, options, [a for layer in layers for a in layer.activations],

@@ -351,11 +351,12 @@ class _State:
                 path, leaf = fw.checkpoint_path(t.name)
                 groups.setdefault(path, {})[leaf] = t
         notes: list[str] = []
+        recognisers = [conv for conv in fw.layers.values() if conv.recognise is not None]  # once, not per group
         for k, (path, leaves) in enumerate(groups.items()):
             group = TensorGroup(path, {leaf: t.shape for leaf, t in leaves.items()}, first=k == 0)
             names = tuple(t.name for t in leaves.values())
-            for conv in fw.layers.values():
-                found = conv.recognise(group) if conv.recognise is not None else None
+            for conv in recognisers:
+                found = conv.recognise(group)  # type: ignore[misc]
                 if found is None:
                     continue
                 try:

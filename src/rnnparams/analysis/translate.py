@@ -9,13 +9,13 @@ Nothing here knows a layer or a framework: the equivalents are declared with eac
 
 from __future__ import annotations
 
-from .._record import record
+from .._record import record, replace
 from ..conventions import FRAMEWORKS
 from ..conventions.equivalents import Built, NoEquivalent, Writer
 from ..conventions.families import Neutral
 from ..spec import ModelSpec
 from .count import count_model
-from .report import LayerReport, Report
+from .report import LayerReport, Report, same_layer
 
 
 @record
@@ -60,7 +60,13 @@ def translate_layer(layer: LayerReport, source: str, target: str) -> Translation
 
 
 def translate_report(report: Report, target: str) -> tuple[Translation, ...]:
-    return tuple(translate_layer(layer, report.framework, target) for layer in report.layers)
+    out: list[Translation] = []
+    for layer in report.layers:
+        if out and same_layer(out[-1].source, layer):  # a stack of equal layers translates as the one before
+            out.append(replace(out[-1], source=layer))
+        else:
+            out.append(translate_layer(layer, report.framework, target))
+    return tuple(out)
 
 
 def _build(layer: LayerReport, source: str, target: str) -> Built:

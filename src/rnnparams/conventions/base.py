@@ -319,15 +319,36 @@ def model_batch_axis(fw: FrameworkConvention, layers: Sequence[LayerSpec]) -> in
     return fw.batch_axis(layers[0]) if layers else 0
 
 
+_EXPANDED: dict[tuple[object, ...], tuple[object, tuple[TensorSpec, ...]]] = {}
+"""expand's answers by (templates object, flags, substitutions, names): a chain of 1,000 equal layers asks the
+same question 1,000 times, and building the tensors' symbolic shapes was half of `count`. The templates object
+is kept with its answer, so an id cannot be reused by another object while its entry lives; at most
+MAX_EXPANDED entries (substitutions may be numbers, which vary without bound)."""
+MAX_EXPANDED = 4_096
+
+
 def expand(templates: Iterable[TensorTemplate], *, flags: Mapping[str, bool],
            subs: Mapping[str, Expr | int] | None = None, **fmt: object) -> list[TensorSpec]:
     """Instantiate templates for one layer (and direction): filter by flags, format names, substitute symbols."""
+    key = None
+    if isinstance(templates, tuple):  # a convention's declared templates (a list is built for one layer)
+        key = (id(templates), tuple(flags.items()), tuple(subs.items()) if subs else None, tuple(fmt.items()))
+        try:
+            kept, answer = _EXPANDED.get(key, (None, ()))
+        except TypeError:  # a substitution that does not hash
+            kept, key = None, None
+        if kept is templates:
+            return list(answer)
     out = []
     for t in templates:
         if t.when is not None and not flags[t.when]:
             continue
         shape = tuple(as_expr(d).subs(subs) if subs else d for d in t.shape)
         out.append(TensorSpec(t.name.format(**fmt), shape, t.role, t.trainable, t.buffer, t.gates))
+    if key is not None:
+        if len(_EXPANDED) >= MAX_EXPANDED:
+            _EXPANDED.clear()
+        _EXPANDED[key] = (templates, tuple(out))
     return out
 
 

@@ -17,9 +17,23 @@ if TYPE_CHECKING:
     import re
 
 
+_NAMES: dict[tuple[int, tuple[tuple[str, str], ...]], tuple[object, frozenset[str]]] = {}
+"""leaf_names by (templates object, fmt), the object kept with its answer so that its id stays its own: every
+group of a checkpoint asks each recogniser's names again (10,000 layers, 50,000 times)."""
+
+
 def leaf_names(templates: Iterable[TensorTemplate], **fmt: str) -> frozenset[str]:
     """The names a layer's tensors take (formatted with `fmt`, e.g. no cell prefix)."""
-    return frozenset(t.name.format(**fmt) for t in templates)
+    if not isinstance(templates, tuple):
+        return frozenset(t.name.format(**fmt) for t in templates)
+    key = (id(templates), tuple(fmt.items()))
+    kept, names = _NAMES.get(key, (None, frozenset()))
+    if kept is not templates:
+        names = frozenset(t.name.format(**fmt) for t in templates)
+        if len(_NAMES) >= 1_024:
+            _NAMES.clear()
+        _NAMES[key] = (templates, names)
+    return names
 
 
 def only(group: TensorGroup, templates: Iterable[TensorTemplate], required: Iterable[str], **fmt: str) -> bool:

@@ -86,7 +86,8 @@ def plan_layernorm(ctx: LayerContext) -> LayerPlan:
                          f"dimensions of its input, which has shape {fmt_shape(shape)}.")
     affine = bool(ctx.cfg("elementwise_affine"))
     axes: tuple[Expr, ...] = (Sym("N"),) if len(norm) == 1 else tuple(Sym(f"N{k}") for k in range(len(norm)))
-    templates = [replace(t, shape=axes) for t in LAYERNORM_TENSORS]  # weight and bias have normalized_shape
+    templates = LAYERNORM_TENSORS if len(norm) == 1 else \
+        [replace(t, shape=axes) for t in LAYERNORM_TENSORS]  # weight and bias have normalized_shape
     tensors = expand(templates, flags={"affine": affine, "bias": affine and bool(ctx.cfg("bias"))})
     bindings = freeze({"N": norm[0]}) if len(norm) == 1 else freeze({f"N{k}": d for k, d in enumerate(norm)})
     features: tuple[str | None, Expr | None] = ("N", Sym("N")) if len(norm) == 1 else (None, None)
