@@ -282,6 +282,7 @@ def measure_peaks(cfg: Config) -> dict[str, int]:
                     + nbytes(x))
         state = sum(nbytes(v) for st in opt.state.values() for v in st.values() if isinstance(v, torch.Tensor))
         train = resident + state + allocation_peak(step)
+        model.eval()  # inference: dropout hands its input on, batch norm uses its running statistics
         with torch.no_grad():
             inference = resident + allocation_peak(lambda: model(x))
     return {"train": train, "inference": inference, "sum_of_parts": est.total_bytes,
