@@ -163,8 +163,18 @@ def make_optimizer(name: str, params: Any) -> torch.optim.Optimizer:
         return torch.optim.SGD(params, lr=0.01)
     if name == "momentum":
         return torch.optim.SGD(params, lr=0.01, momentum=0.9)
+    if name == "nesterov":
+        return torch.optim.SGD(params, lr=0.01, momentum=0.9, nesterov=True)
     if name == "adamw":
         return torch.optim.AdamW(params, lr=1e-3)
+    if name == "rmsprop":
+        return torch.optim.RMSprop(params, lr=1e-3)
+    if name == "rmsprop-centered":
+        return torch.optim.RMSprop(params, lr=1e-3, centered=True)
+    if name == "adagrad":
+        return torch.optim.Adagrad(params, lr=1e-2)
+    if name == "adafactor":
+        return torch.optim.Adafactor(params, lr=1e-2)
     return torch.optim.Adam(params, lr=1e-3)
 
 

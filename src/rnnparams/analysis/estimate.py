@@ -18,8 +18,8 @@ from ..conventions.base import model_batch_axis
 from ..errors import UsageError
 from ..spec import ModelSpec, Shape
 from . import flops, memory
-from .peaks import Peak, model_peaks
 from .layer_env import layer_env
+from .peaks import Peak, model_peaks
 from .report import Report
 from .resources import (
     DTYPE_BYTES,

@@ -29,7 +29,8 @@ from .resources import elements, is_recurrent, outputs_of
 if TYPE_CHECKING:
     from .estimate import Estimate, LayerEstimate
 
-VALIDATED_OPTIMIZERS = ("sgd", "momentum", "adam", "adamw")
+VALIDATED_OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop", "rmsprop-centered", "adagrad",
+                        "adafactor")
 """Optimizers whose step temporaries were measured (benchmarks/validate_memory.py --peaks)."""
 
 
@@ -207,7 +208,7 @@ def _layer_not_modelled(est: Estimate, layer: LayerReport) -> str:
         cell = env.cell
         assert cell is not None
         if env.options.dtype == "bfloat16" and cell.onednn and est.options.cpu_kernels == "onednn":
-            return "peak_cpu_kernel"  # oneDNN takes bfloat16 only on CPUs with AVX-512 bf16: which kernel runs is unknown
+            return "peak_cpu_kernel"  # oneDNN takes bfloat16 only on CPUs with AVX-512 bf16: the kernel is unknown
         if env.is_cell and not (cell.cell_state or cell.output_is_state):
             return "peak_layer"  # a GRU cell's backward frees its saved gates op by op
         return ""
@@ -260,6 +261,8 @@ def training_peak(est: Estimate) -> Peak:
         d_weights = _gradient_bytes(est, env.layer)
         if is_recurrent(env.layer) and not env.is_cell:
             tl.touch(grad_out + _recurrent_backward(env, layer.activation_model), f"backward:{layer.name}")
+        elif env.is_cell:  # the cell's gate gradient takes the place of the incoming one, freed first
+            tl.touch(d_input + d_weights, f"backward:{layer.name}")
         else:
             tl.touch(grad_out + d_input + d_weights, f"backward:{layer.name}")
         tl.live += d_weights - saved[k] + (held_output if k == len(est.layers) - 1 else 0)
@@ -271,15 +274,24 @@ def training_peak(est: Estimate) -> Peak:
     return Peak("train", tl.peak, tl.at, resident)
 
 
+OPTIMIZER_TEMPORARIES = {"sgd": (0, False), "momentum": (0, False), "nesterov": (1, False), "adam": (2, True),
+                         "adamw": (2, True), "rmsprop": (1, True), "rmsprop-centered": (1, True),
+                         "adagrad": (1, True), "adafactor": (1, True)}
+"""Parameter-sized temporaries of torch.optim's single-tensor step on CPU (the default there: no foreach), per
+parameter: SGD with or without momentum updates in place; Nesterov's `grad + momentum·buf`, RMSprop's and Adagrad's
+`sqrt(·) + eps` and Adafactor's squared gradient are one; Adam's and AdamW's denominator `exp_avg_sq.sqrt() / c`
+is two. Except Nesterov's, the last one made lives until the next parameter's are (the second entry; measured:
+the step's peak is then k·p_i + p_{i−1})."""
+
+
 def _optimizer_scratch(est: Estimate) -> int:
-    """torch.optim's single-tensor step on CPU: Adam and AdamW compute the denominator `exp_avg_sq.sqrt() / c`
-    (two parameter-sized temporaries, one kept until the next parameter's); SGD with or without momentum updates
-    in place."""
-    if est.options.optimizer not in ("adam", "adamw"):
-        return 0
+    """The optimizer step's temporaries at their largest (OPTIMIZER_TEMPORARIES)."""
+    k, carried = OPTIMIZER_TEMPORARIES[est.options.optimizer]
     sizes = [t.params * est.options.weight_bytes for layer in est.report.layers for t in layer.tensors
              if t.trainable]
-    return max((2 * n + (sizes[i - 1] if i else 0) for i, n in enumerate(sizes)), default=0)
+    if not k:
+        return 0
+    return max((k * n + (sizes[i - 1] if i and carried else 0) for i, n in enumerate(sizes)), default=0)
 
 
 def _inference_path(env: LayerEnv) -> str:
