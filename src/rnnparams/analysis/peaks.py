@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from ..conventions import FRAMEWORKS
 from ..conventions.work import INDICES, INPUT, OUTPUT_POSITIONS, ROW_STATS, STEP_OUTPUTS
+from ..symbolic import Expr
 from .layer_env import LayerEnv, layer_env
 from .memory import activation_path, onednn_ld, stacks
 from .report import LayerReport
@@ -147,10 +148,10 @@ def _recurrent_backward(env: LayerEnv, path: str) -> int:
     return d_input + d_weights + extra
 
 
-def _numel(shape: tuple[object, ...], bindings: dict[str, int]) -> int:
+def _numel(shape: tuple[Expr, ...], bindings: dict[str, int]) -> int:
     n = 1
     for d in shape:
-        n *= d.evaluate(bindings) if hasattr(d, "evaluate") else int(d)  # type: ignore[call-overload, union-attr]
+        n *= d.evaluate(bindings)
     return n
 
 
@@ -228,9 +229,9 @@ def training_peak(est: Estimate) -> Peak:
     tl = _Timeline(resident)
     envs: list[LayerEnv] = []
     upstream = False
-    for layer in est.report.layers:
-        envs.append(_env(est, layer, upstream))
-        upstream = upstream or any(t.trainable for t in layer.tensors)
+    for counted in est.report.layers:
+        envs.append(_env(est, counted, upstream))
+        upstream = upstream or any(t.trainable for t in counted.tensors)
     saved: list[int] = []
     carry = 0  # the tensor handed on, when no saved tensor holds it (the model input is resident)
     for k, (layer, env) in enumerate(zip(est.layers, envs, strict=True)):
@@ -254,7 +255,6 @@ def training_peak(est: Estimate) -> Peak:
     tl.touch(out32, "loss")
     tl.touch(4 * out32, "loss")  # MeanBackward's gradient, PowBackward's pow, and its two products
     grad_out = out_bytes
-    gradients = 0
     for k in range(len(est.layers) - 1, -1, -1):
         layer, env = est.layers[k], envs[k]
         d_input = _input_bytes(est, env.layer) if env.upstream else 0
@@ -269,7 +269,6 @@ def training_peak(est: Estimate) -> Peak:
         if k == len(est.layers) - 1:
             tl.live -= cast
         grad_out = d_input
-        gradients += d_weights
     tl.touch(_optimizer_scratch(est), "optimizer")
     return Peak("train", tl.peak, tl.at, resident)
 
