@@ -61,10 +61,10 @@ def test_a_peak_not_modelled_is_not_called_one() -> None:
 
 @st.composite
 def models(draw: st.DrawFn) -> object:
-    dtype = draw(st.sampled_from(["float32", "float32", "float16", "bfloat16"]))
+    dtype = draw(st.sampled_from(["float32"] * 6 + ["float16", "bfloat16"]))  # 16-bit: not called a peak
     kind = draw(st.sampled_from(["LSTM", "LSTM", "GRU", "RNN", "LSTMCell", "RNNCell"]))
-    i, h = draw(st.integers(16, 96)), draw(st.integers(16, 128))
-    batch = draw(st.integers(2, 16))
+    i, h = draw(st.integers(16, 128)), draw(st.integers(32, 256))
+    batch = draw(st.integers(2, 32))
     parts: list[str] = []
     head = draw(st.sampled_from(["none", "embedding", "frozen-embedding", "linear"]))
     if kind.endswith("Cell"):
@@ -88,7 +88,7 @@ def models(draw: st.DrawFn) -> object:
             args += f", proj_size={proj}"
         parts.append(f"nn.{kind}({args})")
         width = (2 if bi else 1) * (proj or h)
-        seq_len = draw(st.integers(2, 24))
+        seq_len = draw(st.integers(2, 40))
         shape = (seq_len, 24) if head == "linear" else None
     tail = draw(st.sampled_from(["none", "linear", "dropout-linear", "layernorm-linear"]))
     if tail == "dropout-linear":

@@ -137,21 +137,26 @@ PEAK_REASONS: dict[str, tuple[str, str]] = {
                            "检查点训练步未建模;这里只给出各部分之和"),
     "peak_mixed_precision": ("mixed-precision steps are not modelled; the sum of the parts is shown instead",
                              "混合精度训练步未建模;这里只给出各部分之和"),
-    "peak_optimizer": ("this optimizer's step temporaries are not measured (sgd, momentum, adam and adamw are); the "
-                       "sum of the parts is shown instead",
-                       "该优化器更新时的临时张量未实测(已实测 sgd、momentum、adam 和 adamw);这里只给出各部分之和"),
+    "peak_optimizer": ("bitsandbytes' 8-bit Adam step is not measured (every torch.optim optimizer is); the sum of the "
+                       "parts is shown instead",
+                       "bitsandbytes 的 8 位 Adam 更新未实测(torch.optim 的优化器均已实测);这里只给出各部分之和"),
     "peak_layer": ("a layer's kernel temporaries are not modelled (convolution, pooling, batch/group/instance norm, "
                    "RMSNorm, attention, activation layers, GRU cells); the sum of the parts is shown instead",
                    "某层内核的临时张量未建模(卷积、池化、批/组/实例归一化、RMSNorm、注意力、激活层、GRU 单元);"
                    "这里只给出各部分之和"),
-    "peak_cpu_kernel": ("a bfloat16 LSTM runs through oneDNN only on CPUs with AVX-512 bf16, so which kernel runs is "
-                        "unknown; the sum of the parts is shown instead",
-                        "bfloat16 的 LSTM 只在支持 AVX-512 bf16 的 CPU 上走 oneDNN,无法确定实际运行的内核;"
-                        "这里只给出各部分之和"),
-    "peak_onednn_inference": ("oneDNN's inference scratchpad for stacked bidirectional or bias-free LSTMs is larger "
-                              "than modelled (6–13 % of the peak); the sum of the parts is shown instead",
-                              "堆叠双向或无偏置的 LSTM 在 oneDNN 推理时的暂存区比模型大(占峰值的 6–13%);"
+    "peak_dtype": ("peaks are modelled for float32: 16-bit CPU kernels allocate float32 temporaries not modelled (a "
+                   "float16 GRU: up to −22 %), and a bfloat16 LSTM runs through oneDNN only on CPUs with AVX-512 bf16; "
+                   "the sum of the parts is shown instead",
+                   "峰值只对 float32 建模:16 位 CPU 内核会分配未建模的 float32 临时张量(float16 的 GRU 最多差 −22%),"
+                   "而 bfloat16 的 LSTM 只在支持 AVX-512 bf16 的 CPU 上走 oneDNN;这里只给出各部分之和"),
+    "peak_onednn_inference": ("oneDNN's inference scratchpad holds more than its gate buffer, by an amount not derived "
+                              "(2–13 % of the peak measured); the sum of the parts is shown instead",
+                              "oneDNN 推理时的暂存区除门缓冲区外还有未推导出的部分(实测占峰值的 2–13%);"
                               "这里只给出各部分之和"),
+    "peak_small": ("below 256 KiB, the small buffers the timeline leaves out (states, scalars, a kernel's fixed "
+                   "buffers) can exceed 5 % of the peak; the sum of the parts is shown instead",
+                   "低于 256 KiB 时,时间线未计入的小缓冲区(状态、标量、内核的固定缓冲区)可能超过峰值的 5%;"
+                   "这里只给出各部分之和"),
 }
 
 ITEMS: dict[str, tuple[str, str]] = {
