@@ -19,6 +19,7 @@ from ..errors import UsageError
 from ..spec import ModelSpec, Shape
 from . import flops, memory
 from .layer_env import LayerEnv, layer_env
+from .peaks import Peak, model_peaks
 from .report import LayerReport, Report, same_layer
 from .resources import (
     DTYPE_BYTES,
@@ -149,6 +150,11 @@ class Estimate:
     """Model totals per batch: macs_batch, flops_batch, macs_backward_batch, flops_train_batch."""
     report: Report = field(repr=False)
     warnings: tuple[str, ...] = ()
+    peaks: tuple[Peak, ...] = ()
+    """The modelled peaks (analysis/peaks.py): a training step's and inference's, or inference's alone."""
+
+    def peak(self, mode: str) -> Peak | None:
+        return next((p for p in self.peaks if p.mode == mode), None)
 
     def memory_line(self, key: str) -> EstimateLine:
         for item in self.memory:
@@ -179,6 +185,7 @@ class Estimate:
             "compute": {item.key: item.value for item in self.compute},
             "layers": [layer.to_dict() for layer in self.layers],
             "warnings": list(self.warnings),
+            "peaks": {p.mode: p.to_dict() for p in self.peaks},
         }
 
 
@@ -247,8 +254,9 @@ def estimate_report(report: Report, options: EstimateOptions, seq_len: int | Non
                         "optimizer slots, step-by-step cells), not a measurement; parameters and FLOPs are exact")
     if seq_len is not None and not any(layer.steps > 1 or layer.positions > 1 for layer in layers):
         warnings.append("the model has no time axis, so the sequence length changes nothing")
-    return Estimate(report.framework, options, seq_len, tuple(layers), memory_lines, compute_lines, report,
-                    tuple(warnings))
+    est = Estimate(report.framework, options, seq_len, tuple(layers), memory_lines, compute_lines, report,
+                   tuple(warnings))
+    return replace(est, peaks=model_peaks(est))
 
 
 __all__ = [

@@ -104,6 +104,61 @@ MEMORY_LINES: dict[str, tuple[str, str]] = {
     "total": ("Sum of the parts (not a peak)", "各部分之和(不是峰值)"),
 }
 
+PEAK_LINES: dict[str, tuple[str, str]] = {
+    "train": ("Peak (training step)", "峰值(一个训练步)"),
+    "inference": ("Peak (inference)", "峰值(推理)"),
+}
+
+PEAK_WORDS: dict[str, tuple[str, str]] = {
+    "not_modelled": ("not modelled", "未建模"),
+    "measured_on": ("peaks: a timeline of what is alive at each moment, modelled on the CPU allocator's events "
+                    "(torch.profiler, profile_memory=True) of a real step — training: forward, loss mean(out²), "
+                    "backward, optimizer.step(), zero_grad(set_to_none=True), the optimizer state of the step before "
+                    "resident; inference: a forward under no_grad in eval mode; within 5 % of the measured peak on "
+                    "benchmarks/validate_memory.py --peaks",
+                    "峰值:按每一时刻存活的张量逐步模拟,依据真实一步中 CPU 分配器的事件(torch.profiler,"
+                    "profile_memory=True)建模——训练:前向、损失 mean(out²)、反向、optimizer.step()、"
+                    "zero_grad(set_to_none=True),上一步的优化器状态常驻;推理:eval 模式下 no_grad 的一次前向;"
+                    "在 benchmarks/validate_memory.py --peaks 上与实测峰值相差不超过 5%"),
+    "peak_at": ("reached in", "出现在"),
+    "forward": ("the forward pass of {layer}", "{layer} 的前向计算"),
+    "backward": ("the backward pass of {layer}", "{layer} 的反向传播"),
+    "loss": ("the loss and its gradient", "损失及其梯度"),
+    "optimizer": ("the optimizer step", "优化器更新"),
+    "start": ("the resident tensors alone", "仅常驻张量"),
+}
+
+PEAK_REASONS: dict[str, tuple[str, str]] = {
+    "peak_framework": ("only PyTorch's CPU kernels are modelled; the sum of the parts is shown instead",
+                       "只对 PyTorch 的 CPU 内核建模;这里只给出各部分之和"),
+    "peak_device": ("CUDA peaks are not measured (no GPU here); the sum of the parts is shown instead",
+                    "CUDA 的峰值未实测(本机没有 GPU);这里只给出各部分之和"),
+    "peak_checkpointing": ("checkpointed steps are not modelled; the sum of the parts is shown instead",
+                           "检查点训练步未建模;这里只给出各部分之和"),
+    "peak_mixed_precision": ("mixed-precision steps are not modelled; the sum of the parts is shown instead",
+                             "混合精度训练步未建模;这里只给出各部分之和"),
+    "peak_optimizer": ("bitsandbytes' 8-bit Adam step is not measured (every torch.optim optimizer is); the sum of the "
+                       "parts is shown instead",
+                       "bitsandbytes 的 8 位 Adam 更新未实测(torch.optim 的优化器均已实测);这里只给出各部分之和"),
+    "peak_layer": ("a layer's kernel temporaries are not modelled (convolution, pooling, batch/group/instance norm, "
+                   "RMSNorm, attention, activation layers, GRU cells); the sum of the parts is shown instead",
+                   "某层内核的临时张量未建模(卷积、池化、批/组/实例归一化、RMSNorm、注意力、激活层、GRU 单元);"
+                   "这里只给出各部分之和"),
+    "peak_dtype": ("peaks are modelled for float32: 16-bit CPU kernels allocate float32 temporaries not modelled (a "
+                   "float16 GRU: up to −22 %), and a bfloat16 LSTM runs through oneDNN only on CPUs with AVX-512 bf16; "
+                   "the sum of the parts is shown instead",
+                   "峰值只对 float32 建模:16 位 CPU 内核会分配未建模的 float32 临时张量(float16 的 GRU 最多差 −22%),"
+                   "而 bfloat16 的 LSTM 只在支持 AVX-512 bf16 的 CPU 上走 oneDNN;这里只给出各部分之和"),
+    "peak_onednn_inference": ("oneDNN's inference scratchpad holds more than its gate buffer, by an amount not derived "
+                              "(2–13 % of the peak measured); the sum of the parts is shown instead",
+                              "oneDNN 推理时的暂存区除门缓冲区外还有未推导出的部分(实测占峰值的 2–13%);"
+                              "这里只给出各部分之和"),
+    "peak_small": ("below 256 KiB, the small buffers the timeline leaves out (states, scalars, a kernel's fixed "
+                   "buffers) can exceed 5 % of the peak; the sum of the parts is shown instead",
+                   "低于 256 KiB 时,时间线未计入的小缓冲区(状态、标量、内核的固定缓冲区)可能超过峰值的 5%;"
+                   "这里只给出各部分之和"),
+}
+
 ITEMS: dict[str, tuple[str, str]] = {
     "input": ("layer input", "层输入"),
     "checkpoint_input": ("layer input, held by the checkpoint", "检查点保存的层输入"),
@@ -309,9 +364,13 @@ def render_estimate(est: Estimate, lang: str = "en") -> str:
 
     out = [f"{w('title')} · {_options_line(est, lang)}", ""]
     rows = [[_memory_label(item, est, lang), num(item.value), human_bytes(item.value)] for item in est.memory]
+    rows += [[_t(PEAK_LINES, p.mode, lang), num(p.value), human_bytes(p.value)] if p.value is not None else
+             [_t(PEAK_LINES, p.mode, lang), _t(PEAK_WORDS, "not_modelled", lang), ""] for p in est.peaks]
     lines = _table([w("memory"), w("bytes"), w("size")], rows)
-    out += [*lines[:-1], lines[1], lines[-1]]  # a rule above the total
+    total = 2 + len(est.memory) - 1
+    out += [*lines[:total], lines[1], *lines[total:]]  # a rule above the total (the peaks follow it)
     out.append("")
+    out += _peak_notes(est, lang)
     mem_rows = [[f"{layer.name} ({layer.type})", num(layer.params), human_bytes(layer.weights.value),
                  human_bytes(layer.activation_bytes), human_bytes(layer.state_bytes),
                  _t(PATHS, layer.activation_model, lang)] for layer in est.layers]
@@ -324,6 +383,25 @@ def render_estimate(est: Estimate, lang: str = "en") -> str:
     out += [f"  • {pair[1] if lang == 'zh' else pair[0]}" for pair in DEFINITIONS]
     text = "\n".join(out)
     return cjk_punct(text) if lang == "zh" else text
+
+
+def _peak_notes(est: Estimate, lang: str) -> list[str]:
+    """Where each peak falls and what it is modelled on, or why a peak is not given (a warning)."""
+    if not est.peaks:
+        return []
+    out = []
+    for p in est.peaks:
+        label = _t(PEAK_LINES, p.mode, lang)
+        if p.value is None:
+            out.append(f"{_t(WORDS, 'warning', lang)}: {label}: {_t(PEAK_REASONS, p.reason, lang)}")
+            continue
+        moment, _, layer = p.at.partition(":")
+        where = _t(PEAK_WORDS, moment, lang).format(layer=layer)
+        gap = "" if lang == "zh" else " "
+        out.append(f"  • {label}: {_t(PEAK_WORDS, 'peak_at', lang)}{gap}{where}")
+    if any(p.value is not None for p in est.peaks):
+        out.append(f"  • {_t(PEAK_WORDS, 'measured_on', lang)}")
+    return [*out, ""]
 
 
 def _compute_tables(est: Estimate, lang: str) -> list[str]:
