@@ -350,7 +350,7 @@ def scan_pickle(data: bytes, path: str) -> None:
                                       f"{int.from_bytes(data[i:i + 4], 'little'):,} (at most "
                                       f"{MAX_PICKLE_OBJECTS:,}); refusing it")
             i += kind
-        elif kind == _LINE or kind == _TWO_LINES:
+        elif kind in (_LINE, _TWO_LINES):
             j = find(b"\n", i)
             if kind == _TWO_LINES and j >= 0:
                 j = find(b"\n", j + 1)
