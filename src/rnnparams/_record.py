@@ -56,7 +56,7 @@ else:
         if len(args) > len(names):
             raise TypeError(f"{cls.__name__}() takes {len(names)} arguments but {len(args)} were given")
         values = dict(cls.__record_plain__)
-        values.update(zip(names, args))
+        values.update(zip(names, args))  # noqa: B905 (names is the longer)
         if kwargs:
             for key in kwargs:
                 if key not in cls.__record_names__:
@@ -116,7 +116,7 @@ else:
             if key not in names:
                 raise TypeError(f"{type(obj).__name__}() got an unexpected keyword argument {key!r}")
         new = object.__new__(type(obj))  # every field is given: what _init would check is known
-        new.__dict__.update(zip(names, obj.__record_get__(obj)))
+        new.__dict__.update(zip(names, obj.__record_get__(obj)))  # noqa: B905 (same fields)
         new.__dict__.update(changes)
         return new
 

@@ -129,3 +129,24 @@ def test_an_hdf5_file_on_which_the_library_loops_is_stopped_by_the_clock() -> No
     with pytest.raises(RnnParamsError, match=f"took more than {MAX_SECONDS:g} seconds and was stopped"):
         api.inspect(str(path))
     assert time.perf_counter() - start < MAX_SECONDS + 2
+
+
+def test_the_opcode_scan_passes_a_large_honest_pickle_and_refuses_bombs_by_their_limits() -> None:
+    """data.pkl was capped at 4 MiB (about 25,000 tensors); now its opcodes are scanned before unpickling. A
+    state_dict-shaped pickle past the old cap (60,000 entries of name, storage tuple, shape and stride, 5 MiB
+    with protocol 2 as torch.save writes it) passes; 3,000,001 empty lists (two bytes each) and a PUT into slot
+    2**31 - 1 are refused, each naming its limit."""
+    import pickle
+
+    from rnnparams.inputs.checkpoints.model import CheckpointError
+    from rnnparams.inputs.checkpoints.torchzip import MAX_PICKLE_OBJECTS, scan_pickle
+
+    honest = pickle.dumps({f"layers.{i}.weight": (("storage", "FloatStorage", str(i), "cpu", 4), 0, (2, 2), (2, 1),
+                                                  False) for i in range(60_000)}, protocol=2)
+    assert len(honest) > 4 << 20
+    scan_pickle(honest, "honest.pt")
+    bomb = b"\x80\x02]" + b"]a" * MAX_PICKLE_OBJECTS + b"."
+    with pytest.raises(CheckpointError, match="makes more than 3,000,000 objects"):
+        scan_pickle(bomb, "bomb.pt")
+    with pytest.raises(CheckpointError, match=r"memo slot 2,147,483,647 \(at most 3,000,000\)"):
+        scan_pickle(b"\x80\x02]r\xff\xff\xff\x7f.", "memo.pt")

@@ -37,11 +37,21 @@ if TYPE_CHECKING:
     from typing import Any
 
 MAX_ENTRIES = 1_000_000
-MAX_PICKLE_BYTES = 4 << 20
-"""Bytes of data.pkl read. A torch.save pickle holds the object graph, not the tensors' data: 150-odd bytes a
-tensor, so 4 MiB is some 25,000 tensors. Unpickling is C code that cannot be stopped midway, and two bytes of
-pickle can make a 64-byte list: 4 MiB bounds it to under a second and 160 MiB (a 256 MiB bound, before, let an
-8 MiB pickle of empty lists take 20 s and 1 GiB)."""
+MAX_PICKLE_BYTES = 64 << 20
+"""Bytes of data.pkl read. A torch.save pickle holds the object graph, not the tensors' data: 100 bytes a tensor
+of a state_dict, 200 of a whole pickled model, so 64 MiB is some 300,000 tensors. What the pickle may build is
+bounded before it is unpickled (unpickling is C code that cannot be stopped midway) by `scan_pickle`: its
+opcodes, the objects they make and the memo slots they ask for."""
+MAX_PICKLE_OPS = 12_000_000
+"""Opcodes of data.pkl scanned, and so run: a whole pickled model takes about 90 a tensor (100,000 tensors: 8.7
+million). Bounds the time of the scan and of unpickling, and the references a pickle can pile into containers
+(a two-byte memo get each)."""
+MAX_PICKLE_OBJECTS = 3_000_000
+"""Objects data.pkl's opcodes make (containers, strings, numbers, calls; not None, booleans, small integers or
+the empty tuple, which are shared): about 20 a tensor of a whole pickled model. Bounds memory: two bytes of
+pickle make a 64-byte list, and 3,000,000 of them take some 200 MiB (an 8 MiB pickle of 4 million empty lists
+took 20 s and 1 GiB before any bound). Also the largest memo slot a PUT may name (the C unpickler allocates up
+to the slot)."""
 MAX_DEPTH = 200
 MAX_OBJECTS = 1_000_000
 """Objects of the unpickled graph walked (a container's length is checked before its items are named)."""
@@ -301,6 +311,64 @@ class RestrictedUnpickler(pickle.Unpickler):
         return storage
 
 
+# Each opcode's argument, as pickletools describes it: a byte count, or how its end is found.
+_LINE, _TWO_LINES, _LEN1, _LEN4, _LEN8 = -1, -2, -3, -4, -5
+_ARGUMENT: dict[bytes, int] = {
+    b"I": _LINE, b"J": 4, b"K": 1, b"M": 2, b"L": _LINE, b"\x8a": _LEN1, b"\x8b": _LEN4, b"S": _LINE,
+    b"T": _LEN4, b"U": _LEN1, b"B": _LEN4, b"C": _LEN1, b"\x8e": _LEN8, b"\x96": _LEN8, b"\x97": 0,
+    b"\x98": 0, b"N": 0, b"\x88": 0, b"\x89": 0, b"V": _LINE, b"\x8c": _LEN1, b"X": _LEN4, b"\x8d": _LEN8,
+    b"F": _LINE, b"G": 8, b"]": 0, b"a": 0, b"e": 0, b"l": 0, b")": 0, b"t": 0, b"\x85": 0, b"\x86": 0,
+    b"\x87": 0, b"}": 0, b"d": 0, b"s": 0, b"u": 0, b"\x8f": 0, b"\x90": 0, b"\x91": 0, b"0": 0, b"2": 0,
+    b"(": 0, b"1": 0, b"g": _LINE, b"h": 1, b"j": 4, b"p": _LINE, b"q": 1, b"r": 4, b"\x94": 0, b"\x82": 1,
+    b"\x83": 2, b"\x84": 4, b"c": _TWO_LINES, b"\x93": 0, b"R": 0, b"b": 0, b"i": _TWO_LINES, b"o": 0,
+    b"\x81": 0, b"\x92": 0, b"\x80": 1, b".": 0, b"\x95": 8, b"P": _LINE, b"Q": 0,
+}
+_MAKES = frozenset(b"IJMLSTUBCVFXGl]td}cRioQP" b"\x8a\x8b\x8e\x96\x8c\x8d\x85\x86\x87\x8f\x91\x82\x83\x84\x93\x81\x92")
+"""Opcodes that make a new object (BININT1's small integers, None, the booleans and () are shared)."""
+_ARGS = [_ARGUMENT.get(bytes([code])) for code in range(256)]
+_NEW = [int(code in _MAKES) for code in range(256)]
+
+
+def scan_pickle(data: bytes, path: str) -> None:
+    """Walk data.pkl's opcodes without running them, and refuse it, naming the limit, when it would run more
+    than MAX_PICKLE_OPS opcodes, make more than MAX_PICKLE_OBJECTS objects, or PUT into a memo slot past
+    that. Stops at STOP, at an opcode pickle does not have, or at truncated data: the unpickler then fails on
+    it with its own error."""
+    arg, new, find = _ARGS, _NEW, data.find
+    i, end, ops, objects = 0, len(data), 0, 0
+    while i < end:
+        code = data[i]
+        kind = arg[code]
+        i += 1
+        ops += 1
+        objects += new[code]
+        if kind is None or code == 0x2E:  # an unknown opcode, or STOP
+            break
+        if kind > 0:
+            if code == 0x72 and int.from_bytes(data[i:i + 4], "little") > MAX_PICKLE_OBJECTS:  # LONG_BINPUT
+                raise CheckpointError(f"{path}: data.pkl stores into memo slot "
+                                      f"{int.from_bytes(data[i:i + 4], 'little'):,} (at most "
+                                      f"{MAX_PICKLE_OBJECTS:,}); refusing it")
+            i += kind
+        elif kind in (_LINE, _TWO_LINES):
+            j = find(b"\n", i)
+            if kind == _TWO_LINES and j >= 0:
+                j = find(b"\n", j + 1)
+            if j < 0:
+                break
+            if code == 0x70 and data[i:j].strip().isdigit() and int(data[i:j]) > MAX_PICKLE_OBJECTS:  # PUT
+                raise CheckpointError(f"{path}: data.pkl stores into memo slot {int(data[i:j]):,} (at most "
+                                      f"{MAX_PICKLE_OBJECTS:,}); refusing it")
+            i = j + 1
+        elif kind < 0:
+            width = 1 if kind == _LEN1 else 4 if kind == _LEN4 else 8
+            i += width + int.from_bytes(data[i:i + width], "little", signed=kind == _LEN4 and code in (0x8B, 0x54))
+        if ops > MAX_PICKLE_OPS or objects > MAX_PICKLE_OBJECTS:
+            what = (f"runs more than {MAX_PICKLE_OPS:,} opcodes" if ops > MAX_PICKLE_OPS else
+                    f"makes more than {MAX_PICKLE_OBJECTS:,} objects")
+            raise CheckpointError(f"{path}: data.pkl {what}; refusing it")
+
+
 def _without_collector(load: Callable[[], object]) -> object:
     """`load()` with the cyclic garbage collector paused: a pickle of millions of small objects otherwise pays
     for full collections that grow with the whole process's heap (2.5 s instead of 0.8 s in a large process)."""
@@ -329,6 +397,7 @@ def read_torch_zip(path: str, size: int, zf: zipfile.ZipFile) -> Checkpoint:
         raise CheckpointError(f"{path}: byteorder is {short(byteorder)}; torch.save writes 'little' or 'big'")
     version = _small_text(zf, infos.get(prefix + "version"), path)
     data = _read_entry(zf, infos[pickles[0]], path)
+    scan_pickle(data, path)
     unpickler = RestrictedUnpickler(data, path)
     try:
         root = _without_collector(unpickler.load)
