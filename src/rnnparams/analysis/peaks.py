@@ -151,7 +151,8 @@ def _recurrent_backward(env: LayerEnv, path: str) -> int:
     extra = 0
     if path == "onednn":
         extra = (rows * hidden * 4 if dirs > 1 or _copies_input(env) else 0) + onednn_ld(gates) * (width + hidden) * 4 \
-            + rows * onednn_ld(gates) * 4 + ONEDNN_SCRATCH_FIXED + 2 * env.batch * hidden * 4 + sum(gates * onednn_ld(k) * 4 for k in (width, hidden) if onednn_ld(k) != k)
+            + rows * onednn_ld(gates) * 4 + ONEDNN_SCRATCH_FIXED + 2 * env.batch * hidden * 4 \
+            + sum(gates * onednn_ld(k) * 4 for k in (width, hidden) if onednn_ld(k) != k)
     return d_input + d_weights + extra
 
 
@@ -170,6 +171,22 @@ def _copies_input(env: LayerEnv) -> bool:
     copied = activation_path(replace(env, options=replace(env.options, mode="train"))) == "onednn" \
         or env.bindings.get("D", 1) == 2
     return copied and env.steps > 1 and env.batch > 1
+
+
+def _contiguous_copies(est: Estimate, envs: list[LayerEnv]) -> list[int]:
+    """Per layer, the contiguous copy of its input its kernel makes forward and backward: a batch_first recurrent
+    layer hands on a transposed view of its time-major output (dropout keeps the strides), which layer norm
+    copies while it runs (nn.Linear flattens it into the copy it saves, already counted)."""
+    out, transposed = [], False
+    for env in envs:
+        layer = env.layer
+        keeps_stats = any(k.tensor == ROW_STATS for k in layer.work.keeps)
+        out.append(_input_bytes(est, layer) if transposed and keeps_stats else 0)
+        if is_recurrent(layer):
+            transposed = not env.is_cell and bool(env.config("batch_first", False)) and env.steps > 1 and env.batch > 1
+        elif layer.work.mask is None:
+            transposed = False
+    return out
 
 
 def _new_saved(layer: LayerEstimate) -> tuple[int, int]:
@@ -243,6 +260,7 @@ def training_peak(est: Estimate) -> Peak:
         envs.append(_env(est, counted, upstream))
         upstream = upstream or any(t.trainable for t in counted.tensors)
     saved: list[int] = []
+    copies = _contiguous_copies(est, envs)
     carry = 0  # the tensor handed on, when no saved tensor holds it (the model input is resident)
     for k, (layer, env) in enumerate(zip(est.layers, envs, strict=True)):
         new, incoming = _new_saved(layer)
@@ -252,7 +270,7 @@ def training_peak(est: Estimate) -> Peak:
         if k and incoming and carry:  # the layer keeps its incoming tensor: it lives on as saved memory
             held, carry = carry, 0
         out = 0 if layer.output_saved else _output_bytes(est, env.layer)
-        tl.touch(new + out + _forward_scratch(env, layer.activation_model), f"forward:{layer.name}")
+        tl.touch(new + out + copies[k] + _forward_scratch(env, layer.activation_model), f"forward:{layer.name}")
         tl.live += new + out - carry
         saved.append(new + held)
         carry = out
@@ -274,7 +292,7 @@ def training_peak(est: Estimate) -> Peak:
         elif env.is_cell:  # the cell's gate gradient takes the place of the incoming one, freed first
             tl.touch(d_input + d_weights, f"backward:{layer.name}")
         else:
-            tl.touch(grad_out + d_input + d_weights, f"backward:{layer.name}")
+            tl.touch(grad_out + d_input + d_weights + copies[k], f"backward:{layer.name}")
         tl.live += d_weights - saved[k] + (held_output if k == len(est.layers) - 1 else 0)
         if k == len(est.layers) - 1:
             tl.live -= cast
