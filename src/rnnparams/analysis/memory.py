@@ -6,9 +6,9 @@ model of what the kernels keep for backward, written in the widths the conventio
 (input width I_l, gate block G·H, fed-back width H_out, projection input H) with a small per-kind table of
 the elementwise intermediates each cell keeps. docs/estimates.md explains each path and how it was measured:
 
-- `onednn`: PyTorch on CPU, nn.LSTM without proj_size in float32/bfloat16 goes through oneDNN, which keeps a
-  workspace per layer and direction (its size follows oneDNN's rnn_utils: padded leading dimensions, 4 KiB
-  pages) plus the layer's input, output and final states;
+- `onednn`: PyTorch on CPU, nn.LSTM without proj_size in float32 (bfloat16 too where the CPU has AVX-512) goes
+  through oneDNN, which keeps a workspace per layer and direction (its size follows oneDNN's rnn_utils: padded
+  leading dimensions, 4 KiB pages, float32 diff states) plus the layer's input, output and final states;
 - `native`: PyTorch's own per-step cell (nn.GRU, nn.RNN, nn.LSTM with proj_size, the cells, and nn.LSTM in
   float16), which keeps each step's gate buffer, the cell's intermediates and the previous hidden state;
 - `cudnn`: PyTorch on CUDA: cuDNN's reserve space (every layer, direction and step: gates, output, cell state);
@@ -126,9 +126,9 @@ def activation_path(env: LayerEnv) -> str:
     if env.options.device == "cuda":
         return "cudnn"
     projected = any(t.role == "projection" for t in env.layer.tensors)
-    # float16 trains through the native cell; bfloat16 takes oneDNN only on CPUs with AVX-512 bf16 support,
-    # which we cannot know, so it is modelled as native too (docs/estimates.md)
-    onednn_dtype = env.options.activation_bytes == 4
+    # which dtypes torch hands oneDNN in training is the runtime's data (float16 trains through the native cell);
+    # a bfloat16 LSTM takes oneDNN only where torch's bf16 device check passes: `--cpu-kernels native` elsewhere
+    onednn_dtype = env.options.dtype in env.runtime.onednn_train_dtypes
     onednn = env.options.cpu_kernels == "onednn"
     return "onednn" if onednn and cell.onednn and not projected and onednn_dtype and env.options.training else "native"
 
@@ -197,6 +197,13 @@ def batch_first(env: LayerEnv) -> bool:
     return bool(env.config("batch_first", False))
 
 
+def hands_on_transposed(env: LayerEnv, output_saved: bool) -> bool:
+    """Does the layer hand on its saved output as a non-contiguous transposed view? A batch_first PyTorch RNN
+    returns its time-major output transposed; with one step or one row that view is contiguous already, so the
+    next layer reads it as it is (nn.Linear's reshape is a view of the same storage)."""
+    return output_saved and batch_first(env) and env.steps > 1 and env.batch > 1
+
+
 def shares_input(output_saved: bool, transposed: bool, env: LayerEnv) -> bool:
     """Is this layer's saved input the very storage the previous layer already saved as its output
     (`output_saved`, handed on as a transposed view when `transposed`)?
@@ -212,26 +219,31 @@ def shares_input(output_saved: bool, transposed: bool, env: LayerEnv) -> bool:
     return True
 
 
-def onednn_ld(width: int) -> int:
-    """oneDNN's leading dimension for float32 (rnn_utils::get_good_ld): a multiple of 16 numbers (64 bytes),
-    nudged off multiples of 256 to avoid 4K aliasing."""
-    ld = -(-width // 16) * 16
-    return ld + 16 if ld % 256 == 0 else ld
+def onednn_ld(width: int, number_bytes: int = 4) -> int:
+    """oneDNN's leading dimension (rnn_utils::get_good_ld): the width rounded up to 64 bytes of its numbers
+    (16 floats, 32 bfloat16s), nudged off multiples of 256 numbers to avoid 4K aliasing."""
+    per_line = 64 // number_bytes
+    ld = -(-width // per_line) * per_line
+    return ld + per_line if ld % 256 == 0 else ld
 
 
 PAGE = 4096
+DIFF_BYTES = 4
+"""oneDNN accumulates the diff states in float32 whatever the data type (gemm_acc_t)."""
 
 
 def onednn_workspace_bytes(steps: int, batch: int, input_width: int, hidden: int, gates: int,
                            state_bytes: int = 4) -> int:
     """The workspace oneDNN keeps for one layer and direction in training (rnn_utils set_workspace_sizes and
-    set_offsets): gates, h_t, states (layer and iteration share one buffer), c states, and the three
-    diff-state buffers, each starting on a 4 KiB page; torch allocates it rounded up to whole pages."""
-    g, h, m = onednn_ld(gates), onednn_ld(hidden), onednn_ld(max(input_width, hidden))
-    regions = (steps * batch * g * 4, steps * batch * h * state_bytes,
-               2 * (steps + 1) * batch * m * state_bytes, 2 * (steps + 1) * batch * hidden * 4,
-               2 * (steps + 1) * batch * m * 4, 2 * (steps + 1) * batch * m * 4,
-               2 * (steps + 1) * batch * hidden * 4)
+    set_offsets): gates, h_t, states (layer and iteration share one buffer) and c states in the data type
+    (float32 or bfloat16, its leading dimensions padded to 64 bytes of it), and the three diff-state buffers in
+    float32, each starting on a 4 KiB page; torch allocates it rounded up to whole pages."""
+    s, f = state_bytes, DIFF_BYTES
+    g, h = onednn_ld(gates, s), onednn_ld(hidden, s)
+    w, v = onednn_ld(max(input_width, hidden), s), onednn_ld(max(input_width, hidden), f)
+    rows = 2 * (steps + 1) * batch
+    regions = (steps * batch * g * s, steps * batch * h * s, rows * w * s, rows * hidden * s,
+               rows * v * f, rows * v * f, rows * hidden * f)
     offset = 0
     for size in regions:
         offset = -(-offset // PAGE) * PAGE + size
@@ -239,21 +251,24 @@ def onednn_workspace_bytes(steps: int, batch: int, input_width: int, hidden: int
 
 
 def _onednn_workspace(env: LayerEnv, st: list[Stack]) -> list[EstimateLine | None]:
-    """Workspace per layer and direction: T·B·(4·g + s·h) + 2·(T + 1)·B·(s·w + 8·w + 8·H) + a, where g, h, w
-    are the padded widths of the gates, the hidden state and the wider of input and hidden, and a is the
-    page alignment."""
+    """Workspace per layer and direction: T·B·s·(g + h) + 2·(T + 1)·B·(s·(w + H) + 4·(2·v + H)) + a, where g, h,
+    w are the widths of the gates, the hidden state and the wider of input and hidden padded to 64 bytes of the
+    data type, v that wider width padded to 16 floats (the diff states), and a is the page alignment."""
     out: list[EstimateLine | None] = []
     bindings = dict(env.bindings)
     H = Sym("H")
+    nb = env.options.activation_bytes
     for k, x in enumerate(st):
         suffix = f"_{k}" if len(st) > 1 else ""
-        m, a = Sym("w" + suffix), Sym("a" + suffix)
+        w, v, a = Sym("w" + suffix), Sym("v" + suffix), Sym("a" + suffix)
         width = x.input_width.evaluate(bindings)
         hidden, gates = bindings["H"], x.gate_width.evaluate(bindings)
-        bindings.update({"g": onednn_ld(gates), "h": onednn_ld(hidden), "w" + suffix: onednn_ld(max(width, hidden))})
-        raw = add(mul(T, B, add(mul(4, Sym("g")), mul(s, Sym("h")))),
-                  mul(2, add(T, 1), B, add(mul(s, m), mul(8, m), mul(8, H))))
-        exact = onednn_workspace_bytes(env.steps, env.batch, width, hidden, gates, env.options.activation_bytes)
+        wide = max(width, hidden)
+        bindings.update({"g": onednn_ld(gates, nb), "h": onednn_ld(hidden, nb), "w" + suffix: onednn_ld(wide, nb),
+                         "v" + suffix: onednn_ld(wide, DIFF_BYTES)})
+        raw = add(mul(T, B, s, add(Sym("g"), Sym("h"))),
+                  mul(2, add(T, 1), B, add(mul(s, add(w, H)), mul(DIFF_BYTES, add(mul(2, v), H)))))
+        exact = onednn_workspace_bytes(env.steps, env.batch, width, hidden, gates, nb)
         bindings["a" + suffix] = exact - raw.evaluate(bindings)
         formula = drop_unit_multiplicities(mul(x.layers, _dirs_expr(env), add(raw, a)), bindings)
         item = line("workspace", formula, bindings, "bytes", note="onednn_workspace")
@@ -439,5 +454,5 @@ def _optimizer_line(runtime: Runtime, options: EstimateOptions, shapes: list[tup
     return line("optimizer_state", formula, bindings, "bytes", note=runtime.optimizer_note)
 
 
-__all__ = ["DTYPE_BYTES", "checkpoint_items", "layer_activations", "layer_states", "layer_weights", "model_memory",
-           "onednn_workspace_bytes", "shares_input"]
+__all__ = ["DTYPE_BYTES", "checkpoint_items", "hands_on_transposed", "layer_activations", "layer_states",
+           "layer_weights", "model_memory", "onednn_workspace_bytes", "shares_input"]

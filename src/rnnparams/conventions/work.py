@@ -85,7 +85,8 @@ class Cell:
     output_is_state: bool = False
     """The activation's output is the hidden state itself (RNN): nothing per step beyond it."""
     onednn: bool = False
-    """PyTorch on CPU runs the stacked layer through oneDNN (LSTM without projection, float32)."""
+    """PyTorch on CPU runs the stacked layer through oneDNN (LSTM without projection, in the runtime's
+    `onednn_train_dtypes`)."""
     backward: int = 0
     """Elementwise FLOPs of the backward pass per step and hidden unit: each nonlinearity's derivative times the
     incoming gradient, the products' gradients, and the sums where two gradients meet (docs/estimates.md derives
@@ -200,6 +201,10 @@ class Runtime:
     """Per-layer activation checkpointing (torch.utils.checkpoint, use_reentrant=False) is available: each checkpoint
     keeps its layer's input and the CPU generator's state (torch.get_rng_state(): 5,056 bytes), to replay dropout
     alike; None: not modelled for this framework."""
+    onednn_train_dtypes: tuple[str, ...] = ()
+    """Dtypes whose recurrent layers torch trains through oneDNN on CPU (aten/src/ATen/native/mkldnn/RNN.cpp,
+    use_mkldnn): float32 always, bfloat16 where `mkldnn_bf16_device_check()` passes (x86 with AVX-512 BW/VL/DQ,
+    `torch.ops.mkldnn._is_mkldnn_bf16_supported()`); float16 only without autograd, so never in training."""
     adafactor_velocity: bool = False
     """Adafactor keeps a parameter-sized velocity besides its factors, and two placeholder scalars instead of a 1-D
     tensor's variance (Keras)."""
@@ -207,7 +212,8 @@ class Runtime:
 
 TORCH_RUNTIME = Runtime(kernels="torch", weights_in_out=False, index_bytes=8, step_bytes_per_tensor=4,
                         optimizer_note="optimizer_pytorch", mask_in_activation_dtype=True, devices=True, measured=True,
-                        activations_measured=True, checkpoint_state_bytes=5056)
+                        activations_measured=True, checkpoint_state_bytes=5056,
+                        onednn_train_dtypes=("float32", "bfloat16"))
 KERAS_RUNTIME = Runtime(kernels="keras", weights_in_out=True, index_bytes=4, optimizer_bytes=8,
                         optimizer_note="optimizer_keras", adafactor_velocity=True,
                         optimizers=("sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop", "rmsprop-centered",
