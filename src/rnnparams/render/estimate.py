@@ -227,6 +227,13 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
      "浮点运算次数 = 2·乘加次数 + 每个偏置数一次加法 + 单元的逐元素运算(门的非线性、记忆和隐藏状态更新),"
      "每个数每次运算计 1 次;反向按算子逐个计:每个权重乘法为权重梯度(可训练权重)和输入梯度(仅在 autograd "
      "需要时:第一个可训练层的输入和零初始状态不需要)各再算一次,加上偏置梯度和单元的逐元素反向运算"),
+    ("measured on: MACs, forward and backward, equal torch's FlopCounterMode over a training step of PyTorch's own "
+     "cells (oneDNN off) or of explicit products (with oneDNN on it counts 0 for nn.LSTM on CPU); bias and "
+     "elementwise FLOPs follow our per-operation table, which no counter measures (approximate); activations are "
+     "the bytes autograd saves on CPU for the kernel path named per layer",
+     "测量依据:前向和反向的乘加次数等于 torch 的 FlopCounterMode 在一次训练步上的计数(PyTorch 自带单元并关闭 "
+     "oneDNN,或显式矩阵乘法重建;开启 oneDNN 时它对 CPU 上的 nn.LSTM 计为 0);偏置和逐元素浮点运算按本工具的"
+     "逐运算表计算,没有计数器测量它们(近似值);激活是 CPU 上 autograd 按每层所列内核路径保存的字节数"),
     ("bytes are exact; 1 KiB = 1,024 B, 1 MiB = 1,024 KiB, 1 GiB = 1,024 MiB",
      "字节数是精确值;1 KiB = 1,024 B,1 MiB = 1,024 KiB,1 GiB = 1,024 MiB"),
 )
