@@ -154,6 +154,13 @@ class Work:
     """Multi-head attention, alone or in transformer layers: besides its projections (read off its tensors), each
     attention block multiplies queries by keys and the weights by values, and keeps what its kernel keeps
     (analysis/attention.py models PyTorch's)."""
+    merge: tuple[int, int, int, int] | None = None
+    """A merge of N_in inputs (Keras Add, Subtract, Multiply, Average, Maximum, Minimum), FLOPs per output number:
+    (forward per input beyond the first, forward once, backward per input beyond the first, backward once). Keras
+    folds the inputs pairwise, one binary operation each: Add (1, 0, 0, 0), its gradient passes through; Subtract
+    (1, 0, 0, 1), the second input's gradient negated; Multiply (1, 0, 2, 0), each binary product's gradient is two
+    products; Average (1, 1, 0, 1), N_in − 1 additions and one division, backward the division; Maximum and
+    Minimum (1, 0, 2, 0), one comparison forward, a selection per operand backward. Concatenate copies: none."""
     token_products: frozenset[str] = frozenset()
     """Roles of the weights multiplied once per token (each number one multiply-add): the weight products of
     decoding one token, which `rnnparams state` sums (empty: not declared, so not summed)."""
