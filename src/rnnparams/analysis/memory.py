@@ -178,12 +178,19 @@ def _recurrent_items(env: LayerEnv) -> tuple[list[EstimateLine | None], bool, st
         # each direction reshapes the transposed input itself, so each keeps its own copy (a transposed view with
         # one step or one row is contiguous already: both share the input)
         items[0] = _item("input", mul(Dx, T, B, first.input_width, s), env, note="input_copy_per_direction")
+    if env.runtime.reversed_input_copy and env.bindings.get("D", 1) == 2:  # the backward layer flips a copy
+        items.append(_item("reversed_input", mul(T, B, first.input_width, s), env, note="keras_reversed_input"))
     extra = cell.intermediates - (1 if env.is_cell and cell.cell_state else 0)  # LSTMCell: c_{t-1} is its c_0
+    gates = first.gate_width if cell.gate_buffer else Const(0)
+    if cell.first_step_twice and not env.is_cell:  # one more step of the per-step tensors (c_{t−1}: the same c_0)
+        repeated = extra - (1 if cell.cell_state else 0)
+        again = add(gates, mul(repeated, H)) if repeated else gates
+        items.append(_item("first_step_again", mul(Lx, Dx, B, again, s), env, note="keras_first_step"))
     hidden = mul(Lx, Dx, B, first.hidden_out, s) if cell.output_is_state else \
         mul(Lx, Dx, steps, B, first.hidden_out, s)
     items += [
         _item("layer_inputs", upper_inputs, env),
-        _item("gates", mul(Lx, Dx, steps, B, first.gate_width, s), env),
+        _item("gates", mul(Lx, Dx, steps, B, first.gate_width, s), env) if cell.gate_buffer else None,
         _item("cell_intermediates", mul(extra, Lx, Dx, steps, B, H, s), env),
         _item("projection_inputs", mul(Lx, Dx, steps, B, first.projection_input, s), env)
         if first.projection_input is not None else None,
@@ -331,6 +338,7 @@ def layer_activations(env: LayerEnv) -> tuple[tuple[EstimateLine, ...], bool, st
     if work.activation is not None and env.config(work.activation) not in (None, "linear"):
         out = sample_expr(layer.output_shape, env, None)  # type: ignore[arg-type]
         found.append(_item("activation_output", mul(B, out, s), env))
+        saved_output = True  # the next layer's saved input is this very tensor
     if work.mask is not None:
         rate = env.config(work.mask, 0.0)
         in_dtype = env.runtime.mask_in_activation_dtype and env.options.device == "cpu"

@@ -9,7 +9,7 @@ every definition and how each was measured.
 
 from __future__ import annotations
 
-from .._record import record
+from .._record import record, replace
 
 # How many times per sample a layer's weights are applied ("positions").
 ROWS = "rows"
@@ -84,6 +84,12 @@ class Cell:
     """A second state besides h (LSTM's c): c_0 is kept, and a one-step cell's c_{t-1} is its given c_0."""
     output_is_state: bool = False
     """The activation's output is the hidden state itself (RNN): nothing per step beyond it."""
+    gate_buffer: bool = True
+    """Each step keeps its (N, G·H) recurrent-product buffer (False: the products are taken apart and only the
+    gates' activations are kept, Keras' GRU with reset_after=False)."""
+    first_step_twice: bool = False
+    """The framework's loop computes the first step once more and keeps that step's output too (Keras' torch
+    backend: its generic rnn() runs step 0 to learn the output's structure, `output_time_zero`)."""
     onednn: bool = False
     """PyTorch on CPU runs the stacked layer through oneDNN (LSTM without projection, in the runtime's
     `onednn_train_dtypes`)."""
@@ -116,6 +122,9 @@ class Work:
     positions: str = ROWS
     cell: Cell | None = None
     """Recurrent layers: the cell they run (their weights and widths come from the tensors)."""
+    cell_variants: tuple[tuple[str, object, Cell], ...] = ()
+    """(argument, value, cell): the layer runs that cell instead when the argument has that value (Keras' GRU with
+    reset_after=False)."""
     per_number: tuple[int, int] = (0, 0)
     """Elementwise FLOPs per number of the input (training, inference): normalization 6 (mean 1, variance 3,
     normalized value 2; its scale and shift add 2 more when it has them), batch norm at inference 0 (its
@@ -202,6 +211,11 @@ class Runtime:
     activations_measured: bool = False
     """Its activations were measured against what the framework keeps (PyTorch on CPU); False: a model, and
     `estimate` warns so."""
+    reversed_input_copy: bool = False
+    """The backward direction of a bidirectional layer keeps its own flipped copy of the input (Keras: a
+    go_backwards layer flips its input, a new tensor)."""
+    activations_measured_on: str = ""
+    """Where its activation model was measured, when only in part (Keras 3: its torch backend, for some layers)."""
     training: bool = True
     """It trains: False for an inference format (ONNX), which `estimate --mode train` refuses."""
     checkpoint_state_bytes: int | None = None
@@ -222,9 +236,13 @@ TORCH_RUNTIME = Runtime(kernels="torch", weights_in_out=False, index_bytes=8, st
                         activations_measured=True, checkpoint_state_bytes=5056,
                         onednn_train_dtypes=("float32", "bfloat16"))
 KERAS_RUNTIME = Runtime(kernels="keras", weights_in_out=True, index_bytes=4, optimizer_bytes=8,
-                        optimizer_note="optimizer_keras", adafactor_velocity=True,
+                        optimizer_note="optimizer_keras", adafactor_velocity=True, reversed_input_copy=True,
                         optimizers=("sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop", "rmsprop-centered",
                                     "adagrad", "adafactor"), measured=True)
+KERAS3_RUNTIME = replace(KERAS_RUNTIME, index_bytes=8, activations_measured_on=(
+    "Keras 3's torch backend for SimpleRNN, LSTM, GRU, Bidirectional, Dense and Embedding"))
+"""Keras 3 as measured on its torch backend (tests/oracle/test_keras_activations_oracle.py): its `take` casts token
+ids to int64 (the TensorFlow and JAX backends keep int32, 4 B per token less)."""
 LAYOUT_OPTIMIZERS = ("sgd", "momentum", "adam", "adamw")
 """The optimizers whose state the other frameworks' documentation lays out (per-parameter slots)."""
 FLAX_RUNTIME = Runtime(kernels="keras", weights_in_out=True, index_bytes=4, optimizer_bytes=4,
@@ -258,6 +276,7 @@ __all__ = [
     "INPUT",
     "INPUT_POSITIONS",
     "INPUT_SIZED",
+    "KERAS3_RUNTIME",
     "KERAS_RUNTIME",
     "LSTM_CELL",
     "MINDSPORE_RUNTIME",
