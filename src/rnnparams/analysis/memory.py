@@ -35,8 +35,9 @@ from ..conventions.work import (
     Runtime,
 )
 from ..errors import UsageError
-from ..symbolic import Const, Expr, Sym, add, mul
+from ..symbolic import Const, Expr, Sym, add, factor, mul, product
 from .attention import attention_items
+from .flops import BIAS_ROLES, MAC_ROLES
 from .layer_env import (
     LayerEnv,
     drop_unit_multiplicities,
@@ -128,7 +129,7 @@ def activation_path(env: LayerEnv) -> str:
     projected = any(t.role == "projection" for t in env.layer.tensors)
     # which dtypes torch hands oneDNN in training is the runtime's data (float16 trains through the native cell);
     # a bfloat16 LSTM takes oneDNN only where torch's bf16 device check passes: `--cpu-kernels native` elsewhere
-    onednn_dtype = env.options.dtype in env.runtime.onednn_train_dtypes
+    onednn_dtype = env.options.compute_dtype in env.runtime.onednn_train_dtypes
     onednn = env.options.cpu_kernels == "onednn"
     return "onednn" if onednn and cell.onednn and not projected and onednn_dtype and env.options.training else "native"
 
@@ -289,10 +290,74 @@ def _trainable(layer: LayerReport) -> bool:
     return any(t.trainable for t in layer.tensors)
 
 
+AUTOCAST_SUPPORTED = ("nn.Linear, nn.RNN and nn.LSTM (one direction; the LSTM through oneDNN in bfloat16), "
+                      "nn.Embedding, nn.Dropout and the elementwise activations that keep their input or output")
+
+
+def _autocast_refusal(env: LayerEnv) -> str | None:
+    """Why `--autocast` cannot model this layer (None: it can), as measured on CPU (docs/estimates.md)."""
+    layer, kind = env.layer, env.layer.work.autocast
+    if env.runtime.kernels != "torch":
+        return "--autocast models torch.autocast on PyTorch models only"
+    if not kind:
+        return f"{layer.name} ({layer.type}) runs in float32 or mixes float32 and 16-bit tensors under torch.autocast"
+    cell = env.cell
+    if cell is None or env.is_cell:
+        return None
+    path = activation_path(env)
+    if cell.cell_state and env.options.autocast == "float16" and env.options.cpu_kernels == "onednn":
+        return (f"{layer.name} ({layer.type}): torch crashes on an nn.LSTM under float16 autocast on CPU (oneDNN: "
+                "'could not create a primitive descriptor for the LSTM forward propagation primitive')")
+    if cell.cell_state and path != "onednn":
+        return f"{layer.name} ({layer.type}): its step-by-step cell mixes float32 gates with 16-bit products"
+    if env.bindings.get("D", 1) == 2:  # each direction may cast a float32 input again: not modelled yet
+        return f"{layer.name} ({layer.type}): a bidirectional recurrent layer under autocast is not modelled"
+    return None
+
+
+def _autocast_copies(env: LayerEnv) -> EstimateLine | None:
+    """The 16-bit weight copies an autocast layer keeps: oneDNN's LSTM keeps all of its weights and biases cast;
+    a matmul keeps its cast weight only for its input's gradient (not the first trainable layer's input), as the
+    backward FLOPs count it (flops.backward_macs: `Work.reads_input` of the first block needs `upstream`, and the
+    recurrent product of a single step reads only the zero h_0)."""
+    if env.layer.work.autocast != "cast":
+        return None
+    onednn = env.cell is not None and not env.is_cell and activation_path(env) == "onednn"
+    roles = MAC_ROLES | BIAS_ROLES if onednn else MAC_ROLES
+    reads_input = frozenset(env.layer.work.reads_input)
+    bindings = dict(env.bindings)
+    terms: list[Expr] = []
+    first = True
+    for copies, tensors in env.layer.plan.blocks():
+        if copies.evaluate(bindings) == 0:
+            continue
+        chosen = [product(t.shape) for t in tensors if t.role in roles
+                  and (onednn or env.upstream or not (first and t.role in reads_input))
+                  and (onednn or t.role != "recurrent_weights" or env.steps > 1)]  # one step: h_0 needs none
+        first = False
+        if chosen:
+            block = factor(add(*chosen))
+            terms.append(block if copies == Const(1) else mul(copies, block))
+    if not terms:
+        return None
+    return _item("autocast_weight_copies", mul(add(*terms), s), env, note="autocast_copies")
+
+
 def layer_activations(env: LayerEnv) -> tuple[tuple[EstimateLine, ...], bool, str]:
     """The layer's activation items, whether its output is among them, and the path modelled."""
     if not env.options.training:
         return _inference_items(env), False, "inference"
+    if env.options.autocast:
+        refusal = _autocast_refusal(env)
+        if refusal is not None:
+            raise UsageError(f"--autocast: {refusal}; modelled: {AUTOCAST_SUPPORTED}")
+        items, saved_output, model = _layer_activations(env)
+        copies = _autocast_copies(env) if (env.upstream or any(t.trainable for t in env.layer.tensors)) else None
+        return items + ((copies,) if copies is not None else ()), saved_output, model
+    return _layer_activations(env)
+
+
+def _layer_activations(env: LayerEnv) -> tuple[tuple[EstimateLine, ...], bool, str]:
     layer, work = env.layer, env.layer.work
     if not env.upstream and not _trainable(layer):  # no gradient reaches it: autograd records nothing here
         return (), False, "generic"

@@ -170,6 +170,10 @@ class Work:
     (1, 0, 0, 1), the second input's gradient negated; Multiply (1, 0, 2, 0), each binary product's gradient is two
     products; Average (1, 1, 0, 1), N_in − 1 additions and one division, backward the division; Maximum and
     Minimum (1, 0, 2, 0), one comparison forward, a selection per operand backward. Concatenate copies: none."""
+    autocast: str = ""
+    """What the layer does under torch.autocast on CPU: "cast" (an autocast op: it casts its input and weights to
+    16 bits and keeps the 16-bit copies of the weights whose products' inputs need a gradient), "follow" (it runs
+    in the dtype it is given), "" (not modelled: it runs in float32 or mixes dtypes; `--autocast` refuses it)."""
     token_products: frozenset[str] = frozenset()
     """Roles of the weights multiplied once per token (each number one multiply-add): the weight products of
     decoding one token, which `rnnparams state` sums (empty: not declared, so not summed)."""
