@@ -11,6 +11,11 @@ is shown as "-"; a tool that fails on a module shows "error". docs/estimates.md 
 
     python benchmarks/validate_flops.py --layers    # the convolution, pooling, norm and attention configurations
     python benchmarks/validate_flops.py --train     # training-step MACs against FlopCounterMode on the rebuild
+    python benchmarks/validate_flops.py --side-by-side [--layers]
+        # forward and training MACs side by side: ours, FlopCounterMode on the real modules (oneDNN on and off)
+        # and on the explicit rebuild, ptflops, thop, fvcore (those three count a forward pass only)
+
+(Run it as `python -P benchmarks/validate_flops.py`: benchmarks/inspect.py would shadow the standard library.)
 """
 
 from __future__ import annotations
@@ -87,9 +92,7 @@ def ratio(value: str | int, ours: int) -> str:
     return f"{value:,} ({value / ours:.3f}×)" if ours else f"{value:,}"
 
 
-def training(configs: tuple[Config, ...]) -> None:
-    """Training step MACs: ours forward and backward (op by op) against FlopCounterMode on one real step of the
-    explicit-matmul rebuild (tests/oracle/torch_rebuild.py), and the old flat 3 × forward."""
+def _rebuild() -> Any:
     import importlib.util
 
     path = Path(__file__).resolve().parents[1] / "tests" / "oracle" / "torch_rebuild.py"
@@ -97,6 +100,62 @@ def training(configs: tuple[Config, ...]) -> None:
     assert spec is not None and spec.loader is not None
     rebuild = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(rebuild)
+    return rebuild
+
+
+def flop_counter_train_macs(model: torch.nn.Module, x: torch.Tensor, onednn: bool = True) -> tuple[int, int]:
+    """(forward, forward + backward) MACs FlopCounterMode counts on one real training step of the torch modules
+    themselves, oneDNN on (torch's default: its LSTM kernel is invisible to FlopCounterMode) or off."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with torch.backends.mkldnn.flags(enabled=onednn), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with FlopCounterMode(display=False) as counter:
+            out = model(x)
+        forward = int(counter.get_total_flops())
+        with FlopCounterMode(display=False) as counter:
+            out.float().pow(2).mean().backward()
+    return forward // 2, (forward + int(counter.get_total_flops())) // 2
+
+
+def side_by_side(configs: tuple[Config, ...]) -> None:
+    """Forward and training-step MACs of every float32 configuration, each tool measured on the same modules and
+    batch: the docs' table (docs/estimates.md, "FLOPs: side by side")."""
+    rebuild = _rebuild()
+    rows = []
+    for cfg in configs:
+        if cfg.dtype != "float32":
+            continue
+        est = estimate_of(cfg)
+        x = make_input(est)
+        fwd = est.compute_line("macs_batch").value
+        train = fwd + sum(layer.compute_line("macs_backward_batch").value for layer in est.layers)
+        measured: list[str] = []
+        for onednn in (True, False):
+            torch.manual_seed(0)
+            f, t = flop_counter_train_macs(build(cfg.model), x, onednn)
+            measured += [f"{f:,}", f"{t:,}"]
+        torch.manual_seed(0)
+        chain = build(cfg.model)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                rf, rb = rebuild.matmul_flops(chain.layers, x)
+            rebuilt = [f"{rf // 2:,}", f"{(rf + rb) // 2:,}"]
+        except TypeError:  # the rebuild chains one input through each layer: no decoder memory
+            rebuilt = ["-", "-"]
+        tools = [ratio(run_tool(TOOLS[name], cfg, x), fwd) for name in ("ptflops", "thop", "fvcore")]
+        rows.append([cfg.name, f"{fwd:,}", f"{train:,}", *measured, *rebuilt, *tools])
+    print(f"torch {torch.__version__}; MACs (FlopCounterMode's FLOPs halved); tool ratios are over our forward MACs")
+    print(table(rows, ["config", "ours fwd", "ours train", "FCM fwd", "FCM train", "FCM fwd (no oneDNN)",
+                       "FCM train (no oneDNN)", "FCM fwd (rebuild)", "FCM train (rebuild)", "ptflops (fwd)",
+                       "thop (fwd)", "fvcore (fwd)"]))
+
+
+def training(configs: tuple[Config, ...]) -> None:
+    """Training step MACs: ours forward and backward (op by op) against FlopCounterMode on one real step of the
+    explicit-matmul rebuild (tests/oracle/torch_rebuild.py), and the old flat 3 × forward."""
+    rebuild = _rebuild()
     rows = []
     for cfg in configs:
         if cfg.dtype != "float32":
@@ -119,6 +178,9 @@ def training(configs: tuple[Config, ...]) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     layers = "--layers" in args
+    if "--side-by-side" in args:
+        side_by_side(LAYER_CONFIGS if layers else CONFIGS)
+        return 0
     if "--train" in args:
         training(LAYER_CONFIGS if layers else CONFIGS)
         return 0

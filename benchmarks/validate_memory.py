@@ -218,10 +218,21 @@ class Row:
         return all(self.estimate[k] == self.measured[k] for k in ("weights", "buffers", "gradients", "optimizer"))
 
 
+BF16_ONEDNN = bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+"""torch's bf16 device check (x86: AVX-512 BW/VL/DQ): with it, a bfloat16 nn.LSTM trains through oneDNN."""
+
+
+def cpu_kernels_for(dtype: str, kernels: str = "onednn") -> str:
+    """The `--cpu-kernels` path torch takes on this machine: a bfloat16 LSTM runs the native cell where torch's
+    bf16 device check fails, whatever oneDNN's switch says."""
+    return "native" if dtype == "bfloat16" and not BF16_ONEDNN else kernels
+
+
 def estimate_of(cfg: Config, device: str = "cpu") -> Estimate:
     seq_len = None if cfg.input_shape is not None else cfg.seq_len
     return rnnparams.estimate(cfg.model, input_shape=cfg.input_shape, batch=cfg.batch, seq_len=seq_len,
-                              dtype=cfg.dtype, optimizer=cfg.optimizer, device=device)
+                              dtype=cfg.dtype, optimizer=cfg.optimizer, device=device,
+                              cpu_kernels=cpu_kernels_for(cfg.dtype))
 
 
 def measure(cfg: Config) -> Row:
@@ -302,7 +313,8 @@ def measure_peaks(cfg: Config) -> dict[str, int]:
 def estimate_of_mode(cfg: Config, mode: str) -> Estimate:
     seq_len = None if cfg.input_shape is not None else cfg.seq_len
     return rnnparams.estimate(cfg.model, input_shape=cfg.input_shape, batch=cfg.batch, seq_len=seq_len,
-                              dtype=cfg.dtype, optimizer=cfg.optimizer, mode=mode)
+                              dtype=cfg.dtype, optimizer=cfg.optimizer, mode=mode,
+                              cpu_kernels=cpu_kernels_for(cfg.dtype))
 
 
 PEAK_TARGET = 0.05
@@ -390,7 +402,8 @@ def run_cpu(configs: tuple[Config, ...]) -> bool:
                      f"{row.measured['optimizer']:,}", "yes" if row.exact else "NO",
                      f"{row.estimate['activations']:,}", f"{row.measured['activations']:,}",
                      pct(row.error("activations")) + ("" if cfg.check_activations else " (not checked)")])
-    print(f"torch {torch.__version__}, CPU, oneDNN {'on' if torch.backends.mkldnn.is_available() else 'off'}")
+    print(f"torch {torch.__version__}, CPU, oneDNN {'on' if torch.backends.mkldnn.is_available() else 'off'}, "
+          f"bfloat16 LSTM through oneDNN: {'yes' if BF16_ONEDNN else 'no (native cell)'}")
     print(table(rows, ["config", "B×T", "dtype", "optimizer", "weights B", "grads B", "optim B", "exact",
                        "act. est B", "act. saved B", "error"]))
     return ok

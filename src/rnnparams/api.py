@@ -265,14 +265,15 @@ def compare(model: str | ModelSpec, frameworks: Sequence[str] | str | None = Non
 def estimate(model: str | ModelSpec, framework: str | None = None,
              input_shape: Sequence[int | None] | str | None = None, *, batch: int, seq_len: int | None,
              dtype: str = "float32", optimizer: str = "adam", mixed_precision: bool = False, mode: str = "train",
-             device: str = "cpu", cpu_kernels: str = "onednn", checkpointing: bool = False) -> Estimate:
+             device: str = "cpu", cpu_kernels: str = "onednn", checkpointing: bool = False,
+             autocast: str | None = None) -> Estimate:
     """Memory (weights, gradients, optimizer state, activations, states, peak) and compute (MACs, FLOPs) of one
     training or inference step on a batch of `batch` sequences of `seq_len` steps; see docs/estimates.md."""
     from .analysis.estimate import estimate_report, make_options, with_sequence_length
 
     options = make_options(batch=batch, seq_len=seq_len, dtype=dtype, optimizer=optimizer,
                            mixed_precision=mixed_precision, mode=mode, device=device, cpu_kernels=cpu_kernels,
-                           checkpointing=checkpointing)
+                           checkpointing=checkpointing, autocast=autocast)
     spec = to_spec(model, framework, input_shape)
     from .conventions import FRAMEWORKS
 

@@ -409,6 +409,10 @@ def setup_estimate(p: argparse.ArgumentParser) -> None:
     p.add_argument("--checkpointing", action="store_true",
                    help="every layer checkpointed (torch.utils.checkpoint): activations are the layers' inputs, "
                         "the forward runs again in the backward pass")
+    p.add_argument("--autocast", choices=("bf16", "fp16"), default=None,
+                   help="torch.autocast('cpu', bfloat16 or float16) around the forward of float32 parameters: 16-bit "
+                        "activations and weight copies (Linear, RNN, oneDNN LSTM in bf16, Embedding, Dropout, "
+                        "elementwise activations; other layers are refused)")
     p.add_argument("-l", "--lang", choices=("en", "zh"), default="en", help="language: en (default) or zh (中文)")
     _plot_argument(p, "bytes of a step (weights, gradients, optimizer state, activations), per kind and per layer,")
 
@@ -420,7 +424,7 @@ def run_estimate(args: argparse.Namespace) -> int:
     est = estimate(args.model, args.framework, args.input_shape, batch=args.batch, seq_len=args.seq_len,
                    dtype=args.dtype, optimizer=args.optimizer, mixed_precision=args.mixed_precision,
                    mode=args.mode, device=args.device, cpu_kernels=args.cpu_kernels,
-                   checkpointing=args.checkpointing)
+                   checkpointing=args.checkpointing, autocast=args.autocast)
     print_warnings(est.warnings)
     if args.json:
         from .render.json import dumps

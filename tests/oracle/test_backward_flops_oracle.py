@@ -6,6 +6,8 @@ frozen embedding's output, the zero initial state of a recurrent layer's first s
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 pytestmark = [pytest.mark.oracle, pytest.mark.filterwarnings("ignore:TF32 acceleration")]
@@ -224,3 +226,74 @@ def test_keras_multi_head_attention_score_products(value_dim: int | None) -> Non
     scores = 3 * 10 * 10 * 2 * (8 + (value_dim or 8))  # B·T·S·N_h·(d_k + d_v)
     fused = value_dim is None
     assert counter.get_total_flops() // 2 == est.compute_line("macs_batch").value - (scores if fused else 0)
+
+
+KERAS_SCORES = ("Attention()", "Attention(use_scale=True)", "Attention(score_mode='concat')", "AdditiveAttention()",
+                "AdditiveAttention(use_scale=False)", "GroupQueryAttention(8, 4, 2)", "GroupQueryAttention(4, 4, 4)",
+                "GroupQueryAttention(8, 2, 1, use_bias=False)")
+
+
+@pytest.mark.parametrize("layer", KERAS_SCORES)
+def test_keras_attention_score_products(layer: str) -> None:
+    """Keras Attention, AdditiveAttention and GroupQueryAttention after a Dense, attending to its output: their
+    projections and score products, forward and forward + backward, equal FlopCounterMode on the torch backend
+    with scaled_dot_product_attention on its math kernel (the CPU flash kernel, which GroupQueryAttention calls,
+    is invisible to FlopCounterMode). Attention's dot scores are S·E_k MACs per query position, the additive and
+    'concat' scores elementwise (no product); all multiply the weights by the values (S·E_v); GroupQueryAttention
+    repeats its key/value heads, S·N_q·d twice; the scales are no weight product."""
+    keras = pytest.importorskip("keras")
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+    from torch.utils.flop_counter import FlopCounterMode
+
+    import rnnparams
+
+    inp = keras.Input((10, 16))
+    hidden = keras.layers.Dense(16)(inp)
+    attend = eval(f"keras.layers.{layer}", {"keras": keras})  # test-side oracle only
+    model = keras.Model(inp, attend(hidden, hidden) if "Group" in layer else attend([hidden, hidden]))
+    with sdpa_kernel(SDPBackend.MATH), FlopCounterMode(display=False) as forward:
+        out = model(torch.randn(3, 10, 16))
+    with sdpa_kernel(SDPBackend.MATH), FlopCounterMode(display=False) as backward:
+        out.pow(2).mean().backward()
+    est = rnnparams.estimate(f"Sequential([Input((10, 16)), Dense(16), {layer}])", batch=3, seq_len=None)
+    assert forward.get_total_flops() // 2 == est.compute_line("macs_batch").value
+    assert backward.get_total_flops() // 2 == est.compute_line("macs_backward_batch").value
+
+
+MERGES = (("Add", 3), ("Subtract", 2), ("Multiply", 3), ("Average", 4), ("Maximum", 2), ("Minimum", 3),
+          ("Concatenate", 3))
+
+
+@pytest.mark.parametrize(("merge", "inputs"), MERGES, ids=[m[0] for m in MERGES])
+def test_keras_merge_elementwise_work(merge: str, inputs: int, tmp_path: Path) -> None:
+    """The elementwise work of Keras' merges, counted on the torch backend: every arithmetic aten op the merge
+    dispatches (add, sub, mul, div, maximum, minimum), one FLOP per number of its output (a TorchDispatchMode
+    over the merge alone), equals our forward elementwise line; no matrix product (FlopCounterMode: 0)."""
+    keras = pytest.importorskip("keras")
+    from torch.utils._python_dispatch import TorchDispatchMode
+    from torch.utils.flop_counter import FlopCounterMode
+
+    import rnnparams
+
+    arithmetic = {"add", "sub", "mul", "div", "maximum", "minimum"}
+
+    class Count(TorchDispatchMode):
+        flops = 0
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
+            out = func(*args, **(kwargs or {}))
+            if func.overloadpacket.__name__.rstrip("_") in arithmetic:
+                Count.flops += out.numel()
+            return out
+
+    layer = getattr(keras.layers, merge)()
+    tensors = [torch.randn(2, 5, 8) for _ in range(inputs)]
+    with Count(), FlopCounterMode(display=False) as counter:
+        layer(tensors)
+    code = tmp_path / "merge.py"
+    code.write_text(f"import keras\nfrom keras.layers import Input, Dense, {merge}\nx = Input((5, 4))\n"
+                    f"y = {merge}()([{', '.join(['Dense(8)(x)'] * inputs)}])\nmodel = keras.Model(x, y)\n")
+    est = rnnparams.estimate(str(code), batch=2, seq_len=None)
+    ours = next(layer for layer in est.layers if layer.type == merge)
+    assert counter.get_total_flops() == 0 == ours.compute_line("macs_batch").value
+    assert Count.flops == 2 * ours.positions * ours.compute_line("elementwise_step").value

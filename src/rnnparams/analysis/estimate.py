@@ -229,7 +229,7 @@ def estimate_report(report: Report, options: EstimateOptions, seq_len: int | Non
             name=layer.name, type=layer.type, params=layer.params, steps=env.steps,
             positions=env.positions, weights=weights, compute=compute, activations=acts,
             states=states, activation_model=model, output_saved=output_saved,
-            output_transposed=output_saved and memory.batch_first(env)))
+            output_transposed=memory.hands_on_transposed(env, output_saved)))
     memory_lines = memory.model_memory(
         report, runtime, options, [a for layer in layers for a in layer.activations],
         max((layer.activation_bytes for layer in layers), default=0),
@@ -242,8 +242,14 @@ def estimate_report(report: Report, options: EstimateOptions, seq_len: int | Non
         raise UsageError(f"{FRAMEWORKS[report.framework].display} is an inference format: estimate it with --mode "
                          "inference")
     if options.training and runtime.measured and not runtime.activations_measured:
+        measured_on = runtime.activations_measured_on
         warnings.append(f"{FRAMEWORKS[report.framework].display} activations are a model (cells unrolled step by "
-                        "step), not measured; weights, gradients, optimizer state and FLOPs are exact")
+                        "step)" + (f", measured exact on {measured_on}, not for other layers or backends" if measured_on
+                                   else ", not measured") + "; weights, gradients, optimizer state and FLOPs are exact")
+    if options.dtype == "bfloat16" and any(layer.activation_model == "onednn" for layer in layers):
+        warnings.append("bfloat16 LSTMs are modelled on oneDNN's bfloat16 kernel, which torch takes only on CPUs with "
+                        "AVX-512 (torch.ops.mkldnn._is_mkldnn_bf16_supported()); elsewhere torch runs its step-by-step "
+                        "cell: use --cpu-kernels native")
     if options.device == "cuda":
         warnings.append("the cuDNN activation model (--device cuda) is not validated on a GPU yet")
     if options.checkpointing:

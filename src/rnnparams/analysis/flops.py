@@ -48,6 +48,8 @@ def elementwise(env: LayerEnv) -> Expr:
         return mul(cell.elementwise, _copies(env), Sym("H"))
     if work.attention:  # the scaled queries and the softmax (attention.py), the norms, the feed-forward activation
         return add(attention_elementwise(env), _norms_and_activations(env))
+    if work.merge is not None:
+        return _merge_flops(env, *work.merge[:2])
     train, infer = work.per_number
     affine = any(t.role == "scale" for t in layer.tensors)
     per_number = (train if env.options.training else infer) + (NORM_AFFINE if affine else 0)
@@ -57,6 +59,16 @@ def elementwise(env: LayerEnv) -> Expr:
     if not per_number:
         return window
     return add(mul(per_number, _width(env)), window) if window != Const(0) else mul(per_number, _width(env))
+
+
+def _merge_flops(env: LayerEnv, per_input: int, once: int) -> Expr:
+    """A merge's FLOPs per position: per output number, `per_input` for each input beyond the first (Keras folds
+    them pairwise) and `once` more."""
+    width = Const(env.per_sample(env.layer.output_shape) // max(env.positions, 1))  # type: ignore[arg-type]
+    extra = add(Sym("N_in"), -1)
+    count = Sym("N_in") if per_input == once == 1 else add(mul(per_input, extra), once) if once else \
+        (extra if per_input == 1 else mul(per_input, extra)) if per_input else Const(once)
+    return mul(count, width) if count != Const(0) else Const(0)
 
 
 def _window(env: LayerEnv) -> Expr:
@@ -152,11 +164,12 @@ def _sum(terms: list[Expr], bindings: Mapping[str, int]) -> Expr:
 
 
 def score_macs(env: LayerEnv) -> Expr:
-    """Per query position: the declared score products (`Work.scores`) over the S positions it attends to."""
-    scores = env.layer.work.scores
-    if not scores or not all(all(k in env.bindings for k in term) for term in scores):
+    """Per query position: the declared score products (`Work.scores`) over the S positions it attends to; a term
+    whose symbols the plan leaves unbound is not computed by this configuration (Attention's additive scores)."""
+    terms = [term for term in env.layer.work.scores if all(k in env.bindings for k in term)]
+    if not terms:
         return Const(0)
-    return mul(env.positions_expr(), add(*(mul(*(Sym(k) for k in term)) for term in scores)))
+    return mul(env.positions_expr(), add(*(mul(*(Sym(k) for k in term)) for term in terms)))
 
 
 def backward_bias(env: LayerEnv) -> Expr:
@@ -179,6 +192,8 @@ def backward_elementwise(env: LayerEnv, forward: Expr) -> Expr:
     cell, work = env.cell, env.layer.work
     if cell is not None and cell.backward:
         return mul(cell.backward, _copies(env), Sym("H"))
+    if work.merge is not None:
+        return _merge_flops(env, *work.merge[2:])
     if work.backward_per_number is not None and cell is None:
         return mul(work.backward_per_number, _width(env)) if work.backward_per_number else Const(0)
     return mul(2, forward) if forward != Const(0) else Const(0)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from ..conventions.work import INPUT_POSITIONS, OUTPUT_POSITIONS, STEP_OUTPUTS, TOKENS, Cell, Runtime
+from ..spec import LayerSpec
 from ..symbolic import Const, Expr, Mul, Sym, add, factor, mul, product
 from .report import LayerReport
 from .resources import EstimateOptions, elements, is_recurrent, outputs_of, time_axis
@@ -49,7 +50,19 @@ class LayerEnv:
     @property
     def cell(self) -> Cell | None:
         """The recurrent cell the layer runs, as its convention declares it (None: not recurrent)."""
-        return self.layer.work.cell if is_recurrent(self.layer) else None
+        if not is_recurrent(self.layer):
+            return None
+        variant = next((c for key, value, c in self.layer.work.cell_variants if self._cell_config(key) == value), None)
+        return variant or self.layer.work.cell
+
+    def _cell_config(self, key: str) -> object:
+        """An argument of the layer or, for a wrapper (Keras RNN(cell), Bidirectional), of the layer it wraps."""
+        spec = self.layer.spec
+        while spec is not None:
+            if key in spec.config:
+                return spec.config[key]
+            spec = next((v for v in spec.config.values() if isinstance(v, LayerSpec)), None)
+        return None
 
     @property
     def is_cell(self) -> bool:

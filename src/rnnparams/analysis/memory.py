@@ -6,9 +6,9 @@ model of what the kernels keep for backward, written in the widths the conventio
 (input width I_l, gate block G·H, fed-back width H_out, projection input H) with a small per-kind table of
 the elementwise intermediates each cell keeps. docs/estimates.md explains each path and how it was measured:
 
-- `onednn`: PyTorch on CPU, nn.LSTM without proj_size in float32/bfloat16 goes through oneDNN, which keeps a
-  workspace per layer and direction (its size follows oneDNN's rnn_utils: padded leading dimensions, 4 KiB
-  pages) plus the layer's input, output and final states;
+- `onednn`: PyTorch on CPU, nn.LSTM without proj_size in float32 (bfloat16 too where the CPU has AVX-512) goes
+  through oneDNN, which keeps a workspace per layer and direction (its size follows oneDNN's rnn_utils: padded
+  leading dimensions, 4 KiB pages, float32 diff states) plus the layer's input, output and final states;
 - `native`: PyTorch's own per-step cell (nn.GRU, nn.RNN, nn.LSTM with proj_size, the cells, and nn.LSTM in
   float16), which keeps each step's gate buffer, the cell's intermediates and the previous hidden state;
 - `cudnn`: PyTorch on CUDA: cuDNN's reserve space (every layer, direction and step: gates, output, cell state);
@@ -35,8 +35,9 @@ from ..conventions.work import (
     Runtime,
 )
 from ..errors import UsageError
-from ..symbolic import Const, Expr, Sym, add, mul
+from ..symbolic import Const, Expr, Sym, add, factor, mul, product
 from .attention import attention_items
+from .flops import BIAS_ROLES, MAC_ROLES
 from .layer_env import (
     LayerEnv,
     drop_unit_multiplicities,
@@ -126,9 +127,9 @@ def activation_path(env: LayerEnv) -> str:
     if env.options.device == "cuda":
         return "cudnn"
     projected = any(t.role == "projection" for t in env.layer.tensors)
-    # float16 trains through the native cell; bfloat16 takes oneDNN only on CPUs with AVX-512 bf16 support,
-    # which we cannot know, so it is modelled as native too (docs/estimates.md)
-    onednn_dtype = env.options.activation_bytes == 4
+    # which dtypes torch hands oneDNN in training is the runtime's data (float16 trains through the native cell);
+    # a bfloat16 LSTM takes oneDNN only where torch's bf16 device check passes: `--cpu-kernels native` elsewhere
+    onednn_dtype = env.options.compute_dtype in env.runtime.onednn_train_dtypes
     onednn = env.options.cpu_kernels == "onednn"
     return "onednn" if onednn and cell.onednn and not projected and onednn_dtype and env.options.training else "native"
 
@@ -178,12 +179,19 @@ def _recurrent_items(env: LayerEnv) -> tuple[list[EstimateLine | None], bool, st
         # each direction reshapes the transposed input itself, so each keeps its own copy (a transposed view with
         # one step or one row is contiguous already: both share the input)
         items[0] = _item("input", mul(Dx, T, B, first.input_width, s), env, note="input_copy_per_direction")
+    if env.runtime.reversed_input_copy and env.bindings.get("D", 1) == 2:  # the backward layer flips a copy
+        items.append(_item("reversed_input", mul(T, B, first.input_width, s), env, note="keras_reversed_input"))
     extra = cell.intermediates - (1 if env.is_cell and cell.cell_state else 0)  # LSTMCell: c_{t-1} is its c_0
+    gates = first.gate_width if cell.gate_buffer else Const(0)
+    if cell.first_step_twice and not env.is_cell:  # one more step of the per-step tensors (c_{t−1}: the same c_0)
+        repeated = extra - (1 if cell.cell_state else 0)
+        again = add(gates, mul(repeated, H)) if repeated else gates
+        items.append(_item("first_step_again", mul(Lx, Dx, B, again, s), env, note="keras_first_step"))
     hidden = mul(Lx, Dx, B, first.hidden_out, s) if cell.output_is_state else \
         mul(Lx, Dx, steps, B, first.hidden_out, s)
     items += [
         _item("layer_inputs", upper_inputs, env),
-        _item("gates", mul(Lx, Dx, steps, B, first.gate_width, s), env),
+        _item("gates", mul(Lx, Dx, steps, B, first.gate_width, s), env) if cell.gate_buffer else None,
         _item("cell_intermediates", mul(extra, Lx, Dx, steps, B, H, s), env),
         _item("projection_inputs", mul(Lx, Dx, steps, B, first.projection_input, s), env)
         if first.projection_input is not None else None,
@@ -195,6 +203,13 @@ def _recurrent_items(env: LayerEnv) -> tuple[list[EstimateLine | None], bool, st
 
 def batch_first(env: LayerEnv) -> bool:
     return bool(env.config("batch_first", False))
+
+
+def hands_on_transposed(env: LayerEnv, output_saved: bool) -> bool:
+    """Does the layer hand on its saved output as a non-contiguous transposed view? A batch_first PyTorch RNN
+    returns its time-major output transposed; with one step or one row that view is contiguous already, so the
+    next layer reads it as it is (nn.Linear's reshape is a view of the same storage)."""
+    return output_saved and batch_first(env) and env.steps > 1 and env.batch > 1
 
 
 def shares_input(output_saved: bool, transposed: bool, env: LayerEnv) -> bool:
@@ -212,26 +227,31 @@ def shares_input(output_saved: bool, transposed: bool, env: LayerEnv) -> bool:
     return True
 
 
-def onednn_ld(width: int) -> int:
-    """oneDNN's leading dimension for float32 (rnn_utils::get_good_ld): a multiple of 16 numbers (64 bytes),
-    nudged off multiples of 256 to avoid 4K aliasing."""
-    ld = -(-width // 16) * 16
-    return ld + 16 if ld % 256 == 0 else ld
+def onednn_ld(width: int, number_bytes: int = 4) -> int:
+    """oneDNN's leading dimension (rnn_utils::get_good_ld): the width rounded up to 64 bytes of its numbers
+    (16 floats, 32 bfloat16s), nudged off multiples of 256 numbers to avoid 4K aliasing."""
+    per_line = 64 // number_bytes
+    ld = -(-width // per_line) * per_line
+    return ld + per_line if ld % 256 == 0 else ld
 
 
 PAGE = 4096
+DIFF_BYTES = 4
+"""oneDNN accumulates the diff states in float32 whatever the data type (gemm_acc_t)."""
 
 
 def onednn_workspace_bytes(steps: int, batch: int, input_width: int, hidden: int, gates: int,
                            state_bytes: int = 4) -> int:
     """The workspace oneDNN keeps for one layer and direction in training (rnn_utils set_workspace_sizes and
-    set_offsets): gates, h_t, states (layer and iteration share one buffer), c states, and the three
-    diff-state buffers, each starting on a 4 KiB page; torch allocates it rounded up to whole pages."""
-    g, h, m = onednn_ld(gates), onednn_ld(hidden), onednn_ld(max(input_width, hidden))
-    regions = (steps * batch * g * 4, steps * batch * h * state_bytes,
-               2 * (steps + 1) * batch * m * state_bytes, 2 * (steps + 1) * batch * hidden * 4,
-               2 * (steps + 1) * batch * m * 4, 2 * (steps + 1) * batch * m * 4,
-               2 * (steps + 1) * batch * hidden * 4)
+    set_offsets): gates, h_t, states (layer and iteration share one buffer) and c states in the data type
+    (float32 or bfloat16, its leading dimensions padded to 64 bytes of it), and the three diff-state buffers in
+    float32, each starting on a 4 KiB page; torch allocates it rounded up to whole pages."""
+    s, f = state_bytes, DIFF_BYTES
+    g, h = onednn_ld(gates, s), onednn_ld(hidden, s)
+    w, v = onednn_ld(max(input_width, hidden), s), onednn_ld(max(input_width, hidden), f)
+    rows = 2 * (steps + 1) * batch
+    regions = (steps * batch * g * s, steps * batch * h * s, rows * w * s, rows * hidden * s,
+               rows * v * f, rows * v * f, rows * hidden * f)
     offset = 0
     for size in regions:
         offset = -(-offset // PAGE) * PAGE + size
@@ -239,21 +259,24 @@ def onednn_workspace_bytes(steps: int, batch: int, input_width: int, hidden: int
 
 
 def _onednn_workspace(env: LayerEnv, st: list[Stack]) -> list[EstimateLine | None]:
-    """Workspace per layer and direction: T·B·(4·g + s·h) + 2·(T + 1)·B·(s·w + 8·w + 8·H) + a, where g, h, w
-    are the padded widths of the gates, the hidden state and the wider of input and hidden, and a is the
-    page alignment."""
+    """Workspace per layer and direction: T·B·s·(g + h) + 2·(T + 1)·B·(s·(w + H) + 4·(2·v + H)) + a, where g, h,
+    w are the widths of the gates, the hidden state and the wider of input and hidden padded to 64 bytes of the
+    data type, v that wider width padded to 16 floats (the diff states), and a is the page alignment."""
     out: list[EstimateLine | None] = []
     bindings = dict(env.bindings)
     H = Sym("H")
+    nb = env.options.activation_bytes
     for k, x in enumerate(st):
         suffix = f"_{k}" if len(st) > 1 else ""
-        m, a = Sym("w" + suffix), Sym("a" + suffix)
+        w, v, a = Sym("w" + suffix), Sym("v" + suffix), Sym("a" + suffix)
         width = x.input_width.evaluate(bindings)
         hidden, gates = bindings["H"], x.gate_width.evaluate(bindings)
-        bindings.update({"g": onednn_ld(gates), "h": onednn_ld(hidden), "w" + suffix: onednn_ld(max(width, hidden))})
-        raw = add(mul(T, B, add(mul(4, Sym("g")), mul(s, Sym("h")))),
-                  mul(2, add(T, 1), B, add(mul(s, m), mul(8, m), mul(8, H))))
-        exact = onednn_workspace_bytes(env.steps, env.batch, width, hidden, gates, env.options.activation_bytes)
+        wide = max(width, hidden)
+        bindings.update({"g": onednn_ld(gates, nb), "h": onednn_ld(hidden, nb), "w" + suffix: onednn_ld(wide, nb),
+                         "v" + suffix: onednn_ld(wide, DIFF_BYTES)})
+        raw = add(mul(T, B, s, add(Sym("g"), Sym("h"))),
+                  mul(2, add(T, 1), B, add(mul(s, add(w, H)), mul(DIFF_BYTES, add(mul(2, v), H)))))
+        exact = onednn_workspace_bytes(env.steps, env.batch, width, hidden, gates, nb)
         bindings["a" + suffix] = exact - raw.evaluate(bindings)
         formula = drop_unit_multiplicities(mul(x.layers, _dirs_expr(env), add(raw, a)), bindings)
         item = line("workspace", formula, bindings, "bytes", note="onednn_workspace")
@@ -267,10 +290,74 @@ def _trainable(layer: LayerReport) -> bool:
     return any(t.trainable for t in layer.tensors)
 
 
+AUTOCAST_SUPPORTED = ("nn.Linear, nn.RNN and nn.LSTM (one direction; the LSTM through oneDNN in bfloat16), "
+                      "nn.Embedding, nn.Dropout and the elementwise activations that keep their input or output")
+
+
+def _autocast_refusal(env: LayerEnv) -> str | None:
+    """Why `--autocast` cannot model this layer (None: it can), as measured on CPU (docs/estimates.md)."""
+    layer, kind = env.layer, env.layer.work.autocast
+    if env.runtime.kernels != "torch":
+        return "--autocast models torch.autocast on PyTorch models only"
+    if not kind:
+        return f"{layer.name} ({layer.type}) runs in float32 or mixes float32 and 16-bit tensors under torch.autocast"
+    cell = env.cell
+    if cell is None or env.is_cell:
+        return None
+    path = activation_path(env)
+    if cell.cell_state and env.options.autocast == "float16" and env.options.cpu_kernels == "onednn":
+        return (f"{layer.name} ({layer.type}): torch crashes on an nn.LSTM under float16 autocast on CPU (oneDNN: "
+                "'could not create a primitive descriptor for the LSTM forward propagation primitive')")
+    if cell.cell_state and path != "onednn":
+        return f"{layer.name} ({layer.type}): its step-by-step cell mixes float32 gates with 16-bit products"
+    if env.bindings.get("D", 1) == 2:  # each direction may cast a float32 input again: not modelled yet
+        return f"{layer.name} ({layer.type}): a bidirectional recurrent layer under autocast is not modelled"
+    return None
+
+
+def _autocast_copies(env: LayerEnv) -> EstimateLine | None:
+    """The 16-bit weight copies an autocast layer keeps: oneDNN's LSTM keeps all of its weights and biases cast;
+    a matmul keeps its cast weight only for its input's gradient (not the first trainable layer's input), as the
+    backward FLOPs count it (flops.backward_macs: `Work.reads_input` of the first block needs `upstream`, and the
+    recurrent product of a single step reads only the zero h_0)."""
+    if env.layer.work.autocast != "cast":
+        return None
+    onednn = env.cell is not None and not env.is_cell and activation_path(env) == "onednn"
+    roles = MAC_ROLES | BIAS_ROLES if onednn else MAC_ROLES
+    reads_input = frozenset(env.layer.work.reads_input)
+    bindings = dict(env.bindings)
+    terms: list[Expr] = []
+    first = True
+    for copies, tensors in env.layer.plan.blocks():
+        if copies.evaluate(bindings) == 0:
+            continue
+        chosen = [product(t.shape) for t in tensors if t.role in roles
+                  and (onednn or env.upstream or not (first and t.role in reads_input))
+                  and (onednn or t.role != "recurrent_weights" or env.steps > 1)]  # one step: h_0 needs none
+        first = False
+        if chosen:
+            block = factor(add(*chosen))
+            terms.append(block if copies == Const(1) else mul(copies, block))
+    if not terms:
+        return None
+    return _item("autocast_weight_copies", mul(add(*terms), s), env, note="autocast_copies")
+
+
 def layer_activations(env: LayerEnv) -> tuple[tuple[EstimateLine, ...], bool, str]:
     """The layer's activation items, whether its output is among them, and the path modelled."""
     if not env.options.training:
         return _inference_items(env), False, "inference"
+    if env.options.autocast:
+        refusal = _autocast_refusal(env)
+        if refusal is not None:
+            raise UsageError(f"--autocast: {refusal}; modelled: {AUTOCAST_SUPPORTED}")
+        items, saved_output, model = _layer_activations(env)
+        copies = _autocast_copies(env) if (env.upstream or any(t.trainable for t in env.layer.tensors)) else None
+        return items + ((copies,) if copies is not None else ()), saved_output, model
+    return _layer_activations(env)
+
+
+def _layer_activations(env: LayerEnv) -> tuple[tuple[EstimateLine, ...], bool, str]:
     layer, work = env.layer, env.layer.work
     if not env.upstream and not _trainable(layer):  # no gradient reaches it: autograd records nothing here
         return (), False, "generic"
@@ -316,6 +403,7 @@ def layer_activations(env: LayerEnv) -> tuple[tuple[EstimateLine, ...], bool, st
     if work.activation is not None and env.config(work.activation) not in (None, "linear"):
         out = sample_expr(layer.output_shape, env, None)  # type: ignore[arg-type]
         found.append(_item("activation_output", mul(B, out, s), env))
+        saved_output = True  # the next layer's saved input is this very tensor
     if work.mask is not None:
         rate = env.config(work.mask, 0.0)
         in_dtype = env.runtime.mask_in_activation_dtype and env.options.device == "cpu"
@@ -439,5 +527,5 @@ def _optimizer_line(runtime: Runtime, options: EstimateOptions, shapes: list[tup
     return line("optimizer_state", formula, bindings, "bytes", note=runtime.optimizer_note)
 
 
-__all__ = ["DTYPE_BYTES", "checkpoint_items", "layer_activations", "layer_states", "layer_weights", "model_memory",
-           "onednn_workspace_bytes", "shares_input"]
+__all__ = ["DTYPE_BYTES", "checkpoint_items", "hands_on_transposed", "layer_activations", "layer_states",
+           "layer_weights", "model_memory", "onednn_workspace_bytes", "shares_input"]

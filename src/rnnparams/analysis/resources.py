@@ -21,6 +21,8 @@ OPTIMIZER_SLOTS: Mapping[str, int] = MappingProxyType({k: v.slots for k, v in OP
 """Parameter-sized state tensors per parameter tensor (analysis/optimizers.py has every layout)."""
 MODES = ("train", "inference")
 DEVICES = ("cpu", "cuda")
+AUTOCAST = {"": "", "bf16": "bfloat16", "bfloat16": "bfloat16", "fp16": "float16", "float16": "float16"}
+"""`--autocast` names and the dtype torch.autocast computes in."""
 CPU_KERNELS = ("onednn", "native")
 """PyTorch's CPU recurrent kernels: "onednn" (torch's default: a float32 nn.LSTM runs through oneDNN) or "native"
 (oneDNN off, `torch.backends.mkldnn.flags(enabled=False)`: every layer runs PyTorch's step-by-step cells)."""
@@ -93,6 +95,9 @@ class EstimateOptions:
     checkpointing: bool = False
     """Every layer checkpointed (torch.utils.checkpoint): only its input is kept, its forward runs again in the
     backward pass."""
+    autocast: str = ""
+    """torch.autocast("cpu", dtype=...) around the forward pass: "bfloat16" or "float16" ("": none). The parameters
+    stay float32; the layers autocast runs in 16 bits keep 16-bit activations and 16-bit weight copies."""
 
     @property
     def training(self) -> bool:
@@ -103,9 +108,14 @@ class EstimateOptions:
         return DTYPE_BYTES[self.dtype]
 
     @property
+    def compute_dtype(self) -> str:
+        """The dtype the layers compute in: autocast's, else the parameters'."""
+        return self.autocast or self.dtype
+
+    @property
     def activation_bytes(self) -> int:
         """int8 is weight-only (dynamic) quantization: activations stay float32."""
-        return 4 if self.dtype == "int8" else DTYPE_BYTES[self.dtype]
+        return 4 if self.dtype == "int8" else DTYPE_BYTES[self.compute_dtype]
 
     @property
     def state_bytes(self) -> int:
@@ -116,7 +126,7 @@ class EstimateOptions:
         return {"batch": self.batch, "seq_len": self.seq_len, "dtype": self.dtype,
                 "optimizer": self.optimizer if self.training else None, "mixed_precision": self.mixed_precision,
                 "mode": self.mode, "device": self.device, "cpu_kernels": self.cpu_kernels,
-                "checkpointing": self.checkpointing}
+                "checkpointing": self.checkpointing, "autocast": self.autocast or None}
 
 
 def _positive(value: object, what: str, flag: str) -> int:
@@ -129,7 +139,8 @@ def _positive(value: object, what: str, flag: str) -> int:
 
 def make_options(*, batch: object, seq_len: object, dtype: str = "float32", optimizer: str = "adam",
                  mixed_precision: bool = False, mode: str = "train", device: str = "cpu",
-                 cpu_kernels: str = "onednn", checkpointing: bool = False) -> EstimateOptions:
+                 cpu_kernels: str = "onednn", checkpointing: bool = False,
+                 autocast: str | None = None) -> EstimateOptions:
     """Check the options and say exactly what is wrong with a bad one."""
     b = _positive(batch, "batch size", "--batch")
     t = None if seq_len is None else _positive(seq_len, "sequence length", "--seq-len")
@@ -150,8 +161,15 @@ def make_options(*, batch: object, seq_len: object, dtype: str = "float32", opti
     if checkpointing and mode != "train":
         raise UsageError("--checkpointing recomputes activations in the backward pass; it describes training (drop "
                          "it with --mode inference)")
+    cast = AUTOCAST.get(autocast or "")
+    if cast is None:
+        raise UsageError(f"unknown autocast dtype {autocast!r}; choose one of: bf16, fp16")
+    if cast and (mode != "train" or dtype != "float32" or mixed_precision or device != "cpu" or checkpointing):
+        raise UsageError("--autocast models torch.autocast('cpu', ...) around a training step of float32 parameters: "
+                         "use it with --dtype float32, --mode train, --device cpu, without --mixed-precision or "
+                         "--checkpointing")
     return EstimateOptions(b, t, dtype, optimizer, bool(mixed_precision), mode, device, cpu_kernels,
-                           bool(checkpointing))
+                           bool(checkpointing), cast)
 
 
 # --- Shapes with the batch filled in ------------------------------------------------------------------------

@@ -9,7 +9,7 @@ every definition and how each was measured.
 
 from __future__ import annotations
 
-from .._record import record
+from .._record import record, replace
 
 # How many times per sample a layer's weights are applied ("positions").
 ROWS = "rows"
@@ -84,8 +84,15 @@ class Cell:
     """A second state besides h (LSTM's c): c_0 is kept, and a one-step cell's c_{t-1} is its given c_0."""
     output_is_state: bool = False
     """The activation's output is the hidden state itself (RNN): nothing per step beyond it."""
+    gate_buffer: bool = True
+    """Each step keeps its (N, G·H) recurrent-product buffer (False: the products are taken apart and only the
+    gates' activations are kept, Keras' GRU with reset_after=False)."""
+    first_step_twice: bool = False
+    """The framework's loop computes the first step once more and keeps that step's output too (Keras' torch
+    backend: its generic rnn() runs step 0 to learn the output's structure, `output_time_zero`)."""
     onednn: bool = False
-    """PyTorch on CPU runs the stacked layer through oneDNN (LSTM without projection, float32)."""
+    """PyTorch on CPU runs the stacked layer through oneDNN (LSTM without projection, in the runtime's
+    `onednn_train_dtypes`)."""
     backward: int = 0
     """Elementwise FLOPs of the backward pass per step and hidden unit: each nonlinearity's derivative times the
     incoming gradient, the products' gradients, and the sums where two gradients meet (docs/estimates.md derives
@@ -115,6 +122,9 @@ class Work:
     positions: str = ROWS
     cell: Cell | None = None
     """Recurrent layers: the cell they run (their weights and widths come from the tensors)."""
+    cell_variants: tuple[tuple[str, object, Cell], ...] = ()
+    """(argument, value, cell): the layer runs that cell instead when the argument has that value (Keras' GRU with
+    reset_after=False)."""
     per_number: tuple[int, int] = (0, 0)
     """Elementwise FLOPs per number of the input (training, inference): normalization 6 (mean 1, variance 3,
     normalized value 2; its scale and shift add 2 more when it has them), batch norm at inference 0 (its
@@ -153,6 +163,17 @@ class Work:
     """Multi-head attention, alone or in transformer layers: besides its projections (read off its tensors), each
     attention block multiplies queries by keys and the weights by values, and keeps what its kernel keeps
     (analysis/attention.py models PyTorch's)."""
+    merge: tuple[int, int, int, int] | None = None
+    """A merge of N_in inputs (Keras Add, Subtract, Multiply, Average, Maximum, Minimum), FLOPs per output number:
+    (forward per input beyond the first, forward once, backward per input beyond the first, backward once). Keras
+    folds the inputs pairwise, one binary operation each: Add (1, 0, 0, 0), its gradient passes through; Subtract
+    (1, 0, 0, 1), the second input's gradient negated; Multiply (1, 0, 2, 0), each binary product's gradient is two
+    products; Average (1, 1, 0, 1), N_in − 1 additions and one division, backward the division; Maximum and
+    Minimum (1, 0, 2, 0), one comparison forward, a selection per operand backward. Concatenate copies: none."""
+    autocast: str = ""
+    """What the layer does under torch.autocast on CPU: "cast" (an autocast op: it casts its input and weights to
+    16 bits and keeps the 16-bit copies of the weights whose products' inputs need a gradient), "follow" (it runs
+    in the dtype it is given), "" (not modelled: it runs in float32 or mixes dtypes; `--autocast` refuses it)."""
     token_products: frozenset[str] = frozenset()
     """Roles of the weights multiplied once per token (each number one multiply-add): the weight products of
     decoding one token, which `rnnparams state` sums (empty: not declared, so not summed)."""
@@ -194,12 +215,21 @@ class Runtime:
     activations_measured: bool = False
     """Its activations were measured against what the framework keeps (PyTorch on CPU); False: a model, and
     `estimate` warns so."""
+    reversed_input_copy: bool = False
+    """The backward direction of a bidirectional layer keeps its own flipped copy of the input (Keras: a
+    go_backwards layer flips its input, a new tensor)."""
+    activations_measured_on: str = ""
+    """Where its activation model was measured, when only in part (Keras 3: its torch backend, for some layers)."""
     training: bool = True
     """It trains: False for an inference format (ONNX), which `estimate --mode train` refuses."""
     checkpoint_state_bytes: int | None = None
     """Per-layer activation checkpointing (torch.utils.checkpoint, use_reentrant=False) is available: each checkpoint
     keeps its layer's input and the CPU generator's state (torch.get_rng_state(): 5,056 bytes), to replay dropout
     alike; None: not modelled for this framework."""
+    onednn_train_dtypes: tuple[str, ...] = ()
+    """Dtypes whose recurrent layers torch trains through oneDNN on CPU (aten/src/ATen/native/mkldnn/RNN.cpp,
+    use_mkldnn): float32 always, bfloat16 where `mkldnn_bf16_device_check()` passes (x86 with AVX-512 BW/VL/DQ,
+    `torch.ops.mkldnn._is_mkldnn_bf16_supported()`); float16 only without autograd, so never in training."""
     adafactor_velocity: bool = False
     """Adafactor keeps a parameter-sized velocity besides its factors, and two placeholder scalars instead of a 1-D
     tensor's variance (Keras)."""
@@ -207,11 +237,16 @@ class Runtime:
 
 TORCH_RUNTIME = Runtime(kernels="torch", weights_in_out=False, index_bytes=8, step_bytes_per_tensor=4,
                         optimizer_note="optimizer_pytorch", mask_in_activation_dtype=True, devices=True, measured=True,
-                        activations_measured=True, checkpoint_state_bytes=5056)
+                        activations_measured=True, checkpoint_state_bytes=5056,
+                        onednn_train_dtypes=("float32", "bfloat16"))
 KERAS_RUNTIME = Runtime(kernels="keras", weights_in_out=True, index_bytes=4, optimizer_bytes=8,
-                        optimizer_note="optimizer_keras", adafactor_velocity=True,
+                        optimizer_note="optimizer_keras", adafactor_velocity=True, reversed_input_copy=True,
                         optimizers=("sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop", "rmsprop-centered",
                                     "adagrad", "adafactor"), measured=True)
+KERAS3_RUNTIME = replace(KERAS_RUNTIME, index_bytes=8, activations_measured_on=(
+    "Keras 3's torch backend for SimpleRNN, LSTM, GRU, Bidirectional, Dense and Embedding"))
+"""Keras 3 as measured on its torch backend (tests/oracle/test_keras_activations_oracle.py): its `take` casts token
+ids to int64 (the TensorFlow and JAX backends keep int32, 4 B per token less)."""
 LAYOUT_OPTIMIZERS = ("sgd", "momentum", "adam", "adamw")
 """The optimizers whose state the other frameworks' documentation lays out (per-parameter slots)."""
 FLAX_RUNTIME = Runtime(kernels="keras", weights_in_out=True, index_bytes=4, optimizer_bytes=4,
@@ -245,6 +280,7 @@ __all__ = [
     "INPUT",
     "INPUT_POSITIONS",
     "INPUT_SIZED",
+    "KERAS3_RUNTIME",
     "KERAS_RUNTIME",
     "LSTM_CELL",
     "MINDSPORE_RUNTIME",

@@ -44,11 +44,14 @@ EXTRA_SYMBOLS: dict[str, tuple[str, str]] = {
     "q": ("codes of each shared quantization map (float32)", "每个共享量化表的码数(float32)"),
     "n_b": ("floating-point buffer numbers", "浮点缓冲区的数个数"),
     "k": ("int64 counters", "int64 计数器个数"),
-    "g": ("G·H padded to 16 (oneDNN leading dimension)", "G·H 按 16 对齐后的宽度(oneDNN 主维)"),
-    "h": ("H padded to 16", "H 按 16 对齐后的宽度"),
-    "w": ("max(I, H) padded to 16", "max(I, H) 按 16 对齐后的宽度"),
-    "w_0": ("max(I, H) padded to 16, layer 0", "第 0 层 max(I, H) 按 16 对齐后的宽度"),
-    "w_1": ("max(D·H, H) padded to 16, upper layers", "上层 max(D·H, H) 按 16 对齐后的宽度"),
+    "g": ("G·H padded to 64 bytes (oneDNN leading dimension)", "G·H 按 64 字节对齐后的宽度(oneDNN 主维)"),
+    "h": ("H padded to 64 bytes", "H 按 64 字节对齐后的宽度"),
+    "w": ("max(I, H) padded to 64 bytes", "max(I, H) 按 64 字节对齐后的宽度"),
+    "w_0": ("max(I, H) padded to 64 bytes, layer 0", "第 0 层 max(I, H) 按 64 字节对齐后的宽度"),
+    "w_1": ("max(D·H, H) padded to 64 bytes, upper layers", "上层 max(D·H, H) 按 64 字节对齐后的宽度"),
+    "v": ("max(I, H) padded to 16 floats (diff states)", "max(I, H) 按 16 个 float32 对齐后的宽度(反向差分状态)"),
+    "v_0": ("max(I, H) padded to 16 floats, layer 0", "第 0 层 max(I, H) 按 16 个 float32 对齐后的宽度"),
+    "v_1": ("max(D·H, H) padded to 16 floats, upper layers", "上层 max(D·H, H) 按 16 个 float32 对齐后的宽度"),
     "a": ("page alignment (4 KiB)", "按 4 KiB 页对齐补齐的字节"),
     "a_0": ("page alignment (4 KiB), layer 0", "第 0 层按 4 KiB 页对齐补齐的字节"),
     "a_1": ("page alignment (4 KiB), upper layers", "上层按 4 KiB 页对齐补齐的字节"),
@@ -174,6 +177,9 @@ ITEMS: dict[str, tuple[str, str]] = {
     "cell_intermediates": ("cell intermediates, every step", "每一步的单元中间量"),
     "projection_inputs": ("projection inputs, every step", "每一步的投影输入"),
     "hidden_states": ("previous hidden states", "前一步的隐藏状态"),
+    "autocast_weight_copies": ("16-bit weight copies (autocast)", "16 位权重副本（autocast）"),
+    "reversed_input": ("reversed input (backward layer)", "反转后的输入（反向层）"),
+    "first_step_again": ("first step's output, computed again", "再次计算的第一步输出"),
     "dropout_masks": ("dropout masks between layers", "层间 dropout 掩码"),
     "dropout_mask": ("dropout mask", "dropout 掩码"),
     "indices": ("token indices", "词元索引"),
@@ -239,6 +245,12 @@ NOTES: dict[str, tuple[str, str]] = {
                          "按 oneDNN 对齐布局存放门、h、状态和反向差分状态,按 4 KiB 页对齐"),
     "onednn_weight_copies": ("without biases, PyTorch hands oneDNN copies of the weights, kept for backward",
                              "没有偏置时,PyTorch 交给 oneDNN 的是权重副本,为反向传播保留"),
+    "autocast_copies": ("torch.autocast's 16-bit copies of the weights, kept for backward",
+                        "torch.autocast 生成的 16 位权重副本，为反向传播保留"),
+    "keras_reversed_input": ("the backward layer keeps its own reversed copy of the input",
+                             "反向层保留自己的一份反转后的输入副本"),
+    "keras_first_step": ("Keras' torch backend computes the first step twice and keeps both outputs",
+                         "Keras 的 torch 后端把第一步计算两次，两次的输出都保留"),
     "input_copy_per_direction": ("batch_first: each direction keeps its own time-major copy of the input",
                                  "batch_first:每个方向各保留一份按时间优先排列的输入副本"),
     "buffers": ("int64 counters take 8 bytes whatever the dtype", "int64 计数器不论 dtype 都占 8 字节"),
@@ -279,6 +291,13 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
      "浮点运算次数 = 2·乘加次数 + 每个偏置数一次加法 + 单元的逐元素运算(门的非线性、记忆和隐藏状态更新),"
      "每个数每次运算计 1 次;反向按算子逐个计:每个权重乘法为权重梯度(可训练权重)和输入梯度(仅在 autograd "
      "需要时:第一个可训练层的输入和零初始状态不需要)各再算一次,加上偏置梯度和单元的逐元素反向运算"),
+    ("measured on: MACs, forward and backward, equal torch's FlopCounterMode over a training step of PyTorch's own "
+     "cells (oneDNN off) or of explicit products (with oneDNN on it counts 0 for nn.LSTM on CPU); bias and "
+     "elementwise FLOPs follow our per-operation table, which no counter measures (approximate); activations are "
+     "the bytes autograd saves on CPU for the kernel path named per layer",
+     "测量依据:前向和反向的乘加次数等于 torch 的 FlopCounterMode 在一次训练步上的计数(PyTorch 自带单元并关闭 "
+     "oneDNN,或显式矩阵乘法重建;开启 oneDNN 时它对 CPU 上的 nn.LSTM 计为 0);偏置和逐元素浮点运算按本工具的"
+     "逐运算表计算,没有计数器测量它们(近似值);激活是 CPU 上 autograd 按每层所列内核路径保存的字节数"),
     ("bytes are exact; 1 KiB = 1,024 B, 1 MiB = 1,024 KiB, 1 GiB = 1,024 MiB",
      "字节数是精确值;1 KiB = 1,024 B,1 MiB = 1,024 KiB,1 GiB = 1,024 MiB"),
 )

@@ -15,7 +15,7 @@ from types import MappingProxyType
 
 from ..base import BY_CLASS, FrameworkConvention, LayerConvention
 from ..recognise import keras_path
-from ..work import KERAS_RUNTIME
+from ..work import KERAS3_RUNTIME, KERAS_RUNTIME
 from . import (
     activation,
     attention,
@@ -82,7 +82,7 @@ _COMMON: dict[str, Any] = {
 KERAS = FrameworkConvention(
     id="keras", display="Keras 3 / tf.keras 2.x", layers=build_layers(gru_reset_after=True),
     verified_with=(("keras", "3.15.1"),), syntax="Sequential([Input((35, 100)), LSTM(256), Dense(10)])",
-    coverage="keras.layers", **_COMMON,
+    coverage="keras.layers", **{**_COMMON, "runtime": KERAS3_RUNTIME},
 )
 KERAS2 = FrameworkConvention(
     id="keras2", display="Keras 2.x / TF 1.x", syntax="GRU(64, input_shape=(35, 100)); CuDNNLSTM(32)",

@@ -34,9 +34,15 @@ WORDS = MappingProxyType({
     "N_h": ("attention heads", "注意力头数"), "d_k": ("key size per head", "每个头的键维度"),
     "d_v": ("value size per head", "每个头的值维度"), "N_q": ("query heads", "查询头数"),
     "N_kv": ("key/value heads", "键/值头数"), "d": ("size per head", "每个头的维度"),
+    "slope": ("Score scales", "分数缩放因子"),
     "self_attention": ("In a chain the layer attends over its own input: query, key and value are the tensor the "
                        "layer before gives.", "在链式模型中,该层对自身输入做注意力:查询、键、值都是上一层的输出。")})
 WORK = Work(keeps=(FOR_WEIGHTS,))
+GQA_WORK = Work(keeps=(FOR_WEIGHTS,), scores=(("N_q", "d"), ("N_q", "d")))
+"""Every query head by the keys and its weights by the values (the key/value heads repeated to the query heads)."""
+DOT_WORK = Work(keeps=(FOR_WEIGHTS,), scores=(("E_k",), ("E_v",)))
+"""Attention and AdditiveAttention: queries by keys (E_k is bound only for score_mode='dot': the additive and
+'concat' scores are elementwise, tanh of sums) and the weights by the values (E_v) at every key position."""
 MHA_WORK = Work(keeps=(FOR_WEIGHTS,), scores=(("N_h", "d_k"), ("N_h", "d_v")))
 """Queries by keys and weights by values at every key position (the projections are read off the kernels)."""
 
@@ -138,12 +144,15 @@ def plan_dot_attention(ctx: LayerContext) -> LayerPlan:
         raise ShapeError(f"{ctx.name} ({ctx.spec.type}): the query ({e_q} features) and the key ({e_k} features) "
                          "must have the same width to be scored against each other.")
     tensors: list[TensorSpec] = []
+    additive = ctx.spec.type == "AdditiveAttention"
+    # the scales multiply scores (or, additive, the tanh of each query-key sum): no weight products
     if ctx.cfg("use_scale"):
-        tensors.append(TensorSpec("scale", (E_Q,) if ctx.spec.type == "AdditiveAttention" else (), "weight"))
-    if ctx.spec.get("score_mode") == "concat":
-        tensors.append(TensorSpec("concat_score_weight", (), "weight"))
-    return LayerPlan(tuple(tensors), freeze({"E_q": e_q}), query, (*query[:-1], e_v),
-                     notes=() if separate else ("self_attention",))
+        tensors.append(TensorSpec("scale", (E_Q,) if additive else (), "slope"))
+    dot = not additive and ctx.spec.get("score_mode", "dot") == "dot"
+    if not dot and not additive:
+        tensors.append(TensorSpec("concat_score_weight", (), "slope"))
+    return LayerPlan(tuple(tensors), freeze({"E_q": e_q, "E_v": e_v, **({"E_k": e_k} if dot else {})}), query,
+                     (*query[:-1], e_v), notes=() if separate else ("self_attention",))
 
 
 # --- equivalents: the attention family (torch's MultiheadAttention(E, h) is MultiHeadAttention(h, E // h)) ----
@@ -182,12 +191,12 @@ def declare(table: Table) -> None:
             equivalent=Equivalent(_read_multi_head, {"attention": ("heads", "bias")}, table.write)),
         layer("GroupQueryAttention", "grouped_query_attention", (
             Param("head_dim", kind=SIZE), Param("num_query_heads", kind=SIZE), Param("num_key_value_heads", kind=SIZE),
-            *common, *flash, gate), plan_group_query, KERNEL_IGNORED, work=WORK, words=WORDS),
+            *common, *flash, gate), plan_group_query, KERNEL_IGNORED, work=GQA_WORK, words=WORDS),
         layer("Attention", "attention", (
             Param("use_scale", False, BOOL), Param("score_mode", "dot", CHOICE, ("dot", "concat")),
-            Param("dropout", 0.0, FLOAT), Param("seed", None)), plan_dot_attention, work=WORK, words=WORDS),
+            Param("dropout", 0.0, FLOAT), Param("seed", None)), plan_dot_attention, work=DOT_WORK, words=WORDS),
         layer("AdditiveAttention", "additive_attention", (
-            Param("use_scale", True, BOOL), Param("dropout", 0.0, FLOAT)), plan_dot_attention, work=WORK,
+            Param("use_scale", True, BOOL), Param("dropout", 0.0, FLOAT)), plan_dot_attention, work=DOT_WORK,
             words=WORDS),
     )
 

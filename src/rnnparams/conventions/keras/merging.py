@@ -6,6 +6,7 @@ Keras' own (base_merge._compute_elemwise_op_output_shape, Concatenate, Dot)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import MappingProxyType
 
 from ...errors import ConfigError, ShapeError
 from ...spec import Shape
@@ -18,7 +19,9 @@ MERGING = ("Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "
 FUNCTIONS = {"concatenate": "Concatenate", "add": "Add", "subtract": "Subtract", "multiply": "Multiply",
              "average": "Average", "maximum": "Maximum", "minimum": "Minimum", "dot": "Dot"}
 """keras.layers' functional forms (`layers.concatenate([a, b], axis=-1)`): the layer they make and call."""
-ELEMENTWISE = Work(per_number=(1, 1))
+WORDS = MappingProxyType({"N_in": ("inputs merged", "合并的输入个数")})
+ADD, SUBTRACT = Work(merge=(1, 0, 0, 0)), Work(merge=(1, 0, 0, 1))
+MULTIPLY, AVERAGE, EXTREMUM = Work(merge=(1, 0, 2, 0)), Work(merge=(1, 1, 0, 1)), Work(merge=(1, 0, 2, 0))
 
 
 def merged_inputs(ctx: LayerContext, exactly: int | None = None) -> tuple[Shape, ...]:
@@ -67,7 +70,7 @@ def plan_elementwise(exactly: int | None = None) -> Callable[[LayerContext], Lay
         for s in shapes[1:]:
             out = elementwise_shape(f"{ctx.name} ({ctx.spec.type})", out, s[1:])
         batch = next((s[0] for s in shapes if s[0] is not None), None)
-        return LayerPlan((), freeze(), shapes[0], (batch, *out))
+        return LayerPlan((), freeze({"N_in": len(shapes)}), shapes[0], (batch, *out))
     return plan
 
 
@@ -123,12 +126,12 @@ def plan_dot(ctx: LayerContext) -> LayerPlan:
 
 def declare(table: Table) -> None:
     table.add(layer("Concatenate", "concatenate", (Param("axis", -1, SHAPE),), plan_concatenate),
-              layer("Add", "add", (), plan_elementwise(), work=ELEMENTWISE),
-              layer("Subtract", "subtract", (), plan_elementwise(2), work=ELEMENTWISE),
-              layer("Multiply", "multiply", (), plan_elementwise(), work=ELEMENTWISE),
-              layer("Average", "average", (), plan_elementwise(), work=ELEMENTWISE),
-              layer("Maximum", "maximum", (), plan_elementwise(), work=ELEMENTWISE),
-              layer("Minimum", "minimum", (), plan_elementwise(), work=ELEMENTWISE),
+              layer("Add", "add", (), plan_elementwise(), work=ADD, words=WORDS),
+              layer("Subtract", "subtract", (), plan_elementwise(2), work=SUBTRACT, words=WORDS),
+              layer("Multiply", "multiply", (), plan_elementwise(), work=MULTIPLY, words=WORDS),
+              layer("Average", "average", (), plan_elementwise(), work=AVERAGE, words=WORDS),
+              layer("Maximum", "maximum", (), plan_elementwise(), work=EXTREMUM, words=WORDS),
+              layer("Minimum", "minimum", (), plan_elementwise(), work=EXTREMUM, words=WORDS),
               layer("Dot", "dot", (Param("axes", kind=SHAPE), Param("normalize", False, BOOL)), plan_dot))
 
 

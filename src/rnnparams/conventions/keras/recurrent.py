@@ -37,7 +37,7 @@ from ..base import (
 )
 from ..equivalents import Built, Equivalent, NoEquivalent, Reader, make_layer, need, recurrent_values, refuse_peepholes
 from ..families import Neutral
-from ..work import GRU_CELL, LSTM_CELL, RNN_CELL, WRAPPER, Work
+from ..work import GRU_CELL, LSTM_CELL, RNN_CELL, WRAPPER, Cell, Work
 from .common import BASE_IGNORED, FOR_WEIGHTS, H, I, Table, keras_input, layer, missing_input
 
 GATES = {"SimpleRNN": ("h",), "LSTM": ("i", "f", "c", "o"), "GRU": ("z", "r", "h"),
@@ -350,7 +350,27 @@ def _units(use_bias_at: int) -> tuple[Param, ...]:
     return (Param("units", kind=SIZE), *acts[:use_bias_at], Param("use_bias", True, BOOL))
 
 
-CELLS = {"SimpleRNN": RNN_CELL, "LSTM": LSTM_CELL, "GRU": GRU_CELL, "CuDNNLSTM": LSTM_CELL, "CuDNNGRU": GRU_CELL}
+KERAS_RNN_CELL = Cell(elementwise=RNN_CELL.elementwise, intermediates=0, reserve=0, output_is_state=True,
+                      backward=RNN_CELL.backward, first_step_twice=True)
+"""SimpleRNN runs the torch backend's generic rnn(), which computes step 0 twice and keeps both tanh outputs."""
+KERAS_GRU_CELL = Cell(elementwise=GRU_CELL.elementwise, intermediates=4, reserve=GRU_CELL.reserve,
+                      backward=GRU_CELL.backward)
+"""Keras' GRU step keeps σ(z), σ(r), tanh(n) and 1 − z (H each) besides the recurrent product and h_{t−1}
+(saved_tensors_hooks on the torch backend), one more than PyTorch's fused cell."""
+KERAS_GRU_V1_CELL = Cell(elementwise=GRU_CELL.elementwise, intermediates=5, reserve=GRU_CELL.reserve,
+                         backward=GRU_CELL.backward, gate_buffer=False, first_step_twice=True)
+"""GRU(reset_after=False) runs the generic rnn() (step 0 twice) and keeps σ(z), σ(r), r ⊙ h, tanh(n) and 1 − z,
+no product buffer."""
+GENERIC_LOOP_CELLS = {
+    "SimpleRNN": KERAS_RNN_CELL,
+    "LSTM": Cell(elementwise=LSTM_CELL.elementwise, intermediates=LSTM_CELL.intermediates, reserve=LSTM_CELL.reserve,
+                 cell_state=True, backward=LSTM_CELL.backward, first_step_twice=True),
+    "GRU": Cell(elementwise=GRU_CELL.elementwise, intermediates=4, reserve=GRU_CELL.reserve,
+                backward=GRU_CELL.backward, first_step_twice=True)}
+"""The cells as RNN(cell) runs them: the torch backend's generic rnn() loop, step 0 twice (LSTM and GRU layers take
+its fused path, T steps)."""
+CELLS = {"SimpleRNN": KERAS_RNN_CELL, "LSTM": LSTM_CELL, "GRU": KERAS_GRU_CELL, "CuDNNLSTM": LSTM_CELL,
+         "CuDNNGRU": KERAS_GRU_CELL}
 FAMILY = {"SimpleRNN": "rnn", "LSTM": "lstm", "GRU": "gru", "CuDNNLSTM": "lstm", "CuDNNGRU": "gru"}
 
 
@@ -361,7 +381,8 @@ def _recurrent(table: Table, type_name: str, auto_name: str, params: tuple[Param
     fields = (*sequence, "ra") if family == "gru" else sequence
     equivalent = Equivalent(_read_recurrent(family, table.layers), {family: fields} if writes else {}, table.write)
     return layer(type_name, auto_name, params, plan_recurrent, RECURRENT_IGNORED, recurrent=True,
-                 work=Work(cell=CELLS[type_name]), equivalent=equivalent,
+                 work=Work(cell=CELLS[type_name], cell_variants=(("reset_after", False, KERAS_GRU_V1_CELL),)
+                           if family == "gru" else ()), equivalent=equivalent,
                  recognise=_recognise_recurrent(type_name) if writes else None)
 
 
@@ -388,8 +409,9 @@ def _cell(table: Table, type_name: str) -> LayerConvention:
     params = {"SimpleRNNCell": _units(1), "LSTMCell": _units(2), "GRUCell": _units(2)}[type_name]
     if kind == "GRU":
         params = (*params, Param("reset_after", not table.keras2, BOOL, positional=False))
+    variants = (("reset_after", False, KERAS_GRU_V1_CELL),) if kind == "GRU" else ()
     return layer(type_name, CELL_NAMES[type_name], params, plan_cell, RECURRENT_IGNORED,
-                 work=Work(cell=CELLS[kind]))
+                 work=Work(cell=GENERIC_LOOP_CELLS[kind], cell_variants=variants))
 
 
 def declare_more(table: Table) -> None:

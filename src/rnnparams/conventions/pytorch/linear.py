@@ -181,14 +181,14 @@ def _recognise_bilinear(group: TensorGroup) -> Recognised | None:
 
 CONVENTIONS = (
     layer("Linear", (Param("in_features", kind=SIZE), Param("out_features", kind=SIZE), Param("bias", True, BOOL)),
-          plan_linear, work=Work(keeps=(FOR_WEIGHTS,), flattens_input=True),
+          plan_linear, work=Work(keeps=(FOR_WEIGHTS,), flattens_input=True, autocast="cast"),
           equivalent=Equivalent(read_dense, {"dense": ("in", "units", "bias")}, _write_dense),
           recognise=_recognise_linear),
     layer("Embedding", (
         Param("num_embeddings", kind=SIZE), Param("embedding_dim", kind=SIZE), Param("padding_idx", None, INT),
         Param("max_norm", None, FLOAT), Param("norm_type", 2.0, FLOAT), Param("scale_grad_by_freq", False, BOOL),
         Param("sparse", False, BOOL), Param("_weight", None), Param("_freeze", False, BOOL)), plan_embedding,
-        work=Work(positions=TOKENS, keeps=(Keep(INDICES, trainable_only=True),)),
+        work=Work(positions=TOKENS, keeps=(Keep(INDICES, trainable_only=True),), autocast="follow"),
         equivalent=Equivalent(read_embedding, {"embedding": ("vocab", "dim")}, _write_embedding),
         recognise=_recognise_embedding),
 )

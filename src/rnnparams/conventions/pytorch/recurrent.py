@@ -223,9 +223,9 @@ def _cell(type_name: str, kind: str, cell: Cell, extra: tuple[Param, ...] = ()) 
 
 
 CONVENTIONS = (
-    layer("RNN", (*_RNN_PARAMS, _NONLIN, *_TAIL), plan_recurrent, work=Work(cell=RNN_CELL),
+    layer("RNN", (*_RNN_PARAMS, _NONLIN, *_TAIL), plan_recurrent, work=Work(cell=RNN_CELL, autocast="cast"),
           equivalent=_recurrent_equivalent("rnn"), recognise=_recognise_recurrent("RNN"), recurrent=True),
-    layer("LSTM", (*_RNN_PARAMS, *_TAIL, _PROJ), plan_recurrent, work=Work(cell=LSTM_CELL),
+    layer("LSTM", (*_RNN_PARAMS, *_TAIL, _PROJ), plan_recurrent, work=Work(cell=LSTM_CELL, autocast="cast"),
           equivalent=_recurrent_equivalent("lstm"), recognise=_recognise_recurrent("LSTM"), recurrent=True),
     layer("GRU", (*_RNN_PARAMS, *_TAIL), plan_recurrent, work=Work(cell=GRU_CELL),
           equivalent=_recurrent_equivalent("gru"), recognise=_recognise_recurrent("GRU"), recurrent=True),
