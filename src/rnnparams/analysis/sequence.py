@@ -80,7 +80,7 @@ def _block_products(tensors: tuple[Any, ...], roles: frozenset[str], mixer: Mixe
     for t in tensors:
         if t.role not in roles:
             continue
-        if mixer.routed is not None and t.shape and t.shape[0] == Sym(mixer.routed[0]):
+        if mixer.routed is not None and t.role in mixer.routed_roles and t.shape[0] == Sym(mixer.routed[0]):
             terms.append(mul(Sym(mixer.routed[1]), product(tuple(t.shape[1:]))))
         else:
             terms.append(product(tuple(t.shape)))
@@ -213,8 +213,8 @@ def sequence_estimate(report: Report, options: EstimateOptions, seq_len: int | N
     if options.checkpointing:
         raise UsageError(f"--checkpointing changes the activations, which are not modelled for {fw.display}; drop it")
     if options.device == "cuda" or options.cpu_kernels != "onednn":
-        raise UsageError(f"--device and --cpu-kernels choose PyTorch's recurrent kernels; {fw.display}'s figures do not "
-                         "depend on them: drop them")
+        raise UsageError(f"--device and --cpu-kernels choose PyTorch's recurrent kernels; {fw.display}'s figures do "
+                         "not depend on them: drop them")
     st = state_report(report, options.dtype if options.dtype != "int8" else "float32", options.batch)
     states = line("states", mul(Sym("B"), Sym("n_s"), Sym("s")),
                   {"B": options.batch, "n_s": st.per_sequence, "s": options.activation_bytes}, "bytes")

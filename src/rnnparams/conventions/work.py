@@ -183,7 +183,9 @@ class Mixer:
     window: str | None = None
     """The symbol bounding the keys a query sees (a local attention window); None: every earlier token."""
     routed: tuple[str, str] | None = None
-    """(experts, top_k): tensors whose first axis is `experts` are applied to top_k of them per token."""
+    """(experts, top_k): the `routed_roles` tensors, whose first axis is `experts`, are applied to top_k of them per
+    token (the router itself reads every token in full)."""
+    routed_roles: frozenset[str] = frozenset()
 
 
 WRAPPER = Work(inherit=True)

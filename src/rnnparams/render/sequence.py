@@ -83,7 +83,8 @@ def render_sequence_estimate(est: SequenceEstimate, lang: str = "en") -> str:
         body = [[f"{layer.name} ({layer.type})", num(layer.value("prefill", "macs")),
                  num(layer.value("prefill", "flops")), num(layer.value("decode", "macs")),
                  num(layer.value("decode", "flops"))] for layer in est.layers]
-        body.append([w("total"), *(num(est.compute(p, k) or 0) for p in ("prefill", "decode") for k in ("macs", "flops"))])
+        body.append([w("total"), *(num(est.compute(p, k) or 0) for p in ("prefill", "decode")
+                                   for k in ("macs", "flops"))])
         table = _table(header, body)
         out += [*table[:-1], table[1], table[-1]]
         out.append(w("batch_flops", b=num(o.batch), p=num((est.compute("prefill", "flops") or 0) * o.batch),

@@ -79,6 +79,8 @@ def _jamba_layout(ctx: LayerContext) -> tuple[tuple[int, ...], ...]:
                  for i in range(ctx.int("num_layers")))
 
 
+JAMBA_MOE_MIXER = Mixer(routed=("experts", "top_k"), routed_roles=frozenset({"up_proj", "down_proj"}))
+"""The router reads every token; top_k experts' gate_up_proj and down_proj do (JambaExperts)."""
 JAMBA_WORDS = {
     **WORDS,
     "experts": ("number of experts (num_experts)", "专家数（num_experts）"),
@@ -106,7 +108,7 @@ JAMBA = stack(
      Kind("L_moe", JAMBA_MOE), Kind("L", JAMBA_NORMS)),
     layout=_jamba_layout, words=JAMBA_WORDS, notes=("jamba",), extra=_PERIODS,
     work=Work(token_products=TOKEN_PRODUCTS, mixers=(("L_mamba", MAMBA_MIXER), ("L_att", ATTENTION_MIXER),
-                                                     ("L_moe", Mixer(routed=("experts", "top_k")))))
+                                                     ("L_moe", JAMBA_MOE_MIXER))),
 )
 _CONV2 = D_INNER + 2 * GROUPS * D_STATE
 BAMBA_MLP = (
