@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from .analysis.inspect import Inspection
     from .analysis.listing import FileListing
     from .analysis.resources import EstimateOptions
+    from .analysis.sequence import SequenceEstimate
     from .analysis.state import StateReport
 
 FILE_SUFFIXES = ("json", "yaml", "yml", "toml", "py")
@@ -268,7 +269,9 @@ def estimate(model: str | ModelSpec, framework: str | None = None,
              device: str = "cpu", cpu_kernels: str = "onednn", checkpointing: bool = False,
              autocast: str | None = None) -> Estimate:
     """Memory (weights, gradients, optimizer state, activations, states, peak) and compute (MACs, FLOPs) of one
-    training or inference step on a batch of `batch` sequences of `seq_len` steps; see docs/estimates.md."""
+    training or inference step on a batch of `batch` sequences of `seq_len` steps; see docs/estimates.md. A
+    sequence model (transformers' recurrent models, mamba.py, the block packages) answers with
+    `estimate_sequence`'s figures instead."""
     from .analysis.estimate import estimate_report, make_options, with_sequence_length
 
     options = make_options(batch=batch, seq_len=seq_len, dtype=dtype, optimizer=optimizer,
@@ -277,17 +280,52 @@ def estimate(model: str | ModelSpec, framework: str | None = None,
     spec = to_spec(model, framework, input_shape)
     from .conventions import FRAMEWORKS
 
-    if FRAMEWORKS[spec.framework].runtime is None:
+    runtime = FRAMEWORKS[spec.framework].runtime
+    if runtime is None:
         raise UsageError(f"estimate models the kernels of PyTorch and Keras (what each keeps for backward, its "
                          f"optimizer state); {FRAMEWORKS[spec.framework].display} is counted exactly by `rnnparams "
                          "count`, but its memory and FLOPs are not modelled yet (`rnnparams state` gives its "
                          "weights' memory and the state it carries between tokens)")
+    if runtime.per_token:
+        raise UsageError(f"{FRAMEWORKS[spec.framework].display} is a sequence model: its estimate is "
+                         "rnnparams.estimate_sequence (prefill and decoding, the state per sequence)")
     with _PausedGC():
         report = count_model(spec)
         filled, steps = with_sequence_length(spec, report, options.seq_len)
         if filled is not spec:
             report = count_model(filled)
         return estimate_report(report, options, steps)
+
+
+def is_sequence_model(model: str | ModelSpec, framework: str | None = None,
+                      input_shape: Sequence[int | None] | str | None = None) -> bool:
+    """Does `model` belong to a framework estimated per token (`estimate_sequence`)?"""
+    from .conventions import FRAMEWORKS
+
+    runtime = FRAMEWORKS[to_spec(model, framework, input_shape).framework].runtime
+    return runtime is not None and runtime.per_token
+
+
+def estimate_sequence(model: str | ModelSpec, framework: str | None = None,
+                      input_shape: Sequence[int | None] | str | None = None, *, batch: int, seq_len: int | None,
+                      dtype: str = "float32", optimizer: str = "adam", mixed_precision: bool = False,
+                      mode: str = "train", device: str = "cpu", cpu_kernels: str = "onednn",
+                      checkpointing: bool = False) -> SequenceEstimate:
+    """A sequence model's estimate: exact weights, gradients and optimizer state, the state per sequence, and the
+    MACs and FLOPs of a prefill over `seq_len` tokens and of one decoding step (docs/estimates.md); activations
+    are not modelled, and said so."""
+    from .analysis.estimate import make_options
+    from .analysis.sequence import sequence_estimate
+    from .conventions import FRAMEWORKS
+
+    options = make_options(batch=batch, seq_len=seq_len, dtype=dtype, optimizer=optimizer,
+                           mixed_precision=mixed_precision, mode=mode, device=device, cpu_kernels=cpu_kernels,
+                           checkpointing=checkpointing)
+    spec = to_spec(model, framework, input_shape)
+    runtime = FRAMEWORKS[spec.framework].runtime
+    if runtime is None or not runtime.per_token:
+        raise UsageError(f"{FRAMEWORKS[spec.framework].display} is not a sequence model; use rnnparams.estimate")
+    return sequence_estimate(count_model(spec), options, seq_len)
 
 
 def recurrent_state(model: str | ModelSpec, framework: str | None = None,

@@ -418,9 +418,11 @@ def setup_estimate(p: argparse.ArgumentParser) -> None:
 
 
 def run_estimate(args: argparse.Namespace) -> int:
-    from .api import estimate
+    from .api import estimate, is_sequence_model
 
     _check_plot_path(args)
+    if is_sequence_model(args.model, args.framework, args.input_shape):
+        return _run_sequence_estimate(args)
     est = estimate(args.model, args.framework, args.input_shape, batch=args.batch, seq_len=args.seq_len,
                    dtype=args.dtype, optimizer=args.optimizer, mixed_precision=args.mixed_precision,
                    mode=args.mode, device=args.device, cpu_kernels=args.cpu_kernels,
@@ -438,6 +440,30 @@ def run_estimate(args: argparse.Namespace) -> int:
         from .render.design import estimate_groups
 
         _plot(args, estimate_groups(est, args.lang), args.model.strip().splitlines()[0][:80])
+    return 0
+
+
+def _run_sequence_estimate(args: argparse.Namespace) -> int:
+    """A sequence model (transformers, mamba.py, the block packages): prefill, decoding and the state."""
+    from .api import estimate_sequence
+    from .errors import UsageError
+
+    if args.plot:
+        raise UsageError("--plot draws the per-layer memory of PyTorch and Keras estimates; a sequence model's "
+                         "estimate has no activation lines to draw (drop --plot)")
+    est = estimate_sequence(args.model, args.framework, args.input_shape, batch=args.batch, seq_len=args.seq_len,
+                            dtype=args.dtype, optimizer=args.optimizer, mixed_precision=args.mixed_precision,
+                            mode=args.mode, device=args.device, cpu_kernels=args.cpu_kernels,
+                            checkpointing=args.checkpointing)
+    print_warnings(est.warnings)
+    if args.json:
+        from .render.json import dumps
+
+        print(dumps(est.to_dict()))
+    else:
+        from .render.sequence import render_sequence_estimate
+
+        print(render_sequence_estimate(est, args.lang))
     return 0
 
 

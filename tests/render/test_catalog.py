@@ -39,10 +39,10 @@ def test_every_framework_in_registry_order(cat: dict[str, Any]) -> None:
         assert (entry["display"], entry["short"], entry["infers_input"], entry["estimated"]) == (
             fw.display, fw.short, fw.infers_input, fw.runtime is not None)
     estimated = {f["id"] for f in cat["frameworks"] if f["estimated"]}
-    # issue #19: the ten framework conventions are estimated (ONNX in inference only); the recurrent-model packages
-    # of issue #18 (huggingface, mambapy, the blocks) are counted but not estimated yet
+    # issue #19: the ten framework conventions are estimated (ONNX in inference only); issue #18: the recurrent-model
+    # packages (huggingface, mambapy, the blocks) through their per-token sequence runtime
     assert estimated == {"pytorch", "keras", "keras2", "flax", "flax-nnx", "paddle", "mindspore", "onnx", "tf1",
-                         "mxnet"}
+                         "mxnet", "huggingface", "mambapy", "mingru", "sru", "xlstm", "ncps", "fla", "reference"}
 
 
 def test_every_offered_family_has_a_writer_and_its_fields(cat: dict[str, Any]) -> None:

@@ -30,7 +30,8 @@ from .base import (
 )
 from .equivalents import Built, Equivalent, make_layer
 from .families import Neutral, neutral
-from .transformers.blocks import D_CONV, D_INNER, D_MODEL, D_STATE, DT_RANK, ONE, PRODUCTS, WORDS
+from .transformers.blocks import D_CONV, D_INNER, D_MODEL, D_STATE, DT_RANK, MAMBA_WORK, ONE, WORDS
+from .work import SEQUENCE_RUNTIME
 
 T = TensorTemplate
 MIXER = (
@@ -108,12 +109,13 @@ MAMBA = LayerConvention(
     plan_mamba, "mamba",
     ignored=frozenset({"dt_min", "dt_max", "dt_init", "dt_scale", "rms_norm_eps", "base_std", "mup",
                        "mup_base_width", "pscan", "use_cuda"}),
-    equivalent=Equivalent(_read, {"mamba": _FIELDS}, _write), words=WORDS, work=PRODUCTS,
+    equivalent=Equivalent(_read, {"mamba": _FIELDS}, _write), words=WORDS, work=MAMBA_WORK,
 )
 LAYERS = {"Mamba": MAMBA}
 MAMBAPY = FrameworkConvention(
     id="mambapy", display="mamba.py (mambapy)", layers=LAYERS, prefixes=("mambapy.",), naming="index",
     verified_with=(("mambapy", "1.2.0"), ("torch", "2.13.0")), short="mambapy", write_prefix="mambapy.",
+    runtime=SEQUENCE_RUNTIME,
     syntax="mambapy.Mamba(d_model=768, n_layers=24, d_state=16, expand_factor=2, d_conv=4, dt_rank='auto')",
 )
 

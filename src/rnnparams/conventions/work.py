@@ -10,6 +10,7 @@ every definition and how each was measured.
 from __future__ import annotations
 
 from .._record import record, replace
+from ..symbolic import Const, Expr
 
 # How many times per sample a layer's weights are applied ("positions").
 ROWS = "rows"
@@ -177,6 +178,35 @@ class Work:
     token_products: frozenset[str] = frozenset()
     """Roles of the weights multiplied once per token (each number one multiply-add): the weight products of
     decoding one token, which `rnnparams state` sums (empty: not declared, so not summed)."""
+    mixers: tuple[tuple[str | None, Mixer], ...] = ()
+    """Per kind of block of a sequence model, by the symbol counting its copies (None: the model's single
+    block), what it does per token besides its weight products (`Mixer`); `estimate` derives prefill and decode
+    FLOPs from them. A layer of a sequence model with token products but no mixer does nothing else per token
+    (an embedding, a norm, the head)."""
+
+
+@record
+class Mixer:
+    """What one kind of block of a sequence model (Mamba, RWKV, RG-LRU, attention, a mixture of experts) does per
+    token besides the weight products its `Work.token_products` roles name, in the block's own symbols. The
+    numbers are the work the model needs, not a kernel's: docs/estimates.md defines each and says what the CPU
+    paths of the packages compute besides (a padded convolution's discarded outputs, a dense attention mask)."""
+
+    conv_roles: frozenset[str] = frozenset()
+    """Roles of depthwise causal convolution weights (channels, 1, K): channels·K multiply-adds per token."""
+    scan_macs: Expr = Const(0)
+    """Multiply-adds per token of the state update that are contractions (Mamba's y = C·h: d_inner·d_state)."""
+    scan_flops: Expr = Const(0)
+    """Elementwise FLOPs per token of the state update (discretization, the recurrence, the skip), one per
+    operation as the modeling code writes it (derived on each declaration)."""
+    attention: Expr | None = None
+    """Multiply-adds per query and key of attention (queries by keys and weights by values: 2·heads·head_dim)."""
+    window: str | None = None
+    """The symbol bounding the keys a query sees (a local attention window); None: every earlier token."""
+    routed: tuple[str, str] | None = None
+    """(experts, top_k): the `routed_roles` tensors, whose first axis is `experts`, are applied to top_k of them per
+    token (the router itself reads every token in full)."""
+    routed_roles: frozenset[str] = frozenset()
 
 
 WRAPPER = Work(inherit=True)
@@ -233,6 +263,11 @@ class Runtime:
     adafactor_velocity: bool = False
     """Adafactor keeps a parameter-sized velocity besides its factors, and two placeholder scalars instead of a 1-D
     tensor's variance (Keras)."""
+    per_token: bool = False
+    """A sequence model's runtime (transformers' recurrent models, mamba.py, the block packages): estimate gives
+    exact weights, gradients and optimizer state, the state per sequence and, where the layers declare their
+    `Work.mixers`, FLOPs per token for prefill and decoding; their activations are not modelled (said, never
+    guessed)."""
 
 
 TORCH_RUNTIME = Runtime(kernels="torch", weights_in_out=False, index_bytes=8, step_bytes_per_tensor=4,
@@ -267,6 +302,10 @@ TF1_RUNTIME = Runtime(kernels="keras", weights_in_out=True, index_bytes=4, optim
                       optimizer_note="optimizer_tf1", optimizers=LAYOUT_OPTIMIZERS)
 """TensorFlow 1: kernels (in, out); int32 ids; tf.train.AdamOptimizer's m and v per variable and the float32
 beta1_power, beta2_power once."""
+SEQUENCE_RUNTIME = Runtime(kernels="sequence", weights_in_out=False, index_bytes=8, step_bytes_per_tensor=4,
+                           optimizer_note="optimizer_pytorch", measured=True, per_token=True)
+"""PyTorch-built sequence models (transformers, mamba.py, minGRU-pytorch, sru, xlstm, ncps, fla): torch's optimizers,
+so the optimizer state is torch's (a float32 `step` per parameter tensor for Adam); activations not modelled."""
 ONNX_RUNTIME = Runtime(kernels="keras", weights_in_out=False, index_bytes=8, training=False,
                        optimizer_note="optimizer_pytorch")
 """ONNX: an inference format (its LSTM/GRU/RNN weights (gates·H, in)); int64 ids."""
@@ -297,6 +336,7 @@ __all__ = [
     "ROW_SCALE",
     "ROW_STATS",
     "SAMPLE_CHANNEL_STATS",
+    "SEQUENCE_RUNTIME",
     "STEP_OUTPUTS",
     "TF1_RUNTIME",
     "TOKENS",
@@ -304,6 +344,7 @@ __all__ = [
     "WRAPPER",
     "Cell",
     "Keep",
+    "Mixer",
     "Runtime",
     "Work",
 ]

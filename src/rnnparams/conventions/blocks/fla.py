@@ -39,6 +39,7 @@ from ..base import (
     freeze,
 )
 from ..recognise import torch_path
+from ..work import SEQUENCE_RUNTIME
 from .common import entry, sequence_input
 
 E, EV, HD, DK, F, V = (Sym(n) for n in ("E", "E_v", "h", "d_k", "F", "V"))
@@ -300,7 +301,7 @@ LAYERS = {c.type_name: c for c in (
 )}
 
 FLA = FrameworkConvention(
-    id="fla", display="flash-linear-attention (fla)", layers=LAYERS,
+    id="fla", display="flash-linear-attention (fla)", layers=LAYERS, runtime=SEQUENCE_RUNTIME,
     prefixes=("fla.layers.rwkv7.", "fla.models.rwkv7.", "fla.layers.", "fla.models.", "fla."), naming="index",
     verified_with=(("fla-core", "0.6.0"), ("flash-linear-attention", "0.6.0"), ("torch", "2.13.0")),
     syntax="RWKV7ForCausalLM(RWKV7Config(hidden_size=768, num_hidden_layers=12, vocab_size=65536))",

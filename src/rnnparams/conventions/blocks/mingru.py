@@ -30,6 +30,7 @@ from ..base import (
     freeze,
 )
 from ..recognise import torch_path
+from ..work import SEQUENCE_RUNTIME
 from .common import entry, number, sequence_input
 
 d, DH = Sym("d"), Sym("d_h")
@@ -102,7 +103,7 @@ LAYERS = {c.type_name: replace(c, recognise=recogniser(c.type_name))
           for c in (entry(kind, _PARAMS, plan_min, words=WORDS) for kind in GATES)}
 
 MINGRU = FrameworkConvention(
-    id="mingru", display="minGRU-pytorch", layers=LAYERS,
+    id="mingru", display="minGRU-pytorch", layers=LAYERS, runtime=SEQUENCE_RUNTIME,
     prefixes=("minGRU_pytorch.minGRU.", "minGRU_pytorch.minLSTM.", "minGRU_pytorch."),
     naming="index", verified_with=(("minGRU-pytorch", "0.2.1"), ("torch", "2.13.0")),
     syntax="minGRU(512, expansion_factor=1.5)", short="minGRU-pytorch", write_prefix="",

@@ -44,6 +44,7 @@ from ..base import (
     freeze,
 )
 from ..recognise import torch_path
+from ..work import SEQUENCE_RUNTIME
 from .common import entry
 
 I, H, UB, BL, P, O = (Sym(n) for n in ("I", "H", "U_b", "B_l", "P", "O"))
@@ -325,7 +326,7 @@ def _batch_axis(first: LayerSpec) -> int:
 
 
 NCPS = FrameworkConvention(
-    id="ncps", display="ncps (CfC, LTC)", layers=LAYERS,
+    id="ncps", display="ncps (CfC, LTC)", layers=LAYERS, runtime=SEQUENCE_RUNTIME,
     prefixes=("ncps.torch.", "ncps.wirings.", "ncps.", "wirings."), naming="index", batch_axis=_batch_axis,
     verified_with=(("ncps", "1.0.1"), ("torch", "2.13.0")), syntax="CfC(20, AutoNCP(28, 4))", short="ncps",
     write_prefix="", checkpoint_path=torch_path,

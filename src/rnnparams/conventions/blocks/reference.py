@@ -42,6 +42,7 @@ from ..base import (
     require_rank,
 )
 from ..recognise import torch_path
+from ..work import SEQUENCE_RUNTIME
 from .common import entry
 
 I, H, D, L, W = (Sym(n) for n in ("I", "H", "D", "L", "w"))
@@ -220,6 +221,7 @@ def _batch_axis(first: LayerSpec) -> int:
 
 REFERENCE = FrameworkConvention(
     id="reference", display="reference implementations (IndRNN, QRNN)", layers=LAYERS,
+    runtime=SEQUENCE_RUNTIME,
     prefixes=("torchqrnn.", "indrnn."), naming="index", batch_axis=_batch_axis, verified=False, buffers=True,
     syntax="IndRNN(128, 256, n_layer=2, bidirectional=True); QRNN(128, 128, num_layers=2, window=2)",
     short="reference", write_prefix="", checkpoint_path=torch_path,

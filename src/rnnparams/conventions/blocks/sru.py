@@ -36,6 +36,7 @@ from ..base import (
     freeze,
 )
 from ..recognise import torch_path
+from ..work import SEQUENCE_RUNTIME
 from .common import entry, number, refuse_module, sequence_input
 
 I, H, D, L, P = (Sym(n) for n in ("I", "H", "D", "L", "P"))
@@ -184,7 +185,8 @@ def _batch_axis(first: LayerSpec) -> int:
 
 
 SRU = FrameworkConvention(
-    id="sru", display="SRU (sru)", layers=LAYERS, prefixes=("sru.modules.", "sru."), naming="index",
+    id="sru", display="SRU (sru)", layers=LAYERS, runtime=SEQUENCE_RUNTIME,
+    prefixes=("sru.modules.", "sru."), naming="index",
     batch_axis=_batch_axis, verified_with=(("sru", "2.6.0"), ("torch", "2.13.0")), buffers=True,
     syntax="SRU(128, 256, num_layers=2, bidirectional=True)", short="SRU", write_prefix="sru.",
     checkpoint_path=torch_path,

@@ -45,6 +45,7 @@ from ..base import (
     freeze,
 )
 from ..recognise import torch_path
+from ..work import SEQUENCE_RUNTIME
 from .common import entry, sequence_input
 
 E, U, Q, B, HM, K = (Sym(n) for n in ("E", "U", "Q", "b", "h", "K"))
@@ -420,7 +421,7 @@ LAYERS = {c.type_name: c for c in (
 )}
 
 XLSTM = FrameworkConvention(
-    id="xlstm", display="xLSTM (xlstm)", layers=LAYERS,
+    id="xlstm", display="xLSTM (xlstm)", layers=LAYERS, runtime=SEQUENCE_RUNTIME,
     prefixes=("xlstm.blocks.mlstm.layer.", "xlstm.blocks.slstm.layer.", "xlstm.", ), naming="index",
     verified_with=(("xlstm", "2.0.6"), ("torch", "2.13.0")),
     syntax="xLSTMBlockStack(xLSTMBlockStackConfig(mlstm_block=mLSTMBlockConfig(), slstm_block=sLSTMBlockConfig(), "

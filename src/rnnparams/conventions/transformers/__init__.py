@@ -7,6 +7,7 @@ time_step_rank=48)`."""
 from __future__ import annotations
 
 from ..base import FrameworkConvention
+from ..work import SEQUENCE_RUNTIME
 from .blocks import LAYERS
 from .configs import FRAMEWORK
 from .hybrids import HYBRIDS
@@ -17,7 +18,8 @@ LAYERS.update(HYBRIDS)
 
 TRANSFORMERS = FrameworkConvention(
     id=FRAMEWORK, display="Hugging Face transformers", layers=LAYERS, prefixes=("transformers.",),
-    naming="index", verified_with=VERIFIED_WITH, short="transformers", write_prefix="transformers.",
+    naming="index", verified_with=VERIFIED_WITH, runtime=SEQUENCE_RUNTIME, short="transformers",
+    write_prefix="transformers.",
     syntax="a config.json of model_type mamba, mamba2, falcon_mamba, rwkv, recurrent_gemma, xlstm, jamba or bamba; or "
            "transformers.MambaBlock(hidden_size=768, intermediate_size=1536, state_size=16, time_step_rank=48)",
 )

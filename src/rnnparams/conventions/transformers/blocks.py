@@ -29,7 +29,7 @@ from ...symbolic import Const, Expr, add, mul
 from ..base import ANY, Equivalent, LayerContext, LayerPlan, Param, TensorTemplate
 from ..equivalents import Built, make_layer
 from ..families import Neutral, neutral
-from ..work import Work
+from ..work import Mixer, Work
 from .common import S, block, flag, size
 from .stacks import Kind, first_extra, stack
 
@@ -163,12 +163,36 @@ ROLES: Mapping[str, tuple[str, str]] = {
 """Words of the roles (explain's tensor groups) and of the blocks' notes."""
 WORDS = {**WORDS, **ROLES}
 
-PRODUCTS = Work(token_products=frozenset({
+TOKEN_PRODUCTS = frozenset({
     "in_proj", "x_proj", "dt_proj", "out_proj", "key", "value", "receptance", "output", "query", "linear_y",
     "linear_x", "linear_out", "gate_weight", "gate_proj", "up_proj", "down_proj", "head", "output_gate",
-    "input_gate", "forget_gate", "qkv_o", "if_gates"}))
-"""The roles of the weights a decoding step multiplies once per token (every projection and the head; not the
-depthwise convolution, the SSM update, attention over the cache or an embedding lookup)."""
+    "input_gate", "forget_gate", "qkv_o", "if_gates", "router"})
+PRODUCTS = Work(token_products=TOKEN_PRODUCTS)
+"""The roles of the weights a decoding step multiplies once per token (every projection, a router and the head;
+not the depthwise convolution, the SSM update, attention over the cache or an embedding lookup)."""
+CONV = frozenset({"conv_weight"})
+MAMBA_MIXER = Mixer(conv_roles=CONV, scan_macs=mul(D_INNER, D_STATE),
+                    scan_flops=add(mul(6, D_INNER, D_STATE), mul(2, D_INNER)))
+"""transformers' mamba_selective_scan / mamba_selective_state_update, per token and channel·state: Ā = exp(Δ·A) (2),
+B̄x = Δ·B·x (2), h = Ā⊙h + B̄x (2); y = C·h is a contraction (d_inner·d_state MACs); the skip y + D⊙x (2 per
+channel)."""
+MAMBA2_MIXER = Mixer(conv_roles=CONV, scan_macs=mul(HEADS, HEAD_DIM, D_STATE),
+                     scan_flops=add(mul(4, HEADS, HEAD_DIM, D_STATE), mul(2, HEADS), mul(2, HEADS, HEAD_DIM)))
+"""Mamba-2's state update per token (torch_forward's recurrent step): dA = exp(Δ·A) per head (2), Δ·B·x (2) and
+h = h·dA + Δ·B·x (2) per head·head_dim·state, y = C·h a contraction (heads·head_dim·d_state MACs), the skip
+D⊙x (2 per head·head_dim)."""
+RWKV_MIXER = Mixer(scan_flops=mul(25, D_ATT))
+"""RWKV-4's wkv per token and channel (rwkv_linear_attention_cpu): the output's max, two exps, numerator and
+denominator and their division (13), the state's max, two exps and both updates (12)."""
+GRIFFIN_MIXER = Mixer(conv_roles=CONV, scan_flops=mul(13, D_LRU))
+"""The RG-LRU per token and channel (RecurrentGemmaRglru), from its gates' products to h: the two sigmoids (2),
+log a = −8·r·softplus(Λ) (2; softplus(Λ) is per channel, not per token), a = exp (1), a² = exp(2·log a) (2), the
+gated input x·i (1), √(1 − a²) (2) and x̃ = x·i·√(1 − a²) (1), h = a⊙h + x̃ (2). The gates' block-diagonal products
+are weight products (gate_weight)."""
+ATTENTION_MIXER = Mixer(attention=mul(2, HEADS, HEAD_DIM))
+"""Grouped-query attention: per query and key, q·k and weight·v over heads·head_dim."""
+WINDOW_MIXER = Mixer(attention=mul(2, HEADS, HEAD_DIM), window="window")
+"""RecurrentGemma's local attention: a query sees at most `window` keys (itself included)."""
 
 _MAMBA_ARGS = (size("hidden_size", "d_model"), size("intermediate_size", "d_inner"), size("state_size", "d_state"),
                size("conv_kernel", "d_conv", 4), size("time_step_rank", "dt_rank"), flag("use_bias", False),
@@ -302,8 +326,11 @@ def _gemma_recurrent_states(env: Mapping[str, int]) -> Mapping[str, tuple[Expr |
 
 
 def _gemma_attention_states(env: Mapping[str, int]) -> Mapping[str, tuple[Expr | int, ...]]:
-    """A sliding-window key and value cache of `window` positions."""
-    return {"key_cache": (KV_HEADS, S("window"), HEAD_DIM), "value_cache": (KV_HEADS, S("window"), HEAD_DIM)}
+    """A sliding-window key and value cache of `window` − 1 positions (transformers' DynamicSlidingWindowLayer keeps
+    the last window − 1 tokens, measured after a CPU forward with use_cache: the next query attends to them and
+    itself)."""
+    return {"key_cache": (KV_HEADS, env["window"] - 1, HEAD_DIM),
+            "value_cache": (KV_HEADS, env["window"] - 1, HEAD_DIM)}
 
 
 GEMMA_RECURRENT = block("RecurrentGemmaRecurrentLayer", GEMMA_RECURRENT_ARGS, GEMMA_RECURRENT_TENSORS,
@@ -418,23 +445,25 @@ def _write_mamba(n: Neutral) -> Built:
                        num_layers=n.int("layers")),), None
 
 
+MAMBA_WORK = Work(token_products=TOKEN_PRODUCTS, mixers=(("L", MAMBA_MIXER),))
 _MAMBA_FIELDS = ("d_model", "d_inner", "d_state", "d_conv", "dt_rank", "layers", "bias", "conv_bias")
 STACKS = (
     stack("MambaStack", _MAMBA_ARGS, (Kind("L", _MAMBA_TENSORS, _mamba_states),), words=WORDS,
           notes=("mamba_block",), equivalent=Equivalent(_read_mamba, {"mamba": _MAMBA_FIELDS}, _write_mamba),
-          work=PRODUCTS),
+          work=MAMBA_WORK),
     stack("FalconMambaStack", _MAMBA_ARGS, (Kind("L", _MAMBA_TENSORS, _mamba_states),), words=WORDS,
-          notes=("mamba_block",), equivalent=Equivalent(_read_mamba), work=PRODUCTS),
+          notes=("mamba_block",), equivalent=Equivalent(_read_mamba), work=MAMBA_WORK),
     stack("Mamba2Stack", MAMBA2_ARGS, (Kind("L", MAMBA2_TENSORS, _mamba2_states),), words=WORDS,
-          notes=("mamba2_block",), work=PRODUCTS),
+          notes=("mamba2_block",), work=Work(token_products=TOKEN_PRODUCTS, mixers=(("L", MAMBA2_MIXER),))),
     stack("RwkvStack", RWKV_ARGS[:3], (Kind(None, _RWKV_FIRST), Kind("L", _RWKV_REST, _rwkv_states)),
-          layout=first_extra, words=WORDS, notes=("rwkv_block",), work=PRODUCTS),
+          layout=first_extra, words=WORDS, notes=("rwkv_block",),
+          work=Work(token_products=TOKEN_PRODUCTS, mixers=(("L", RWKV_MIXER),))),
     stack("RecurrentGemmaStack", GEMMA_ARGS,
           (Kind("L_rec", GEMMA_RECURRENT_TENSORS, _gemma_recurrent_states),
            Kind("L_att", GEMMA_ATTENTION_TENSORS, _gemma_attention_states)),
           layout=_gemma_layout, derived=_gemma_block, words=WORDS, notes=("griffin_recurrent", "griffin_attention"),
           extra=(Param("block_types", ("recurrent", "recurrent", "attention"), ANY, positional=False),),
-          work=PRODUCTS),
+          work=Work(token_products=TOKEN_PRODUCTS, mixers=(("L_rec", GRIFFIN_MIXER), ("L_att", WINDOW_MIXER)))),
 )
 XLSTM_STACK = stack("xLSTMStack", XLSTM_ARGS, (Kind("L", XLSTM_TENSORS, _xlstm_states),),
                     derived=lambda env: {**_xlstm_derived(env), "d_qkh": env["d_qk"] // env["heads"]}, words=WORDS,

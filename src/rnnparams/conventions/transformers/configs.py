@@ -237,6 +237,7 @@ def _jamba(c: Config, p: str) -> tuple[LayerSpec, ...]:
                    mamba_d_state=_int(c, "mamba_d_state"), mamba_d_conv=_int(c, "mamba_d_conv"), mamba_dt_rank=dt_rank,
                    num_attention_heads=heads, num_key_value_heads=kv, head_dim=hidden // heads,
                    intermediate_size=_int(c, "intermediate_size"), num_experts=_int(c, "num_experts"),
+                   num_experts_per_tok=_int(c, "num_experts_per_tok"),
                    mamba_conv_bias=bool(c["mamba_conv_bias"]), mamba_proj_bias=bool(c["mamba_proj_bias"]),
                    num_layers=_int(c, "num_hidden_layers"), **periods),
             _layer("RMSNorm", f"{p}final_layernorm", hidden_size=hidden))

@@ -5,9 +5,12 @@ as `state_dict()` names them (`model.layers.1.feed_forward.experts.gate_up_proj`
 
 from __future__ import annotations
 
-from ...symbolic import Sym
+from ...symbolic import Sym, add, mul
 from ..base import ANY, INT, LayerContext, Param, TensorTemplate
+from ..work import Mixer, Work
 from .blocks import (
+    ATTENTION_MIXER,
+    CONV,
     D_CONV,
     D_FFN,
     D_INNER,
@@ -18,8 +21,9 @@ from .blocks import (
     HEAD_DIM,
     HEADS,
     KV_HEADS,
+    MAMBA_MIXER,
     ONE,
-    PRODUCTS,
+    TOKEN_PRODUCTS,
     WORDS,
     _mamba_states,
 )
@@ -75,6 +79,8 @@ def _jamba_layout(ctx: LayerContext) -> tuple[tuple[int, ...], ...]:
                  for i in range(ctx.int("num_layers")))
 
 
+JAMBA_MOE_MIXER = Mixer(routed=("experts", "top_k"), routed_roles=frozenset({"up_proj", "down_proj"}))
+"""The router reads every token; top_k experts' gate_up_proj and down_proj do (JambaExperts)."""
 JAMBA_WORDS = {
     **WORDS,
     "experts": ("number of experts (num_experts)", "专家数（num_experts）"),
@@ -96,10 +102,13 @@ JAMBA = stack(
     (size("hidden_size", "d_model"), size("mamba_inner", "d_inner"), size("mamba_d_state", "d_state"),
      size("mamba_d_conv", "d_conv"), size("mamba_dt_rank", "dt_rank"), size("num_attention_heads", "heads"),
      size("num_key_value_heads", "kv_heads"), size("head_dim", "head_dim"), size("intermediate_size", "d_ffn"),
-     size("num_experts", "experts"), flag("mamba_conv_bias", True), flag("mamba_proj_bias", False)),
+     size("num_experts", "experts"), size("num_experts_per_tok", "top_k", 2), flag("mamba_conv_bias", True),
+     flag("mamba_proj_bias", False)),
     (Kind("L_mamba", JAMBA_MAMBA, _mamba_states), Kind("L_att", JAMBA_ATTENTION), Kind("L_mlp", JAMBA_MLP),
      Kind("L_moe", JAMBA_MOE), Kind("L", JAMBA_NORMS)),
     layout=_jamba_layout, words=JAMBA_WORDS, notes=("jamba",), extra=_PERIODS,
+    work=Work(token_products=TOKEN_PRODUCTS, mixers=(("L_mamba", MAMBA_MIXER), ("L_att", ATTENTION_MIXER),
+                                                     ("L_moe", JAMBA_MOE_MIXER))),
 )
 _CONV2 = D_INNER + 2 * GROUPS * D_STATE
 BAMBA_MLP = (
@@ -132,6 +141,12 @@ BAMBA_ATTENTION = tuple(t for name, out, d_in in (
               T(f"self_attn.{name}.bias", (out,), "bias", when="attention_bias")))
 
 
+BAMBA_MIXER = Mixer(conv_roles=CONV, scan_macs=mul(D_INNER, D_STATE),
+                    scan_flops=add(mul(4, D_INNER, D_STATE), mul(2, MHEADS), mul(2, D_INNER)))
+"""Bamba's Mamba-2 mixer (mamba_n_heads heads of d_inner/mheads): as blocks.MAMBA2_MIXER with heads·head_dim =
+d_inner."""
+
+
 def _bamba_layout(ctx: LayerContext) -> tuple[tuple[int, ...], ...]:
     """Per layer: the MLP and both norms, then attention at attn_layer_indices (else the Mamba-2 mixer)."""
     attention = ctx.cfg("attn_layer_indices")
@@ -147,7 +162,8 @@ BAMBA = stack(
      size("intermediate_size", "d_ffn"), flag("mamba_conv_bias", True), flag("mamba_proj_bias", False),
      flag("attention_bias", False), flag("mlp_bias", False)),
     (Kind("L", BAMBA_MLP), Kind("L_mamba", BAMBA_MAMBA), Kind("L_att", BAMBA_ATTENTION)),
-    layout=_bamba_layout, notes=("bamba",), work=PRODUCTS,
+    layout=_bamba_layout, notes=("bamba",),
+    work=Work(token_products=TOKEN_PRODUCTS, mixers=(("L_mamba", BAMBA_MIXER), ("L_att", ATTENTION_MIXER))),
     words={**JAMBA_WORDS, "mheads": ("number of Mamba-2 heads (mamba_n_heads)", "Mamba-2 头数（mamba_n_heads）"),
            "bamba": ("A Bamba stack: each layer is a gated MLP with two RMSNorms and a Mamba-2 mixer, or grouped-query "
                      "attention at attn_layer_indices.",
