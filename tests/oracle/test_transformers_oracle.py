@@ -273,6 +273,132 @@ def test_recurrent_gemma(config: dict[str, object]) -> None:
     check(config)
 
 
+def _mamba2_sizes(draw: st.DrawFn, hidden: int) -> dict[str, object]:
+    """A Mamba-2 mixer's keys (the FalconH1 / GraniteMoeHybrid spelling): mamba_n_heads divides the inner width."""
+    expand = draw(st.integers(1, 2))
+    inner = expand * hidden
+    heads = draw(st.sampled_from([d for d in range(1, min(inner, 8) + 1) if inner % d == 0]))
+    return {"mamba_expand": expand, "mamba_n_heads": heads, "mamba_n_groups": draw(st.integers(1, 3)),
+            "mamba_d_state": draw(st.integers(1, 12)), "mamba_d_conv": draw(st.integers(1, 4)),
+            "mamba_d_head": draw(st.sampled_from(["auto", inner // heads])), "mamba_conv_bias": draw(flags),
+            "mamba_proj_bias": draw(flags)}
+
+
+def _attention_sizes(draw: st.DrawFn) -> dict[str, object]:
+    """Grouped-query attention with an even head_dim (RoPE refuses an odd one), given or derived."""
+    heads = draw(st.integers(1, 4))
+    config: dict[str, object] = {"num_attention_heads": heads, "num_key_value_heads": draw(st.integers(1, heads)),
+                                 "hidden_size": heads * 2 * draw(st.integers(1, 6))}
+    if draw(flags):
+        config["head_dim"] = 2 * draw(st.integers(1, 6))
+    return config
+
+
+def _maybe_base(draw: st.DrawFn, config: dict[str, object], base: str, causal: str) -> dict[str, object]:
+    if draw(flags):
+        config["architectures"] = [draw(st.sampled_from([base, causal]))]
+    return config
+
+
+@st.composite
+def falcon_h1_configs(draw: st.DrawFn) -> dict[str, object]:
+    config = _attention_sizes(draw)
+    hidden = int(config["hidden_size"])  # type: ignore[call-overload]
+    config.update(_mamba2_sizes(draw, hidden))
+    if draw(flags):  # mamba_d_ssm sets the mixer's width; null: mamba_expand · hidden_size
+        heads = int(config["mamba_n_heads"])  # type: ignore[call-overload]
+        config["mamba_d_ssm"], config["mamba_d_head"] = heads * draw(st.integers(1, 6)), "auto"
+    else:
+        config["mamba_d_ssm"] = None
+    config.update({
+        "model_type": "falcon_h1", "vocab_size": draw(st.integers(1, 200)), "num_hidden_layers": draw(st.integers(1, 4)),
+        "intermediate_size": draw(st.integers(1, 40)), "projectors_bias": draw(flags), "mamba_rms_norm": draw(flags),
+        "attention_bias": draw(flags), "mlp_bias": draw(flags), "tie_word_embeddings": draw(flags)})
+    return _maybe_base(draw, config, "FalconH1Model", "FalconH1ForCausalLM")
+
+
+@EXAMPLES
+@given(falcon_h1_configs())
+def test_falcon_h1(config: dict[str, object]) -> None:
+    check(config)
+
+
+@st.composite
+def nemotron_h_configs(draw: st.DrawFn) -> dict[str, object]:
+    config = _attention_sizes(draw)
+    config.pop("head_dim", None)
+    pattern = "".join(draw(st.lists(st.sampled_from("M*-E"), min_size=1, max_size=6)))
+    config.update({
+        "model_type": "nemotron_h", "vocab_size": draw(st.integers(1, 200)), "head_dim": 2 * draw(st.integers(1, 6)),
+        "intermediate_size": draw(st.integers(1, 40)), "mamba_num_heads": draw(st.integers(1, 6)),
+        "mamba_head_dim": draw(st.integers(1, 8)), "ssm_state_size": draw(st.integers(1, 12)),
+        "n_groups": draw(st.integers(1, 3)), "conv_kernel": draw(st.integers(1, 4)), "use_conv_bias": draw(flags),
+        "use_bias": draw(flags), "mlp_bias": draw(flags), "n_routed_experts": draw(st.integers(1, 4)),
+        "moe_intermediate_size": draw(st.integers(1, 16)), "num_experts_per_tok": 1,
+        "moe_shared_expert_intermediate_size": draw(st.integers(1, 16)), "tie_word_embeddings": draw(flags)})
+    if draw(flags):
+        config["moe_latent_size"] = draw(st.integers(1, 12))
+    if draw(flags):  # the pattern string of older files, or the list
+        config["hybrid_override_pattern"] = pattern
+    else:
+        kinds = {"M": "linear_attention", "*": "full_attention", "-": "mlp", "E": "moe"}
+        config["layers_block_type"] = [kinds[ch] for ch in pattern]
+    return _maybe_base(draw, config, "NemotronHModel", "NemotronHForCausalLM")
+
+
+@EXAMPLES
+@given(nemotron_h_configs())
+def test_nemotron_h(config: dict[str, object]) -> None:
+    check(config)
+
+
+@st.composite
+def granite_configs(draw: st.DrawFn) -> dict[str, object]:
+    config = _attention_sizes(draw)
+    hidden, layers = int(config["hidden_size"]), draw(st.integers(1, 4))  # type: ignore[call-overload]
+    config.update(_mamba2_sizes(draw, hidden))
+    config.update({
+        "model_type": "granitemoehybrid", "vocab_size": draw(st.integers(1, 200)), "num_hidden_layers": layers,
+        "intermediate_size": draw(st.integers(1, 24)), "num_local_experts": draw(st.integers(0, 3)),
+        "num_experts_per_tok": 1, "shared_intermediate_size": draw(st.integers(1, 24)),
+        "attention_bias": draw(flags), "tie_word_embeddings": draw(flags)})
+    if draw(flags):
+        config["layer_types"] = draw(st.lists(st.sampled_from(["mamba", "attention"]), min_size=layers,
+                                              max_size=layers))
+    return _maybe_base(draw, config, "GraniteMoeHybridModel", "GraniteMoeHybridForCausalLM")
+
+
+@EXAMPLES
+@given(granite_configs())
+def test_granitemoehybrid(config: dict[str, object]) -> None:
+    check(config)
+
+
+@st.composite
+def lfm2_configs(draw: st.DrawFn) -> dict[str, object]:
+    config = _attention_sizes(draw)
+    layers = draw(st.integers(1, 4))
+    config.update({
+        "model_type": "lfm2", "vocab_size": draw(st.integers(1, 200)), "num_hidden_layers": layers,
+        "conv_L_cache": draw(st.integers(1, 5)), "conv_bias": draw(flags),
+        "block_auto_adjust_ff_dim": draw(flags), "block_multiple_of": draw(st.sampled_from([1, 7, 16])),
+        "block_ffn_dim_multiplier": draw(st.sampled_from([1.0, 1.3, 0.5])),
+        draw(st.sampled_from(["intermediate_size", "block_ff_dim"])): draw(st.integers(2, 40)),
+        draw(st.sampled_from(["tie_word_embeddings", "tie_embedding"])): draw(flags)})
+    which = draw(st.sampled_from(["layer_types", "full_attn_idxs", None]))
+    if which == "layer_types":
+        config[which] = draw(st.lists(st.sampled_from(["conv", "full_attention"]), min_size=layers, max_size=layers))
+    elif which == "full_attn_idxs":
+        config[which] = draw(st.lists(st.integers(0, layers - 1), unique=True, max_size=layers))
+    return _maybe_base(draw, config, "Lfm2Model", "Lfm2ForCausalLM")
+
+
+@EXAMPLES
+@given(lfm2_configs())
+def test_lfm2(config: dict[str, object]) -> None:
+    check(config)
+
+
 def _real_total(config: dict[str, object]) -> int:
     return sum(_size(s) for _, s in real(config))
 

@@ -407,12 +407,9 @@ def _lfm2_ffn(c: Config) -> int:
     block_ffn_dim_multiplier, rounded up to block_multiple_of."""
     width = _int(c, "intermediate_size")
     if c["block_auto_adjust_ff_dim"]:
-        width = int(2 * width / 3)
-        factor = c["block_ffn_dim_multiplier"]
-        if factor is not None:
-            width = int(_factor(c, "block_ffn_dim_multiplier") * width)
-            multiple = _int(c, "block_multiple_of")
-            width = multiple * ((width + multiple - 1) // multiple)
+        width = int(_factor(c, "block_ffn_dim_multiplier") * int(2 * width / 3))
+        multiple = _int(c, "block_multiple_of")
+        width = multiple * ((width + multiple - 1) // multiple)
     if not 0 < width <= MAX_SIZE:
         raise ConfigError(f"the feed-forward width from intermediate_size {c['intermediate_size']} is {width:,}: "
                           f"it must be between 1 and {MAX_SIZE:,}")
