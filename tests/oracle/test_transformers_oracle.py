@@ -311,7 +311,8 @@ def falcon_h1_configs(draw: st.DrawFn) -> dict[str, object]:
     else:
         config["mamba_d_ssm"] = None
     config.update({
-        "model_type": "falcon_h1", "vocab_size": draw(st.integers(1, 200)), "num_hidden_layers": draw(st.integers(1, 4)),
+        "model_type": "falcon_h1", "vocab_size": draw(st.integers(1, 200)),
+        "num_hidden_layers": draw(st.integers(1, 4)),
         "intermediate_size": draw(st.integers(1, 40)), "projectors_bias": draw(flags), "mamba_rms_norm": draw(flags),
         "attention_bias": draw(flags), "mlp_bias": draw(flags), "tie_word_embeddings": draw(flags)})
     return _maybe_base(draw, config, "FalconH1Model", "FalconH1ForCausalLM")
@@ -382,7 +383,7 @@ def lfm2_configs(draw: st.DrawFn) -> dict[str, object]:
         "model_type": "lfm2", "vocab_size": draw(st.integers(1, 200)), "num_hidden_layers": layers,
         "conv_L_cache": draw(st.integers(1, 5)), "conv_bias": draw(flags),
         "block_auto_adjust_ff_dim": draw(flags), "block_multiple_of": draw(st.sampled_from([1, 7, 16])),
-        "block_ffn_dim_multiplier": draw(st.sampled_from([1.0, 1.3, 0.5])),
+        "block_ffn_dim_multiplier": draw(st.sampled_from([1.0, 1.3, 2.0])),
         draw(st.sampled_from(["intermediate_size", "block_ff_dim"])): draw(st.integers(2, 40)),
         draw(st.sampled_from(["tie_word_embeddings", "tie_embedding"])): draw(flags)})
     which = draw(st.sampled_from(["layer_types", "full_attn_idxs", None]))
@@ -433,6 +434,67 @@ def test_check_finds_a_miscounted_rwkv_and_an_untied_gemma() -> None:
     result = rnnparams.check(str(CONFIGS / "recurrentgemma-2b.json"),
                              _real_total({**gemma, "tie_word_embeddings": False}))
     assert any(d.mistakes == ("tied_counted_twice",) for d in result.diagnoses)
+
+
+HYBRID_TINY = {
+    "falcon_h1": {"model_type": "falcon_h1", "vocab_size": 50, "hidden_size": 16, "intermediate_size": 24,
+                  "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "mamba_d_ssm": 32,
+                  "mamba_n_heads": 4, "mamba_d_state": 8, "mamba_n_groups": 2},
+    "nemotron_h": {"model_type": "nemotron_h", "vocab_size": 50, "hidden_size": 16, "intermediate_size": 24,
+                   "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 4, "mamba_num_heads": 4,
+                   "mamba_head_dim": 8, "ssm_state_size": 8, "n_groups": 2, "hybrid_override_pattern": "M*-E",
+                   "n_routed_experts": 3, "moe_intermediate_size": 8, "moe_shared_expert_intermediate_size": 12},
+    "granitemoehybrid": {"model_type": "granitemoehybrid", "vocab_size": 50, "hidden_size": 16,
+                         "intermediate_size": 24, "num_hidden_layers": 3, "num_attention_heads": 4,
+                         "num_key_value_heads": 2, "mamba_n_heads": 4, "mamba_d_state": 8, "mamba_n_groups": 2,
+                         "layer_types": ["mamba", "attention", "mamba"], "num_local_experts": 3,
+                         "shared_intermediate_size": 12},
+}
+
+
+@pytest.mark.parametrize(("family", "change", "symbol", "layers", "actual"), [
+    ("falcon_h1", {"num_hidden_layers": 3}, "L", 3, 2),  # every layer alike: L
+    ("nemotron_h", {"hybrid_override_pattern": "M*-EM"}, "L_mamba", 2, 1),  # one more Mamba-2 layer (and its norm)
+    ("granitemoehybrid", {"num_hidden_layers": 4, "layer_types": ["mamba", "attention", "mamba", "attention"]},
+     "L_att", 2, 1),  # one more attention layer, with its norms, experts and shared MLP
+    ("lfm2", {"num_hidden_layers": 17, "full_attn_idxs": [2, 5, 8, 10, 12, 14, 16]}, "L_att", 7, 6),
+    ("lfm2", {"num_hidden_layers": 15, "full_attn_idxs": [2, 5, 8, 10, 12, 14]}, "L_conv", 9, 10),
+])
+def test_check_finds_a_hybrid_layer_miscounted(tmp_path: Path, family: str, change: dict[str, object], symbol: str,
+                                               layers: int, actual: int) -> None:
+    """A claim made with one layer of a kind more or fewer (the claimed total is what transformers builds with that
+    change) is diagnosed by that kind's own count (plan.counts): one more attention layer of a hybrid adds its
+    norms and MLP too, which the closed form's `L_att·(attention + MLP)` says."""
+    import rnnparams
+
+    config = (json.loads((CONFIGS / "lfm2-1.2b.json").read_text()) if family == "lfm2" else HYBRID_TINY[family])
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    result = rnnparams.check(str(path), _real_total({**config, **change}))
+    assert not result.correct
+    found = [d for d in result.diagnoses if d.mistakes == ("layers_miscounted",) and d.values["symbol"] == symbol]
+    assert found and found[0].values["layers"] == layers and found[0].values["actual"] == actual, result.diagnoses
+
+
+def test_check_finds_lfm2s_tied_head_counted_twice() -> None:
+    import rnnparams
+
+    config = json.loads((CONFIGS / "lfm2-1.2b.json").read_text())
+    result = rnnparams.check(str(CONFIGS / "lfm2-1.2b.json"), _real_total({**config, "tie_embedding": False}))
+    assert any(d.mistakes == ("tied_counted_twice",) for d in result.diagnoses)
+
+
+def test_lfm2_1_2b_by_hand() -> None:
+    """LiquidAI/LFM2-1.2B, derived by hand: d_model 2048, 10 short-convolution layers (conv 2048·3, in_proj 3·2048²,
+    out_proj 2048²) and 6 attention layers (32 heads of 64, 8 kv heads, q/k norms of 64), each with a SwiGLU of
+    int(2·12288/3) = 8192 rounded up to a multiple of 256 and two RMSNorms, the embedding (65536 × 2048, tied
+    head) and the final norm. The model card says 1.17B."""
+    d, v, ffn, conv, att = 2048, 65536, 8192, 10, 6
+    conv_layer = d * 3 + 3 * d * d + d * d
+    att_layer = d * 32 * 64 + 2 * d * 8 * 64 + 32 * 64 * d + 2 * 64
+    expected = v * d + conv * conv_layer + att * att_layer + (conv + att) * (3 * ffn * d + 2 * d) + d
+    assert expected == 1_170_340_608
+    assert check(json.loads((CONFIGS / "lfm2-1.2b.json").read_text())) == expected
 
 
 def _saved(tmp_path: Path, config: dict[str, object]) -> Path:

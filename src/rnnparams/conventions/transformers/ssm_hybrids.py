@@ -19,6 +19,7 @@ from collections.abc import Mapping
 
 from ...symbolic import Expr, Sym
 from ..base import ANY, LayerContext, Param, TensorTemplate
+from ..work import Work
 from .blocks import D_CONV, D_FFN, D_INNER, D_MODEL, D_STATE, GROUPS, HEAD_DIM, HEADS, KV_HEADS, ONE, PRODUCTS
 from .common import S, flag, size
 from .hybrids import JAMBA_WORDS
@@ -81,6 +82,8 @@ WORDS = {
     "d_latent": ("width the experts read and write (moe_latent_size, else hidden_size)",
                  "专家读写的宽度（moe_latent_size，未设时为 hidden_size）"),
     "L_conv": ("number of short-convolution layers", "短卷积层数"),
+    "conv_gates": ("Input projection of the short convolution (its gates B and C and the value x, d_model each)",
+                   "短卷积的输入投影（门 B、C 与值 x，各为 d_model）"),
     "L_mlp": ("number of MLP layers", "MLP 层数"),
     "falcon_h1": ("A FalconH1 stack: every layer runs a Mamba-2 mixer and grouped-query attention in parallel on the "
                   "same RMS-normed input, then a gated MLP after a second RMSNorm.",
@@ -197,7 +200,7 @@ GRANITE = stack(
 LFM2_CONV = (
     T("conv.conv.weight", (D_MODEL, ONE, D_CONV), "conv_weight"),
     T("conv.conv.bias", (D_MODEL,), "conv_bias", when="conv_bias"),
-    *_linear("conv.in_proj", 3 * D_MODEL, D_MODEL, "in_proj", "conv_bias"),
+    *_linear("conv.in_proj", 3 * D_MODEL, D_MODEL, "conv_gates", "conv_bias"),
     *_linear("conv.out_proj", D_MODEL, D_MODEL, "out_proj", "conv_bias"),
 )
 LFM2_ATTENTION = (*attention("self_attn", None, out="out_proj"),
@@ -223,7 +226,7 @@ LFM2 = stack(
      size("intermediate_size", "d_ffn"), flag("conv_bias", False)),
     (Kind("L_conv", LFM2_CONV, _lfm2_states), Kind("L_att", LFM2_ATTENTION), Kind("L", LFM2_FFN)),
     layout=_by_types({"conv": (0, 2), "full_attention": (1, 2)}),
-    words=WORDS, notes=("lfm2",), work=PRODUCTS,
+    words=WORDS, notes=("lfm2",), work=Work(token_products=PRODUCTS.token_products | {"conv_gates"}),
     extra=(Param("layer_types", (), ANY, positional=False),),
 )
 SSM_HYBRIDS = {c.type_name: c for c in (FALCON_H1, NEMOTRON_H, GRANITE, LFM2)}
