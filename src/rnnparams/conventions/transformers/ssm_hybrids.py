@@ -184,8 +184,9 @@ GRANITE_FIRST = (
 )
 GRANITE = stack(
     "GraniteMoeHybridStack",
-    (size("hidden_size", "d_model"), *_MAMBA2_ARGS, *_ATTENTION_ARGS, size("num_local_experts", "experts"),
-     size("intermediate_size", "d_moe"), size("shared_intermediate_size", "d_shared"),
+    (size("hidden_size", "d_model"), *_MAMBA2_ARGS, *_ATTENTION_ARGS,
+     size("num_local_experts", "experts", optional=True),
+     size("intermediate_size", "d_moe", optional=True), size("shared_intermediate_size", "d_shared"),
      flag("mamba_conv_bias", True), flag("mamba_proj_bias", False), flag("attention_bias", False),
      flag("moe", True)),
     (Kind("L", GRANITE_FIRST),
