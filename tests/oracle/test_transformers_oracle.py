@@ -648,3 +648,44 @@ def test_mamba_ssm_configs_reconcile_with_their_transformers_conversions(ssm: st
     theirs = real(json.loads((CONFIGS / f"{hf}.json").read_text()))
     assert mine == set(theirs)
     assert report.total_params == sum(_size(s) for _, s in theirs)
+
+
+RECURRENT_MARKS = ("conv_states", "recurrent_states", "ssm_state", "GatedDeltaNet", "ShortConv", "DeltaAttention",
+                   "LinearAttention", "LightningAttention", "MambaMixer", "Mamba2Mixer", "RecurrentBlock", "mLSTM")
+NOT_LANGUAGE = ("vision", "audio", "asr", "speech", "word_timestamp", "speechlm")
+
+
+def _recurrent_model_types() -> dict[str, str]:
+    """Every model_type declared in a transformers 5.24 model folder whose modeling code carries a recurrent,
+    state-space, linear-attention or short-convolution state (its vision/audio sub-configs left out)."""
+    import re
+
+    found: dict[str, str] = {}
+    for folder in sorted(Path(transformers.__file__).parent.joinpath("models").iterdir()):
+        code = "".join(p.read_text(errors="replace") for p in folder.glob("modeling_*.py"))
+        if not any(mark in code for mark in RECURRENT_MARKS):
+            continue
+        for config in folder.glob("configuration_*.py"):
+            for model_type in re.findall(r'^\s+model_type = "([^"]+)"', config.read_text(), re.M):
+                if not any(word in model_type for word in NOT_LANGUAGE):
+                    found[model_type] = folder.name
+    return found
+
+
+def test_every_recurrent_family_transformers_ships_is_counted_or_refused_by_name(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The enumeration behind docs/frameworks.md: each such model_type is a counted family, or refused with a
+    sentence saying what it is (exit 2), never miscounted and never a bare "unknown model_type"."""
+    from rnnparams.cli import main
+    from rnnparams.conventions.transformers.configs import FAMILIES, NOT_COUNTED
+
+    found = _recurrent_model_types()
+    assert {"zamba2", "falcon_h1", "qwen3_next", "nemotron_h", "granitemoehybrid", "lfm2", "zamba"} <= set(found)
+    missing = sorted(set(found) - set(FAMILIES) - set(NOT_COUNTED))
+    assert not missing, f"neither counted nor refused: {missing}"
+    for model_type in sorted(set(found) & set(NOT_COUNTED)):
+        path = tmp_path / f"{model_type}.json"
+        path.write_text(json.dumps({"model_type": model_type}))
+        assert main(["count", str(path)]) == 2
+        err = capsys.readouterr().err
+        assert "does not count yet" in err and model_type in err and "Traceback" not in err

@@ -131,7 +131,7 @@ def _mamba_ssm_overrides(data: dict[str, object],
 def spec_from_config(text: str, source_name: str = "config.json",
                      overrides: Mapping[str, object] | Sequence[str] | None = None) -> ModelSpec:
     """The model transformers builds from this config (with `overrides` applied), as a spec."""
-    from ..conventions.transformers.configs import FAMILIES, FRAMEWORK, model_layers, with_defaults
+    from ..conventions.transformers.configs import FAMILIES, FRAMEWORK, NOT_COUNTED, model_layers, with_defaults
 
     data = load_config(text, source_name)
     from ..conventions import mamba_ssm
@@ -144,6 +144,10 @@ def spec_from_config(text: str, source_name: str = "config.json",
             raise type(exc)(f"{source_name}: {exc}") from None
         return ModelSpec(mamba_ssm.FRAMEWORK, layers, None, name="MambaLMHeadModel", source=None, chain=False)
     model_type = data.get("model_type")
+    if isinstance(model_type, str) and model_type in NOT_COUNTED:
+        raise InputError(f"{source_name}: model_type {model_type!r} ({NOT_COUNTED[model_type]}) is a recurrent "
+                         "family transformers 5.24 ships that rnnparams does not count yet; it counts "
+                         + ", ".join(FAMILIES))
     if not isinstance(model_type, str) or model_type not in FAMILIES:
         raise InputError(f"{source_name}: model_type {model_type!r} is not one rnnparams counts; it counts "
                          + ", ".join(FAMILIES))

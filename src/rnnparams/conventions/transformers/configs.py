@@ -587,6 +587,38 @@ FAMILIES: Mapping[str, ModelFamily] = MappingProxyType({f.model_type: f for f in
         renames=MappingProxyType({"block_ff_dim": "intermediate_size", "tie_embedding": "tie_word_embeddings"})),)})
 """Every model_type rnnparams counts, by its name in config.json."""
 
+NOT_COUNTED: Mapping[str, str] = MappingProxyType({
+    "zamba": "Zamba: Mamba layers with one shared attention block reused every few layers",
+    "zamba2": "Zamba2: Mamba-2 layers with shared attention blocks and per-use LoRA adapters",
+    "qwen3_next": "Qwen3-Next: gated DeltaNet linear attention and gated attention, with a mixture of experts",
+    "qwen3_5": "Qwen3.5: gated DeltaNet linear attention beside full attention (a vision-language wrapper)",
+    "qwen3_5_text": "Qwen3.5: gated DeltaNet linear attention beside full attention",
+    "qwen3_5_moe": "Qwen3.5-MoE: gated DeltaNet linear attention with a mixture of experts",
+    "qwen3_5_moe_text": "Qwen3.5-MoE: gated DeltaNet linear attention with a mixture of experts",
+    "qwen4_exp": "Qwen4-Exp: gated DeltaNet linear attention (a vision-language wrapper)",
+    "qwen4_exp_text": "Qwen4-Exp: gated DeltaNet linear attention",
+    "olmo_hybrid": "OLMo-Hybrid: gated DeltaNet linear attention beside attention",
+    "lara_mini": "Lara-Mini: gated DeltaNet linear attention",
+    "kimi_linear": "Kimi-Linear: Kimi delta attention (linear) beside multi-head latent attention",
+    "minimax": "MiniMax: lightning (linear) attention beside softmax attention, with experts",
+    "bailing_hybrid": "Bailing-Hybrid: delta (linear) attention beside attention",
+    "glm5_next": "GLM-5-Next: linear attention (a vision-language wrapper)",
+    "glm5_next_text": "GLM-5-Next: linear attention beside attention",
+    "lfm2_moe": "LFM2-MoE: LFM2's short convolutions with a mixture of experts",
+    "lfm2_vl": "LFM2-VL: an LFM2 language model inside a vision-language wrapper",
+    "lfm3": "LFM3: short convolutions beside attention",
+    "lfm3_vl": "LFM3-VL: an LFM3 language model inside a vision-language wrapper",
+    "inkling_text": "Inkling: short convolutions beside attention",
+    "inkling_mm_model": "Inkling: short convolutions beside attention (a multimodal wrapper)",
+    "inkling2": "Inkling2: short convolutions beside full and sliding attention (a multimodal wrapper)",
+    "inkling2_text": "Inkling2: short convolutions beside full and sliding attention",
+    "inkling2_loop": "Inkling2-Loop: short convolutions with looped layers (a multimodal wrapper)",
+    "inkling2_loop_text": "Inkling2-Loop: short convolutions with looped layers",
+    "nemotron_h_omni": "Nemotron-H Omni: a NemotronH language model inside a multimodal wrapper",
+})
+"""model_types of transformers 5.24 that carry a recurrent, state-space, linear-attention or short-convolution
+state and that rnnparams does not count yet: a config of one is refused with what it is, never miscounted."""
+
 ALIASES = MappingProxyType({"FalconMambaForCausalLM": "falcon_mamba"})
 
 
