@@ -10,6 +10,10 @@ from collections.abc import Mapping, Sequence
 from ..errors import InputError, RnnParamsError, UsageError
 from ..spec import ModelSpec
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ..conventions.transformers.configs import StoredAs
+
 MAX_CONFIG_BYTES = 1_000_000
 """A config.json is a few kilobytes; a larger file is refused before it is parsed."""
 
@@ -160,3 +164,13 @@ def spec_from_config(text: str, source_name: str = "config.json",
     except RnnParamsError as exc:
         raise type(exc)(f"{source_name}: {exc}") from None
     return ModelSpec(FRAMEWORK, layers, None, name=cls, source=None, chain=False)  # each module on its own widths
+
+
+def stored_layout(text: str) -> tuple[StoredAs, ...]:
+    """The rules by which the config's model_type's checkpoint files name and shape its tensors (StoredAs, in
+    conventions/transformers/configs.py): empty when the files hold the model's own layout."""
+    from ..conventions.transformers.configs import FAMILIES
+
+    data = load_config(text)
+    family = FAMILIES.get(str(data.get("model_type")))
+    return () if family is None else family.stored

@@ -42,6 +42,20 @@ class Field:
 
 
 @record
+class StoredAs:
+    """How the checkpoint files hold a tensor of the model, where they differ: transformers 5 converts the files'
+    older layout when it loads them and writes that layout back on save (conversion_mapping.py), so the Hub's
+    files and save_pretrained's keep it. `pattern` (a regular expression over the model's tensor name) is
+    replaced by each of `names`; with `experts` the tensor (experts, rows, columns) is held as one file tensor per
+    expert `{e}` and name, each (rows / len(names), columns) — Jamba's gate_up_proj as each expert's gate_proj
+    and up_proj."""
+
+    pattern: str
+    names: tuple[str, ...]
+    experts: bool = False
+
+
+@record
 class ModelFamily:
     model_type: str
     config_class: str
@@ -54,6 +68,8 @@ class ModelFamily:
     """The modules built from the config's values (defaults filled), under the given prefix, head excluded."""
     head: str = "lm_head"
     ties: bool = True
+    stored: tuple[StoredAs, ...] = ()
+    """The files' layout, rule after rule (none: the files hold the model's own names and shapes)."""
     renames: Mapping[str, str] = MappingProxyType({})
     """Keys a file may give under an older name, which __post_init__ (or the Config's attribute_map) moves to
     the field: the older name wins when both are given."""
@@ -505,7 +521,10 @@ FAMILIES: Mapping[str, ModelFamily] = MappingProxyType({f.model_type: f for f in
         F("attn_layer_offset", INT, 4), F("use_mamba_kernels", BOOL, True), F("mamba_d_state", INT, 16),
         F("mamba_d_conv", INT, 4), F("mamba_expand", INT, 2), F("mamba_dt_rank", INT_OR_AUTO, "auto"),
         F("mamba_conv_bias", BOOL, True), F("mamba_proj_bias", BOOL, False), F("use_mambapy", BOOL, False)),
-        _jamba),
+        _jamba, stored=(
+            StoredAs(r"feed_forward\.experts\.gate_up_proj$", ("feed_forward.experts.{e}.gate_proj.weight",
+                                                              "feed_forward.experts.{e}.up_proj.weight"), True),
+            StoredAs(r"feed_forward\.experts\.down_proj$", ("feed_forward.experts.{e}.down_proj.weight",), True))),
     ModelFamily("bamba", "BambaConfig", "BambaForCausalLM", "BambaModel", "model.", (
         F("vocab_size", INT, 128000), F("tie_word_embeddings", BOOL, False), F("hidden_size", INT, 4096),
         F("intermediate_size", INT, 14336), F("num_hidden_layers", INT, 32), F("num_attention_heads", INT, 32),
@@ -553,7 +572,11 @@ FAMILIES: Mapping[str, ModelFamily] = MappingProxyType({f.model_type: f for f in
         F("norm_topk_prob", BOOL, True), F("num_nextn_predict_layers", INT, 0),
         F("mtp_layers_block_type", LIST, None), F("use_bias", BOOL, False), F("initializer_range", FLOAT, 0.02),
         F("layer_norm_epsilon", FLOAT, 1e-05), F("residual_in_fp32", BOOL, False), F("hidden_dropout", FLOAT, 0.0),
-        F("rescale_prenorm_residual", BOOL, True)), _nemotron_h, ties=False, renames=MappingProxyType({
+        F("rescale_prenorm_residual", BOOL, True)), _nemotron_h, ties=False, stored=(
+        StoredAs(r"^model\.", ("backbone.",)),
+        StoredAs(r"mixer\.experts\.up_proj$", ("mixer.experts.{e}.up_proj.weight",), True),
+        StoredAs(r"mixer\.experts\.down_proj$", ("mixer.experts.{e}.down_proj.weight",), True)),
+        renames=MappingProxyType({
         "layer_types": "layers_block_type", "mamba_n_groups": "n_groups", "mamba_d_conv": "conv_kernel",
         "mamba_expand": "expand", "mamba_dt_min": "time_step_min", "mamba_dt_max": "time_step_max",
         "mamba_dt_limit": "time_step_limit", "mamba_dt_init_floor": "time_step_floor",
@@ -575,7 +598,10 @@ FAMILIES: Mapping[str, ModelFamily] = MappingProxyType({f.model_type: f for f in
         F("mamba_d_head", INT_OR_AUTO, "auto"), F("mamba_d_conv", INT_OR_NONE, 4), F("mamba_expand", INT_OR_NONE, 2),
         F("mamba_chunk_size", INT_OR_NONE, 256), F("mamba_conv_bias", BOOL, True), F("mamba_proj_bias", BOOL, False),
         F("time_step_limit", LIST, [0.0, float("inf")]), F("head_dim", INT_OR_NONE, None)), _granitemoehybrid,
-        renames=MappingProxyType({"layers_block_type": "layer_types"})),
+        renames=MappingProxyType({"layers_block_type": "layer_types"}), stored=(
+            StoredAs(r"block_sparse_moe\.experts\.gate_up_proj$", ("block_sparse_moe.input_linear.weight",)),
+            StoredAs(r"block_sparse_moe\.experts\.down_proj$", ("block_sparse_moe.output_linear.weight",)),
+            StoredAs(r"block_sparse_moe\.router\.weight$", ("block_sparse_moe.router.layer.weight",)))),
     ModelFamily("lfm2", "Lfm2Config", "Lfm2ForCausalLM", "Lfm2Model", "model.", (
         F("vocab_size", INT, 65536), F("hidden_size", INT, 2560), F("intermediate_size", INT, 12288),
         F("num_hidden_layers", INT, 32), F("num_attention_heads", INT, 32), F("num_key_value_heads", INT, 8),

@@ -76,10 +76,11 @@ def stack(type_name: str, args: tuple[Arg, ...], kinds: tuple[Kind, ...], *, lay
         one = [tuple(expand(kind.tensors, flags=on)) for kind in kinds]
         tensors = [TensorSpec(f"{k}.{t.name}", t.shape, t.role, t.trainable, t.buffer, t.gates)
                    for k, held in enumerate(layers) for i in held for t in one[i]]
-        family = tuple((Sym(kind.count) if kind.count is not None else Const(1), one[i])
+        params = [tuple(t for t in ts if not t.buffer) for ts in one]  # the closed form counts parameters
+        family = tuple((Sym(kind.count) if kind.count is not None else Const(1), params[i])
                        for i, kind in enumerate(kinds) if kind.count is None or env[kind.count])
         counts = tuple(kind.count for kind in kinds if kind.count is not None and env[kind.count])
-        folded = _fold_shared(kinds, layers, one)
+        folded = _fold_shared(kinds, layers, params)
         if folded is not None:
             family = tuple((Sym(c), ts) for c, ts in folded)
             counts = tuple(c for c, _ in folded)
