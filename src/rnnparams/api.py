@@ -457,7 +457,7 @@ def inspect_directory(path: str) -> DirectoryCheck:
     from .analysis.count import count_model
     from .analysis.hubdir import check_directory
     from .inputs.checkpoints import read_checkpoint
-    from .inputs.hfconfig import spec_from_config
+    from .inputs.hfconfig import spec_from_config, stored_layout
 
     config = os.path.join(path, "config.json")
     spec = spec_from_config(_read(config), config)
@@ -471,4 +471,4 @@ def inspect_directory(path: str) -> DirectoryCheck:
     if len(files) > MAX_SHARDS:
         raise UsageError(f"{path}: {len(files):,} weight files, more than rnnparams reads ({MAX_SHARDS:,})")
     stored = tuple(t for name in files for t in read_checkpoint(os.path.join(path, name)).tensors)
-    return check_directory(path, "config.json", spec, report, tuple(files), stored)
+    return check_directory(path, "config.json", spec, report, tuple(files), stored, stored_layout(_read(config)))

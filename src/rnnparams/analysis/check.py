@@ -374,21 +374,25 @@ MAX_VOCAB_SHIFT = 128
 
 
 def _whole_model(report: Report, claimed: int) -> list[Diagnosis]:
-    """Three mistakes of whole-model counts: another number of stacked blocks (a plan's L), a tied tensor counted
-    a second time, the vocabulary V taken a few tokens off (its padding forgotten, or added where the model
-    has none). Each is read off the plans: a layer's count under another value of its symbol."""
+    """Three mistakes of whole-model counts: another number of stacked blocks (each symbol of a plan's
+    `counts`: L, a hybrid's L_att and L_mamba, xLSTM's n_m), a tied tensor counted a second time, the vocabulary
+    V taken a few tokens off (its padding forgotten, or added where the model has none). Each is read off the
+    plans: a layer's count under another value of its symbol."""
     out: list[Diagnosis] = []
     total = report.total_params
     for layer in report.layers:
         env = dict(layer.plan.bindings)
-        if "L" in env and any("L" in c.symbols() for c, _ in layer.plan.blocks()):
-            one, two = (Counting({**env, "L": n}).evaluate(layer) for n in (1, 2))
+        for sym in layer.plan.counts:
+            if sym not in env or not any(sym in c.symbols() for c, _ in layer.plan.blocks()):
+                continue
+            one, two = (Counting({**env, sym: n}).evaluate(layer) for n in (1, 2))
             rest, slope = claimed - (total - layer.params), two - one
             if slope > 0 and (rest - one) % slope == 0:
                 layers = 1 + (rest - one) // slope
-                if 0 < layers <= MAX_STACKED and layers != env["L"]:
+                if 0 < layers <= MAX_STACKED and layers != env[sym]:
                     out.append(Diagnosis(("layers_miscounted",), claimed,
-                                         {"layers": layers, "actual": env["L"], "layer": layer.name}))
+                                         {"layers": layers, "actual": env[sym], "layer": layer.name,
+                                          "symbol": sym}))
         if layer.spec is not None and layer.spec.tied and claimed - total == tied_size(report, layer):
             out.append(Diagnosis(("tied_counted_twice",), claimed,
                                  {"layer": layer.name, "tensors": ", ".join(layer.spec.tied)}))

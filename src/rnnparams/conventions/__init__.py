@@ -43,6 +43,7 @@ REGISTRY: Mapping[str, Entry] = MappingProxyType({
     "mxnet": Entry(".mxnet", "MXNET", ("mxnet.", "mx.", "gluon.")),
     "huggingface": Entry(".transformers", "TRANSFORMERS", ("transformers.",)),
     "mambapy": Entry(".mambapy", "MAMBAPY", ("mambapy.",)),
+    "mamba_ssm": Entry(".mamba_ssm", "MAMBA_SSM", ("mamba_ssm.",)),
     "mingru": Entry(".blocks.mingru", "MINGRU", ("minGRU_pytorch.",), bare=True, checkpoints_like="pytorch"),
     "sru": Entry(".blocks.sru", "SRU", ("sru.",), bare=True, checkpoints_like="pytorch"),
     "xlstm": Entry(".blocks.xlstm", "XLSTM", ("xlstm.",), bare=True, checkpoints_like="pytorch"),

@@ -10,20 +10,29 @@ from collections.abc import Mapping, Sequence
 from ..errors import InputError, RnnParamsError, UsageError
 from ..spec import ModelSpec
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ..conventions.transformers.configs import StoredAs
+
 MAX_CONFIG_BYTES = 1_000_000
 """A config.json is a few kilobytes; a larger file is refused before it is parsed."""
 
 
 def looks_like_hf_config(text: str) -> bool:
-    """A JSON object with a `model_type` and none of a spec file's `layers`: a Hugging Face config."""
+    """A JSON object with a `model_type` and none of a spec file's `layers`: a Hugging Face config; or one with
+    mamba_ssm's `d_model` and `n_layer` and no `model_type`: the config.json of a state-spaces/mamba checkpoint."""
     head = text.lstrip()[:1]
-    if head != "{" or '"model_type"' not in text:
+    if head != "{" or not ('"model_type"' in text or '"n_layer"' in text):
         return False
     try:
         data = json.loads(text)
     except (ValueError, RecursionError):
         return False
-    return isinstance(data, dict) and "model_type" in data and "layers" not in data
+    if not isinstance(data, dict) or "layers" in data:
+        return False
+    from ..conventions.mamba_ssm import looks_like
+
+    return "model_type" in data or looks_like(data)
 
 
 def load_config(text: str, source_name: str = "config.json") -> dict[str, object]:
@@ -90,13 +99,59 @@ def apply_overrides(family_type: str, values: dict[str, object], overrides: Sequ
     return out
 
 
+def _mamba_ssm_overrides(data: dict[str, object],
+                         overrides: Mapping[str, object] | Sequence[str] | None) -> dict[str, object]:
+    """`--set n_layer=48` on a mamba_ssm config: each key a MambaConfig field, typed by its default (ssm_cfg and
+    the lists as JSON)."""
+    from ..conventions.mamba_ssm import DEFAULTS
+
+    out = dict(data)
+    items = [f"{k}={v}" for k, v in overrides.items()] if isinstance(overrides, Mapping) else list(overrides or ())
+    for item in items:
+        name, eq, text = item.partition("=")
+        name = name.strip()
+        if not eq or not name:
+            raise UsageError(f"--set {item!r}: write it as NAME=VALUE, e.g. --set n_layer=48")
+        if name not in DEFAULTS:
+            raise UsageError(f"--set {name}: MambaConfig has no field {name!r}; its fields are " + ", ".join(DEFAULTS))
+        default = DEFAULTS[name]
+        try:
+            if isinstance(default, bool):
+                out[name] = _parse(name, "bool", text)
+            elif isinstance(default, int):
+                out[name] = int(text.strip().replace("_", ""))
+            else:
+                value = json.loads(text)
+                if not isinstance(value, type(default)):
+                    raise ValueError
+                out[name] = value
+        except ValueError:
+            kind = ("true or false" if isinstance(default, bool) else "a whole number" if isinstance(default, int)
+                    else f"a JSON {'object' if isinstance(default, dict) else 'list'}")
+            raise UsageError(f"--set {name}={text}: {name} takes {kind}") from None
+    return out
+
+
 def spec_from_config(text: str, source_name: str = "config.json",
                      overrides: Mapping[str, object] | Sequence[str] | None = None) -> ModelSpec:
     """The model transformers builds from this config (with `overrides` applied), as a spec."""
-    from ..conventions.transformers.configs import FAMILIES, FRAMEWORK, model_layers, with_defaults
+    from ..conventions.transformers.configs import FAMILIES, FRAMEWORK, NOT_COUNTED, model_layers, with_defaults
 
     data = load_config(text, source_name)
+    from ..conventions import mamba_ssm
+
+    if mamba_ssm.looks_like(data):
+        values = _mamba_ssm_overrides(data, overrides)
+        try:
+            layers = mamba_ssm.model_layers(values, source_name)
+        except RnnParamsError as exc:
+            raise type(exc)(f"{source_name}: {exc}") from None
+        return ModelSpec(mamba_ssm.FRAMEWORK, layers, None, name="MambaLMHeadModel", source=None, chain=False)
     model_type = data.get("model_type")
+    if isinstance(model_type, str) and model_type in NOT_COUNTED:
+        raise InputError(f"{source_name}: model_type {model_type!r} ({NOT_COUNTED[model_type]}) is a recurrent "
+                         "family transformers 5.24 ships that rnnparams does not count yet; it counts "
+                         + ", ".join(FAMILIES))
     if not isinstance(model_type, str) or model_type not in FAMILIES:
         raise InputError(f"{source_name}: model_type {model_type!r} is not one rnnparams counts; it counts "
                          + ", ".join(FAMILIES))
@@ -109,3 +164,13 @@ def spec_from_config(text: str, source_name: str = "config.json",
     except RnnParamsError as exc:
         raise type(exc)(f"{source_name}: {exc}") from None
     return ModelSpec(FRAMEWORK, layers, None, name=cls, source=None, chain=False)  # each module on its own widths
+
+
+def stored_layout(text: str) -> tuple[StoredAs, ...]:
+    """The rules by which the config's model_type's checkpoint files name and shape its tensors (StoredAs, in
+    conventions/transformers/configs.py): empty when the files hold the model's own layout."""
+    from ..conventions.transformers.configs import FAMILIES
+
+    data = load_config(text)
+    family = FAMILIES.get(str(data.get("model_type")))
+    return () if family is None else family.stored

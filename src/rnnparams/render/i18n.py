@@ -229,8 +229,8 @@ MISTAKES: dict[str, tuple[str, str]] = {
     "embedding_excluded": ("the embedding table was left out", "漏算了嵌入表"),
     "embedding_included": ("an embedding table that the model does not have was added: Embedding({vocabulary}, "
                            "{embedding})", "多算了一个模型中没有的嵌入表:Embedding({vocabulary}, {embedding})"),
-    "layers_miscounted": ("{layers} blocks were counted in {layer}, but the model stacks {actual}",
-                          "{layer} 按 {layers} 个块计算了,但模型实际堆叠了 {actual} 个"),
+    "layers_miscounted": ("{layers} blocks were counted in {layer} ({symbol} = {layers}), but the model stacks "
+                          "{actual}", "{layer} 按 {layers} 个块计算了（{symbol} = {layers}）,但模型实际堆叠了 {actual} 个"),
     "tied_counted_twice": ("{layer}'s {tensors} was counted again, but it is tied to (shares) another layer's "
                            "tensor, which is counted once",
                            "{layer} 的 {tensors} 被重复计算了:它与另一层共享同一个张量(权重绑定),只应计算一次"),

@@ -115,7 +115,7 @@ def plan_recurrent(ctx: LayerContext) -> LayerPlan:
               (mul(add(L, -1), D), tuple(expand(TENSORS[kind], flags=flags,
                                                 subs={"I_l": mul(D, hout_sym), "H_out": hout_sym}, at="_l1"))))
     return LayerPlan(tuple(tensors), bindings, shape, out, freeze(states), warnings, family=family,
-                     features=("I", mul(D, hout_sym)), time_axis=1 if batch_first else 0)
+                     features=("I", mul(D, hout_sym)), time_axis=1 if batch_first else 0, counts=("L",))
 
 
 def plan_cell(ctx: LayerContext) -> LayerPlan:

@@ -36,6 +36,9 @@ class Arg:
     symbol: str | None
     kind: str = SIZE
     default: Value = None
+    optional: bool = False
+    """A size only some configurations have (mamba_ssm's Mamba-2 heads, Granite's experts): None leaves its
+    symbol unbound, and the tensors that use it are switched off by a flag."""
 
 
 Derived = Callable[[Mapping[str, int]], Mapping[str, int]]
@@ -48,8 +51,8 @@ def flag(name: str, default: bool) -> Arg:
     return Arg(name, None, BOOL, default)
 
 
-def size(name: str, symbol: str, default: int | None = None) -> Arg:
-    return Arg(name, symbol, SIZE, default)
+def size(name: str, symbol: str, default: int | None = None, *, optional: bool = False) -> Arg:
+    return Arg(name, symbol, SIZE, default, optional)
 
 
 def _bound(ctx: LayerContext, args: tuple[Arg, ...], derived: Derived | None) -> dict[str, int]:
@@ -58,6 +61,8 @@ def _bound(ctx: LayerContext, args: tuple[Arg, ...], derived: Derived | None) ->
         if a.symbol is None:
             continue
         value = ctx.cfg(a.name)
+        if value is None and a.optional:
+            continue
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             raise ConfigError(f"{ctx.name} ({ctx.spec.type}): {a.name} must be a positive integer (got {value!r})")
         env[a.symbol] = value

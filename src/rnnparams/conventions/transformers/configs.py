@@ -42,6 +42,20 @@ class Field:
 
 
 @record
+class StoredAs:
+    """How the checkpoint files hold a tensor of the model, where they differ: transformers 5 converts the files'
+    older layout when it loads them and writes that layout back on save (conversion_mapping.py), so the Hub's
+    files and save_pretrained's keep it. `pattern` (a regular expression over the model's tensor name) is
+    replaced by each of `names`; with `experts` the tensor (experts, rows, columns) is held as one file tensor per
+    expert `{e}` and name, each (rows / len(names), columns) — Jamba's gate_up_proj as each expert's gate_proj
+    and up_proj."""
+
+    pattern: str
+    names: tuple[str, ...]
+    experts: bool = False
+
+
+@record
 class ModelFamily:
     model_type: str
     config_class: str
@@ -54,6 +68,11 @@ class ModelFamily:
     """The modules built from the config's values (defaults filled), under the given prefix, head excluded."""
     head: str = "lm_head"
     ties: bool = True
+    stored: tuple[StoredAs, ...] = ()
+    """The files' layout, rule after rule (none: the files hold the model's own names and shapes)."""
+    renames: Mapping[str, str] = MappingProxyType({})
+    """Keys a file may give under an older name, which __post_init__ (or the Config's attribute_map) moves to
+    the field: the older name wins when both are given."""
     """tie_word_embeddings ties the head to the embedding (the causal LM declares _tied_weights_keys; xLSTM's
     does not, so its head is its own matrix whatever the config says)."""
 
@@ -271,6 +290,171 @@ def _bamba(c: Config, p: str) -> tuple[LayerSpec, ...]:
             _layer("RMSNorm", f"{p}final_layernorm", hidden_size=hidden))
 
 
+LEGACY_LAYER_TYPES = MappingProxyType({"mamba": "linear_attention", "attention": "full_attention"})
+"""PreTrainedConfig renames these layer_types entries on load (remap_legacy_layer_types)."""
+
+
+def _layer_types(c: Config, key: str, layers: int | None, valid: tuple[str, ...]) -> tuple[str, ...]:
+    """A per-layer list of kinds, its legacy names renamed, each checked; `layers`: the length it must have."""
+    types = c[key]
+    if not isinstance(types, list) or not types or any(not isinstance(t, str) for t in types):
+        raise ConfigError(f"config key {key!r} must be a non-empty list of layer kinds (got {types!r})")
+    if len(types) > MAX_LAYERS:
+        raise ConfigError(f"config key {key!r} lists {len(types):,} layers, more than rnnparams counts "
+                          f"(at most {MAX_LAYERS:,})")
+    named = tuple(LEGACY_LAYER_TYPES.get(t, t) for t in types)
+    wrong = sorted({t for t in named if t not in valid})
+    if wrong:
+        raise ConfigError(f"config key {key!r} holds {', '.join(map(repr, wrong))}: each entry must be one of "
+                          + ", ".join(valid))
+    if layers is not None and len(named) != layers:
+        raise ConfigError(f"`num_hidden_layers` ({layers}) must be equal to the number of `{key}` ({len(named)})")
+    return named
+
+
+def _mamba2_heads(c: Config, inner: int) -> tuple[int, int]:
+    """(mamba_n_heads, mamba_d_head) as __post_init__ and validate_architecture settle them ("auto":
+    inner // heads)."""
+    heads, head = _int(c, "mamba_n_heads"), c["mamba_d_head"]
+    d_head = inner // heads if head == "auto" else _int({"mamba_d_head": head}, "mamba_d_head")
+    if inner % heads != 0:
+        raise ConfigError("mamba_n_heads must divide mamba_expand * hidden_size")
+    if d_head * heads != inner:
+        raise ConfigError("The dimensions for the Mamba head state do not match the model intermediate_size")
+    return heads, d_head
+
+
+def _attention(c: Config, rope: bool = True) -> dict[str, int]:
+    """Grouped-query attention's sizes: kv heads (None: as many as queries) and head_dim (the file's, else
+    hidden_size // num_attention_heads: getattr(config, "head_dim", ...)), which RoPE needs even."""
+    hidden, heads = _int(c, "hidden_size"), _int(c, "num_attention_heads")
+    kv = _opt(c, "num_key_value_heads", heads)
+    if c.get("head_dim") is None and hidden < heads:
+        raise ConfigError(f"hidden_size ({hidden}) is smaller than num_attention_heads ({heads})")
+    head_dim = _opt(c, "head_dim", hidden // heads)
+    if rope and head_dim % 2:
+        raise ConfigError(f"RoPE requires an even rotary dimension, but got `head_dim`={head_dim}")
+    return {"num_attention_heads": heads, "num_key_value_heads": kv, "head_dim": head_dim}
+
+
+def _falcon_h1(c: Config, p: str) -> tuple[LayerSpec, ...]:
+    """FalconH1Model: embed_tokens, layers (each a Mamba-2 mixer beside attention, then the MLP), final_layernorm.
+    The mixer is mamba_d_ssm wide (int(mamba_expand·hidden_size) when null)."""
+    hidden = _int(c, "hidden_size")
+    inner = _opt(c, "mamba_d_ssm", 0) or _expand({"expand": c["mamba_expand"], "hidden_size": hidden})
+    heads, d_head = _mamba2_heads(c, inner)
+    return (_layer("Embedding", f"{p}embed_tokens", num_embeddings=_int(c, "vocab_size"), embedding_dim=hidden),
+            _layer("FalconH1Stack", f"{p}layers", hidden_size=hidden, mamba_inner=inner,
+                   mamba_d_state=_int(c, "mamba_d_state"), mamba_d_conv=_int(c, "mamba_d_conv"), mamba_n_heads=heads,
+                   mamba_d_head=d_head, mamba_n_groups=_int(c, "mamba_n_groups"), **_attention(c),
+                   intermediate_size=_int(c, "intermediate_size"), mamba_conv_bias=bool(c["mamba_conv_bias"]),
+                   mamba_proj_bias=bool(c["mamba_proj_bias"]), projectors_bias=bool(c["projectors_bias"]),
+                   mamba_rms_norm=bool(c["mamba_rms_norm"]), attention_bias=bool(c["attention_bias"]),
+                   mlp_bias=bool(c["mlp_bias"]), num_layers=_int(c, "num_hidden_layers")),
+            _layer("RMSNorm", f"{p}final_layernorm", hidden_size=hidden))
+
+
+NEMOTRON_H_KINDS = ("linear_attention", "full_attention", "mlp", "moe")
+NEMOTRON_H_PATTERN = MappingProxyType({"M": "linear_attention", "E": "moe", "*": "full_attention", "-": "mlp"})
+
+
+def _nemotron_h(c: Config, p: str) -> tuple[LayerSpec, ...]:
+    """NemotronHModel: embeddings, layers (an RMSNorm and one mixer each, by layers_block_type — from
+    hybrid_override_pattern when the file gives that; num_hidden_layers is ignored), norm_f. The Mamba-2 mixer is
+    mamba_num_heads·mamba_head_dim wide; the experts read moe_latent_size numbers through two latent projections
+    when it is set. The multi-token-prediction layers are not built."""
+    hidden = _int(c, "hidden_size")
+    key = "layers_block_type"  # layer_types, its attribute_map alias, is renamed to it
+    if c.get(key) is None:
+        pattern = c.get("hybrid_override_pattern")
+        if isinstance(pattern, str) and pattern:
+            wrong = sorted(set(pattern) - set(NEMOTRON_H_PATTERN))
+            if wrong:
+                raise ConfigError(f"config key 'hybrid_override_pattern' holds {', '.join(map(repr, wrong))}: "
+                                  "each character must be one of M, *, -, E")
+            c = {**c, key: [NEMOTRON_H_PATTERN[ch] for ch in pattern]}
+        else:
+            c = {**c, key: ["linear_attention", "moe", "full_attention", "mlp"]}
+    types = _layer_types(c, key, None, NEMOTRON_H_KINDS)
+    heads, d_head = _int(c, "mamba_num_heads"), _int(c, "mamba_head_dim")
+    latent = c.get("moe_latent_size")
+    d_latent = hidden if latent is None else _int(c, "moe_latent_size")
+    mlp_bias = bool(c["mlp_bias"])
+    return (_layer("Embedding", f"{p}embeddings", num_embeddings=_int(c, "vocab_size"), embedding_dim=hidden),
+            _layer("NemotronHStack", f"{p}layers", hidden_size=hidden, mamba_inner=heads * d_head,
+                   ssm_state_size=_int(c, "ssm_state_size"), conv_kernel=_int(c, "conv_kernel"),
+                   mamba_num_heads=heads, mamba_head_dim=d_head, n_groups=_int(c, "n_groups"),
+                   num_attention_heads=_int(c, "num_attention_heads"),
+                   num_key_value_heads=_opt(c, "num_key_value_heads", _int(c, "num_attention_heads")),
+                   head_dim=_int(c, "head_dim"), intermediate_size=_int(c, "intermediate_size"),
+                   n_routed_experts=_int(c, "n_routed_experts"), moe_intermediate_size=_int(c, "moe_intermediate_size"),
+                   moe_shared_expert_intermediate_size=_int(c, "moe_shared_expert_intermediate_size"),
+                   moe_input=d_latent, use_conv_bias=bool(c["use_conv_bias"]), use_bias=bool(c["use_bias"]),
+                   attention_bias=bool(c["attention_bias"]), mlp_bias=mlp_bias, latent=latent is not None,
+                   latent_mlp_bias=latent is not None and mlp_bias, num_layers=len(types), layer_types=types),
+            _layer("RMSNorm", f"{p}norm_f", hidden_size=hidden))
+
+
+def _granitemoehybrid(c: Config, p: str) -> tuple[LayerSpec, ...]:
+    """GraniteMoeHybridModel: embed_tokens, layers (two RMSNorms, the experts when num_local_experts > 0, the
+    shared MLP, then a Mamba-2 mixer or attention by layer_types — all Mamba when null), norm."""
+    hidden, layers = _int(c, "hidden_size"), _int(c, "num_hidden_layers")
+    if c.get("layer_types") is None:
+        c = {**c, "layer_types": ["linear_attention"] * layers}
+    types = _layer_types(c, "layer_types", layers, ("linear_attention", "full_attention"))
+    inner = _expand({"expand": c["mamba_expand"], "hidden_size": hidden})
+    heads, d_head = _mamba2_heads(c, inner)
+    experts = c["num_local_experts"]
+    if not isinstance(experts, int) or isinstance(experts, bool) or experts < 0:
+        raise ConfigError(f"config key 'num_local_experts' must be a whole number (got {experts!r})")
+    attention = _attention(c)
+    return (_layer("Embedding", f"{p}embed_tokens", num_embeddings=_int(c, "vocab_size"), embedding_dim=hidden),
+            _layer("GraniteMoeHybridStack", f"{p}layers", hidden_size=hidden, mamba_inner=inner,
+                   mamba_d_state=_int(c, "mamba_d_state"), mamba_d_conv=_int(c, "mamba_d_conv"), mamba_n_heads=heads,
+                   mamba_d_head=d_head, mamba_n_groups=_int(c, "mamba_n_groups"), **attention,
+                   num_local_experts=experts or None,
+                   intermediate_size=_int(c, "intermediate_size") if experts else None,
+                   shared_intermediate_size=_int(c, "shared_intermediate_size"),
+                   mamba_conv_bias=bool(c["mamba_conv_bias"]), mamba_proj_bias=bool(c["mamba_proj_bias"]),
+                   attention_bias=bool(c["attention_bias"]), moe=experts > 0, num_layers=layers, layer_types=types),
+            _layer("RMSNorm", f"{p}norm", hidden_size=hidden))
+
+
+def _lfm2_ffn(c: Config) -> int:
+    """Lfm2MLP's width: intermediate_size, or with block_auto_adjust_ff_dim int(2/3 of it), times
+    block_ffn_dim_multiplier, rounded up to block_multiple_of."""
+    width = _int(c, "intermediate_size")
+    if c["block_auto_adjust_ff_dim"]:
+        width = int(_factor(c, "block_ffn_dim_multiplier") * int(2 * width / 3))
+        multiple = _int(c, "block_multiple_of")
+        width = multiple * ((width + multiple - 1) // multiple)
+    if not 0 < width <= MAX_SIZE:
+        raise ConfigError(f"the feed-forward width from intermediate_size {c['intermediate_size']} is {width:,}: "
+                          f"it must be between 1 and {MAX_SIZE:,}")
+    return width
+
+
+def _lfm2(c: Config, p: str) -> tuple[LayerSpec, ...]:
+    """Lfm2Model: embed_tokens, layers (a short convolution or attention by layer_types — from full_attn_idxs,
+    else all attention, when null — and the SwiGLU feed-forward), embedding_norm (the final norm, whatever its
+    name)."""
+    hidden, layers = _int(c, "hidden_size"), _int(c, "num_hidden_layers")
+    if c.get("layer_types") is None:
+        full = c.get("full_attn_idxs")
+        full = list(range(layers)) if full is None else full
+        if not isinstance(full, list):
+            raise ConfigError(f"config key 'full_attn_idxs' must be a list of layer numbers (got {full!r})")
+        c = {**c, "layer_types": ["full_attention" if i in full else "conv" for i in range(layers)]}
+    types = _layer_types(c, "layer_types", layers, ("conv", "full_attention", "sliding_attention"))
+    if "sliding_attention" in types:
+        types = tuple("full_attention" if t == "sliding_attention" else t for t in types)  # same tensors
+    return (_layer("Embedding", f"{p}embed_tokens", num_embeddings=_int(c, "vocab_size"), embedding_dim=hidden),
+            _layer("Lfm2Stack", f"{p}layers", hidden_size=hidden, conv_L_cache=_int(c, "conv_L_cache"),
+                   **_attention(c), intermediate_size=_lfm2_ffn(c), conv_bias=bool(c["conv_bias"]),
+                   num_layers=layers, layer_types=types),
+            _layer("RMSNorm", f"{p}embedding_norm", hidden_size=hidden))
+
+
 def F(name: str, kind: str, default: object) -> Field:
     return Field(name, kind, default)
 
@@ -338,7 +522,10 @@ FAMILIES: Mapping[str, ModelFamily] = MappingProxyType({f.model_type: f for f in
         F("attn_layer_offset", INT, 4), F("use_mamba_kernels", BOOL, True), F("mamba_d_state", INT, 16),
         F("mamba_d_conv", INT, 4), F("mamba_expand", INT, 2), F("mamba_dt_rank", INT_OR_AUTO, "auto"),
         F("mamba_conv_bias", BOOL, True), F("mamba_proj_bias", BOOL, False), F("use_mambapy", BOOL, False)),
-        _jamba),
+        _jamba, stored=(
+            StoredAs(r"feed_forward\.experts\.gate_up_proj$", ("feed_forward.experts.{e}.gate_proj.weight",
+                                                              "feed_forward.experts.{e}.up_proj.weight"), True),
+            StoredAs(r"feed_forward\.experts\.down_proj$", ("feed_forward.experts.{e}.down_proj.weight",), True))),
     ModelFamily("bamba", "BambaConfig", "BambaForCausalLM", "BambaModel", "model.", (
         F("vocab_size", INT, 128000), F("tie_word_embeddings", BOOL, False), F("hidden_size", INT, 4096),
         F("intermediate_size", INT, 14336), F("num_hidden_layers", INT, 32), F("num_attention_heads", INT, 32),
@@ -349,8 +536,115 @@ FAMILIES: Mapping[str, ModelFamily] = MappingProxyType({f.model_type: f for f in
         F("mamba_d_conv", INT, 4), F("mamba_expand", INT, 2), F("mamba_chunk_size", INT, 256),
         F("mamba_conv_bias", BOOL, True), F("mamba_proj_bias", BOOL, False), F("z_loss_coefficient", FLOAT, 0.0),
         F("attention_bias", BOOL, False), F("mlp_bias", BOOL, False)), _bamba),
-)})
+    ModelFamily("falcon_h1", "FalconH1Config", "FalconH1ForCausalLM", "FalconH1Model", "model.", (
+        F("vocab_size", INT, 128000), F("tie_word_embeddings", BOOL, False), F("hidden_size", INT, 4096),
+        F("intermediate_size", INT, 14336), F("num_hidden_layers", INT, 32), F("num_attention_heads", INT, 32),
+        F("num_key_value_heads", INT_OR_NONE, 8), F("hidden_act", STR, "silu"), F("initializer_range", FLOAT, 0.02),
+        F("rms_norm_eps", FLOAT, 1e-05), F("use_cache", BOOL, True), F("num_logits_to_keep", INT_OR_NONE, 1),
+        F("max_position_embeddings", INT, 8192), F("attention_dropout", FLOAT, 0.0),
+        F("mamba_d_ssm", INT_OR_NONE, 1024), F("mamba_n_heads", INT_OR_NONE, 128),
+        F("mamba_d_head", INT_OR_AUTO, "auto"), F("mamba_n_groups", INT_OR_NONE, 1),
+        F("mamba_d_state", INT_OR_NONE, 256), F("mamba_d_conv", INT_OR_NONE, 4), F("mamba_expand", INT_OR_NONE, 2),
+        F("mamba_chunk_size", INT_OR_NONE, 256), F("mamba_conv_bias", BOOL, True), F("mamba_proj_bias", BOOL, False),
+        F("mamba_norm_before_gate", BOOL, True), F("mamba_rms_norm", BOOL, False),
+        F("time_step_limit", LIST, [0.0, float("inf")]), F("projectors_bias", BOOL, False),
+        F("lm_head_multiplier", FLOAT, 1.0), F("embedding_multiplier", FLOAT, 1.0), F("mlp_multipliers", LIST, None),
+        F("key_multiplier", FLOAT, 1.0), F("attention_out_multiplier", FLOAT, 1.0),
+        F("attention_in_multiplier", FLOAT, 1.0), F("ssm_multipliers", LIST, None),
+        F("ssm_in_multiplier", FLOAT, 1.0), F("ssm_out_multiplier", FLOAT, 1.0), F("attention_bias", BOOL, False),
+        F("mlp_bias", BOOL, False), F("head_dim", INT_OR_NONE, None)), _falcon_h1),
+    ModelFamily("nemotron_h", "NemotronHConfig", "NemotronHForCausalLM", "NemotronHModel", "model.", (
+        F("vocab_size", INT, 131072), F("hidden_size", INT, 4096), F("layers_block_type", LIST, None),
+        F("hybrid_override_pattern", STR, None), F("tie_word_embeddings", BOOL, False), F("use_cache", BOOL, True),
+        F("num_logits_to_keep", INT, 1), F("num_attention_heads", INT, 32), F("num_key_value_heads", INT_OR_NONE, 8),
+        F("head_dim", INT, 128), F("max_position_embeddings", INT, 4096), F("attention_bias", BOOL, False),
+        F("attention_dropout", FLOAT, 0.0), F("sliding_window", INT_OR_NONE, None),
+        F("intermediate_size", INT, 21504), F("mlp_hidden_act", STR, "relu2"), F("mlp_bias", BOOL, False),
+        F("use_mamba_kernels", BOOL, True), F("ssm_state_size", INT, 128), F("mamba_num_heads", INT, 128),
+        F("mamba_head_dim", INT, 64), F("mamba_hidden_act", STR, "silu"), F("n_groups", INT, 8),
+        F("conv_kernel", INT, 4), F("expand", INT, 2), F("time_step_min", FLOAT, 0.001),
+        F("time_step_max", FLOAT, 0.1), F("time_step_limit", LIST, [0.0, float("inf")]),
+        F("time_step_floor", FLOAT, 0.0001), F("use_conv_bias", BOOL, True), F("chunk_size", INT, 128),
+        F("mamba_proj_bias", BOOL, False), F("mamba_ssm_cache_dtype", STR, "float32"), F("n_routed_experts", INT, 8),
+        F("output_router_logits", BOOL, False), F("n_shared_experts", INT, 1), F("moe_intermediate_size", INT, 7688),
+        F("moe_shared_expert_intermediate_size", INT, 7688), F("moe_latent_size", INT_OR_NONE, None),
+        F("moe_shared_expert_overlap", BOOL, True), F("num_experts_per_tok", INT, 2),
+        F("routed_scaling_factor", FLOAT, 1.0), F("n_group", INT, 1), F("topk_group", INT, 1),
+        F("norm_topk_prob", BOOL, True), F("num_nextn_predict_layers", INT, 0),
+        F("mtp_layers_block_type", LIST, None), F("use_bias", BOOL, False), F("initializer_range", FLOAT, 0.02),
+        F("layer_norm_epsilon", FLOAT, 1e-05), F("residual_in_fp32", BOOL, False), F("hidden_dropout", FLOAT, 0.0),
+        F("rescale_prenorm_residual", BOOL, True)), _nemotron_h, ties=False, stored=(
+        StoredAs(r"^model\.", ("backbone.",)),
+        StoredAs(r"mixer\.experts\.up_proj$", ("mixer.experts.{e}.up_proj.weight",), True),
+        StoredAs(r"mixer\.experts\.down_proj$", ("mixer.experts.{e}.down_proj.weight",), True)),
+        renames=MappingProxyType({
+        "layer_types": "layers_block_type", "mamba_n_groups": "n_groups", "mamba_d_conv": "conv_kernel",
+        "mamba_expand": "expand", "mamba_dt_min": "time_step_min", "mamba_dt_max": "time_step_max",
+        "mamba_dt_limit": "time_step_limit", "mamba_dt_init_floor": "time_step_floor",
+        "mamba_conv_bias": "use_conv_bias", "mamba_chunk_size": "chunk_size",
+        "num_local_experts": "n_routed_experts"})),
+    ModelFamily("granitemoehybrid", "GraniteMoeHybridConfig", "GraniteMoeHybridForCausalLM", "GraniteMoeHybridModel",
+                "model.", (
+        F("vocab_size", INT, 32000), F("hidden_size", INT, 4096), F("intermediate_size", INT, 11008),
+        F("num_hidden_layers", INT, 32), F("num_attention_heads", INT, 32),
+        F("num_key_value_heads", INT_OR_NONE, None), F("hidden_act", STR, "silu"),
+        F("max_position_embeddings", INT, 2048), F("initializer_range", FLOAT, 0.02), F("rms_norm_eps", FLOAT, 1e-06),
+        F("use_cache", BOOL, True), F("tie_word_embeddings", BOOL, False), F("attention_bias", BOOL, False),
+        F("attention_dropout", FLOAT, 0.0), F("embedding_multiplier", FLOAT, 1.0), F("logits_scaling", FLOAT, 1.0),
+        F("residual_multiplier", FLOAT, 1.0), F("attention_multiplier", FLOAT, 1.0), F("num_local_experts", INT, 8),
+        F("num_experts_per_tok", INT_OR_NONE, 2), F("output_router_logits", BOOL, False),
+        F("router_aux_loss_coef", FLOAT, 0.001), F("shared_intermediate_size", INT, 1024),
+        F("position_embedding_type", STR, None), F("layer_types", LIST, None), F("mamba_n_heads", INT_OR_NONE, 128),
+        F("mamba_n_groups", INT_OR_NONE, 1), F("mamba_d_state", INT_OR_NONE, 256),
+        F("mamba_d_head", INT_OR_AUTO, "auto"), F("mamba_d_conv", INT_OR_NONE, 4), F("mamba_expand", INT_OR_NONE, 2),
+        F("mamba_chunk_size", INT_OR_NONE, 256), F("mamba_conv_bias", BOOL, True), F("mamba_proj_bias", BOOL, False),
+        F("time_step_limit", LIST, [0.0, float("inf")]), F("head_dim", INT_OR_NONE, None)), _granitemoehybrid,
+        renames=MappingProxyType({"layers_block_type": "layer_types"}), stored=(
+            StoredAs(r"block_sparse_moe\.experts\.gate_up_proj$", ("block_sparse_moe.input_linear.weight",)),
+            StoredAs(r"block_sparse_moe\.experts\.down_proj$", ("block_sparse_moe.output_linear.weight",)),
+            StoredAs(r"block_sparse_moe\.router\.weight$", ("block_sparse_moe.router.layer.weight",)))),
+    ModelFamily("lfm2", "Lfm2Config", "Lfm2ForCausalLM", "Lfm2Model", "model.", (
+        F("vocab_size", INT, 65536), F("hidden_size", INT, 2560), F("intermediate_size", INT, 12288),
+        F("num_hidden_layers", INT, 32), F("num_attention_heads", INT, 32), F("num_key_value_heads", INT, 8),
+        F("max_position_embeddings", INT, 128000), F("initializer_range", FLOAT, 0.02), F("norm_eps", FLOAT, 1e-05),
+        F("use_cache", BOOL, True), F("tie_word_embeddings", BOOL, True), F("conv_bias", BOOL, False),
+        F("conv_L_cache", INT, 3), F("block_multiple_of", INT, 256), F("block_ffn_dim_multiplier", FLOAT, 1.0),
+        F("block_auto_adjust_ff_dim", BOOL, True), F("full_attn_idxs", LIST, None), F("layer_types", LIST, None),
+        F("head_dim", INT_OR_NONE, None)), _lfm2,
+        renames=MappingProxyType({"block_ff_dim": "intermediate_size", "tie_embedding": "tie_word_embeddings"})),)})
 """Every model_type rnnparams counts, by its name in config.json."""
+
+NOT_COUNTED: Mapping[str, str] = MappingProxyType({
+    "zamba": "Zamba: Mamba layers with one shared attention block reused every few layers",
+    "zamba2": "Zamba2: Mamba-2 layers with shared attention blocks and per-use LoRA adapters",
+    "qwen3_next": "Qwen3-Next: gated DeltaNet linear attention and gated attention, with a mixture of experts",
+    "qwen3_5": "Qwen3.5: gated DeltaNet linear attention beside full attention (a vision-language wrapper)",
+    "qwen3_5_text": "Qwen3.5: gated DeltaNet linear attention beside full attention",
+    "qwen3_5_moe": "Qwen3.5-MoE: gated DeltaNet linear attention with a mixture of experts",
+    "qwen3_5_moe_text": "Qwen3.5-MoE: gated DeltaNet linear attention with a mixture of experts",
+    "qwen4_exp": "Qwen4-Exp: gated DeltaNet linear attention (a vision-language wrapper)",
+    "qwen4_exp_text": "Qwen4-Exp: gated DeltaNet linear attention",
+    "olmo_hybrid": "OLMo-Hybrid: gated DeltaNet linear attention beside attention",
+    "lara_mini": "Lara-Mini: gated DeltaNet linear attention",
+    "kimi_linear": "Kimi-Linear: Kimi delta attention (linear) beside multi-head latent attention",
+    "minimax": "MiniMax: lightning (linear) attention beside softmax attention, with experts",
+    "bailing_hybrid": "Bailing-Hybrid: delta (linear) attention beside attention",
+    "glm5_next": "GLM-5-Next: linear attention (a vision-language wrapper)",
+    "glm5_next_text": "GLM-5-Next: linear attention beside attention",
+    "lfm2_moe": "LFM2-MoE: LFM2's short convolutions with a mixture of experts",
+    "lfm2_vl": "LFM2-VL: an LFM2 language model inside a vision-language wrapper",
+    "lfm3": "LFM3: short convolutions beside attention",
+    "lfm3_vl": "LFM3-VL: an LFM3 language model inside a vision-language wrapper",
+    "inkling_text": "Inkling: short convolutions beside attention",
+    "inkling_mm_model": "Inkling: short convolutions beside attention (a multimodal wrapper)",
+    "inkling2": "Inkling2: short convolutions beside full and sliding attention (a multimodal wrapper)",
+    "inkling2_text": "Inkling2: short convolutions beside full and sliding attention",
+    "inkling2_loop": "Inkling2-Loop: short convolutions with looped layers (a multimodal wrapper)",
+    "inkling2_loop_text": "Inkling2-Loop: short convolutions with looped layers",
+    "nemotron_h_omni": "Nemotron-H Omni: a NemotronH language model inside a multimodal wrapper",
+})
+"""model_types of transformers 5.24 that carry a recurrent, state-space, linear-attention or short-convolution
+state and that rnnparams does not count yet: a config of one is refused with what it is, never miscounted."""
 
 ALIASES = MappingProxyType({"FalconMambaForCausalLM": "falcon_mamba"})
 
@@ -359,6 +653,9 @@ def with_defaults(family: ModelFamily, given: Config) -> dict[str, object]:
     """The config's values, each key it leaves out at the Config class default (keys it adds are kept)."""
     values: dict[str, object] = {f.name: f.default for f in family.fields}
     values.update(given)
+    for old, new in family.renames.items():
+        if old in values:
+            values[new] = values.pop(old)
     return values
 
 

@@ -76,8 +76,14 @@ def stack(type_name: str, args: tuple[Arg, ...], kinds: tuple[Kind, ...], *, lay
         one = [tuple(expand(kind.tensors, flags=on)) for kind in kinds]
         tensors = [TensorSpec(f"{k}.{t.name}", t.shape, t.role, t.trainable, t.buffer, t.gates)
                    for k, held in enumerate(layers) for i in held for t in one[i]]
-        family = tuple((Sym(kind.count) if kind.count is not None else Const(1), one[i])
+        params = [tuple(t for t in ts if not t.buffer) for ts in one]  # the closed form counts parameters
+        family = tuple((Sym(kind.count) if kind.count is not None else Const(1), params[i])
                        for i, kind in enumerate(kinds) if kind.count is None or env[kind.count])
+        counts = tuple(kind.count for kind in kinds if kind.count is not None and env[kind.count])
+        folded = _fold_shared(kinds, layers, params)
+        if folded is not None:
+            family = tuple((Sym(c), ts) for c, ts in folded)
+            counts = tuple(c for c, _ in folded)
         states: dict[str, Shape] = {}
         for kind in kinds:
             if kind.states is None or kind.count is None or not env[kind.count]:
@@ -86,12 +92,35 @@ def stack(type_name: str, args: tuple[Arg, ...], kinds: tuple[Kind, ...], *, lay
                 states[name] = (shape[0], env[kind.count], *(x if isinstance(x, int) else _eval(x, env)
                                                              for x in dims))
         return LayerPlan(tuple(tensors), freeze(env), shape, shape, freeze(states), family=family,
-                         features=("d_model", Sym("d_model")), notes=notes, time_axis=1)
+                         features=("d_model", Sym("d_model")), notes=notes, time_axis=1, counts=counts)
 
     params = (*(Param(a.name, a.default, a.kind, positional=False) for a in args),
               Param("num_layers", 1, SIZE, positional=False, maximum=1_000), *extra)
     return LayerConvention(type_name, params, plan, type_name, work=work or Work(),
                            words=MappingProxyType(dict(words or {})), equivalent=equivalent or Equivalent())
+
+
+def _fold_shared(kinds: tuple[Kind, ...], layers: tuple[tuple[int, ...], ...],
+                 one: list[tuple[TensorSpec, ...]]) -> tuple[tuple[str, tuple[TensorSpec, ...]], ...] | None:
+    """A hybrid whose every layer holds one shared kind (its norms, its MLP) and exactly one other (Bamba: Mamba-2
+    or attention; LFM2: a convolution or attention) reads, in closed form, as whole layers of each other kind:
+    `L_att·(attention + MLP) + L_mamba·(Mamba-2 + MLP)`. `check` then recounts a stack with one attention layer
+    more as what it is (one more whole layer), by that kind's own symbol. None when the layout is not of that
+    shape (Jamba's layers each hold a mixer and a feed-forward kind; a uniform stack has one kind)."""
+    if len(kinds) < 3 or any(k.count is None for k in kinds):
+        return None
+    shared = [i for i in range(len(kinds)) if all(i in held for held in layers)]
+    if len(shared) != 1 or any(len(held) != 2 for held in layers):
+        return None
+    s = shared[0]
+    out = []
+    for i, kind in enumerate(kinds):
+        first = next((held for held in layers if i in held), None)
+        if i == s or first is None:
+            continue
+        tensors = one[s] + one[i] if first.index(s) < first.index(i) else one[i] + one[s]
+        out.append((str(kind.count), tensors))
+    return tuple(out)
 
 
 def _eval(x: Expr, env: Mapping[str, int]) -> int:

@@ -1,0 +1,235 @@
+"""Newer hybrids transformers 5.24 ships, each a stack of the kinds of layer its config mixes, named as
+`state_dict()` names them:
+
+- FalconH1 (TII): every layer runs a Mamba-2 mixer and grouped-query attention side by side, then a gated MLP;
+- NemotronH (NVIDIA): each layer one mixer after an RMSNorm — Mamba-2, attention, a ReLU² MLP or a mixture of
+  experts with a shared expert — by `layers_block_type` (the `hybrid_override_pattern` M * - E);
+- GraniteMoeHybrid (IBM Granite 4): each layer a Mamba-2 mixer or attention by `layer_types`, then a mixture of
+  experts and/or a shared gated MLP;
+- LFM2 (Liquid AI): each layer a gated short convolution or attention with q/k norms, by `layer_types`, then a
+  SwiGLU feed-forward.
+
+Their Mamba-2 mixers hold transformers' Mamba-2 tensors (dt_bias, A_log, D, the depthwise conv1d over
+d_inner + 2·groups·d_state channels, in_proj to 2·d_inner + 2·groups·d_state + heads, out_proj); only the
+flags that switch biases and the gated norm on differ."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ...symbolic import Expr, Sym
+from ..base import ANY, LayerContext, Param, TensorTemplate
+from ..work import Work
+from .blocks import D_CONV, D_FFN, D_INNER, D_MODEL, D_STATE, GROUPS, HEAD_DIM, HEADS, KV_HEADS, ONE, PRODUCTS
+from .common import S, flag, size
+from .hybrids import JAMBA_WORDS
+from .stacks import Kind, Layout, stack
+
+T = TensorTemplate
+MHEADS, MHEAD_DIM, EXPERTS, D_MOE, D_SHARED = Sym("mheads"), Sym("mhead_dim"), S("experts"), S("d_moe"), S("d_shared")
+_CONV2 = D_INNER + 2 * GROUPS * D_STATE
+_IN2 = 2 * D_INNER + 2 * GROUPS * D_STATE + MHEADS
+
+
+def mamba2_mixer(prefix: str, *, in_bias: str, out_bias: str, conv_bias: str,
+                 norm: str | None) -> tuple[TensorTemplate, ...]:
+    """A Mamba-2 mixer below `prefix` in named_parameters() order: its own parameters first, then conv1d,
+    in_proj, the gated norm (`norm`: the flag that builds it, None: always) and out_proj."""
+    return (
+        T(f"{prefix}.dt_bias", (MHEADS,), "dt_bias"),
+        T(f"{prefix}.A_log", (MHEADS,), "ssm_a_log"),
+        T(f"{prefix}.D", (MHEADS,), "ssm_skip"),
+        T(f"{prefix}.conv1d.weight", (_CONV2, ONE, D_CONV), "conv_weight"),
+        T(f"{prefix}.conv1d.bias", (_CONV2,), "conv_bias", when=conv_bias),
+        T(f"{prefix}.in_proj.weight", (_IN2, D_MODEL), "in_proj"),
+        T(f"{prefix}.in_proj.bias", (_IN2,), "bias", when=in_bias),
+        T(f"{prefix}.norm.weight", (D_INNER,), "scale", when=norm),
+        T(f"{prefix}.out_proj.weight", (D_MODEL, D_INNER), "out_proj"),
+        T(f"{prefix}.out_proj.bias", (D_MODEL,), "bias", when=out_bias),
+    )
+
+
+def _linear(name: str, out: Expr, d_in: Expr, role: str, bias: str | None) -> tuple[TensorTemplate, ...]:
+    weight = T(f"{name}.weight", (out, d_in), role)
+    return (weight,) if bias is None else (weight, T(f"{name}.bias", (out,), "bias", when=bias))
+
+
+_ROLES = {"q_proj": "query", "k_proj": "key", "v_proj": "value", "o_proj": "output", "out_proj": "output"}
+
+
+def attention(prefix: str, bias: str | None, out: str = "o_proj") -> tuple[TensorTemplate, ...]:
+    """Grouped-query attention's q/k/v/o projections (heads·head_dim queries, kv_heads·head_dim keys, values)."""
+    return tuple(t for name, rows, cols in (
+        ("q_proj", HEADS * HEAD_DIM, D_MODEL), ("k_proj", KV_HEADS * HEAD_DIM, D_MODEL),
+        ("v_proj", KV_HEADS * HEAD_DIM, D_MODEL), (out, D_MODEL, HEADS * HEAD_DIM))
+        for t in _linear(f"{prefix}.{name}", rows, cols, _ROLES[name], bias))
+
+
+def _mamba2_states(env: Mapping[str, int]) -> Mapping[str, tuple[Expr | int, ...]]:
+    """A Mamba-2 mixer's cache per sequence: the convolution's window and the SSM state of every head."""
+    return {"conv_state": (_CONV2, D_CONV), "ssm_state": (MHEADS, MHEAD_DIM, D_STATE)}
+
+
+WORDS = {
+    **JAMBA_WORDS,
+    "mheads": ("number of Mamba-2 heads (mamba_n_heads / mamba_num_heads)",
+               "Mamba-2 头数（mamba_n_heads / mamba_num_heads）"),
+    "mhead_dim": ("size of one Mamba-2 head (mamba_d_head / mamba_head_dim)",
+                  "每个 Mamba-2 头的维度（mamba_d_head / mamba_head_dim）"),
+    "d_moe": ("width of one expert (moe_intermediate_size / intermediate_size)",
+              "每个专家的宽度（moe_intermediate_size / intermediate_size）"),
+    "d_shared": ("width of the shared expert (shared_intermediate_size)", "共享专家的宽度（shared_intermediate_size）"),
+    "d_latent": ("width the experts read and write (moe_latent_size, else hidden_size)",
+                 "专家读写的宽度（moe_latent_size，未设时为 hidden_size）"),
+    "L_conv": ("number of short-convolution layers", "短卷积层数"),
+    "router_bias": ("Router score correction bias (a buffer, not a parameter)", "路由得分校正偏置（缓冲区，不是参数）"),
+    "conv_gates": ("Input projection of the short convolution (its gates B and C and the value x, d_model each)",
+                   "短卷积的输入投影（门 B、C 与值 x，各为 d_model）"),
+    "L_mlp": ("number of MLP layers", "MLP 层数"),
+    "falcon_h1": ("A FalconH1 stack: every layer runs a Mamba-2 mixer and grouped-query attention in parallel on the "
+                  "same RMS-normed input, then a gated MLP after a second RMSNorm.",
+                  "FalconH1 堆叠：每层在同一个 RMSNorm 之后并行运行 Mamba-2 混合层与分组查询注意力，"
+                  "再经第二个 RMSNorm 接门控 MLP。"),
+    "nemotron_h": ("A NemotronH stack: each layer is one RMSNorm and one mixer — Mamba-2 (M), attention (*), a "
+                   "ReLU² MLP (-) or a mixture of experts with a shared expert (E) — by layers_block_type.",
+                   "NemotronH 堆叠：每层是一个 RMSNorm 加一个混合层——Mamba-2（M）、注意力（*）、ReLU² MLP（-）"
+                   "或带共享专家的混合专家（E）——由 layers_block_type 决定。"),
+    "granitemoehybrid": ("A GraniteMoeHybrid stack: each layer is a Mamba-2 mixer or attention (layer_types), then "
+                         "a mixture of experts (when num_local_experts > 0) and a shared gated MLP (when "
+                         "shared_intermediate_size > 0), with an RMSNorm before each half.",
+                         "GraniteMoeHybrid 堆叠：每层是一个 Mamba-2 混合层或注意力（由 layer_types 决定），"
+                         "随后是混合专家（num_local_experts > 0 时）与共享门控 MLP（shared_intermediate_size > 0 时），"
+                         "两半之前各有一个 RMSNorm。"),
+    "lfm2": ("An LFM2 stack: each layer is a gated short convolution (in_proj to 3·d_model, a depthwise "
+             "convolution of conv_L_cache taps, out_proj) or grouped-query attention with RMS-normed queries and "
+             "keys, by layer_types, then a SwiGLU feed-forward (w1, w3, w2), with an RMSNorm before each half.",
+             "LFM2 堆叠：每层是一个门控短卷积（in_proj 投影到 3·d_model、conv_L_cache 个抽头的深度卷积、out_proj）"
+             "或对查询与键做 RMSNorm 的分组查询注意力（由 layer_types 决定），随后是 SwiGLU 前馈层（w1、w3、w2），"
+             "两半之前各有一个 RMSNorm。"),
+}
+
+_MAMBA2_ARGS = (size("mamba_inner", "d_inner"), size("mamba_d_state", "d_state"), size("mamba_d_conv", "d_conv"),
+                size("mamba_n_heads", "mheads"), size("mamba_d_head", "mhead_dim"), size("mamba_n_groups", "groups"))
+_ATTENTION_ARGS = (size("num_attention_heads", "heads"), size("num_key_value_heads", "kv_heads"),
+                   size("head_dim", "head_dim"))
+
+FALCON_H1_LAYER = (
+    *_linear("feed_forward.gate_proj", D_FFN, D_MODEL, "gate_proj", "mlp_bias"),
+    *_linear("feed_forward.up_proj", D_FFN, D_MODEL, "up_proj", "mlp_bias"),
+    *_linear("feed_forward.down_proj", D_MODEL, D_FFN, "down_proj", "mlp_bias"),
+    *mamba2_mixer("mamba", in_bias="mamba_proj_bias", out_bias="projectors_bias", conv_bias="mamba_conv_bias",
+                  norm="mamba_rms_norm"),
+    *attention("self_attn", "attention_bias"),
+    T("input_layernorm.weight", (D_MODEL,), "scale"),
+    T("pre_ff_layernorm.weight", (D_MODEL,), "scale"),
+)
+FALCON_H1 = stack(
+    "FalconH1Stack",
+    (size("hidden_size", "d_model"), *_MAMBA2_ARGS, *_ATTENTION_ARGS, size("intermediate_size", "d_ffn"),
+     flag("mamba_conv_bias", True), flag("mamba_proj_bias", False), flag("projectors_bias", False),
+     flag("mamba_rms_norm", False), flag("attention_bias", False), flag("mlp_bias", False)),
+    (Kind("L", FALCON_H1_LAYER, _mamba2_states),), words=WORDS, notes=("falcon_h1",), work=PRODUCTS,
+)
+
+
+def _by_types(kinds: Mapping[str, tuple[int, ...]]) -> Layout:
+    """Per layer, the kinds its `layer_types` entry holds (the config has checked each entry)."""
+    def layout(ctx: LayerContext) -> tuple[tuple[int, ...], ...]:
+        types = ctx.cfg("layer_types")
+        assert isinstance(types, tuple)
+        return tuple(kinds[str(t)] for t in types)
+    return layout
+
+
+NEMOTRON_H_MLP = (*_linear("mixer.up_proj", D_FFN, D_MODEL, "up_proj", "mlp_bias"),
+                  *_linear("mixer.down_proj", D_MODEL, D_FFN, "down_proj", "mlp_bias"))
+D_LATENT = S("d_latent")
+NEMOTRON_H_MOE = (
+    T("mixer.experts.up_proj", (EXPERTS, D_MOE, D_LATENT), "up_proj"),
+    T("mixer.experts.down_proj", (EXPERTS, D_LATENT, D_MOE), "down_proj"),
+    T("mixer.gate.weight", (EXPERTS, D_MODEL), "router"),
+    T("mixer.gate.e_score_correction_bias", (EXPERTS,), "router_bias", trainable=False, buffer=True),
+    *_linear("mixer.shared_experts.up_proj", D_SHARED, D_MODEL, "up_proj", "mlp_bias"),
+    *_linear("mixer.shared_experts.down_proj", D_MODEL, D_SHARED, "down_proj", "mlp_bias"),
+    T("mixer.fc1_latent_proj.weight", (D_LATENT, D_MODEL), "down_proj", when="latent"),
+    T("mixer.fc1_latent_proj.bias", (D_LATENT,), "bias", when="latent_mlp_bias"),
+    T("mixer.fc2_latent_proj.weight", (D_MODEL, D_LATENT), "up_proj", when="latent"),
+    T("mixer.fc2_latent_proj.bias", (D_MODEL,), "bias", when="latent_mlp_bias"),
+)
+NEMOTRON_H_TYPES = ("linear_attention", "full_attention", "mlp", "moe")
+NEMOTRON_H = stack(
+    "NemotronHStack",
+    (size("hidden_size", "d_model"), size("mamba_inner", "d_inner"), size("ssm_state_size", "d_state"),
+     size("conv_kernel", "d_conv"), size("mamba_num_heads", "mheads"), size("mamba_head_dim", "mhead_dim"),
+     size("n_groups", "groups"), *_ATTENTION_ARGS, size("intermediate_size", "d_ffn"),
+     size("n_routed_experts", "experts"), size("moe_intermediate_size", "d_moe"),
+     size("moe_shared_expert_intermediate_size", "d_shared"), size("moe_input", "d_latent"),
+     flag("use_conv_bias", True), flag("use_bias", False), flag("attention_bias", False), flag("mlp_bias", False),
+     flag("latent", False), flag("latent_mlp_bias", False)),
+    (Kind("L", (T("norm.weight", (D_MODEL,), "scale"),)),
+     Kind("L_mamba", mamba2_mixer("mixer", in_bias="use_bias", out_bias="use_bias", conv_bias="use_conv_bias",
+                                  norm=None), _mamba2_states),
+     Kind("L_att", attention("mixer", "attention_bias")), Kind("L_mlp", NEMOTRON_H_MLP), Kind("L_moe", NEMOTRON_H_MOE)),
+    layout=_by_types({t: (0, i + 1) for i, t in enumerate(NEMOTRON_H_TYPES)}),
+    words=WORDS, notes=("nemotron_h",), work=PRODUCTS,
+    extra=(Param("layer_types", (), ANY, positional=False),),
+)
+
+GRANITE_FIRST = (
+    T("input_layernorm.weight", (D_MODEL,), "scale"),
+    T("post_attention_layernorm.weight", (D_MODEL,), "scale"),
+    T("block_sparse_moe.router.weight", (EXPERTS, D_MODEL), "router", when="moe"),
+    T("block_sparse_moe.experts.gate_up_proj", (EXPERTS, 2 * D_MOE, D_MODEL), "up_proj", when="moe"),
+    T("block_sparse_moe.experts.down_proj", (EXPERTS, D_MODEL, D_MOE), "down_proj", when="moe"),
+    T("shared_mlp.input_linear.weight", (2 * D_SHARED, D_MODEL), "up_proj"),
+    T("shared_mlp.output_linear.weight", (D_MODEL, D_SHARED), "down_proj"),
+)
+GRANITE = stack(
+    "GraniteMoeHybridStack",
+    (size("hidden_size", "d_model"), *_MAMBA2_ARGS, *_ATTENTION_ARGS,
+     size("num_local_experts", "experts", optional=True),
+     size("intermediate_size", "d_moe", optional=True), size("shared_intermediate_size", "d_shared"),
+     flag("mamba_conv_bias", True), flag("mamba_proj_bias", False), flag("attention_bias", False),
+     flag("moe", True)),
+    (Kind("L", GRANITE_FIRST),
+     Kind("L_mamba", mamba2_mixer("mamba", in_bias="mamba_proj_bias", out_bias="mamba_proj_bias",
+                                  conv_bias="mamba_conv_bias", norm=None), _mamba2_states),
+     Kind("L_att", attention("self_attn", "attention_bias"))),
+    layout=_by_types({"linear_attention": (0, 1), "full_attention": (0, 2)}),
+    words=WORDS, notes=("granitemoehybrid",), work=PRODUCTS,
+    extra=(Param("layer_types", (), ANY, positional=False),),
+)
+
+LFM2_CONV = (
+    T("conv.conv.weight", (D_MODEL, ONE, D_CONV), "conv_weight"),
+    T("conv.conv.bias", (D_MODEL,), "conv_bias", when="conv_bias"),
+    *_linear("conv.in_proj", 3 * D_MODEL, D_MODEL, "conv_gates", "conv_bias"),
+    *_linear("conv.out_proj", D_MODEL, D_MODEL, "out_proj", "conv_bias"),
+)
+LFM2_ATTENTION = (*attention("self_attn", None, out="out_proj"),
+                  T("self_attn.q_layernorm.weight", (HEAD_DIM,), "scale"),
+                  T("self_attn.k_layernorm.weight", (HEAD_DIM,), "scale"))
+LFM2_FFN = (
+    T("feed_forward.w1.weight", (D_FFN, D_MODEL), "gate_proj"),
+    T("feed_forward.w3.weight", (D_FFN, D_MODEL), "up_proj"),
+    T("feed_forward.w2.weight", (D_MODEL, D_FFN), "down_proj"),
+    T("operator_norm.weight", (D_MODEL,), "scale"),
+    T("ffn_norm.weight", (D_MODEL,), "scale"),
+)
+
+
+def _lfm2_states(env: Mapping[str, int]) -> Mapping[str, tuple[Expr | int, ...]]:
+    """The short convolution's cache: the last conv_L_cache inputs of every channel."""
+    return {"conv_state": (D_MODEL, D_CONV)}
+
+
+LFM2 = stack(
+    "Lfm2Stack",
+    (size("hidden_size", "d_model"), size("conv_L_cache", "d_conv"), *_ATTENTION_ARGS,
+     size("intermediate_size", "d_ffn"), flag("conv_bias", False)),
+    (Kind("L_conv", LFM2_CONV, _lfm2_states), Kind("L_att", LFM2_ATTENTION), Kind("L", LFM2_FFN)),
+    layout=_by_types({"conv": (0, 2), "full_attention": (1, 2)}),
+    words=WORDS, notes=("lfm2",), work=Work(token_products=PRODUCTS.token_products | {"conv_gates"}),
+    extra=(Param("layer_types", (), ANY, positional=False),),
+)
+SSM_HYBRIDS = {c.type_name: c for c in (FALCON_H1, NEMOTRON_H, GRANITE, LFM2)}
