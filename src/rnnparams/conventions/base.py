@@ -241,6 +241,10 @@ class LayerConvention:
     stateless: bool = False
     """It never holds a tensor, whatever its arguments (an activation, pooling, padding, a dropout): a code reader
     that cannot resolve its arguments may count it as nothing, as it would count."""
+    argument_only: bool = False
+    """A package's configuration or wiring (xLSTMBlockStackConfig, ncps' AutoNCP, fla's RWKV7Config), never a
+    module: it exists as the argument of the layer it configures, so a code reader keeps it as a value, not a
+    submodule."""
     nested: bool = False
     """A composite layer whose tensors are named below its sub-modules, as `named_parameters()` names them
     (`self_attn.in_proj_weight`, `layers.0.linear1.weight`): `inspect` offers its recogniser every tensor below

@@ -295,8 +295,7 @@ LAYERS = {c.type_name: c for c in (
     *(entry(name, (Param("config", kind=LAYER),), plan_model, words=WORDS) for name in ("RWKV7Model",
                                                                                        "RWKV7ForCausalLM")),
     entry("RWKV7Config", tuple(Param(p.name, p.default, p.kind, positional=False, maximum=p.maximum) for p in CONFIG),
-          plan_config,
-          words=WORDS, recurrent=False),
+          plan_config, words=WORDS, recurrent=False, argument_only=True),
 )}
 
 FLA = FrameworkConvention(

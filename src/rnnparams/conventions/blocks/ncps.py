@@ -316,7 +316,8 @@ _LTC = (Param("input_size", kind=SIZE), Param("units", kind=LAYER_OR_SIZE), *_SE
         Param("epsilon", 1e-8, FLOAT), Param("implicit_param_constraints", True, BOOL))
 LAYERS = {c.type_name: c for c in (
     entry("CfC", _CFC, plan_cfc, words=WORDS), entry("LTC", _LTC, plan_ltc, words=WORDS),
-    *(entry(name, params, plan_wiring, words=WORDS, recurrent=False) for name, params in WIRINGS.items()),
+    *(entry(name, params, plan_wiring, words=WORDS, recurrent=False, argument_only=True)
+      for name, params in WIRINGS.items()),
 )}
 
 def _batch_axis(first: LayerSpec) -> int:

@@ -260,7 +260,7 @@ def plan_stack(ctx: LayerContext) -> LayerPlan:
         if vocab <= 0:
             raise _fail(ctx, f"vocab_size must be positive (got {vocab}): nn.Embedding needs num_embeddings > 0.")
         head = expand(LM, flags={"untied": not value(stack, "tie_weights")})
-        tensors = head[:1] + tensors + head[1:]
+        tensors += head  # xLSTMLMModel registers its stack first, then token_embedding and lm_head
         family.insert(0, (Const(1), tuple(head)))
         env["V"] = vocab
         shape = ctx.in_shape if ctx.in_shape is not None else (None, None)
@@ -414,7 +414,7 @@ LAYERS = {c.type_name: c for c in (
     *(entry(name, _MODULE, plan_stack, words=WORDS) for name in ("xLSTMBlockStack", "xLSTMLMModel")),
     *(entry(name, _MODULE, plan_block, words=WORDS) for name in ("mLSTMBlock", "sLSTMBlock", "mLSTMLayer",
                                                                  "sLSTMLayer")),
-    *(entry(name, params, plan_config, words=WORDS, recurrent=False,
+    *(entry(name, params, plan_config, words=WORDS, recurrent=False, argument_only=True,
             ignored=_CELL_IGNORED if name == "sLSTMLayerConfig" else frozenset({"_num_blocks", "_block_idx"}))
       for name, params in CONFIGS.items()),
 )}
