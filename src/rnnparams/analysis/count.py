@@ -19,7 +19,7 @@ from ..conventions.base import (
 )
 from ..conventions.work import Work
 from ..errors import ConfigError, RnnParamsError, ShapeError
-from ..spec import LayerSpec, ModelSpec, Shape
+from ..spec import LayerSpec, ModelSpec, Shape, frozen_mapping
 from .report import LayerReport, Report, TensorReport
 
 
@@ -38,10 +38,20 @@ class _Namer:
             return conv.auto_name if self.single else str(index)
         if spec.name is not None:
             return spec.name
-        base = conv.auto_name  # Keras: snake_case class name, then _1, _2 in construction order
+        return self.next(conv.auto_name)  # Keras: snake_case class name, then _1, _2 in construction order
+
+    def next(self, base: str) -> str:
         n = self.seen[base]
         self.seen[base] += 1
         return base if n == 0 else f"{base}_{n}"
+
+    def with_sublayers(self, spec: LayerSpec, conv: LayerConvention) -> LayerSpec:
+        """The names of the layers its constructor builds after its own (`LayerConvention.sublayers`), taken from
+        the same counters, unless the code reader already chose them."""
+        if not conv.sublayers or self.fw.naming != BY_CLASS or spec.get("_sublayers") is not None:
+            return spec
+        names = tuple(self.next(base) for base in conv.sublayers)
+        return replace(spec, config=frozen_mapping({**spec.config, "_sublayers": names}))
 
 
 def model_input(spec: ModelSpec, fw: FrameworkConvention) -> Shape | None:
@@ -134,6 +144,7 @@ def _count_layer(fw: FrameworkConvention, namer: _Namer, spec: LayerSpec, index:
             raise ShapeError(f"{spec.type} cannot wrap another wrapper ({inner_spec.type})")
         inner_name = namer.name(inner_spec, inner_conv, index)  # the wrapped layer is constructed first
     name = namer.name(spec, conv, index)
+    spec = namer.with_sublayers(spec, conv)
     ctx = LayerContext(spec, name, shape, fw.id)
     if conv.wraps:
         assert inner_name is not None and conv.inner_input is not None

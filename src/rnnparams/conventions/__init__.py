@@ -42,7 +42,7 @@ REGISTRY: Mapping[str, Entry] = MappingProxyType({
     "tf1": Entry(".tf1", "TF1", ("tf.compat.v1.nn.", "tf.nn.rnn_cell.", "tf.contrib.rnn.", "rnn_cell.")),
     "mxnet": Entry(".mxnet", "MXNET", ("mxnet.", "mx.", "gluon.")),
     "huggingface": Entry(".transformers", "TRANSFORMERS", ("transformers.",)),
-    "mambapy": Entry(".mambapy", "MAMBAPY", ("mambapy.",)),
+    "mambapy": Entry(".mambapy", "MAMBAPY", ("mambapy.",), checkpoints_like="pytorch"),
     "mamba_ssm": Entry(".mamba_ssm", "MAMBA_SSM", ("mamba_ssm.",)),
     "mingru": Entry(".blocks.mingru", "MINGRU", ("minGRU_pytorch.",), bare=True, checkpoints_like="pytorch"),
     "sru": Entry(".blocks.sru", "SRU", ("sru.",), bare=True, checkpoints_like="pytorch"),
@@ -78,4 +78,13 @@ class _Frameworks(Mapping[str, FrameworkConvention]):
 
 FRAMEWORKS: Mapping[str, FrameworkConvention] = _Frameworks(REGISTRY)
 
-__all__ = ["FRAMEWORKS", "REGISTRY", "Entry", "FrameworkConvention", "LayerConvention", "LayerPlan", "TensorSpec"]
+
+def hosted_by(framework_id: str) -> dict[str, tuple[str, ...]]:
+    """The packages whose modules are that framework's modules (`checkpoints_like`: minGRU-pytorch, sru, xlstm...
+    build torch modules), each with the import prefixes that name it: a PyTorch model may hold their layers, as
+    `<package id>.<class>` (`mingru.minGRU`, conventions/pytorch/table.py)."""
+    return {f: entry.marks for f, entry in REGISTRY.items() if entry.checkpoints_like == framework_id}
+
+
+__all__ = ["FRAMEWORKS", "REGISTRY", "Entry", "FrameworkConvention", "LayerConvention", "LayerPlan", "TensorSpec",
+           "hosted_by"]

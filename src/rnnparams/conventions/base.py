@@ -241,6 +241,18 @@ class LayerConvention:
     stateless: bool = False
     """It never holds a tensor, whatever its arguments (an activation, pooling, padding, a dropout): a code reader
     that cannot resolve its arguments may count it as nothing, as it would count."""
+    sublayers: tuple[str, ...] = ()
+    """Auto-names of the layers its constructor builds after taking its own name (mingru-keras' MinGRU builds two
+    Dense: ("dense", "dense")): Keras names them from the session's counters, so they take `dense`, `dense_1`...
+    from the layers after them, and its weights are named below them. The names chosen are its `_sublayers`
+    argument."""
+    module: str | None = None
+    """The import path of a class that a package built on the framework adds (`mingru_keras.MinGRU`): model code
+    that imports it is this framework's."""
+    argument_only: bool = False
+    """A package's configuration or wiring (xLSTMBlockStackConfig, ncps' AutoNCP, fla's RWKV7Config), never a
+    module: it exists as the argument of the layer it configures, so a code reader keeps it as a value, not a
+    submodule."""
     nested: bool = False
     """A composite layer whose tensors are named below its sub-modules, as `named_parameters()` names them
     (`self_attn.in_proj_weight`, `layers.0.linear1.weight`): `inspect` offers its recogniser every tensor below

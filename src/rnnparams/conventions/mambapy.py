@@ -4,18 +4,23 @@ order its modules register them (A_log and D first, the norm last). The mixer ho
 transformers' Mamba mixer (`inner_layernorms=True` adds RMSNorms of Δ, B and C); `compare` translates it
 through the neutral `mamba` family.
 
-Expression form: MambaConfig's fields as keyword arguments, `mambapy.Mamba(d_model=768, n_layers=24)`.
+Expression form: MambaConfig's fields as keyword arguments, `mambapy.Mamba(d_model=768, n_layers=24)`, or the
+package's own call `Mamba(MambaConfig(d_model=768, n_layers=24))` (what model code writes).
 """
 
 from __future__ import annotations
 
 import math
 
+from .._record import replace
 from ..errors import ConfigError, ShapeError
+from ..spec import LayerSpec
 from ..symbolic import Sym
 from .base import (
     ANY,
     BOOL,
+    FLOAT,
+    LAYER,
     SIZE,
     FrameworkConvention,
     LayerContext,
@@ -55,12 +60,33 @@ MIXER = (
 
 def _size(ctx: LayerContext, key: str) -> int:
     value = ctx.cfg(key)
+    if value is None:
+        raise ConfigError(f"{ctx.name} (Mamba): {key} is required: Mamba(MambaConfig(d_model=..., n_layers=...)), "
+                          "or mambapy.Mamba(d_model=..., n_layers=...)")
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
         raise ConfigError(f"{ctx.name} (Mamba): {key} must be a positive integer (got {value!r})")
     return value
 
 
+def _fields(ctx: LayerContext) -> LayerContext:
+    """`Mamba(MambaConfig(...))`: the config's fields, as if they were given as keywords (not both)."""
+    config = ctx.cfg("config")
+    if config is None:
+        return ctx
+    if not isinstance(config, LayerSpec) or config.type != "MambaConfig":
+        raise ConfigError(f"{ctx.name} (Mamba): config must be a MambaConfig(...) (got {config!r})")
+    if ctx.cfg("d_model") is not None or ctx.cfg("n_layers") is not None:
+        raise ConfigError(f"{ctx.name} (Mamba): give the sizes in MambaConfig(...) or as keywords, not both")
+    return replace(ctx, spec=replace(ctx.spec, config=freeze({**config.config, "config": None})))
+
+
+def plan_config(ctx: LayerContext) -> LayerPlan:
+    raise ConfigError(f"{ctx.spec.type}(...) is a configuration, not a module: pass it to the module it configures "
+                      "(Mamba(MambaConfig(d_model=..., n_layers=...))).")
+
+
 def plan_mamba(ctx: LayerContext) -> LayerPlan:
+    ctx = _fields(ctx)
     d_model, layers = _size(ctx, "d_model"), _size(ctx, "n_layers")
     rank = ctx.cfg("dt_rank")
     dt_rank = math.ceil(d_model / 16) if rank == "auto" else rank
@@ -71,7 +97,8 @@ def plan_mamba(ctx: LayerContext) -> LayerPlan:
     shape = ctx.in_shape if ctx.in_shape is not None else (None, None, d_model)
     if len(shape) != 3 or shape[-1] not in (None, d_model):
         raise ShapeError(f"{ctx.name} (Mamba) reads (batch, T, {d_model}); it receives {fmt_shape(shape)}")
-    one = tuple(expand(MIXER, flags={f: bool(ctx.cfg(f)) for f in ("bias", "conv_bias", "inner_layernorms")}))
+    one = tuple(t for t in expand(MIXER, flags={f: bool(ctx.cfg(f)) for f in ("bias", "conv_bias", "inner_layernorms")})
+                if not (ctx.cfg("mup") and t.role == "scale"))  # mup: its RMSNorms keep no weight
     tensors = tuple(TensorSpec(f"layers.{k}.{t.name}", t.shape, t.role, t.trainable, t.buffer, t.gates)
                     for k in range(layers) for t in one)
     states = {"conv_state": (shape[0], layers, env["d_inner"], env["d_conv"] - 1),
@@ -99,19 +126,22 @@ def _write(n: Neutral) -> Built:
 
 
 _FIELDS = ("d_model", "d_inner", "d_state", "d_conv", "dt_rank", "layers", "bias", "conv_bias")
-MAMBA = LayerConvention(
-    "Mamba",
-    (Param("d_model", kind=SIZE, positional=False), Param("n_layers", kind=SIZE, positional=False, maximum=1_000),
-     Param("dt_rank", "auto", ANY, positional=False), Param("d_state", 16, SIZE, positional=False),
+FIELDS = (
+    Param("d_model", None, SIZE, positional=False), Param("n_layers", None, SIZE, positional=False, maximum=1_000),
+    Param("dt_rank", "auto", ANY, positional=False), Param("d_state", 16, SIZE, positional=False),
      Param("expand_factor", 2, SIZE, positional=False), Param("d_conv", 4, SIZE, positional=False),
      Param("bias", False, BOOL, positional=False), Param("conv_bias", True, BOOL, positional=False),
-     Param("inner_layernorms", False, BOOL, positional=False)),
-    plan_mamba, "mamba",
-    ignored=frozenset({"dt_min", "dt_max", "dt_init", "dt_scale", "rms_norm_eps", "base_std", "mup",
-                       "mup_base_width", "pscan", "use_cuda"}),
+     Param("inner_layernorms", False, BOOL, positional=False), Param("rms_norm_eps", 1e-5, FLOAT, positional=False),
+     Param("mup", False, BOOL, positional=False))
+"""MambaConfig's fields that change a count (the others are `IGNORED`); d_model and n_layers are required."""
+IGNORED = frozenset({"dt_min", "dt_max", "dt_init", "dt_scale", "base_std", "mup_base_width", "pscan", "use_cuda"})
+MAMBA = LayerConvention(
+    "Mamba", (Param("config", None, LAYER), *FIELDS), plan_mamba, "mamba", ignored=IGNORED,
     equivalent=Equivalent(_read, {"mamba": _FIELDS}, _write), words=WORDS, work=MAMBA_WORK,
 )
-LAYERS = {"Mamba": MAMBA}
+MAMBA_CONFIG = LayerConvention("MambaConfig", tuple(p if p.name not in ("d_model", "n_layers") else replace(
+    p, positional=True) for p in FIELDS), plan_config, "mambaconfig", ignored=IGNORED, argument_only=True)
+LAYERS = {"Mamba": MAMBA, "MambaConfig": MAMBA_CONFIG}
 MAMBAPY = FrameworkConvention(
     id="mambapy", display="mamba.py (mambapy)", layers=LAYERS, prefixes=("mambapy.",), naming="index",
     verified_with=(("mambapy", "1.2.0"), ("torch", "2.13.0")), short="mambapy", write_prefix="mambapy.",

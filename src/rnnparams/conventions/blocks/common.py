@@ -18,11 +18,14 @@ DEVICE = frozenset({"device", "dtype"})
 
 
 def entry(type_name: str, params: tuple[Param, ...], plan: PlanFn, *, words: Mapping[str, tuple[str, str]],
-          ignored: frozenset[str] = DEVICE, recurrent: bool = True, work: Work = NOTHING) -> LayerConvention:
+          ignored: frozenset[str] = DEVICE, recurrent: bool = True, work: Work = NOTHING,
+          argument_only: bool = False) -> LayerConvention:
     """One class of a package, auto-named by its lower-case class name when it stands alone; its tensors are
-    named below its sub-modules (`to_out.weight`), so `inspect` offers it whole subtrees."""
+    named below its sub-modules (`to_out.weight`), so `inspect` offers it whole subtrees. `argument_only`: a
+    configuration or wiring, passed to the module it configures."""
     return LayerConvention(type_name, params, plan, type_name.lower(), ignored, recurrent=recurrent, work=work,
-                           words=MappingProxyType(dict(words)), nested=True)
+                           words=MappingProxyType(dict(words)), nested=not argument_only,
+                           argument_only=argument_only)
 
 
 def sequence_input(ctx: LayerContext, features: int, what: str, default: Shape) -> Shape:

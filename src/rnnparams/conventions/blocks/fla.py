@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ..._record import replace
 from ...errors import ConfigError, ShapeError
 from ...spec import LayerSpec, Shape, Value
 from ...symbolic import Const, Expr, Sym, add
@@ -33,6 +34,8 @@ from ..base import (
     LayerContext,
     LayerPlan,
     Param,
+    Recognised,
+    TensorGroup,
     TensorSpec,
     TensorTemplate,
     expand,
@@ -290,14 +293,49 @@ WORDS = {
         "RWKV-7 没有注意力缓存：它的状态是每层每个头一个 d_k × d_v 的矩阵，不随序列变长；"
         "第 0 层没有值残差 LoRA(v_lora)，之后每层都有。"),
 }
+LAYER_NOTE = ("an RWKV-7 layer's index only sets initial values, besides layer 0 having no v_lora: read as layer "
+              "{k} of 2")
+
+
+def recognise_attention(group: TensorGroup) -> Recognised | None:
+    """An RWKV7Attention from its own tensors: E and E_v from the projections, h × d_k from r_k, the LoRA ranks
+    from their first matrices; without v_lora it is layer 0."""
+    leaves = group.leaves
+    known = {t.name.format(at="") for t in ATTENTION}
+    r_k, v = leaves.get("r_k"), leaves.get("v_proj.weight")
+    if not set(leaves) <= known or "x_r" not in leaves or r_k is None or v is None or len(r_k) != 2 or len(v) != 2:
+        return None
+    try:
+        ranks = {key: leaves[f"{n}_lora.lora.0.weight"][0] for n, key in (
+            ("w", "decay_low_rank_dim"), ("a", "a_low_rank_dim"), ("g", "gate_low_rank_dim"))}
+    except KeyError:
+        return None
+    v_lora = "v_lora.lora.0.weight" in leaves
+    if v_lora:
+        ranks["v_low_rank_dim"] = leaves["v_lora.lora.0.weight"][0]
+    e, ev = v[1], v[0]
+    layer = 1 if v_lora else 0
+    config = {"hidden_size": e, "head_dim": r_k[1], **ranks, "value_dim": None if ev == e else ev,
+              "elementwise_affine": "g_norm.weight" in leaves, "layer_idx": layer, "num_hidden_layers": 2}
+    return Recognised(config, note=LAYER_NOTE.format(k=layer))
+
+
+def recognise_ffn(group: TensorGroup) -> Recognised | None:
+    """An RWKV7FeedForward: x_k, key (F, E), value (E, F)."""
+    leaves = group.leaves
+    key = leaves.get("key.weight")
+    if set(leaves) != {"x_k", "key.weight", "value.weight"} or key is None or len(key) != 2:
+        return None
+    return Recognised({"hidden_size": key[1], "intermediate_size": key[0], "layer_idx": 0, "num_hidden_layers": 1})
+
+
 LAYERS = {c.type_name: c for c in (
-    entry("RWKV7Attention", ATTENTION_PARAMS, plan_attention, words=WORDS),
-    entry("RWKV7FeedForward", FFN_PARAMS, plan_ffn, words=WORDS, recurrent=False),
+    replace(entry("RWKV7Attention", ATTENTION_PARAMS, plan_attention, words=WORDS), recognise=recognise_attention),
+    replace(entry("RWKV7FeedForward", FFN_PARAMS, plan_ffn, words=WORDS, recurrent=False), recognise=recognise_ffn),
     *(entry(name, (Param("config", kind=LAYER),), plan_model, words=WORDS) for name in ("RWKV7Model",
                                                                                        "RWKV7ForCausalLM")),
     entry("RWKV7Config", tuple(Param(p.name, p.default, p.kind, positional=False, maximum=p.maximum) for p in CONFIG),
-          plan_config,
-          words=WORDS, recurrent=False),
+          plan_config, words=WORDS, recurrent=False, argument_only=True),
 )}
 
 FLA = FrameworkConvention(

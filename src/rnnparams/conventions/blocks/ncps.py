@@ -20,6 +20,9 @@ layer's neurons (or P), or its last step with return_sequences=False; state h (N
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from ..._record import replace
 from ...errors import ConfigError, ShapeError
 from ...spec import LayerSpec, Shape, Value
 from ...symbolic import Const, Expr, Sym, add, mul
@@ -36,6 +39,8 @@ from ..base import (
     LayerContext,
     LayerPlan,
     Param,
+    Recognised,
+    TensorGroup,
     TensorSpec,
     TensorTemplate,
     check_features,
@@ -315,9 +320,105 @@ _MAPPINGS = ("affine", "linear", None)
 _LTC = (Param("input_size", kind=SIZE), Param("units", kind=LAYER_OR_SIZE), *_SEQ,
         Param("input_mapping", "affine", ANY), Param("output_mapping", "affine", ANY), Param("ode_unfolds", 6, SIZE),
         Param("epsilon", 1e-8, FLOAT), Param("implicit_param_constraints", True, BOOL))
+WIRING_NOTE = ("a wiring's connections are in its masks' values, not their shapes: read as {wiring} with the same "
+               "layer sizes (the count is the same for any wiring of those sizes)")
+
+
+def _wiring(sizes: list[int], out: int | None) -> dict[str, object]:
+    """A wiring whose layers have these sizes, as a file's config gives it: FullyConnected for one layer, NCP for
+    three (inter, command, motor; its fan-outs only choose which mask entries are 1)."""
+    if len(sizes) == 1:
+        return {"class_name": "FullyConnected", "config": {"units": sizes[0], "output_dim": out}}
+    inter, command, motor = sizes
+    return {"class_name": "NCP", "config": {"inter_neurons": inter, "command_neurons": command, "motor_neurons": motor,
+                                            "sensory_fanout": 1, "inter_fanout": 1, "recurrent_command_synapses": 0,
+                                            "motor_fanin": 1}}
+
+
+def _memory_and_projection(leaves: Mapping[str, tuple[int, ...]]) -> tuple[dict[str, object]] | None:
+    """mixed_memory's LSTMCell and proj_size's fc, shared by CfC and LTC: their arguments."""
+    config: dict[str, object] = {"mixed_memory": "lstm.input_map.weight" in leaves, "proj_size": None}
+    fc = leaves.get("fc.weight")
+    if fc is not None:
+        if len(fc) != 2:
+            return None
+        config["proj_size"] = fc[0]
+    return (config,)
+
+
+def recognise_cfc(group: TensorGroup) -> Recognised | None:
+    """A CfC: with an integer units (`rnn_cell.ff1`, its backbone `rnn_cell.backbone.{j}`), or wired
+    (`rnn_cell.layer_{l}.ff1` per wiring layer). mode "no_gate" holds the same tensors as "default"."""
+    leaves = group.leaves
+    shared = _memory_and_projection(leaves)
+    if shared is None:
+        return None
+    config = shared[0]
+    pure = any(n.endswith("w_tau") for n in leaves)
+    config["mode"] = "pure" if pure else "default"
+    note = ""
+    if "rnn_cell.ff1.weight" in leaves:
+        ff1 = leaves["rnn_cell.ff1.weight"]
+        backbone = sorted(int(n.split(".")[2]) for n in leaves
+                          if n.startswith("rnn_cell.backbone.") and n.endswith(".weight"))
+        if len(ff1) != 2 or any(not n.startswith(("rnn_cell.", "lstm.", "fc.")) for n in leaves):
+            return None
+        h = ff1[0]
+        if backbone:
+            first = leaves["rnn_cell.backbone.0.weight"]
+            i = first[1] - h
+            dropout = len(backbone) > 2 and backbone[2] - backbone[1] == 3
+            config.update(backbone_units=first[0], backbone_layers=len(backbone),
+                          backbone_dropout=0.1 if dropout else None)
+        else:
+            i = ff1[1] - h
+            config.update(backbone_layers=0)
+        config.update(input_size=i, units=h)
+    else:
+        sizes: list[int] = []
+        while f"rnn_cell.layer_{len(sizes)}.ff1.weight" in leaves:
+            sizes.append(leaves[f"rnn_cell.layer_{len(sizes)}.ff1.weight"][0])
+        if len(sizes) not in (1, 3) or any(not n.startswith(("rnn_cell.layer_", "lstm.", "fc.")) for n in leaves):
+            return None
+        fc = leaves.get("fc.weight")
+        wiring = _wiring(sizes, fc[1] if fc is not None else None)
+        config.update(input_size=leaves["rnn_cell.layer_0.ff1.weight"][1] - sizes[0], units=wiring)
+        note = WIRING_NOTE.format(wiring=wiring["class_name"])
+    return Recognised(config, note=note) if isinstance(config["input_size"], int) and config["input_size"] > 0 \
+        else None
+
+
+def recognise_ltc(group: TensorGroup) -> Recognised | None:
+    """An LTC: n neurons (`rnn_cell.gleak`), I sensory inputs (`rnn_cell.sensory_w` (I, n)), the motor neurons from
+    `output_w` (m): a wiring of n neurons and m motors when m < n."""
+    leaves = group.leaves
+    gleak, sensory = leaves.get("rnn_cell.gleak"), leaves.get("rnn_cell.sensory_w")
+    if gleak is None or sensory is None or len(gleak) != 1 or len(sensory) != 2 or any(
+            not n.startswith(("rnn_cell.", "lstm.")) for n in leaves):
+        return None
+    n, i = gleak[0], sensory[0]
+    shared = _memory_and_projection(leaves)
+    if shared is None:
+        return None
+    config = shared[0]
+    del config["proj_size"]
+
+    def mapping(w: str, b: str) -> str:
+        return "affine" if b in leaves else "linear" if w in leaves else "none"
+
+    out = leaves.get("rnn_cell.output_w")
+    motor = out[0] if out is not None and len(out) == 1 else n
+    config.update(input_size=i, input_mapping=mapping("rnn_cell.input_w", "rnn_cell.input_b"),
+                  output_mapping=mapping("rnn_cell.output_w", "rnn_cell.output_b"),
+                  units=n if motor == n else _wiring([n], motor))
+    return Recognised(config, note=WIRING_NOTE.format(wiring="FullyConnected") if motor != n else "")
+
+
 LAYERS = {c.type_name: c for c in (
-    entry("CfC", _CFC, plan_cfc, words=WORDS), entry("LTC", _LTC, plan_ltc, words=WORDS),
-    *(entry(name, params, plan_wiring, words=WORDS, recurrent=False) for name, params in WIRINGS.items()),
+    replace(entry("CfC", _CFC, plan_cfc, words=WORDS), recognise=recognise_cfc),
+    replace(entry("LTC", _LTC, plan_ltc, words=WORDS), recognise=recognise_ltc),
+    *(entry(name, params, plan_wiring, words=WORDS, recurrent=False, argument_only=True)
+      for name, params in WIRINGS.items()),
 )}
 
 def _batch_axis(first: LayerSpec) -> int:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+from ..._record import replace
 from ...errors import ConfigError, ShapeError
 from ...spec import LayerSpec, Shape, Value
 from ...symbolic import Const, Expr, Sym, mul
@@ -39,6 +40,8 @@ from ..base import (
     LayerContext,
     LayerPlan,
     Param,
+    Recognised,
+    TensorGroup,
     TensorSpec,
     TensorTemplate,
     expand,
@@ -261,7 +264,7 @@ def plan_stack(ctx: LayerContext) -> LayerPlan:
         if vocab <= 0:
             raise _fail(ctx, f"vocab_size must be positive (got {vocab}): nn.Embedding needs num_embeddings > 0.")
         head = expand(LM, flags={"untied": not value(stack, "tie_weights")})
-        tensors = head[:1] + tensors + head[1:]
+        tensors += head  # xLSTMLMModel registers its stack first, then token_embedding and lm_head
         family.insert(0, (Const(1), tuple(head)))
         env["V"] = vocab
         shape = ctx.in_shape if ctx.in_shape is not None else (None, None)
@@ -410,12 +413,88 @@ WORDS = {
         "The package's LayerNorms keep a weight and no bias (bias=False), stored as an offset from 1.",
         "该包的 LayerNorm 只有权重、没有偏置（bias=False），权重以相对 1 的偏移保存。"),
 }
+def _factor(width: int, up: int) -> dict[str, object]:
+    """proj_factor and rounding that give back `up` from `width` exactly, by up_dim's own arithmetic."""
+    factor = up / width
+    return {"proj_factor": factor, "round_proj_up_to_multiple_of": 1, "round_proj_up_dim_up": factor * width <= up}
+
+
+def _call(name: str, config: Mapping[str, object]) -> dict[str, object]:
+    return {"class_name": name, "config": dict(config)}
+
+
+def _mlstm(leaves: Mapping[str, tuple[int, ...]], x: str, e: int) -> dict[str, object] | None:
+    down, q, conv, gate = (leaves.get(x + n) for n in ("proj_down.weight", "q_proj.weight", "conv1d.conv.weight",
+                                                      "mlstm_cell.igate.weight"))
+    if down is None or q is None or conv is None or gate is None or len(down) != 2 or len(q) != 3 or len(conv) != 3:
+        return None
+    u = down[1]
+    if u % q[0]:
+        return None
+    return {**_factor(e, u), "qkv_proj_blocksize": u // q[0], "conv1d_kernel_size": conv[2], "num_heads": gate[0]}
+
+
+def _slstm(leaves: Mapping[str, tuple[int, ...]], x: str) -> dict[str, object] | None:
+    fgate, kernel = leaves.get(x + "fgate.weight"), leaves.get(x + "slstm_cell._recurrent_kernel_")
+    if fgate is None or kernel is None or len(fgate) != 3 or len(kernel) != 3:
+        return None
+    heads, d = fgate[0], fgate[1]
+    conv = leaves.get(x + "conv1d.conv.weight")
+    return {"num_heads": heads, "backend": "vanilla" if kernel[1] == 4 * d else "cuda",
+            "conv1d_kernel_size": conv[2] if conv is not None and len(conv) == 3 else 0,
+            "group_norm_weight": x + "group_norm.weight" in leaves}
+
+
+def recognise_stack(group: TensorGroup) -> Recognised | None:
+    """An xLSTMBlockStack from `blocks.{k}.` (an mLSTM block has `xlstm.proj_up`, an sLSTM block `xlstm.slstm_cell`;
+    each kind's config is read off its first block, as the stack builds every block of a kind from one config).
+    context_length is not stored (the mLSTM causal mask is persistent=False): read as the shortest one, 1."""
+    leaves = group.leaves
+    if any(not n.startswith(("blocks.", "post_blocks_norm.")) for n in leaves) or "blocks.0.xlstm_norm.weight" \
+            not in leaves:
+        return None
+    e = leaves["blocks.0.xlstm_norm.weight"][0]
+    kinds: list[str] = []
+    while f"blocks.{len(kinds)}.xlstm_norm.weight" in leaves:
+        at = f"blocks.{len(kinds)}.xlstm."
+        kinds.append("m" if at + "proj_up.weight" in leaves else "s" if at + "slstm_cell._bias_" in leaves else "?")
+    if "?" in kinds:
+        return None
+    config: dict[str, object] = {"num_blocks": len(kinds), "embedding_dim": e, "context_length": 1,
+                                 "add_post_blocks_norm": "post_blocks_norm.weight" in leaves, "mlstm_block": None,
+                                 "slstm_block": None, "slstm_at": [k for k, kind in enumerate(kinds) if kind == "s"]}
+    if "m" in kinds:
+        first = kinds.index("m")
+        layer = _mlstm(leaves, f"blocks.{first}.xlstm.", e)
+        if layer is None:
+            return None
+        config["bias"] = f"blocks.{first}.xlstm.proj_up.bias" in leaves
+        config["mlstm_block"] = _call("mLSTMBlockConfig", {"mlstm": _call("mLSTMLayerConfig", layer)})
+    else:
+        config["slstm_at"] = "all"
+    if "s" in kinds:
+        first = kinds.index("s")
+        layer = _slstm(leaves, f"blocks.{first}.xlstm.")
+        if layer is None:
+            return None
+        block: dict[str, object] = {"slstm": _call("sLSTMLayerConfig", layer), "feedforward": None}
+        down = leaves.get(f"blocks.{first}.ffn.proj_down.weight")
+        if down is not None and len(down) == 2:
+            block["feedforward"] = _call("FeedForwardConfig", {
+                **_factor(e, down[1]), "bias": f"blocks.{first}.ffn.proj_up.bias" in leaves})
+        config["slstm_block"] = _call("sLSTMBlockConfig", block)
+    return Recognised({"config": _call("xLSTMBlockStackConfig", config)},
+                      note="xLSTM's context_length is not in its tensors (the mLSTM causal mask is not saved): read "
+                           "as 1; the sLSTM feed-forward's act_fn and the blocks' dropout hold no tensors either")
+
+
 _MODULE = (Param("config", kind=LAYER),)
 LAYERS = {c.type_name: c for c in (
-    *(entry(name, _MODULE, plan_stack, words=WORDS) for name in ("xLSTMBlockStack", "xLSTMLMModel")),
+    replace(entry("xLSTMBlockStack", _MODULE, plan_stack, words=WORDS), recognise=recognise_stack),
+    entry("xLSTMLMModel", _MODULE, plan_stack, words=WORDS),
     *(entry(name, _MODULE, plan_block, words=WORDS) for name in ("mLSTMBlock", "sLSTMBlock", "mLSTMLayer",
                                                                  "sLSTMLayer")),
-    *(entry(name, params, plan_config, words=WORDS, recurrent=False,
+    *(entry(name, params, plan_config, words=WORDS, recurrent=False, argument_only=True,
             ignored=_CELL_IGNORED if name == "sLSTMLayerConfig" else frozenset({"_num_blocks", "_block_idx"}))
       for name, params in CONFIGS.items()),
 )}

@@ -24,6 +24,7 @@ from . import (
     core,
     merging,
     normalization,
+    packages,
     pooling,
     preprocessing,
     recurrent,
@@ -46,7 +47,7 @@ def build_layers(gru_reset_after: bool, cudnn: bool = False) -> dict[str, LayerC
                        conv.declare_more, pooling.declare_more, recurrent.declare_more, conv_lstm.declare,
                        core.declare_more, normalization.declare_more, activation.declare, attention.declare,
                        reshaping.declare_more, merging.declare, regularization.declare_more, preprocessing.declare,
-                       recurrent.declare_cudnn)
+                       recurrent.declare_cudnn, packages.declare)
 
 
 ALIASES: Mapping[str, str] = MappingProxyType({

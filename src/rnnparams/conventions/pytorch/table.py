@@ -5,6 +5,11 @@ layers' conventions and no others (start-up time is part of the product); iterat
 The writers (`make_layer(LAYERS, "LSTM", ...)`) and the composite layers' plans (a TransformerEncoder plans its
 encoder layer) read the table when they run, so no group module imports another's entries.
 `tests/conventions/test_coverage_torch.py` checks that INDEX names exactly what the group modules declare.
+
+A package built on torch (minGRU-pytorch, sru, xlstm, ncps, fla, mamba.py, the reference IndRNN/QRNN: the
+registry's `checkpoints_like="pytorch"`) builds torch modules, so a PyTorch model may hold one of its classes: the
+table finds it by its qualified name `<package id>.<class>` (`mingru.minGRU`), as that package's own entry. Such
+names are found, not listed (iterating the table gives torch.nn's classes): a bare `SRU` stays sru's.
 """
 
 from __future__ import annotations
@@ -12,7 +17,8 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterator, Mapping
 
-from ..base import LayerConvention
+from ..._record import replace
+from ..base import LayerContext, LayerConvention, LayerPlan
 
 INDEX: tuple[tuple[str, tuple[str, ...]], ...] = (
     ('recurrent', ('RNN', 'LSTM', 'GRU', 'RNNCell', 'LSTMCell', 'GRUCell',)),
@@ -59,8 +65,13 @@ class Layers(Mapping[str, LayerConvention]):
         self._loaded: dict[str, LayerConvention] = {}
 
     def __getitem__(self, name: str) -> LayerConvention:
+        if name not in self._loaded and name not in self._group:
+            found = hosted(name)
+            if found is None:
+                raise KeyError(name)
+            self._loaded[name] = found
         if name not in self._loaded:
-            group = self._group[name]  # KeyError for a class the table does not hold
+            group = self._group[name]
             module = importlib.import_module(f"{__package__}.{group}")
             for conv in (*module.CONVENTIONS, *getattr(module, "MORE", ())):
                 self._loaded[conv.type_name] = conv
@@ -73,7 +84,26 @@ class Layers(Mapping[str, LayerConvention]):
         return len(self._group)
 
     def __contains__(self, name: object) -> bool:
-        return name in self._group
+        return name in self._group or (isinstance(name, str) and "." in name and hosted(name) is not None)
+
+
+def hosted(name: str) -> LayerConvention | None:
+    """`mingru.minGRU`: the class of a package built on torch, as its own convention declares it, renamed by its
+    qualified name; its plan sees the class's own name (the package's plans read their specs by it)."""
+    from .. import FRAMEWORKS, hosted_by
+
+    package, dot, cls = name.partition(".")
+    if not dot or package not in hosted_by("pytorch") or cls not in FRAMEWORKS[package].layers:
+        return None
+    conv = FRAMEWORKS[package].layers[cls]
+
+    def plan(ctx: LayerContext) -> LayerPlan:
+        return conv.plan(replace(ctx, spec=replace(ctx.spec, type=cls), framework=package))
+
+    read = conv.equivalent.read
+    equivalent = conv.equivalent if read is None else replace(
+        conv.equivalent, read=lambda spec, p: read(replace(spec, type=cls), p))
+    return replace(conv, type_name=name, plan=plan, equivalent=equivalent)
 
 
 LAYERS: Mapping[str, LayerConvention] = Layers(INDEX)

@@ -16,6 +16,7 @@ from ...conventions.base import (
     FLOAT,
     INT,
     LAYER,
+    LAYER_OR_SIZE,
     LAYERS,
     NONNEG,
     REQUIRED,
@@ -79,6 +80,12 @@ def _value(fw_id: str, p: Param, value: Any, type_name: str) -> Value:
         value = _tuples(value)
         if not (is_int or isinstance(value, str) or _sizes(value)):
             raise bad
+    elif p.kind == LAYER_OR_SIZE:  # ncps' units: a number of neurons, or a wiring ({"class_name": ..., "config": ...})
+        if isinstance(value, dict):
+            return _value(fw_id, Param(p.name, kind=LAYER), value, type_name)
+        return _value(fw_id, Param(p.name, kind=SIZE), value, type_name)
+    elif p.kind == LAYER and value is None:  # no module there (xLSTM's sLSTMBlockConfig(feedforward=None))
+        return None
     elif p.kind == LAYER:
         if not isinstance(value, dict) or not isinstance(value.get("class_name"), str) or not isinstance(
                 value.get("config"), dict):

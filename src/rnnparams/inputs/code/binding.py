@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 
-from ...conventions.base import ANY, LayerConvention, Param
+from ...conventions.base import ANY, FrameworkConvention, LayerConvention, Param
 from ...spec import LayerSpec, Shape
 from ..expression import LayerBinder
 from .bounds import flat_size
@@ -28,10 +28,12 @@ them, as do a layer's `name` and `trainable`."""
 
 
 def bind(adapter: Adapter, base: str, args: list[object], kwargs: dict[str, object],
-         node: ast.Call) -> tuple[LayerSpec, Shape | None, ast.Call]:
-    """The spec of `base(*args, **kwargs)` in the adapter's convention, the input shape the call declares,
-    and the rebuilt call (what a wrapper such as Bidirectional binds)."""
-    conv = adapter.fw.layers[base]
+         node: ast.Call, fw: FrameworkConvention | None = None) -> tuple[LayerSpec, Shape | None, ast.Call]:
+    """The spec of `base(*args, **kwargs)` in the adapter's convention (or `fw`'s: a package built on the
+    framework, whose configurations nest by their own names), the input shape the call declares, and the rebuilt
+    call (what a wrapper such as Bidirectional binds)."""
+    fw = adapter.fw if fw is None else fw
+    conv = fw.layers[base]
     positional = [p for p in conv.params if p.positional]
     by_name = {p.name: p for p in conv.params}
     plain = not any(isinstance(a, ast.Starred) for a in node.args) and all(k.arg for k in node.keywords)
@@ -44,7 +46,7 @@ def bind(adapter: Adapter, base: str, args: list[object], kwargs: dict[str, obje
     call = ast.Call(ast.Name(base, ast.Load()), new_args, keywords)
     ast.copy_location(call, node)
     ast.fix_missing_locations(call)
-    binder = LayerBinder(adapter.fw, adapter.reader.source)
+    binder = LayerBinder(fw, adapter.reader.source)
     spec = binder.layer(call, first=True)
     return spec, binder.input_shape, call
 

@@ -85,12 +85,13 @@ class KerasAdapter(Adapter):
         """Layers made so far (their construction order)."""
         self.keras_names: Counter[str] = Counter()
         """Auto-names given so far, by base name (`lstm`, then `lstm_1`...)."""
+        self._packaged: dict[tuple[str, str], str] | None = None
 
     # -- names -----------------------------------------------------------------------------------------------
 
     @property
     def import_roots(self) -> frozenset[str]:
-        return frozenset({self.package, "tensorflow", "tf_keras"})
+        return frozenset({self.package, "tensorflow", "tf_keras", *(root for root, _ in self.packaged())})
 
     @property
     def hint_names(self) -> frozenset[str]:
@@ -121,6 +122,9 @@ class KerasAdapter(Adapter):
 
     def classify(self, parts: list[str]) -> tuple[str, str] | None:
         base = parts[-1]
+        packaged = self.packaged().get((parts[0], base))
+        if packaged is not None:  # `from mingru_keras import MinGRU`: a layer a package adds to Keras
+            return "layer", packaged
         if self.package in parts[:-1]:
             rest = parts[parts.index(self.package) + 1:]
             if len(rest) == 1 and (base[:1].isupper() or base in tables().functions):
@@ -133,6 +137,14 @@ class KerasAdapter(Adapter):
         if parts[0] == "tensorflow" and len(parts) >= 2:
             return "ops", base
         return None
+
+    def packaged(self) -> dict[tuple[str, str], str]:
+        """The layers packages add to Keras (`LayerConvention.module`), by (package, class): imported from the
+        package or any of its modules (`mingru_keras.MinGRU`, `mingru_keras.core.MinGRU`)."""
+        if self._packaged is None:
+            self._packaged = {(c.module.split(".")[0], c.module.rsplit(".", 1)[-1]): name
+                              for name, c in self.fw.layers.items() if c.module is not None}
+        return self._packaged
 
     def class_role(self, parts: list[str]) -> str | None:
         if self.package in parts or parts[0] == "tensorflow":
@@ -329,6 +341,13 @@ class KerasAdapter(Adapter):
             count = self.keras_names[conv.auto_name]
             self.keras_names[conv.auto_name] += 1
             kwargs = {**kwargs, "name": conv.auto_name if count == 0 else f"{conv.auto_name}_{count}"}
+        if conv.sublayers and "_sublayers" not in kwargs:  # the layers its constructor builds take the next names
+            names = []
+            for sub in conv.sublayers:
+                count = self.keras_names[sub]
+                self.keras_names[sub] += 1
+                names.append(sub if count == 0 else f"{sub}_{count}")
+            kwargs = {**kwargs, "_sublayers": tuple(names)}
         layer = KLayer(base, node.lineno, node.col_offset, self.seq)
         try:
             layer.spec, layer.declared_input, layer.call_node = bind(self, base, args, kwargs, node)

@@ -18,6 +18,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
+from ...._record import replace
+from ....conventions import FRAMEWORKS, hosted_by
 from ....errors import RnnParamsError
 from ....spec import LayerSpec, ModelSpec
 from ...expression import LayerBinder
@@ -30,6 +32,7 @@ from .torch_objects import (
     PARAMETER_CONTAINERS,
     TORCH_CONTAINERS,
     BlackBox,
+    PackageConfig,
     TensorRef,
     TorchContainer,
     TorchLayer,
@@ -67,6 +70,17 @@ class TorchAdapter(Adapter):
     def __init__(self, package: str, reader: Reader) -> None:
         super().__init__(package, reader)
         self._assigned_by_call: dict[int, bool] | None = None
+        self._hosted: dict[str, tuple[str, ...]] | None = None
+
+    def hosted_class(self, path: str) -> tuple[str, str] | None:
+        """(package id, class) for an import path into a package built on torch (`minGRU_pytorch.minGRU`,
+        `ncps.wirings.AutoNCP`): the package whose import prefix (the registry's marks) is the longest."""
+        if self._hosted is None:
+            self._hosted = hosted_by(self.fw.id)
+        marks = [(len(m), f) for f, ms in self._hosted.items() for m in ms if path.startswith(m)]
+        if not marks:
+            return None
+        return max(marks)[1], path.rsplit(".", 1)[-1]
 
     # -- names -----------------------------------------------------------------------------------------------
 
@@ -95,6 +109,9 @@ class TorchAdapter(Adapter):
         if parts[0] == self.package and len(parts) >= 3 and parts[1] == "nn" and (
                 len(parts) == 3 or parts[2] in ("modules", "parameter")):
             return ("layer", base) if base[:1].isupper() else None
+        hosted = self.hosted_class(".".join(parts))
+        if hosted is not None and hosted[1] in FRAMEWORKS[hosted[0]].layers:
+            return "layer", ".".join(hosted)  # its qualified name in the PyTorch table (`mingru.minGRU`)
         return None
 
     def class_role(self, parts: list[str]) -> str | None:
@@ -139,12 +156,22 @@ class TorchAdapter(Adapter):
             binder = LayerBinder(self.fw, self.reader.source)
             error = self.reader.fail(binder.unknown_layer_message(f"nn.{base}", base), node)
             return TorchLayer(base, node.lineno, node.col_offset, status="unsupported", error=error)
+        package, _, own = base.rpartition(".")
+        argument_only = self.fw.layers[base].argument_only
         try:
-            spec, _declared, call = bind(self, base, args, kwargs, node)
+            if package:  # a package's class binds by its own name, so its configurations nest as it declares them
+                spec, _declared, call = bind(self, own, args, kwargs, node, FRAMEWORKS[package])
+                spec = replace(spec, type=base)
+            else:
+                spec, _declared, call = bind(self, base, args, kwargs, node)
         except RnnParamsError as exc:
+            if argument_only:
+                return PackageConfig(base, node.lineno, None, None, exc)
             if self.fw.layers[base].stateless:  # no tensors whatever its arguments: nothing to count
                 return TorchLayer(base, node.lineno, node.col_offset, status="free")
             return TorchLayer(base, node.lineno, node.col_offset, status="error", error=exc)
+        if argument_only:
+            return PackageConfig(base, node.lineno, spec, call)
         layer = TorchLayer(base, node.lineno, node.col_offset, spec=spec)
         layer.call = call
         return layer
@@ -152,7 +179,7 @@ class TorchAdapter(Adapter):
     def layer_argument(self, value: object) -> ast.expr | None:
         """A layer passed to another (TransformerEncoder(encoder_layer), norm=nn.LayerNorm(d)) as the call that
         made it; a tensor of known size (a loss's class weights) as `torch.zeros(*size)`."""
-        if isinstance(value, TorchLayer):
+        if isinstance(value, (TorchLayer, PackageConfig)):
             if value.error is not None:
                 raise value.error
             return value.call
@@ -162,6 +189,9 @@ class TorchAdapter(Adapter):
         return None
 
     def backbone_of(self, path: str) -> str | None:
+        hosted = self.hosted_class(path)
+        if hosted is not None and hosted[1] not in FRAMEWORKS[hosted[0]].layers:  # `minGRU_pytorch.minGRULM`
+            return f"a class of {FRAMEWORKS[hosted[0]].display} that rnnparams does not model"
         return backbone(path)
 
     def torch_container(self, kind: str, args: list[object], node: ast.Call) -> object:
@@ -277,7 +307,18 @@ class TorchAdapter(Adapter):
             return self.container_attr(obj, name, node)
         if isinstance(obj, (TorchParam, TensorRef)):
             return self.tensor_attr(obj, name, node)
+        if isinstance(obj, PackageConfig):
+            return self.config_attr(obj, name, node)
         return NotImplemented
+
+    def config_attr(self, config: PackageConfig, name: str, node: ast.AST) -> object:
+        """A field of a package's configuration as the call set it or its default (`cfg.embedding_dim`); a
+        nested configuration or a field the package derives later (its `__post_init__`) is not known."""
+        value = config.spec.config.get(name) if config.spec is not None else None
+        if isinstance(value, (int, float, str, bool)) or (isinstance(value, tuple) and all(
+                isinstance(v, (int, float, str, bool)) for v in value)):
+            return value
+        return self.reader.unknown(node, f"the field {name!r} of {config.base.rpartition('.')[2]}(...)")
 
     def tensor_attr(self, obj: TorchParam | TensorRef, name: str, node: ast.AST) -> object:
         """An attribute of a parameter tensor: `requires_grad`, its shape, methods that keep it."""

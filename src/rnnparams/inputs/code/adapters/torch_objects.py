@@ -61,6 +61,23 @@ class TorchLayer(FrameworkLayer):
         return f"TorchLayer({self.base}, line {self.line}, {self.status})"
 
 
+class PackageConfig:
+    """A configuration or wiring of a package built on torch (`xLSTMBlockStackConfig(...)`, ncps' `AutoNCP(28, 4)`:
+    `LayerConvention.argument_only`): no module, a value the module it configures takes as its argument."""
+
+    def __init__(self, base: str, line: int, spec: LayerSpec | None, call: ast.Call | None,
+                 error: RnnParamsError | None = None) -> None:
+        self.base = base
+        self.line = line
+        self.spec = spec
+        self.call = call
+        """The call with the values the reader resolved, bound again as the argument of the module."""
+        self.error = error
+
+    def __repr__(self) -> str:
+        return f"PackageConfig({self.base}, line {self.line})"
+
+
 class TorchContainer:
     """`nn.Sequential`, `nn.ModuleList`, `nn.ModuleDict`, `nn.ParameterList` or `nn.ParameterDict`: named children
     (modules, or parameters) in registration order."""
