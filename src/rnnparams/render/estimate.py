@@ -384,7 +384,7 @@ def render_estimate(est: Estimate, lang: str = "en") -> str:
     out = [f"{w('title')} · {_options_line(est, lang)}", ""]
     rows = [[_memory_label(item, est, lang), num(item.value), human_bytes(item.value)] for item in est.memory]
     rows += [[_t(PEAK_LINES, p.mode, lang), num(p.value), human_bytes(p.value)] if p.value is not None else
-             [_t(PEAK_LINES, p.mode, lang), _t(PEAK_WORDS, "not_modelled", lang), ""] for p in est.peaks]
+             [_t(PEAK_LINES, p.mode, lang), _t(PEAK_WORDS, "not_modelled", lang), "—"] for p in est.peaks]
     lines = _table([w("memory"), w("bytes"), w("size")], rows)
     total = 2 + len(est.memory) - 1
     out += [*lines[:total], lines[1], *lines[total:]]  # a rule above the total (the peaks follow it)
