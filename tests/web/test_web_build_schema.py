@@ -22,7 +22,7 @@ from schemathesis.checks import (  # noqa: E402
 )
 from web_server import Server  # noqa: E402
 
-MAX_EXAMPLES = 100
+MAX_EXAMPLES = 300
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 CASES = [("POST", "/api/build", GenerationMode.POSITIVE), ("POST", "/api/build", GenerationMode.NEGATIVE),
          ("GET", "/api/catalog", GenerationMode.POSITIVE)]
