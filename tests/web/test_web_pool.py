@@ -32,6 +32,16 @@ HEAVY = {"model": "nn.Sequential(" + ", ".join(f"nn.LSTM({k + 2}, {k + 3}, num_l
          + ")", "batch": 2, "seq_len": 3}
 
 
+def _run(coroutine: Any) -> Any:
+    """asyncio.run in a thread of its own: playwright's sync API (the browser tests) leaves an event loop
+    running in the main thread for the rest of the session, where asyncio.run refuses to start."""
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+
 @pytest.fixture(scope="module")
 def bounded() -> Iterator[Server]:
     srv = start_server("--workers", "1", "--request-cpu-seconds", str(CPU))
@@ -133,7 +143,7 @@ def test_the_pool_stops_cpu_and_wall_clock_overruns_and_answers_after() -> None:
             cpu_bound.close()
             wall_bound.close()
 
-    echo, cpu, wall, memory, failed, again, replaced = asyncio.run(scenario())
+    echo, cpu, wall, memory, failed, again, replaced = _run(scenario())
     assert echo == (200, b"echo1") and again == (200, b"echo2")
     assert "more than 0.2 s of CPU time" in cpu and "REQUEST_CPU_SECONDS" in cpu
     assert "more than 0.5 s, the web calculator's wall-clock bound" in wall  # sleeping takes no CPU
@@ -186,7 +196,7 @@ def test_cached_answers_never_reach_the_pool_and_light_ones_are_answered_on_the_
         return [(await _asgi(app, path, body))[0] for path, body in
                 [("/api/count", big), ("/api/count", big), ("/api/count", small), ("/api/explain", small)]]
 
-    assert asyncio.run(scenario()) == [200] * 4
+    assert _run(scenario()) == [200] * 4
     assert pool.asked == [("count", big)]
 
 
@@ -198,7 +208,7 @@ def test_a_refusal_at_a_bound_is_not_cached() -> None:
     async def scenario() -> list[tuple[int, bytes]]:
         return [(s, b) for s, _, b in [await _asgi(app, "/api/count", big) for _ in range(2)]]
 
-    assert asyncio.run(scenario()) == [(422, service.error_body("over"))] * 2
+    assert _run(scenario()) == [(422, service.error_body("over"))] * 2
     assert len(pool.asked) == 2
 
 
@@ -222,7 +232,7 @@ def test_the_fast_path_answers_what_the_fastapi_route_answers(verb: str, payload
     async def both() -> tuple[Any, Any]:
         return await _asgi(fast, f"/api/{verb}", body), await _asgi(routed, f"/api/{verb}", body)
 
-    (s1, h1, b1), (s2, h2, b2) = asyncio.run(both())
+    (s1, h1, b1), (s2, h2, b2) = _run(both())
     assert (s1, b1) == (s2, b2)
     assert h1 == h2
 
