@@ -275,7 +275,8 @@ def test_every_modelled_class_has_a_case() -> None:
 
     named = set(re.findall(r"\b([A-Z][A-Za-z0-9]+)\(", text)) | {n.capitalize() for n in re.findall(
         r"layers\.([a-z]+)\(", text)}
-    missing = set(FRAMEWORKS["keras"].layers) - older - named
+    elsewhere = {"MinGRU"}  # mingru-keras' layer: tests/oracle/test_mingru_keras_oracle.py runs the package's own
+    missing = set(FRAMEWORKS["keras"].layers) - older - named - elsewhere
     assert missing == NOT_RUNNABLE, sorted(missing)
 
 

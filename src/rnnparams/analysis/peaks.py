@@ -328,7 +328,7 @@ def _inference_path(env: LayerEnv) -> str:
     return activation_path(replace(env, options=replace(env.options, mode="train")))
 
 
-SMALLEST_PEAK = 256 * 1024
+SMALLEST_PEAK = 4 * 1024 * 1024
 """Below this the allocations the timeline leaves out — states and scalars of a few hundred bytes, a kernel's fixed
 buffers of a few KiB — can be more than 5 % of the peak (an LSTM(16, 16) at 2 × 2: −6 %), so it is not called one."""
 

@@ -156,9 +156,9 @@ PEAK_REASONS: dict[str, tuple[str, str]] = {
                               "(2–13 % of the peak measured); the sum of the parts is shown instead",
                               "oneDNN 推理时的暂存区除门缓冲区外还有未推导出的部分(实测占峰值的 2–13%);"
                               "这里只给出各部分之和"),
-    "peak_small": ("below 256 KiB, the small buffers the timeline leaves out (states, scalars, a kernel's fixed "
+    "peak_small": ("below 4 MiB, the small buffers the timeline leaves out (states, scalars, a kernel's fixed "
                    "buffers) can exceed 5 % of the peak; the sum of the parts is shown instead",
-                   "低于 256 KiB 时,时间线未计入的小缓冲区(状态、标量、内核的固定缓冲区)可能超过峰值的 5%;"
+                   "低于 4 MiB 时,时间线未计入的小缓冲区(状态、标量、内核的固定缓冲区)可能超过峰值的 5%;"
                    "这里只给出各部分之和"),
 }
 
