@@ -45,6 +45,7 @@ torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 import transformers.utils as _tu  # noqa: E402
 import transformers.utils.import_utils as _iu  # noqa: E402
+from test_transformers_oracle import TINY as TRANSFORMERS_TINY  # noqa: E402
 
 _tu.is_xlstm_available = _iu.is_xlstm_available = lambda: False  # type: ignore[attr-defined]
 
@@ -53,15 +54,7 @@ FAST = settings(max_examples=20, deadline=None, suppress_health_check=[HealthChe
 flags = st.booleans()
 
 TINY: dict[str, dict[str, Any]] = {
-    "mamba": {"model_type": "mamba", "architectures": ["MambaForCausalLM"], "vocab_size": 64, "hidden_size": 16,
-              "num_hidden_layers": 2, "state_size": 4},
-    "mamba2": {"model_type": "mamba2", "architectures": ["Mamba2ForCausalLM"], "vocab_size": 64, "hidden_size": 16,
-               "num_hidden_layers": 2, "state_size": 4, "num_heads": 4, "head_dim": 8, "n_groups": 2},
-    "rwkv": {"model_type": "rwkv", "architectures": ["RwkvForCausalLM"], "vocab_size": 64, "hidden_size": 16,
-             "num_hidden_layers": 2},
-    "recurrent_gemma": {"model_type": "recurrent_gemma", "architectures": ["RecurrentGemmaForCausalLM"],
-                        "vocab_size": 64, "hidden_size": 16, "num_hidden_layers": 3, "num_attention_heads": 2,
-                        "intermediate_size": 24, "attention_window_size": 8},
+    **TRANSFORMERS_TINY,  # mamba, mamba2, rwkv, recurrent_gemma: the configs the count oracle builds
     "jamba": {"model_type": "jamba", "architectures": ["JambaForCausalLM"], "vocab_size": 64, "hidden_size": 16,
               "num_hidden_layers": 4, "num_attention_heads": 2, "num_key_value_heads": 1, "intermediate_size": 24,
               "num_experts": 4, "num_experts_per_tok": 2, "attn_layer_period": 2, "attn_layer_offset": 1,
