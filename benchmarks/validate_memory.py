@@ -187,12 +187,15 @@ def saved_bytes(model: nn.Module, x: torch.Tensor) -> tuple[int, torch.Tensor, d
     weights = {p.untyped_storage().data_ptr() for p in model.parameters()}
     weights |= {b.untyped_storage().data_ptr() for b in model.buffers()}
     seen: dict[int, tuple[int, str]] = {}
+    held: list[object] = []  # every saved storage stays alive through the forward: a freed one's address reused
+    # by a later tensor would otherwise be taken for the same storage and go uncounted (a flaky undercount)
 
     def pack(t: torch.Tensor) -> torch.Tensor:
         storage = t.untyped_storage()
         key = storage.data_ptr()
         if key and key not in weights and key not in seen:
             seen[key] = (storage.nbytes(), t.grad_fn.name() if t.grad_fn is not None else "leaf/" + str(t.dtype))
+            held.append(storage)
         return t
 
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
