@@ -1,6 +1,7 @@
 """Inspecting checkpoints of many small tensors (issue 21: 10,000 tensors in under 0.5 s, and linear): a
-safetensors file whose tensors name no layer, one whose tensors each look like a layer, at two sizes. Files are
-written to a temporary directory. Run by hand, under nice:
+safetensors file whose tensors name no layer, one whose tensors each look like a layer, at two sizes, and the
+same as torch.save zips when torch is installed. Files are written to a temporary directory. Run by hand, under
+nice:
 
     PYTHONPATH=src nice -n 10 python benchmarks/inspect_many.py
 """
@@ -32,20 +33,34 @@ def write(path: str, n: int, layers: bool) -> None:
         fh.write(struct.pack("<Q", len(raw)) + raw + b"\0" * offset)
 
 
+def write_torch(path: str, n: int, layers: bool) -> bool:
+    """The same tensors as a torch.save state_dict (a zip of data.pkl and one storage file each); False
+    without torch."""
+    try:
+        import torch
+    except ImportError:
+        return False
+    torch.save({f"layer{i}.weight" if layers else f"t{i}": torch.zeros(2) for i in range(n)}, path)
+    return True
+
+
 def main() -> int:
     print(f"load average {os.getloadavg()[0]:.2f}; CPU seconds of api.inspect + to_dict, best of 3")
     with tempfile.TemporaryDirectory() as tmp:
-        for layers in (False, True):
-            for n in (2_500, 10_000):
-                path = os.path.join(tmp, f"{n}.safetensors")
-                write(path, n, layers)
-                best = float("inf")
-                for _ in range(3):
-                    start = time.process_time()
-                    api.inspect(path).to_dict()
-                    best = min(best, time.process_time() - start)
-                kind = "each a layer (layer{i}.weight)" if layers else "no layer (t{i})"
-                print(f"{n:>6,} tensors, {kind:32s} {best:.3f} s", flush=True)
+        for suffix, writer in ((".safetensors", write), (".pt", write_torch)):
+            for layers in (False, True):
+                for n in (2_500, 10_000):
+                    path = os.path.join(tmp, f"{n}{suffix}")
+                    if writer(path, n, layers) is False:
+                        print(f"{suffix}: torch is not installed, skipped")
+                        break
+                    best = float("inf")
+                    for _ in range(3):
+                        start = time.process_time()
+                        api.inspect(path).to_dict()
+                        best = min(best, time.process_time() - start)
+                    kind = "each a layer (layer{i}.weight)" if layers else "no layer (t{i})"
+                    print(f"{suffix:12s} {n:>6,} tensors, {kind:32s} {best:.3f} s", flush=True)
     return 0
 
 

@@ -805,6 +805,17 @@ def test_random_bytes_fail_clearly(tmp_path_factory: pytest.TempPathFactory, dat
     _check_damaged(tmp_path_factory.mktemp("random", numbered=True) / name, data)
 
 
+@pytest.mark.parametrize("opcode", [b"\x8b", b"T"], ids=["LONG4", "BINSTRING"])
+def test_a_negative_length_in_data_pkl_is_a_clear_error(tmp_path: Path, opcode: bytes) -> None:
+    """LONG4 and BINSTRING take a signed 4-byte length: a negative one walked the opcode scan backwards, past the
+    start of data.pkl (an IndexError traceback; CI's hypothesis draw of the damaged-pickle test)."""
+    path = torch_zip(tmp_path / "m.pt", b"\x80\x02" + opcode + b"\x00\x00\x00\x80" + STATE_DICT[2:],
+                     storages={"0": 16})
+    with pytest.raises(RnnParamsError) as info:
+        rnnparams.inspect(path)
+    assert str(path) in str(info.value)
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.data())
 def test_damaged_pickles_inside_a_valid_zip(tmp_path_factory: pytest.TempPathFactory, data: st.DataObject) -> None:

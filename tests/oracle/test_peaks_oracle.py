@@ -66,7 +66,7 @@ RECURRENT_BACKWARD = (  # the recurrent backward's phases (docs/estimates.md, Pe
 def test_recurrent_backward_phases(model: str, batch: int, seq_len: int, optimizer: str) -> None:
     """Small batches, where the weight gradients and their transients, not the saved activations, make the peak."""
     cfg = vm.Config("recurrent-backward", model, batch, seq_len, optimizer)
-    assert vm.estimate_of(cfg).peak("train").value is not None  # type: ignore[union-attr]  (it is modelled)
+    assert vm.estimate_of(cfg).peak("train").value is not None  # type: ignore[union-attr]  # it is modelled
     check(cfg)
 
 

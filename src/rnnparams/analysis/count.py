@@ -94,6 +94,9 @@ class Chain:
         self.shape = model_input(spec, self.fw) if spec.layers else None
         self.reports: list[LayerReport] = []
         self.warnings: list[str] = []
+        self.equal: dict[object, tuple[LayerReport, LayerPlan]] = {}
+        """An earlier layer equal to this one but for its name, with its plan before its name was applied (see
+        `_count_layer`): a checkpoint of 10,000 alike layers plans one."""
 
     def add(self, layer: LayerSpec) -> LayerReport:
         spec, fw, reports = self.spec, self.fw, self.reports
@@ -110,7 +113,7 @@ class Chain:
                              "[output, *states] and the next layer of a Sequential cannot take it; drop "
                              "return_state or put the layer last.").at(spec.source, layer.line, layer.col)
         try:
-            report = _count_layer(fw, self.namer, layer, len(reports), self.shape)
+            report = _count_layer(fw, self.namer, layer, len(reports), self.shape, self.equal)
         except RnnParamsError as exc:
             raise exc.at(spec.source, layer.line, layer.col) from None
         reports.append(report)
@@ -131,9 +134,25 @@ def count_model(spec: ModelSpec) -> Report:
     return chain.report()
 
 
+def _equal_key(fw: FrameworkConvention, conv: LayerConvention, spec: LayerSpec, shape: Shape | None) -> object:
+    """What makes two layers count alike but for their names, or None where that is not known cheaply: only
+    where names are applied after the plan (PyTorch's attribute paths), and the arguments are plain values."""
+    if fw.naming != BY_POSITION or conv.wraps:
+        return None
+    key = (spec.type, tuple(spec.config.items()), spec.input_shape, spec.tied, spec.frozen, shape)
+    try:
+        hash(key)
+    except TypeError:  # an argument that is a layer, a list
+        return None
+    return key
+
+
 def _count_layer(fw: FrameworkConvention, namer: _Namer, spec: LayerSpec, index: int,
-                 shape: Shape | None) -> LayerReport:
+                 shape: Shape | None, equal: dict[object, tuple[LayerReport, LayerPlan]] | None = None) -> LayerReport:
     conv = fw.layers[spec.type]
+    key = _equal_key(fw, conv, spec, shape) if equal is not None else None
+    if key is not None and equal is not None and key in equal:
+        return _renamed(*equal[key], namer.name(spec, conv, index), spec)
     inner_plan: LayerPlan | None = None
     inner_name: str | None = None
     if conv.wraps:
@@ -158,6 +177,7 @@ def _count_layer(fw: FrameworkConvention, namer: _Namer, spec: LayerSpec, index:
         plan = _untied(plan, spec)
     if spec.frozen:
         plan = _frozen(plan, spec)
+    unscoped = plan
     if fw.naming == BY_POSITION and spec.name is not None:
         plan = _scoped(plan, spec.name)
     if fw.naming == BY_CLASS and spec.config.get("trainable") is False:  # layer.trainable = False: all its weights
@@ -168,12 +188,30 @@ def _count_layer(fw: FrameworkConvention, namer: _Namer, spec: LayerSpec, index:
     tensors = tuple(evaluate(t, bindings, memo) for t in plan.tensors)
     for t in tensors:
         _check_sizes(spec, {f"a dimension of {t.name}": d for d in t.shape if isinstance(d, int)}, None)
-    return LayerReport(
+    report = LayerReport(
         name=name, type=spec.type, input_shape=plan.input_shape,
         output_shape=plan.output_shape, state_shapes=plan.state_shapes,
         tensors=tuple(t for t in tensors if not t.buffer), buffers=tuple(t for t in tensors if t.buffer),
         multi_output=plan.multi_output, plan=plan, spec=spec, work=work_of(fw, spec), words=words_of(fw, spec),
     )
+    if key is not None and equal is not None and not plan.warnings:  # a warning names the layer: not reused
+        equal[key] = (report, unscoped)
+    return report
+
+
+def _renamed(earlier: LayerReport, unscoped: LayerPlan, name: str, spec: LayerSpec) -> LayerReport:
+    """`earlier` under this layer's name: its plan scoped anew (the tensors' attribute paths), nothing replanned.
+    Sizes were checked for the earlier one, and a plan with warnings is never kept."""
+    if spec.name is None and earlier.spec is not None and earlier.spec.name is None:  # both by the plan's names
+        return replace(earlier, name=name, spec=spec)
+    plan = _scoped(unscoped, spec.name) if spec.name is not None else unscoped
+    names = [t.name for t in plan.tensors]
+    evaluated = [*earlier.tensors, *earlier.buffers]
+    order = {t.name: k for k, t in enumerate(earlier.plan.tensors)}
+    renamed = {t.name: replace(t, name=names[order[t.name]]) for t in evaluated}
+    return replace(earlier, name=name, plan=plan, spec=spec,
+                   tensors=tuple(renamed[t.name] for t in earlier.tensors),
+                   buffers=tuple(renamed[t.name] for t in earlier.buffers))
 
 
 def _check_sizes(spec: LayerSpec, sizes: Mapping[str, int], shape: object) -> None:

@@ -18,11 +18,12 @@ not chain).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from .._record import field, record, replace
 from ..conventions import FRAMEWORKS, REGISTRY
-from ..conventions.base import BY_POSITION, TensorGroup
+from ..conventions.base import BY_POSITION, LayerConvention, Recognised, TensorGroup
 from ..errors import RnnParamsError
 from ..inputs.checkpoints.binding import Unusable, layer_spec
 from ..inputs.checkpoints.model import Checkpoint, CheckpointTensor, DeclaredLayer, tensor_bytes
@@ -131,9 +132,10 @@ class Inspection:
         ck = self.checkpoint
         spec: dict[str, Any] | None = None
         if self.spec is not None and self.spec_report is not None:
+            difference = self.spec_difference
             spec = {"framework": self.spec.framework, "total_params": self.spec_report.total_params,
-                    "buffers": self.spec_report.buffers, "matches_checkpoint": self.spec_difference == 0,
-                    "difference": self.spec_difference, "left_out": list(self.left_out),
+                    "buffers": self.spec_report.buffers, "matches_checkpoint": difference == 0,
+                    "difference": difference, "left_out": list(self.left_out),
                     "layers": [layer.type for layer in self.spec.layers]}
         return {
             "file": ck.path, "format": ck.format, "format_name": ck.description, "framework": ck.framework,
@@ -153,6 +155,7 @@ class Inspection:
 # ---- candidates ------------------------------------------------------------------------------------------
 
 NAMES, ORDER, TOTAL, DERIVED = "names", "order", "total", "derived"
+_DIGITS = re.compile(r"\d+")
 
 
 @record
@@ -198,7 +201,7 @@ class _State:
         self.layers: list[RecognisedLayer] = []
         self.buffers = {t.name for t in ckpt.tensors if t.buffer}
         self.derived: list[CheckpointTensor] = []
-        self.reports: dict[tuple[str, str, Shape | None], Report] = {}
+        self.reports: dict[object, Report] = {}
         self.notes: list[str] = list(ckpt.notes)
         named = ckpt.framework or ckpt.names_like
         fw_id = named if named in FRAMEWORKS else None
@@ -208,7 +211,13 @@ class _State:
 
     def counted(self, cand: _Candidate) -> Report:
         """The candidate counted alone; a file of many alike layers (a stack of blocks) counts each kind once."""
-        key = (cand.spec_framework, repr(cand.spec), cand.input_shape)
+        spec = cand.spec
+        key: object = (cand.spec_framework, spec.type, tuple(spec.config.items()), spec.name, spec.input_shape,
+                       spec.tied, spec.frozen, cand.input_shape)
+        try:
+            hash(key)
+        except TypeError:  # an argument that is a layer or a list: by its text
+            key = (cand.spec_framework, repr(spec), cand.input_shape)
         report = self.reports.get(key)
         if report is None:
             report = self.reports[key] = count_model(ModelSpec(cand.spec_framework, (cand.spec,), cand.input_shape))
@@ -352,17 +361,21 @@ class _State:
                 groups.setdefault(path, {})[leaf] = t
         notes: list[str] = []
         recognisers = [conv for conv in fw.layers.values() if conv.recognise is not None]  # once, not per group
+        alike: dict[object, tuple[Recognised, LayerSpec] | None] = {}
         for k, (path, leaves) in enumerate(groups.items()):
-            group = TensorGroup(path, {leaf: t.shape for leaf, t in leaves.items()}, first=k == 0)
+            shapes = {leaf: t.shape for leaf, t in leaves.items()}
             names = tuple(t.name for t in leaves.values())
-            for conv in recognisers:
-                found = conv.recognise(group)  # type: ignore[misc]
-                if found is None:
-                    continue
-                try:
-                    spec = layer_spec(self.fw_id, conv.type_name, found.config)
-                except Unusable:
-                    break
+            # Recognisers read a group's leaf names and shapes, and words in its path (`emb`, `rms`, `deconv`),
+            # never its numbers: `layer7` is recognised as `layer3` was. Kept only where no note names the path.
+            key = (_DIGITS.sub("#", path), tuple(shapes.items()), k == 0)
+            if key in alike:
+                known = alike[key]
+            else:
+                known = alike[key] = self._recognised(recognisers, TensorGroup(path, shapes, first=k == 0))
+                if known is not None and known[0].note:
+                    del alike[key]
+            if known is not None:
+                found, spec = known
                 if fw.naming == BY_POSITION:
                     cand = _Candidate(path, self.fw_id, self.fw_id, spec, names, NAMES, "tensors",
                                       position=self.position(names))
@@ -371,8 +384,22 @@ class _State:
                                       found.input_shape, self.position(names))
                 if self.accept(cand) is not None and found.note:
                     notes.append(found.note)
-                break
         self.notes.extend(notes)
+
+    def _recognised(self, recognisers: list[LayerConvention],
+                    group: TensorGroup) -> tuple[Recognised, LayerSpec] | None:
+        """The first recogniser's claim on the group, with the layer it describes; None when none claims it or
+        the one that does cannot make a layer of it."""
+        assert self.fw_id is not None
+        for conv in recognisers:
+            found = conv.recognise(group)  # type: ignore[misc]
+            if found is None:
+                continue
+            try:
+                return found, layer_spec(self.fw_id, conv.type_name, found.config)
+            except Unusable:
+                return None
+        return None
 
     def by_subtrees(self) -> None:
         """Composite layers (a transformer layer, a MultiheadAttention: conventions marked `nested`) name their
@@ -401,9 +428,10 @@ class _State:
                 path = split(path)[0]
             for k, p in enumerate(reversed(chain)):  # the root has depth 0
                 depth.setdefault(p, k)
-        for path in sorted(subtrees, key=lambda p: (depth[p], self.position([t.name for t in subtrees[p].values()]))):
+        offered = [p for p, tensors in subtrees.items() if len(tensors) >= 2]  # a composite holds two at least
+        for path in sorted(offered, key=lambda p: (depth[p], self.position([t.name for t in subtrees[p].values()]))):
             tensors = subtrees[path]
-            if len(tensors) < 2 or any(t.name in self.claimed for t in tensors.values()):
+            if any(t.name in self.claimed for t in tensors.values()):
                 continue
             group = TensorGroup(path, {leaf: t.shape for leaf, t in tensors.items()})
             names = tuple(t.name for t in tensors.values())

@@ -16,6 +16,7 @@ from __future__ import annotations
 import gc
 import io
 import pickle
+import re
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 
@@ -334,7 +335,15 @@ def scan_pickle(data: bytes, path: str) -> None:
     than MAX_PICKLE_OPS opcodes, make more than MAX_PICKLE_OBJECTS objects, or PUT into a memo slot past
     that. Stops at STOP, at an opcode pickle does not have, or at truncated data: the unpickler then fails on
     it with its own error."""
-    arg, new, find = _ARGS, _NEW, data.find
+    if len(data) <= MAX_PICKLE_OBJECTS:  # every opcode is a byte at least: only the memo slots need looking at
+        _scan_memo_slots(data, path)
+    else:
+        _scan_opcodes(data, path)
+
+
+def _scan_opcodes(data: bytes, path: str) -> None:
+    """scan_pickle's walk, opcode by opcode, counting opcodes and the objects they make."""
+    arg, new = _ARGS, _NEW
     i, end, ops, objects = 0, len(data), 0, 0
     while i < end:
         code = data[i]
@@ -344,29 +353,80 @@ def scan_pickle(data: bytes, path: str) -> None:
         objects += new[code]
         if kind is None or code == 0x2E:  # an unknown opcode, or STOP
             break
-        if kind > 0:
-            if code == 0x72 and int.from_bytes(data[i:i + 4], "little") > MAX_PICKLE_OBJECTS:  # LONG_BINPUT
-                raise CheckpointError(f"{path}: data.pkl stores into memo slot "
-                                      f"{int.from_bytes(data[i:i + 4], 'little'):,} (at most "
-                                      f"{MAX_PICKLE_OBJECTS:,}); refusing it")
-            i += kind
-        elif kind in (_LINE, _TWO_LINES):
-            j = find(b"\n", i)
-            if kind == _TWO_LINES and j >= 0:
-                j = find(b"\n", j + 1)
-            if j < 0:
-                break
-            if code == 0x70 and data[i:j].strip().isdigit() and int(data[i:j]) > MAX_PICKLE_OBJECTS:  # PUT
-                raise CheckpointError(f"{path}: data.pkl stores into memo slot {int(data[i:j]):,} (at most "
-                                      f"{MAX_PICKLE_OBJECTS:,}); refusing it")
-            i = j + 1
-        elif kind < 0:
-            width = 1 if kind == _LEN1 else 4 if kind == _LEN4 else 8
-            i += width + int.from_bytes(data[i:i + width], "little", signed=kind == _LEN4 and code in (0x8B, 0x54))
+        i = i + kind if kind >= 0 and code != 0x72 else _past_argument(data, i, code, kind, path)
+        if i < 0:
+            break
         if ops > MAX_PICKLE_OPS or objects > MAX_PICKLE_OBJECTS:
             what = (f"runs more than {MAX_PICKLE_OPS:,} opcodes" if ops > MAX_PICKLE_OPS else
                     f"makes more than {MAX_PICKLE_OBJECTS:,} objects")
             raise CheckpointError(f"{path}: data.pkl {what}; refusing it")
+
+
+def _past_argument(data: bytes, i: int, code: int, kind: int, path: str) -> int:
+    """Where the argument of the opcode `code` (starting at i) ends, refusing a memo slot past
+    MAX_PICKLE_OBJECTS; −1 where the data ends first or a length is negative (the unpickler's own error)."""
+    if kind >= 0:
+        if code == 0x72 and int.from_bytes(data[i:i + 4], "little") > MAX_PICKLE_OBJECTS:  # LONG_BINPUT
+            raise CheckpointError(f"{path}: data.pkl stores into memo slot "
+                                  f"{int.from_bytes(data[i:i + 4], 'little'):,} (at most "
+                                  f"{MAX_PICKLE_OBJECTS:,}); refusing it")
+        return i + kind
+    if kind in (_LINE, _TWO_LINES):
+        j = data.find(b"\n", i)
+        if kind == _TWO_LINES and j >= 0:
+            j = data.find(b"\n", j + 1)
+        if j < 0:
+            return -1
+        if code == 0x70 and data[i:j].strip().isdigit() and int(data[i:j]) > MAX_PICKLE_OBJECTS:  # PUT
+            raise CheckpointError(f"{path}: data.pkl stores into memo slot {int(data[i:j]):,} (at most "
+                                  f"{MAX_PICKLE_OBJECTS:,}); refusing it")
+        return j + 1
+    width = 1 if kind == _LEN1 else 4 if kind == _LEN4 else 8
+    length = int.from_bytes(data[i:i + width], "little", signed=kind == _LEN4 and code in (0x8B, 0x54))
+    if length < 0:  # LONG4 or BINSTRING of a negative length: the unpickler refuses it itself
+        return -1
+    return i + width + length
+
+
+def _runs_pattern() -> re.Pattern[bytes]:
+    """Runs of opcodes that need no look: those without an argument or with one of a fixed size, LONG_BINPUT
+    into a slot below MAX_PICKLE_OBJECTS, and strings of a one-byte length (or a four-byte one under 128) —
+    built from _ARGUMENT, so the run's opcode boundaries are the walk's. Possessive: a run never backtracks."""
+    def codes(which: Callable[[int, int | None], bool]) -> bytes:
+        return b"[" + b"".join(re.escape(bytes([c])) for c in range(256) if which(c, _ARGS[c])) + b"]"
+
+    top = (MAX_PICKLE_OBJECTS >> 16) - 1  # LONG_BINPUT's third byte at most this, its fourth 0: below the limit
+    alternatives = [codes(lambda c, k: k == 0 and c != 0x2E)]
+    alternatives += [codes(lambda c, k, n=n: k == n and c != 0x72) + b".{%d}" % n for n in (1, 2, 4, 8)]  # type: ignore[misc]
+    alternatives.append(b"r..[\x00-" + re.escape(bytes([top])) + b"]\x00")
+    alternatives.append(codes(lambda c, k: k == _LEN1) + b"(?:" + b"|".join(
+        re.escape(bytes([n])) + b".{%d}" % n for n in range(256)) + b")")
+    alternatives.append(codes(lambda c, k: k == _LEN4 and c not in (0x8B, 0x54)) + b"(?:" + b"|".join(
+        re.escape(bytes([n])) + b"\x00\x00\x00.{%d}" % n for n in range(128)) + b")")
+    return re.compile(b"(?:" + b"|".join(alternatives) + b")*+", re.DOTALL)
+
+
+_RUNS: list[re.Pattern[bytes]] = []
+
+
+def _scan_memo_slots(data: bytes, path: str) -> None:
+    """The walk for a data.pkl too small to pass the opcode and object limits: runs of opcodes that need no look
+    are skipped by one regular expression, the rest walked one by one."""
+    if not _RUNS:
+        _RUNS.append(_runs_pattern())
+    run = _RUNS[0].match
+    i, end = 0, len(data)
+    while i < end:
+        i = run(data, i).end()  # type: ignore[union-attr]  # a run may be empty: it always matches
+        if i >= end:
+            break
+        code = data[i]
+        kind = _ARGS[code]
+        if kind is None or code == 0x2E:
+            break
+        i = _past_argument(data, i + 1, code, kind, path)
+        if i < 0:
+            break
 
 
 def _without_collector(load: Callable[[], object]) -> object:
