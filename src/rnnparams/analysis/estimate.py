@@ -212,7 +212,7 @@ def estimate_report(report: Report, options: EstimateOptions, seq_len: int | Non
     upstream = False  # whether a gradient reaches the layer's input (a trainable tensor before it)
     previous: tuple[LayerReport, bool, _Modelled] | None = None
     for layer in report.layers:
-        env = layer_env(layer, runtime, options, seq_len, upstream)
+        env = layer_env(layer, runtime, options, seq_len, upstream, report.framework)
         if previous is not None and previous[1] == upstream and same_layer(previous[0], layer):
             modelled = previous[2]  # a stack of equal layers: each is modelled as the one before it was
         else:

@@ -38,6 +38,8 @@ class LayerEnv:
     upstream: bool = True
     """A layer before it has trainable tensors, so a gradient reaches its input (else a layer without trainable
     tensors of its own keeps nothing: autograd records nothing there)."""
+    framework: str = ""
+    """The framework whose conventions counted the layer (a layer made of others counts its parts with it)."""
 
     def per_sample(self, shape: tuple[int | None, ...]) -> int:
         """Elements of one of this layer's tensors per batch row."""
@@ -76,7 +78,7 @@ class LayerEnv:
 
 
 def layer_env(layer: LayerReport, runtime: Runtime, options: EstimateOptions, seq_len: int | None,
-              upstream: bool = True) -> LayerEnv:
+              upstream: bool = True, framework: str = "") -> LayerEnv:
     steps, batch = 1, options.batch
     recurrent = is_recurrent(layer)
     if recurrent and len(layer.input_shape) == 3:
@@ -90,7 +92,8 @@ def layer_env(layer: LayerReport, runtime: Runtime, options: EstimateOptions, se
         bindings["T"] = steps
     elif seq_len is not None:
         bindings["T"] = seq_len
-    return LayerEnv(layer, runtime, options, batch, steps, positions, MappingProxyType(bindings), upstream)
+    return LayerEnv(layer, runtime, options, batch, steps, positions, MappingProxyType(bindings), upstream,
+                    framework)
 
 
 def _positions(layer: LayerReport, batch: int) -> int:

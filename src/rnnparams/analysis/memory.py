@@ -17,9 +17,10 @@ the elementwise intermediates each cell keeps. docs/estimates.md explains each p
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
+from .._record import replace as record_replace
 from ..conventions.work import (
     CHANNEL_STATS,
     GROUP_STATS,
@@ -35,6 +36,7 @@ from ..conventions.work import (
     Runtime,
 )
 from ..errors import UsageError
+from ..spec import LayerSpec
 from ..symbolic import Const, Expr, Sym, add, factor, mul, product
 from .attention import attention_items
 from .flops import BIAS_ROLES, MAC_ROLES
@@ -42,6 +44,7 @@ from .layer_env import (
     LayerEnv,
     drop_unit_multiplicities,
     feature_symbol,
+    layer_env,
     sample_expr,
     weight_sizes,
 )
@@ -199,6 +202,49 @@ def _recurrent_items(env: LayerEnv) -> tuple[list[EstimateLine | None], bool, st
         _item("dropout_masks", masks, env) if dropped else None,
     ]
     return items, env.is_cell and cell.output_is_state, path  # an RNN cell's saved activation output is its output
+
+
+def _stacked_cells_items(env: LayerEnv, key: str) -> tuple[EstimateLine, ...]:
+    """A loop over cells run one after another each step (Keras StackedRNNCells): each cell keeps what RNN(cell)
+    keeps on the width of the cell before, and one step more — Keras' generic loop runs step 0 once more per
+    cell there (measured: T + 2 steps of each cell's per-step tensors, against RNN(cell)'s T + 1). A cell above
+    the first reads the one below's output every step instead of a stored sequence: those outputs are saved
+    unless the cell below keeps them itself (SimpleRNNCell's is the tanh output it saves; LSTM and GRU cells keep
+    only the T − 1 a next step reads)."""
+    from ..spec import ModelSpec, frozen_mapping
+    from .count import count_model  # the cells, each counted as RNN(cell) counts it
+
+    rnn = env.layer.spec
+    while rnn is not None and "cell" not in rnn.config:  # a wrapper's (Bidirectional's) layer
+        rnn = next((v for v in rnn.config.values() if isinstance(v, LayerSpec)), None)
+    cells = env._cell_config(key)
+    assert rnn is not None and isinstance(cells, tuple)
+    width = env.layer.plan.bindings["I"]
+    axis = env.layer.plan.time_axis
+    steps = env.layer.input_shape[axis] if axis is not None else None
+    assert isinstance(steps, int)  # a Keras RNN's input has its time steps (else counting refused it)
+    found: list[EstimateLine] = []
+    below: tuple[int, bool] | None = None  # the width of the cell below's output, and whether it keeps it
+    for k, cell in enumerate(cells):
+        spec = record_replace(rnn, name=None,
+                              config=frozen_mapping({**rnn.config, "cell": cell, "return_sequences": True}))
+        part = count_model(ModelSpec(env.framework, (spec,), (steps, width))).layers[0]
+        part_env = layer_env(part, env.runtime, env.options, None, env.upstream or k > 0, env.framework)
+        items = [i for i in _recurrent_items(part_env)[0] if i is not None and not (k and i.key == "input")]
+        found += items + [i for i in items if i.key == "first_step_again"]
+        if below is not None and not below[1]:
+            found += [i for i in (_item("cell_inputs", mul(3, B, Sym("H_in"), s),
+                                        replace(part_env, bindings=MappingProxyType({**part_env.bindings,
+                                                                                     "H_in": below[0]}))),)
+                      if i is not None]
+        cell_kind = part_env.cell
+        assert cell_kind is not None
+        below = (part.plan.bindings["H"], cell_kind.output_is_state)
+        width = below[0]
+    dirs = env.bindings.get("D", 1)
+    if dirs > 1:  # Bidirectional: each direction keeps the same (the backward one on its reversed copy of the input)
+        found = [line(i.key, mul(D_, i.formula), {**i.bindings, "D": dirs}, "bytes", note=i.note) for i in found]
+    return tuple(found)
 
 
 def batch_first(env: LayerEnv) -> bool:
@@ -364,6 +410,8 @@ def _layer_activations(env: LayerEnv) -> tuple[tuple[EstimateLine, ...], bool, s
     if is_recurrent(layer):
         items, saved_output, model = _recurrent_items(env)
         return tuple(i for i in items if i is not None), saved_output, model
+    if work.cells is not None and env.framework:
+        return _stacked_cells_items(env, work.cells), False, "keras"
     if work.attention and env.runtime.kernels == "torch":
         attention = [_item(key, formula, env) for key, formula in attention_items(env)]
         return tuple(i for i in attention if i is not None), False, "attention"

@@ -175,6 +175,9 @@ class Work:
     """What the layer does under torch.autocast on CPU: "cast" (an autocast op: it casts its input and weights to
     16 bits and keeps the 16-bit copies of the weights whose products' inputs need a gradient), "follow" (it runs
     in the dtype it is given), "" (not modelled: it runs in float32 or mixes dtypes; `--autocast` refuses it)."""
+    cells: str | None = None
+    """The argument holding cells that one loop runs one after another each step (Keras StackedRNNCells): its
+    activations are each cell's as RNN(cell) keeps them, on the width of the cell before (`memory`)."""
     token_products: frozenset[str] = frozenset()
     """Roles of the weights multiplied once per token (each number one multiply-add): the weight products of
     decoding one token, which `rnnparams state` sums (empty: not declared, so not summed)."""
@@ -279,7 +282,7 @@ KERAS_RUNTIME = Runtime(kernels="keras", weights_in_out=True, index_bytes=4, opt
                         optimizers=("sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop", "rmsprop-centered",
                                     "adagrad", "adafactor"), measured=True)
 KERAS3_RUNTIME = replace(KERAS_RUNTIME, index_bytes=8, activations_measured_on=(
-    "Keras 3's torch backend for SimpleRNN, LSTM, GRU, Bidirectional, Dense and Embedding"))
+    "Keras 3's torch backend for SimpleRNN, LSTM, GRU, RNN(cell), StackedRNNCells, Bidirectional, Dense and Embedding"))
 """Keras 3 as measured on its torch backend (tests/oracle/test_keras_activations_oracle.py): its `take` casts token
 ids to int64 (the TensorFlow and JAX backends keep int32, 4 B per token less)."""
 LAYOUT_OPTIMIZERS = ("sgd", "momentum", "adam", "adamw")

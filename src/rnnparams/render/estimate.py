@@ -180,6 +180,7 @@ ITEMS: dict[str, tuple[str, str]] = {
     "autocast_weight_copies": ("16-bit weight copies (autocast)", "16 位权重副本（autocast）"),
     "reversed_input": ("reversed input (backward layer)", "反转后的输入（反向层）"),
     "first_step_again": ("first step's output, computed again", "再次计算的第一步输出"),
+    "cell_inputs": ("the cell below's outputs it reads (stacked cells)", "读入的下层单元输出（堆叠单元）"),
     "dropout_masks": ("dropout masks between layers", "层间 dropout 掩码"),
     "dropout_mask": ("dropout mask", "dropout 掩码"),
     "indices": ("token indices", "词元索引"),

@@ -423,7 +423,7 @@ def declare_more(table: Table) -> None:
               recurrent=True, work=WRAPPER, equivalent=Equivalent(_read_rnn(table.layers))),
         *(_cell(table, name) for name in CELL_KINDS),
         layer("StackedRNNCells", "stacked_rnn_cells", (Param("cells", kind=LAYERS),), plan_cell,
-              work=Work(keeps=(FOR_WEIGHTS,))),
+              work=Work(keeps=(FOR_WEIGHTS,), cells="cells")),
     )
 
 
