@@ -147,3 +147,27 @@ def test_counting_imports_nothing_heavy() -> None:
     out = subprocess.run([sys.executable, "-c", code, str(CONFIGS / "mamba2-780m.json")], capture_output=True,
                          text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(("ours", "transformers"), [("mamba-130m.json", "mamba-130m-hf.json"),
+                                                    ("mamba2-780m.json", "mamba2-780m.json")])
+def test_the_estimate_is_the_transformers_conversions(ours: str, transformers: str) -> None:
+    """mamba_ssm cannot run here, but its checkpoints and transformers' conversions of them are the same model
+    (equal tensors: tests/oracle/test_transformers_oracle.py), so their memory, state and compute are the same —
+    and the transformers figures are measured (tests/oracle/test_sequence_estimate_oracle.py: weights, gradients
+    and optimizer state after a real step, prefill and decoding MACs against FlopCounterMode). The Mamba-2 mixer
+    is declared in this stack's own symbols (sheads, headdim) by substitution, so by hand too: a decoding step's
+    state update is n_layer·sheads·headdim·d_state multiply-adds."""
+    kwargs = {"batch": 2, "seq_len": 64}
+    a = rnnparams.estimate_sequence(spec_from_config((CONFIGS / ours).read_text()), **kwargs)  # type: ignore[arg-type]
+    b = rnnparams.estimate_sequence(spec_from_config((CONFIGS.parent / transformers).read_text()),
+                                    **kwargs)  # type: ignore[arg-type]
+    assert a.framework == "mamba_ssm" and b.framework == "huggingface"
+    da, db = a.to_dict(), b.to_dict()
+    for key in ("memory", "state_bytes_per_sequence", "compute"):
+        assert da[key] == db[key], key
+    config = json.loads((CONFIGS / ours).read_text())
+    if config.get("ssm_cfg", {}).get("layer") == "Mamba2":
+        d_inner, heads = 2 * config["d_model"], 2 * config["d_model"] // 64  # expand 2, headdim 64 (defaults)
+        scan = sum(layer.value("decode", "scan_macs") for layer in a.layers)
+        assert scan == config["n_layer"] * heads * 64 * 128 == config["n_layer"] * d_inner * 128  # d_state 128

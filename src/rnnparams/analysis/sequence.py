@@ -90,7 +90,10 @@ def _block_products(tensors: tuple[Any, ...], roles: frozenset[str], mixer: Mixe
 def layer_tokens(report: Report, layer: LayerReport, steps: int) -> LayerTokens:
     from .check import tied_size
 
-    mixers = dict(layer.work.mixers)
+    mixers: dict[str | None, Mixer] = {}
+    for kind, mixer in layer.work.mixers:  # per kind of block, the first whose configuration flag holds
+        if kind not in mixers and (mixer.when is None or (layer.spec is not None and layer.spec.get(mixer.when))):
+            mixers[kind] = mixer
     bindings: dict[str, int] = dict(layer.plan.bindings)
     bindings["T"] = steps
     products: list[Expr] = []

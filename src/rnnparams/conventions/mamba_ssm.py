@@ -27,6 +27,7 @@ import math
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from .._record import replace
 from ..errors import ConfigError
 from ..spec import LayerSpec, Value
 from ..symbolic import Expr, Sym
@@ -41,6 +42,8 @@ from .transformers.blocks import (
     GROUPS,
     HEAD,
     LAYER_NORM,
+    MAMBA2_MIXER,
+    MAMBA_MIXER,
     ONE,
     PRODUCTS,
     RMS_NORM,
@@ -48,6 +51,7 @@ from .transformers.blocks import (
 )
 from .transformers.common import flag, size
 from .transformers.stacks import Kind, stack
+from .work import SEQUENCE_RUNTIME, Mixer, Work
 
 T = TensorTemplate
 FRAMEWORK = "mamba_ssm"
@@ -118,6 +122,8 @@ SSM_WORDS = {
                         "门控 MLP。tie_embeddings 为 true（默认）时输出头就是嵌入矩阵；词表向上填充到 "
                         "pad_vocab_size_multiple 的倍数。"),
 }
+_MAMBA2_SYMBOLS = {"heads": SHEADS, "head_dim": Sym("headdim")}
+"""transformers' Mamba-2 head symbols as this stack names them (its `heads` is the attention layers')."""
 MIXER_FLAGS = ("mamba1", "mamba1_bias", "mamba1_conv_bias", "mamba2", "mamba2_bias", "mamba2_conv_bias",
                "mamba2_head_d", "mamba2_channel_d", "mamba2_rmsnorm")
 MAMBA_SSM_STACK = stack(
@@ -128,7 +134,11 @@ MAMBA_SSM_STACK = stack(
          ("ngroups", "groups"), ("d_mlp", "d_mlp"))),
      *(flag(f, False) for f in ("layer_norm", *MIXER_FLAGS, "mlp", "mlp_layer_norm"))),
     (Kind("L", (*_norm("norm"), *MAMBA1, *MAMBA2, *MLP), _states),), words=SSM_WORDS, notes=("mamba_ssm_block",),
-    work=PRODUCTS,
+    work=Work(token_products=PRODUCTS.token_products, mixers=(
+        ("L", replace(MAMBA_MIXER, when="mamba1")),
+        ("L", Mixer(conv_roles=MAMBA2_MIXER.conv_roles, when="mamba2",  # transformers' Mamba-2 in these symbols
+                    scan_macs=MAMBA2_MIXER.scan_macs.subs(_MAMBA2_SYMBOLS),
+                    scan_flops=MAMBA2_MIXER.scan_flops.subs(_MAMBA2_SYMBOLS))))),
 )
 
 SSM_KEYS = frozenset({"d_model", "n_layer"})
@@ -239,6 +249,7 @@ LAYERS = {c.type_name: c for c in (EMBEDDING, MAMBA_SSM_STACK, RMS_NORM, LAYER_N
 MAMBA_SSM = FrameworkConvention(
     id=FRAMEWORK, display="mamba_ssm (state-spaces/mamba)", layers=LAYERS, prefixes=("mamba_ssm.",),
     naming="index", verified_with=(("mamba_ssm", "source, not installed"),), short="mamba_ssm",
+    runtime=SEQUENCE_RUNTIME,
     write_prefix="mamba_ssm.",
     syntax='a mamba_ssm config.json: {"d_model": 768, "n_layer": 24, "vocab_size": 50277, "ssm_cfg": {}}',
 )

@@ -210,6 +210,9 @@ class Mixer:
     """(experts, top_k): the `routed_roles` tensors, whose first axis is `experts`, are applied to top_k of them per
     token (the router itself reads every token in full)."""
     routed_roles: frozenset[str] = frozenset()
+    when: str | None = None
+    """A flag of the layer's configuration this mixer needs (a stack whose configuration chooses Mamba-1 or Mamba-2
+    for the same kind of block: the first of a kind's mixers whose flag holds is used)."""
 
 
 WRAPPER = Work(inherit=True)
