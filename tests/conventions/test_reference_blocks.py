@@ -113,3 +113,70 @@ def _size(shape: list[int]) -> int:
     for d in shape:
         n *= d
     return n
+
+
+# ---- inspect: checkpoints holding these modules, with the tensors the reference constructors make ----------
+
+
+def _inspect(tmp_path: object, tensors_by_name: dict[str, list[int]]) -> rnnparams.Inspection:
+    """A safetensors file of these tensors (zeros; names and shapes are all inspect reads), inspected."""
+    import json
+    import struct
+    from pathlib import Path
+
+    header: dict[str, object] = {}
+    offset = 0
+    for name, shape in tensors_by_name.items():
+        size = 4 * _size(shape)
+        header[name] = {"dtype": "F32", "shape": shape, "data_offsets": [offset, offset + size]}
+        offset += size
+    raw = json.dumps(header).encode()
+    path = Path(str(tmp_path)) / "m.safetensors"
+    path.write_bytes(struct.pack("<Q", len(raw)) + raw + bytes(offset))
+    return rnnparams.inspect(path)
+
+
+@settings(max_examples=60, deadline=None)
+@given(i=st.integers(1, 40), h=st.integers(1, 40), layers=st.integers(1, 3), bidir=st.booleans(),
+       bias=st.booleans(), bn=st.booleans())
+def test_inspect_recognises_an_indrnn(tmp_path_factory: pytest.TempPathFactory, i: int, h: int, layers: int,
+                                      bidir: bool, bias: bool, bn: bool) -> None:
+    """Beside an embedding and a head (PyTorch layers), under the attribute `encoder`: every argument read back."""
+    dirs = 2 if bidir else 1
+    held = {"emb.weight": [30, i], **{f"encoder.{k}": v for k, v in indrnn_expected(i, h, layers, dirs, bias,
+                                                                                     bn).items()},
+            "head.weight": [3, dirs * h], "head.bias": [3]}
+    ins = _inspect(tmp_path_factory.mktemp("indrnn"), held)
+    found = {layer.name: layer for layer in ins.layers}
+    assert found["encoder"].type == "IndRNN" and not ins.unrecognised
+    config = found["encoder"].spec.config
+    assert (config["input_size"], config["hidden_size"], config["n_layer"], config["bidirectional"],
+            config["bias"], config["batch_norm"]) == (i, h, layers, bidir, bias, bn)
+    buffers = sum(_size(s) for n, s in held.items() if n.endswith(("running_mean", "running_var", "h0",
+                                                                      "num_batches_tracked")))
+    assert ins.total_params + ins.buffers == sum(_size(s) for s in held.values()) and ins.buffers == buffers
+
+
+def test_inspect_recognises_an_indrnn_onlyrecurrent(tmp_path: object) -> None:
+    ins = _inspect(tmp_path, {"rnn.cells.0.weight_hh": [20], "rnn.cells.1.weight_hh": [20], "rnn.h0": [40]})
+    assert [(layer.name, layer.type) for layer in ins.layers] == [("rnn", "IndRNN_onlyrecurrent")]
+    assert ins.layers[0].spec.config["bidirectional"] is True and ins.total_params == 40
+
+
+@pytest.mark.parametrize(("i", "h", "layers", "window", "gate"), [
+    (16, 16, 3, 1, True), (16, 16, 2, 2, True), (8, 12, 1, 1, True), (10, 10, 2, 1, False), (10, 10, 2, 2, False)])
+def test_inspect_recognises_a_qrnn(tmp_path: object, i: int, h: int, layers: int, window: int, gate: bool) -> None:
+    """Read back exactly where the shapes decide (a stack runs only with I = H, so its window shows); the note
+    says what was assumed."""
+    ins = _inspect(tmp_path, {f"qrnn.{k}": v for k, v in qrnn_expected(i, h, layers, window, gate).items()})
+    assert [(layer.name, layer.type) for layer in ins.layers] == [("qrnn", "QRNN")]
+    config = ins.layers[0].spec.config
+    assert (config["input_size"], config["hidden_size"], config["num_layers"], config["window"],
+            config["output_gate"]) == (i, h, layers, window, gate)
+    assert any("does not fix its gates and window" in note for note in ins.notes)
+
+
+def test_a_stack_of_linear_only_blocks_is_not_taken_for_a_qrnn(tmp_path: object) -> None:
+    """The same tensors under a path that names no RNN stay Linear layers."""
+    ins = _inspect(tmp_path, {f"blocks.{k}": v for k, v in qrnn_expected(16, 16, 2, 1, True).items()})
+    assert {layer.type for layer in ins.layers} == {"Linear"}

@@ -20,6 +20,7 @@ h_n (L, N, H).
 
 from __future__ import annotations
 
+from ..._record import replace as _replace
 from ...errors import ConfigError
 from ...spec import LayerSpec, Shape
 from ...symbolic import Const, Expr, Sym, add, mul
@@ -33,6 +34,8 @@ from ..base import (
     LayerContext,
     LayerPlan,
     Param,
+    Recognised,
+    TensorGroup,
     TensorSpec,
     TensorTemplate,
     check_features,
@@ -192,6 +195,59 @@ WORDS = {
         "QRNN 没有循环权重：一个作用于 w 个时间步窗口的 Linear 一次算出所有时间步的 Z、F（和 O）；"
         "循环 c_t = f_t ⊙ c_{{t−1}} + (1 − f_t) ⊙ z_t 只做逐元素运算。"),
 }
+def recognise_indrnn(group: TensorGroup) -> Recognised | None:
+    """An IndRNN from `cells.{k}.{d}.` tensors: its recurrent weight is a vector (H), which no other layer of
+    `cells.*` has; bns.{k} say batch_norm, cells.0.1 bidirectional."""
+    leaves = group.leaves
+    hh, ih = leaves.get("cells.0.0.weight_hh"), leaves.get("cells.0.0.weight_ih")
+    if hh is None or ih is None or len(hh) != 1 or len(ih) != 2 or "h0" not in leaves:
+        return None
+    layers = 0
+    while f"cells.{layers}.0.weight_ih" in leaves:
+        layers += 1
+    if any(not n.startswith(("cells.", "bns.")) and n != "h0" for n in leaves):
+        return None
+    return Recognised({"input_size": ih[1], "hidden_size": hh[0], "n_layer": layers,
+                       "bidirectional": "cells.0.1.weight_ih" in leaves, "bias": "cells.0.0.bias_ih" in leaves,
+                       "batch_norm": "bns.0.weight" in leaves})
+
+
+def recognise_only_recurrent(group: TensorGroup) -> Recognised | None:
+    """IndRNN_onlyrecurrent: only the vectors cells.{d}.weight_hh (H) and the buffer h0."""
+    leaves = group.leaves
+    hh = leaves.get("cells.0.weight_hh")
+    if hh is None or len(hh) != 1 or set(leaves) - {"cells.0.weight_hh", "cells.1.weight_hh", "h0"}:
+        return None
+    return Recognised({"hidden_size": hh[0], "bidirectional": "cells.1.weight_hh" in leaves})
+
+
+QRNN_NOTE = ("a QRNN's linear weight (G·H, w·I) does not fix its gates and window apart from its sizes: read with "
+             "the output gate (G = 3) and window 1 where the shapes allow, else without it or with window 2")
+
+
+def recognise_qrnn(group: TensorGroup) -> Recognised | None:
+    """A QRNN from `layers.{k}.linear` tensors under a path naming an RNN (`rnn`, `qrnn`: a stack of Linear-only
+    blocks looks the same). Every layer is Linear(w·I, G·H), all built with the model's input_size."""
+    leaves = group.leaves
+    weight = leaves.get("layers.0.linear.weight")
+    if weight is None or len(weight) != 2 or "rnn" not in group.path.lower().rsplit(".", 1)[-1]:
+        return None
+    layers = 0
+    while f"layers.{layers}.linear.weight" in leaves:
+        layers += 1
+    if set(leaves) != {f"layers.{k}.linear.{n}" for k in range(layers) for n in ("weight", "bias")}:
+        return None
+    rows, cols = weight
+    gates, window = (3, 1) if rows % 3 == 0 else (2, 1)
+    hidden = rows // gates
+    if layers > 1 and cols != hidden:  # a stack runs only with I = H (every layer reads input_size): w = 2?
+        window = 2 if cols == 2 * hidden else 1
+    if cols % window:
+        return None
+    return Recognised({"input_size": cols // window, "hidden_size": hidden, "num_layers": layers,
+                       "window": window, "output_gate": gates == 3}, note=QRNN_NOTE)
+
+
 _LAYERS_MAX = Param("n_layer", 1, SIZE, maximum=MAX_STACKED_LAYERS)
 LAYERS = {c.type_name: c for c in (
     entry("IndRNN", (Param("input_size", kind=SIZE), Param("hidden_size", kind=SIZE), _LAYERS_MAX,
@@ -212,6 +268,10 @@ LAYERS = {c.type_name: c for c in (
     entry("QRNNLayer", (Param("input_size", kind=SIZE), Param("hidden_size", None, ANY), *_QRNN_KW), plan_qrnn,
           words=WORDS),
 )}
+
+
+LAYERS.update({name: _replace(LAYERS[name], recognise=found) for name, found in (
+    ("IndRNN", recognise_indrnn), ("IndRNN_onlyrecurrent", recognise_only_recurrent), ("QRNN", recognise_qrnn))})
 
 
 def _batch_axis(first: LayerSpec) -> int:
