@@ -160,3 +160,21 @@ def test_xlstm_random(tmp_path: Path, e: int, blocks: int, at: Any, heads: int, 
         warnings.simplefilter("ignore")
         stack = _stack(x, e, blocks, at, heads, factor, kernel, bias, post, ff, ff_factor, s_heads, s_kernel)
     check({"enc": stack}, tmp_path / "x.st", {"enc": "xLSTMBlockStack"})
+
+
+@pytest.mark.parametrize("tied", [False, True])
+def test_xlstm_lm_model_is_one_layer(tmp_path: Path, tied: bool) -> None:
+    """xLSTMLMModel (its stack, token_embedding and lm_head) read as one layer; a tied head is the embedding's
+    tensor, which torch.save stores once (the file's lm_head.weight is a view of it)."""
+    x = _xlstm()
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        stack = _stack(x, 32, 3, [1], 2, 2.0, 4, False, True, True, 1.3, 2, 4)
+        model = x.xLSTMLMModel(x.xLSTMLMModelConfig(**{**vars(stack.config), "vocab_size": 50, "tie_weights": tied}))
+    path = tmp_path / "lm.pt"
+    torch.save(torch.nn.ModuleDict({"lm": model}).state_dict(), path)  # a tied head: an alias of the embedding
+    ins = rnnparams.inspect(path)
+    assert [(layer.name, layer.type) for layer in ins.layers] == [("lm", "xLSTMLMModel")]
+    assert ins.unrecognised == ()
+    assert ins.total_params == sum(p.numel() for p in model.parameters())

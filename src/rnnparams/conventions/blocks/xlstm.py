@@ -488,10 +488,29 @@ def recognise_stack(group: TensorGroup) -> Recognised | None:
                            "as 1; the sLSTM feed-forward's act_fn and the blocks' dropout hold no tensors either")
 
 
+def recognise_lm(group: TensorGroup) -> Recognised | None:
+    """An xLSTMLMModel: its `xlstm_block_stack.` read as a stack is, with `token_embedding` (V, E) and `lm_head`
+    (absent when tie_weights: the head is the embedding's tensor, which a file holds once)."""
+    leaves = group.leaves
+    embedding = leaves.get("token_embedding.weight")
+    prefix = "xlstm_block_stack."
+    rest = {n for n in leaves if not n.startswith(prefix)} - {"token_embedding.weight", "lm_head.weight"}
+    if embedding is None or len(embedding) != 2 or rest:
+        return None
+    stack = recognise_stack(TensorGroup(group.path, {n[len(prefix):]: v for n, v in leaves.items()
+                                                     if n.startswith(prefix)}))
+    if stack is None:
+        return None
+    inner = stack.config["config"]
+    assert isinstance(inner, dict)
+    config = {**inner["config"], "vocab_size": embedding[0], "tie_weights": "lm_head.weight" not in leaves}
+    return Recognised({"config": _call("xLSTMLMModelConfig", config)}, note=stack.note)
+
+
 _MODULE = (Param("config", kind=LAYER),)
 LAYERS = {c.type_name: c for c in (
     replace(entry("xLSTMBlockStack", _MODULE, plan_stack, words=WORDS), recognise=recognise_stack),
-    entry("xLSTMLMModel", _MODULE, plan_stack, words=WORDS),
+    replace(entry("xLSTMLMModel", _MODULE, plan_stack, words=WORDS), recognise=recognise_lm),
     *(entry(name, _MODULE, plan_block, words=WORDS) for name in ("mLSTMBlock", "sLSTMBlock", "mLSTMLayer",
                                                                  "sLSTMLayer")),
     *(entry(name, params, plan_config, words=WORDS, recurrent=False, argument_only=True,
