@@ -186,3 +186,12 @@ def test_the_small_pickle_walk_agrees_with_the_whole_walk(data: st.DataObject) -
         return "ok"
 
     assert outcome(torchzip._scan_memo_slots) == outcome(torchzip._scan_opcodes)
+
+
+def test_every_dimension_of_every_tensor_is_bounded() -> None:
+    """Each tensor's dimensions were checked through a mapping whose one key held only the last of them: a
+    bias-free LSTM of hidden size 3·10^18 (under 2^63 − 1) has weights of 4·H = 1.2·10^19 rows, which no framework
+    can hold, and was counted. Now every dimension is checked, and the first too large is named."""
+    with pytest.raises(ConfigError, match=r"LSTM: a dimension of weight_ih_l0 has about 19 digits.*2\*\*63 - 1"):
+        api.count("nn.LSTM(10, 3000000000000000000, bias=False)")
+    assert api.count("nn.LSTM(10, 2000000000000000000, bias=False)").total_params > 0  # 4·H under the bound

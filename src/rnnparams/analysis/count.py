@@ -186,8 +186,12 @@ def _count_layer(fw: FrameworkConvention, namer: _Namer, spec: LayerSpec, index:
     _check_sizes(spec, bindings, plan.output_shape)
     memo: dict[int, tuple[int, str]] = {}
     tensors = tuple(evaluate(t, bindings, memo) for t in plan.tensors)
-    for t in tensors:
-        _check_sizes(spec, {f"a dimension of {t.name}": d for d in t.shape if isinstance(d, int)}, None)
+    # every dimension of every tensor (the words name the first too large; a stack's copies share their values)
+    if any(abs(v) > MAX_DIMENSION for v, _ in memo.values() if isinstance(v, int)):
+        for t in tensors:
+            for d in t.shape:
+                if isinstance(d, int):
+                    _check_sizes(spec, {f"a dimension of {t.name}": d}, None)
     report = LayerReport(
         name=name, type=spec.type, input_shape=plan.input_shape,
         output_shape=plan.output_shape, state_shapes=plan.state_shapes,
