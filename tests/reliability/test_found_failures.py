@@ -40,7 +40,7 @@ def test_a_size_past_what_a_framework_can_hold_is_refused_whatever_the_reader() 
     # 1,000 digits is within what model text may write (4,096 bits), but no framework has such a dimension
     with pytest.raises(ConfigError, match=r"size H has about 1,000 digits.*at most 2\*\*63 - 1"):
         api.estimate(f"LSTM({'9' * 1000}, input_shape=(5, 3))", batch=1, seq_len=5)
-    with pytest.raises(ConfigError, match="a dimension of bias_ih_l0"):  # 4·H = 2**64 > 2**63 - 1
+    with pytest.raises(ConfigError, match="a dimension of weight_ih_l0"):  # 4·H = 2**64: weight_ih_l0 rows
         api.count("nn.LSTM(2**62, 2**62)")
     assert api.count("nn.Linear(2**62, 1, bias=False)").total_params == 2**62 <= MAX_DIMENSION
 
