@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rnnparams.analysis.count import count_model
+from rnnparams.errors import ConfigError
 from rnnparams.inputs.hfconfig import spec_from_config
 
 torch = pytest.importorskip("torch")
@@ -398,6 +399,82 @@ def lfm2_configs(draw: st.DrawFn) -> dict[str, object]:
 @given(lfm2_configs())
 def test_lfm2(config: dict[str, object]) -> None:
     check(config)
+
+
+def _zamba_types(draw: st.DrawFn) -> dict[str, object]:
+    """layers_block_type of 1 to 6 entries (the legacy "mamba" or "linear_attention", and "hybrid"), or the key
+    left out with as many layers as the Config's default list has (Zamba's is built from the periods)."""
+    types = draw(st.lists(st.sampled_from(["mamba", "linear_attention", "hybrid"]), min_size=1, max_size=6))
+    return {draw(st.sampled_from(["layers_block_type", "layer_types"])): types, "num_hidden_layers": len(types)}
+
+
+@st.composite
+def zamba2_configs(draw: st.DrawFn) -> dict[str, object]:
+    hidden = draw(st.integers(1, 12))
+    expand = draw(st.integers(1, 2))
+    config: dict[str, object] = {
+        "model_type": "zamba2", "vocab_size": draw(st.integers(1, 200)), "hidden_size": hidden,
+        "mamba_expand": expand, "n_mamba_heads": draw(st.integers(1, expand * hidden)),
+        "mamba_ngroups": draw(st.integers(1, 3)), "mamba_d_state": draw(st.integers(1, 8)),
+        "mamba_d_conv": draw(st.integers(1, 4)),  # RoPE wants an even head_dim = 2·hidden_size // heads
+        "num_attention_heads": draw(st.sampled_from([h for h in range(1, 2 * hidden + 1) if 2 * hidden // h % 2 == 0]
+                                                    or [1])),
+        "num_mem_blocks": draw(st.integers(1, 3)), "adapter_rank": draw(st.integers(1, 6)),
+        "use_shared_attention_adapter": draw(flags), "add_bias_linear": draw(flags), "use_mem_rope": draw(flags),
+        "tie_word_embeddings": draw(flags), **_zamba_types(draw)}
+    if draw(flags):
+        config["intermediate_size"] = draw(st.integers(1, 24))
+    if draw(flags):
+        config["num_key_value_heads"] = draw(st.integers(1, 4))
+    return _maybe_base(draw, config, "Zamba2Model", "Zamba2ForCausalLM")
+
+
+@EXAMPLES
+@given(zamba2_configs())
+def test_zamba2(config: dict[str, object]) -> None:
+    check(config)
+
+
+@st.composite
+def zamba_configs(draw: st.DrawFn) -> dict[str, object]:
+    hidden, expand = draw(st.integers(1, 12)), draw(st.integers(1, 2))
+    inner = expand * hidden
+    config: dict[str, object] = {
+        "model_type": "zamba", "vocab_size": draw(st.integers(1, 200)), "hidden_size": hidden,
+        "mamba_expand": expand, "n_mamba_heads": draw(st.sampled_from([d for d in range(1, inner + 1)
+                                                                        if inner % d == 0])),
+        "mamba_d_state": draw(st.integers(1, 8)), "mamba_d_conv": draw(st.integers(1, 4)),
+        "mamba_dt_rank": draw(st.one_of(st.just("auto"), st.integers(1, 6))),
+        "num_attention_heads": draw(st.integers(1, 2 * hidden)), "num_key_value_heads": draw(st.integers(1, 4)),
+        "intermediate_size": draw(st.integers(1, 24)), "mamba_conv_bias": draw(flags),
+        "mamba_proj_bias": draw(flags), "tie_word_embeddings": draw(flags)}
+    if draw(flags):
+        config.update(_zamba_types(draw))
+    else:  # the default list: two Mamba layers, a hybrid one, then one every attn_layer_period-th
+        period = draw(st.integers(1, 4))
+        config.update(num_hidden_layers=draw(st.integers(3, 9)), attn_layer_period=period,
+                      attn_layer_offset=draw(st.integers(0, period - 1)))
+    for key, top in (("attention_hidden_size", 24), ("attention_head_dim", 8)):
+        if draw(flags):
+            config[key] = draw(st.integers(1, top))
+    return _maybe_base(draw, config, "ZambaModel", "ZambaForCausalLM")
+
+
+@EXAMPLES
+@given(zamba_configs())
+def test_zamba(config: dict[str, object]) -> None:
+    """transformers cannot tie a single hybrid layer's block to no other: both refuse it."""
+    if config["tie_word_embeddings"] and _hybrids(config) == 1:
+        with pytest.raises(ValueError, match="tie_weights_keys"):
+            real(config)
+        with pytest.raises(ConfigError, match="single hybrid layer"):
+            ours(config)
+        return
+    check(config)
+
+
+def _hybrids(config: dict[str, object]) -> int:
+    return list(config_of(config).layers_block_type).count("hybrid")  # type: ignore[attr-defined]
 
 
 def _real_total(config: dict[str, object]) -> int:
