@@ -514,7 +514,7 @@ def test_check_finds_a_miscounted_rwkv_and_an_untied_gemma() -> None:
 
 
 CAUSAL = {"falcon_h1": "FalconH1ForCausalLM", "nemotron_h": "NemotronHForCausalLM",
-          "granitemoehybrid": "GraniteMoeHybridForCausalLM"}
+          "granitemoehybrid": "GraniteMoeHybridForCausalLM", "zamba2": "Zamba2ForCausalLM", "zamba": "ZambaForCausalLM"}
 HYBRID_TINY = {
     "falcon_h1": {"model_type": "falcon_h1", "vocab_size": 50, "hidden_size": 16, "intermediate_size": 24,
                   "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "mamba_d_ssm": 32,
@@ -528,6 +528,13 @@ HYBRID_TINY = {
                          "num_key_value_heads": 2, "mamba_n_heads": 4, "mamba_d_state": 8, "mamba_n_groups": 2,
                          "layer_types": ["mamba", "attention", "mamba"], "num_local_experts": 3,
                          "shared_intermediate_size": 12},
+    "zamba2": {"model_type": "zamba2", "vocab_size": 50, "hidden_size": 16, "intermediate_size": 24,
+               "num_hidden_layers": 5, "num_attention_heads": 4, "n_mamba_heads": 4, "mamba_d_state": 8,
+               "mamba_ngroups": 2, "layers_block_type": ["mamba", "hybrid", "mamba", "hybrid", "hybrid"],
+               "num_mem_blocks": 2, "use_shared_attention_adapter": True, "adapter_rank": 3},
+    "zamba": {"model_type": "zamba", "vocab_size": 50, "hidden_size": 16, "intermediate_size": 24,
+              "num_hidden_layers": 5, "num_attention_heads": 4, "num_key_value_heads": 4, "n_mamba_heads": 2,
+              "mamba_d_state": 4, "layers_block_type": ["mamba", "hybrid", "mamba", "hybrid", "hybrid"]},
 }
 
 
@@ -537,6 +544,11 @@ HYBRID_TINY = {
     ("granitemoehybrid", {"num_hidden_layers": 4, "layer_types": ["mamba", "attention", "mamba", "attention"]},
      "L_att", 2, 1),  # one more attention layer, with its norms, experts and shared MLP
     ("lfm2", {"num_hidden_layers": 17, "full_attn_idxs": [2, 5, 8, 10, 12, 14, 16]}, "L_att", 7, 6),
+    # one more hybrid layer: its linear, Mamba-2 layer and adapters, not another shared block
+    ("zamba2", {"num_hidden_layers": 6, "layers_block_type": ["mamba", "hybrid", "mamba", "hybrid", "hybrid",
+                                                               "hybrid"]}, "L_hyb", 4, 3),
+    ("zamba", {"num_hidden_layers": 6, "layers_block_type": ["mamba", "hybrid", "mamba", "mamba", "hybrid",
+                                                             "hybrid"]}, "L_mamba", 3, 2),
     ("lfm2", {"num_hidden_layers": 15, "full_attn_idxs": [2, 5, 8, 10, 12, 14]}, "L_conv", 9, 10),
 ])
 def test_check_finds_a_hybrid_layer_miscounted(tmp_path: Path, family: str, change: dict[str, object], symbol: str,
@@ -574,6 +586,54 @@ def test_lfm2_1_2b_by_hand() -> None:
     expected = v * d + conv * conv_layer + att * att_layer + (conv + att) * (3 * ffn * d + 2 * d) + d
     assert expected == 1_170_340_608
     assert check(json.loads((CONFIGS / "lfm2-1.2b.json").read_text())) == expected
+
+
+def test_zamba2_1_2b_by_hand() -> None:
+    """Zyphra/Zamba2-1.2B, derived by hand: d_model 2048, 38 Mamba-2 layers (inner 4096, 64 heads, one group,
+    state 128, conv 4) of which 6 are hybrid (their own 2048² linear and one use's rank-128 adapters: q, k, v on
+    the 4096-wide concatenation, gate_up_proj from 2048 to 2·8192), one shared block (q/k/v 4096 × 4096, o
+    2048 × 4096, gate_up 16384 × 2048, down 2048 × 8192, norms 4096 and 2048), the embedding (32000 × 2048, tied
+    head) and the final norm. The release says 1.2B (a meta-device trace of its config: 1.22B)."""
+    d, inner, n, heads, k, v, ffn, att, r = 2048, 4096, 128, 64, 4, 32000, 8192, 4096, 128
+    conv = inner + 2 * n
+    mamba = 3 * heads + conv * k + conv + (2 * inner + 2 * n + heads) * d + inner + d * inner + d
+    adapters = 3 * (r * att + att * r) + r * d + 2 * ffn * r
+    shared = 3 * att * att + d * att + 2 * ffn * d + d * ffn + att + d
+    expected = v * d + 38 * mamba + 6 * (d * d + adapters) + shared + d
+    assert expected == 1_215_064_704
+    assert check(json.loads((CONFIGS / "zamba2-1.2b.json").read_text())) == expected
+
+
+def test_zamba_7b_by_hand() -> None:
+    """Zyphra/Zamba-7B-v1, derived by hand: d_model 3712, 76 Mamba layers (inner 7424 in 2 heads of 3712, state
+    16, dt_rank 232, conv 4 with bias) of which 13 are hybrid (their own 3712² linear), one shared block (q/k/v
+    7424 × 7424, o 3712 × 7424, a gated MLP of 14848, norms 7424 and 3712), the embedding (32000 × 3712, tied
+    head) and the final norm."""
+    d, inner, mh, hd, n, rank, k, v, ffn, att = 3712, 7424, 2, 3712, 16, 232, 4, 32000, 14848, 7424
+    mamba = (mh * (rank + 2 * n) * hd + mh * hd * rank + mh * hd + mh * hd * n + mh * hd + inner * k + inner
+             + 2 * inner * d + d * inner + d)
+    shared = 3 * att * att + d * att + 3 * ffn * d + att + d
+    expected = v * d + 76 * mamba + 13 * d * d + shared + d
+    assert expected == 7_232_490_496
+    assert check(json.loads((CONFIGS / "zamba-7b-v1.json").read_text())) == expected
+
+
+def test_check_finds_zambas_shared_block_counted_at_every_use() -> None:
+    """Zamba2-1.2B counted with its shared block once per hybrid layer (6 copies of the block derived by hand in
+    test_zamba2_1_2b_by_hand) is diagnosed by the shared blocks' own count, n_shared = 6 where the model holds 1;
+    one more Mamba-2 layer (the claim transformers builds) by L_mamba."""
+    import rnnparams
+
+    path = CONFIGS / "zamba2-1.2b.json"
+    config = json.loads(path.read_text())
+    shared = 3 * 4096 * 4096 + 2048 * 4096 + 2 * 8192 * 2048 + 2048 * 8192 + 4096 + 2048
+    claimed = _real_total(config) + 5 * shared
+    found = [d.values for d in rnnparams.check(str(path), claimed).diagnoses if d.mistakes == ("layers_miscounted",)]
+    assert any(v["symbol"] == "n_shared" and v["layers"] == 6 and v["actual"] == 1 for v in found), found
+    claimed = _real_total({**config, "num_hidden_layers": 39, "layers_block_type": [*config["layers_block_type"],
+                                                                                     "mamba"]})
+    found = [d.values for d in rnnparams.check(str(path), claimed).diagnoses if d.mistakes == ("layers_miscounted",)]
+    assert any(v["symbol"] == "L_mamba" and v["layers"] == 33 and v["actual"] == 32 for v in found), found
 
 
 def _saved(tmp_path: Path, config: dict[str, object]) -> Path:

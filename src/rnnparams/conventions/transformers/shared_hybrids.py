@@ -37,7 +37,7 @@ from ..base import (
     freeze,
 )
 from ..work import Work
-from .blocks import D_CONV, D_FFN, D_INNER, D_MODEL, D_STATE, DT_RANK, GROUPS, HEAD_DIM, HEADS, KV_HEADS, ONE, PRODUCTS
+from .blocks import D_CONV, D_FFN, D_INNER, D_MODEL, D_STATE, DT_RANK, GROUPS, HEAD_DIM, HEADS, KV_HEADS, ONE
 from .common import Arg, S, States, _bound, flag, size
 from .ssm_hybrids import MHEAD_DIM, MHEADS, mamba2_mixer
 from .ssm_hybrids import WORDS as SSM_WORDS
@@ -111,7 +111,8 @@ def shared_stack(type_name: str, args: tuple[Arg, ...], mamba: tuple[TensorTempl
             (Sym("L_mamba"), tuple(expand(mamba, flags=on)), env["L_mamba"]),
             (Sym("L_hyb"), own if per_layer else (*expand(before, flags=on), *expand(after, flags=on)), hybrids),
             (adapters, () if per_layer else one_use, uses), (Sym("n_shared"), block, listed)) if n and ts)
-        counts = tuple(c for c in ("L_mamba", "L_hyb") if env[c])
+        # n_shared too: a total with the shared block counted at every use solves for n_shared = L_hyb
+        counts = tuple(c for c in ("L_mamba", "L_hyb", "n_shared") if env[c])
         state = {name: (shape[0], len(types), *(x if isinstance(x, int) else x.evaluate(env) for x in dims))
                  for name, dims in states(env).items()}
         return LayerPlan(tuple(tensors), freeze(env), shape, shape, freeze(state), family=family,
@@ -191,6 +192,11 @@ WORDS = {
                "共享块只计一次；transformers 5.24 仅在 tie_word_embeddings 为 true 时绑定它们。"),
 }
 
+UNMODELLED = Work()
+"""No per-token work declared: a shared block is applied at every hybrid layer but held once, which the weight
+products per token (one application per tensor) and the mixers' per-kind copies cannot say yet; `estimate` and
+`state` then say FLOPs are not modelled rather than count the shared block once."""
+
 ZAMBA2_MAMBA = (*mamba2_mixer("mamba", in_bias="add_bias_linear", out_bias="add_bias_linear", conv_bias=None,
                               norm=None), T("input_layernorm.weight", (D_MODEL,), "scale"))
 ZAMBA2_SHARED = (
@@ -214,8 +220,7 @@ ZAMBA2 = shared_stack(
     "Zamba2Stack", _ZAMBA2_ARGS, ZAMBA2_MAMBA,
     (T("linear.weight", (D_MODEL, D_MODEL), "hybrid_linear"),
      *(T(f"mamba_decoder.{t.name}", t.shape, t.role, when=t.when) for t in ZAMBA2_MAMBA)),
-    ZAMBA2_SHARED, (), states=_mamba2_states, words=WORDS, notes=("zamba2",),
-    work=Work(token_products=PRODUCTS.token_products | {"hybrid_linear", "adapter_down", "adapter_up"}))
+    ZAMBA2_SHARED, (), states=_mamba2_states, words=WORDS, notes=("zamba2",), work=UNMODELLED)
 
 ZAMBA_MAMBA = (
     T("mamba.x_proj_weight", (MHEADS, DT_RANK + 2 * D_STATE, MHEAD_DIM), "x_proj"),
@@ -247,7 +252,6 @@ ZAMBA = shared_stack(
            *_norms("shared_transf"))),),
     (T("linear.weight", (D_MODEL, D_MODEL), "hybrid_linear"),
      *(T(f"mamba_decoder.{t.name}", t.shape, t.role, when=t.when) for t in ZAMBA_MAMBA)),
-    states=_mamba_states, words=WORDS, notes=("zamba",),
-    work=Work(token_products=PRODUCTS.token_products | {"hybrid_linear"}))
+    states=_mamba_states, words=WORDS, notes=("zamba",), work=UNMODELLED)
 
 SHARED_HYBRIDS = {c.type_name: c for c in (ZAMBA2, ZAMBA)}
