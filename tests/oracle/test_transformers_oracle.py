@@ -477,6 +477,37 @@ def _hybrids(config: dict[str, object]) -> int:
     return list(config_of(config).layers_block_type).count("hybrid")  # type: ignore[attr-defined]
 
 
+@st.composite
+def qwen3_next_configs(draw: st.DrawFn) -> dict[str, object]:
+    layers, heads = draw(st.integers(1, 5)), draw(st.integers(1, 4))
+    config: dict[str, object] = {
+        "model_type": "qwen3_next", "vocab_size": draw(st.integers(1, 200)), "hidden_size": draw(st.integers(1, 24)),
+        "num_hidden_layers": layers, "num_attention_heads": heads, "num_key_value_heads": draw(st.integers(1, heads)),
+        "head_dim": 8 * draw(st.integers(1, 3)),  # RoPE turns a quarter of head_dim: that must be even
+        "intermediate_size": draw(st.integers(1, 24)), "linear_conv_kernel_dim": draw(st.integers(1, 4)),
+        "linear_num_key_heads": draw(st.integers(1, 3)), "linear_num_value_heads": draw(st.integers(1, 4)),
+        "linear_key_head_dim": draw(st.integers(1, 6)), "linear_value_head_dim": draw(st.integers(1, 6)),
+        "num_experts": draw(st.integers(0, 4)), "num_experts_per_tok": 1,
+        "moe_intermediate_size": draw(st.integers(1, 12)), "shared_expert_intermediate_size": draw(st.integers(1, 12)),
+        "decoder_sparse_step": draw(st.integers(1, 3)), "attention_bias": draw(flags),
+        "tie_word_embeddings": draw(flags)}
+    if draw(flags):
+        config["mlp_only_layers"] = draw(st.lists(st.integers(0, layers - 1), unique=True, max_size=layers))
+    which = draw(st.sampled_from(["layer_types", "full_attention_interval", None]))
+    if which == "layer_types":
+        config[which] = draw(st.lists(st.sampled_from(["linear_attention", "full_attention"]), min_size=layers,
+                                      max_size=layers))
+    elif which == "full_attention_interval":
+        config[which] = draw(st.integers(1, 4))
+    return _maybe_base(draw, config, "Qwen3NextModel", "Qwen3NextForCausalLM")
+
+
+@EXAMPLES
+@given(qwen3_next_configs())
+def test_qwen3_next(config: dict[str, object]) -> None:
+    check(config)
+
+
 def _real_total(config: dict[str, object]) -> int:
     return sum(_size(s) for _, s in real(config))
 
@@ -514,7 +545,8 @@ def test_check_finds_a_miscounted_rwkv_and_an_untied_gemma() -> None:
 
 
 CAUSAL = {"falcon_h1": "FalconH1ForCausalLM", "nemotron_h": "NemotronHForCausalLM",
-          "granitemoehybrid": "GraniteMoeHybridForCausalLM", "zamba2": "Zamba2ForCausalLM", "zamba": "ZambaForCausalLM"}
+          "granitemoehybrid": "GraniteMoeHybridForCausalLM", "zamba2": "Zamba2ForCausalLM", "zamba": "ZambaForCausalLM",
+          "qwen3_next": "Qwen3NextForCausalLM"}
 HYBRID_TINY = {
     "falcon_h1": {"model_type": "falcon_h1", "vocab_size": 50, "hidden_size": 16, "intermediate_size": 24,
                   "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "mamba_d_ssm": 32,
@@ -535,6 +567,11 @@ HYBRID_TINY = {
     "zamba": {"model_type": "zamba", "vocab_size": 50, "hidden_size": 16, "intermediate_size": 24,
               "num_hidden_layers": 5, "num_attention_heads": 4, "num_key_value_heads": 4, "n_mamba_heads": 2,
               "mamba_d_state": 4, "layers_block_type": ["mamba", "hybrid", "mamba", "hybrid", "hybrid"]},
+    "qwen3_next": {"model_type": "qwen3_next", "vocab_size": 50, "hidden_size": 16, "intermediate_size": 24,
+                   "num_hidden_layers": 4, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 8,
+                   "linear_num_key_heads": 2, "linear_num_value_heads": 4, "linear_key_head_dim": 4,
+                   "linear_value_head_dim": 6, "num_experts": 3, "num_experts_per_tok": 1, "moe_intermediate_size": 5,
+                   "shared_expert_intermediate_size": 7, "mlp_only_layers": [1]},
 }
 
 
@@ -565,6 +602,17 @@ def test_check_finds_a_hybrid_layer_miscounted(tmp_path: Path, family: str, chan
     assert not result.correct
     found = [d for d in result.diagnoses if d.mistakes == ("layers_miscounted",) and d.values["symbol"] == symbol]
     assert found and found[0].values["layers"] == layers and found[0].values["actual"] == actual, result.diagnoses
+
+
+def test_check_finds_qwen3_nexts_tied_head_counted_twice(tmp_path: Path) -> None:
+    """A tied Qwen3-Next claimed with its head as a matrix of its own (the total transformers builds untied)."""
+    import rnnparams
+
+    config = {**HYBRID_TINY["qwen3_next"], "tie_word_embeddings": True}
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    result = rnnparams.check(str(path), _real_total({**config, "tie_word_embeddings": False}))
+    assert any(d.mistakes == ("tied_counted_twice",) for d in result.diagnoses), result.diagnoses
 
 
 def test_check_finds_lfm2s_tied_head_counted_twice() -> None:
@@ -636,6 +684,22 @@ def test_check_finds_zambas_shared_block_counted_at_every_use() -> None:
     assert any(v["symbol"] == "L_mamba" and v["layers"] == 33 and v["actual"] == 32 for v in found), found
 
 
+def test_qwen3_next_80b_by_hand() -> None:
+    """Qwen/Qwen3-Next-80B-A3B-Instruct, derived by hand: d_model 2048, 48 layers, full attention every 4th (12),
+    gated DeltaNet in the other 36 (16 key heads and 32 value heads of 128: q, k 2048 wide, v, z 4096; conv over
+    8192 channels of 4 taps; β and a per value head; a norm of 128), gated attention (q_proj 2·16·256 for the
+    gate, k and v 2·256, o from 4096, q/k norms of 256), 512 experts of 512 with a router and a shared expert of
+    512 and its gate in every layer, two norms a layer, the embedding and an untied head (151936 × 2048). The
+    card says 80B in total."""
+    d, v, key, value, conv = 2048, 151936, 16 * 128, 32 * 128, 2 * 16 * 128 + 32 * 128
+    deltanet = 2 * 32 + conv * 4 + (2 * key + 2 * value) * d + 2 * 32 * d + 128 + d * value
+    attention = 2 * 16 * 256 * d + 2 * 2 * 256 * d + d * 16 * 256 + 2 * 256
+    moe = 512 * d + 512 * 2 * 512 * d + 512 * d * 512 + 3 * 512 * d + d
+    expected = v * d + 36 * deltanet + 12 * attention + 48 * (moe + 2 * d) + d + v * d
+    assert expected == 79_674_391_296
+    assert check(json.loads((CONFIGS / "qwen3-next-80b-a3b-instruct.json").read_text())) == expected
+
+
 def _saved(tmp_path: Path, config: dict[str, object]) -> Path:
     """A model directory as save_pretrained writes it (config.json, model.safetensors), from a tiny config."""
     cfg = config_of(config)
@@ -680,7 +744,7 @@ def test_inspect_directory_matches_what_save_pretrained_wrote(tmp_path: Path, fa
     assert result.report.total_params == _real_total(SAVED[family])
     # the families whose files keep the older layout transformers converts on load (experts one by one, older
     # names) are compared in that layout, the others in the model's own
-    assert result.stored_layout == (family in ("granitemoehybrid", "jamba", "nemotron_h"))
+    assert result.stored_layout == (family in ("granitemoehybrid", "jamba", "nemotron_h", "qwen3_next"))
 
 
 def test_inspect_directory_reports_a_config_that_does_not_fit(tmp_path: Path) -> None:
@@ -714,8 +778,8 @@ def _forward_states(config: dict[str, object]) -> list[tuple[int, ...]]:
                 for shape in (tuple(layer.temporal_block.conv1d_state.shape),
                               tuple(layer.temporal_block.rg_lru.recurrent_states.shape))]
     cache = out.past_key_values if getattr(out, "past_key_values", None) is not None else out.cache_params
-    return [tuple(t.shape) for layer in cache.layers for states in (layer.conv_states, layer.recurrent_states)
-            for t in states.values()]
+    return [tuple(t.shape) for layer in cache.layers if hasattr(layer, "conv_states")  # not an attention layer
+            for states in (layer.conv_states, layer.recurrent_states) for t in states.values()]
 
 
 @pytest.mark.parametrize("family", ["mamba", "mamba2", "rwkv", "recurrent_gemma"])
@@ -735,6 +799,26 @@ def test_state_per_sequence_is_what_the_cache_holds(family: str) -> None:
         layers = ours[0].shape[0]
         per_layer = [(2, *i.shape[1:]) for i in ours]
         assert sorted(real_shapes) == sorted(per_layer * layers)
+
+
+@pytest.mark.parametrize("family", ["zamba2", "zamba", "qwen3_next"])
+def test_hybrid_state_per_sequence_is_what_the_cache_holds(family: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Mamba(-2) layers' and the gated DeltaNet layers' states against the cache of a real CPU forward pass
+    (batch 2; the attention layers' key/value cache grows with the sequence and is not a state). Qwen3-Next runs
+    its reference PyTorch delta rule (fla, when installed, would take Triton kernels), with expert widths the
+    grouped matrix product accepts (multiples of 16 bytes)."""
+    import sys
+
+    import rnnparams
+
+    monkeypatch.setitem(sys.modules, "fla", None)  # type: ignore[arg-type]
+    config = {**SAVED[family], **({"moe_intermediate_size": 8, "shared_expert_intermediate_size": 8,
+                                    "linear_value_head_dim": 8} if family == "qwen3_next" else {})}
+    real_shapes = _forward_states(config)
+    ours = list(rnnparams.recurrent_state(_json(config)).items)  # type: ignore[arg-type]
+    assert sum(i.numbers for i in ours) == sum(_size(s) for s in real_shapes) // 2
+    per_layer = [(2, *i.shape[1:]) for i in ours]
+    assert sorted(real_shapes) == sorted(per_layer * ours[0].shape[0])
 
 
 def _json(config: dict[str, object]) -> object:

@@ -551,6 +551,46 @@ def _zamba(c: Config, p: str) -> tuple[LayerSpec, ...]:
             _layer("RMSNorm", f"{p}final_layernorm", hidden_size=hidden))
 
 
+def _qwen3_next(c: Config, p: str) -> tuple[LayerSpec, ...]:
+    """Qwen3NextModel: embed_tokens, layers (a gated DeltaNet or gated attention by layer_types — when null, full
+    attention every full_attention_interval-th layer (4), the rest DeltaNet — then the experts where
+    num_experts > 0, (k + 1) % decoder_sparse_step == 0 and k is not in mlp_only_layers, else a dense MLP), norm.
+    RoPE turns partial_rotary_factor (0.25) of head_dim: that part must be even."""
+    hidden, layers = _int(c, "hidden_size"), _int(c, "num_hidden_layers")
+    if c.get("layer_types") is None:
+        interval = _int({"full_attention_interval": c.get("full_attention_interval", 4)}, "full_attention_interval")
+        c = {**c, "layer_types": ["linear_attention" if (k + 1) % interval else "full_attention"
+                                  for k in range(layers)]}
+    types = _layer_types(c, "layer_types", layers, ("linear_attention", "full_attention"))
+    experts, step, only = c["num_experts"], _int(c, "decoder_sparse_step"), c["mlp_only_layers"] or []
+    if not isinstance(experts, int) or isinstance(experts, bool) or experts < 0:
+        raise ConfigError(f"config key 'num_experts' must be a whole number (got {experts!r})")
+    if not isinstance(only, list) or any(not isinstance(k, int) or isinstance(k, bool) for k in only):
+        raise ConfigError(f"config key 'mlp_only_layers' must be a list of layer numbers (got {only!r})")
+    moe = tuple(k for k in range(layers) if k not in only and experts > 0 and (k + 1) % step == 0)
+    head_dim = _int(c, "head_dim")
+    factor = c.get("partial_rotary_factor", 0.25)
+    if not isinstance(factor, (int, float)) or isinstance(factor, bool) or int(head_dim * factor) % 2:
+        raise ConfigError(f"RoPE requires an even rotary dimension, but got `head_dim`={head_dim} with "
+                          f"`partial_rotary_factor`={factor!r}")
+    dense = len(moe) < layers
+    return (_layer("Embedding", f"{p}embed_tokens", num_embeddings=_int(c, "vocab_size"), embedding_dim=hidden),
+            _layer("Qwen3NextStack", f"{p}layers", hidden_size=hidden,
+                   linear_conv_kernel_dim=_int(c, "linear_conv_kernel_dim"),
+                   linear_num_key_heads=_int(c, "linear_num_key_heads"),
+                   linear_num_value_heads=_int(c, "linear_num_value_heads"),
+                   linear_key_head_dim=_int(c, "linear_key_head_dim"),
+                   linear_value_head_dim=_int(c, "linear_value_head_dim"),
+                   num_attention_heads=_int(c, "num_attention_heads"),
+                   num_key_value_heads=_opt(c, "num_key_value_heads", _int(c, "num_attention_heads")),
+                   head_dim=head_dim, num_experts=experts if moe else None,
+                   moe_intermediate_size=_int(c, "moe_intermediate_size") if moe else None,
+                   shared_expert_intermediate_size=_int(c, "shared_expert_intermediate_size") if moe else None,
+                   intermediate_size=_int(c, "intermediate_size") if dense else None,
+                   attention_bias=bool(c["attention_bias"]), num_layers=layers, layer_types=types, moe_layers=moe),
+            _layer("RMSNorm", f"{p}norm", hidden_size=hidden))
+
+
 def F(name: str, kind: str, default: object) -> Field:
     return Field(name, kind, default)
 
@@ -734,11 +774,25 @@ FAMILIES: Mapping[str, ModelFamily] = MappingProxyType({f.model_type: f for f in
         F("time_step_min", FLOAT, 0.001), F("time_step_max", FLOAT, 0.1), F("time_step_floor", FLOAT, 1e-4),
         F("mamba_conv_bias", BOOL, True), F("mamba_proj_bias", BOOL, False), F("layers_block_type", LIST, None)),
         _zamba, renames=MappingProxyType({"layer_types": "layers_block_type", "head_dim": "attention_head_dim"})),
+    ModelFamily("qwen3_next", "Qwen3NextConfig", "Qwen3NextForCausalLM", "Qwen3NextModel", "model.", (
+        F("vocab_size", INT, 151936), F("hidden_size", INT, 2048), F("intermediate_size", INT, 5632),
+        F("num_hidden_layers", INT, 48), F("num_attention_heads", INT, 16), F("num_key_value_heads", INT_OR_NONE, 2),
+        F("hidden_act", STR, "silu"), F("max_position_embeddings", INT, 32768), F("initializer_range", FLOAT, 0.02),
+        F("rms_norm_eps", FLOAT, 1e-6), F("use_cache", BOOL, True), F("tie_word_embeddings", BOOL, False),
+        F("attention_bias", BOOL, False), F("attention_dropout", FLOAT, 0.0), F("head_dim", INT, 256),
+        F("linear_conv_kernel_dim", INT, 4), F("linear_key_head_dim", INT, 128), F("linear_value_head_dim", INT, 128),
+        F("linear_num_key_heads", INT, 16), F("linear_num_value_heads", INT, 32), F("decoder_sparse_step", INT, 1),
+        F("moe_intermediate_size", INT, 512), F("shared_expert_intermediate_size", INT, 512),
+        F("num_experts_per_tok", INT, 10), F("num_experts", INT, 512), F("norm_topk_prob", BOOL, True),
+        F("output_router_logits", BOOL, False), F("router_aux_loss_coef", FLOAT, 0.001),
+        F("mlp_only_layers", LIST, None), F("layer_types", LIST, None)), _qwen3_next, stored=(
+            StoredAs(r"mlp\.experts\.gate_up_proj$", ("mlp.experts.{e}.gate_proj.weight",
+                                                      "mlp.experts.{e}.up_proj.weight"), True),
+            StoredAs(r"mlp\.experts\.down_proj$", ("mlp.experts.{e}.down_proj.weight",), True))),
 )})
 """Every model_type rnnparams counts, by its name in config.json."""
 
 NOT_COUNTED: Mapping[str, str] = MappingProxyType({
-    "qwen3_next": "Qwen3-Next: gated DeltaNet linear attention and gated attention, with a mixture of experts",
     "qwen3_5": "Qwen3.5: gated DeltaNet linear attention beside full attention (a vision-language wrapper)",
     "qwen3_5_text": "Qwen3.5: gated DeltaNet linear attention beside full attention",
     "qwen3_5_moe": "Qwen3.5-MoE: gated DeltaNet linear attention with a mixture of experts",
