@@ -809,9 +809,15 @@ def test_hybrid_state_per_sequence_is_what_the_cache_holds(family: str, monkeypa
     grouped matrix product accepts (multiples of 16 bytes)."""
     import sys
 
+    from transformers.models.qwen3_next import modeling_qwen3_next as qwen3_next
+
     import rnnparams
 
     monkeypatch.setitem(sys.modules, "fla", None)  # type: ignore[arg-type]
+    for name in ("torch_chunk_gated_delta_rule", "torch_recurrent_gated_delta_rule", "causal_conv1d_fn",
+                 "causal_conv1d_update"):  # bound to fla's (Triton) kernels when fla was imported first
+        function = getattr(qwen3_next, name)
+        monkeypatch.setattr(qwen3_next, name, getattr(function, "__wrapped__", function))
     config = {**SAVED[family], **({"moe_intermediate_size": 8, "shared_expert_intermediate_size": 8,
                                     "linear_value_head_dim": 8} if family == "qwen3_next" else {})}
     real_shapes = _forward_states(config)
