@@ -700,6 +700,20 @@ def test_qwen3_next_80b_by_hand() -> None:
     assert check(json.loads((CONFIGS / "qwen3-next-80b-a3b-instruct.json").read_text())) == expected
 
 
+@pytest.mark.parametrize(("fixture", "overrides"), [
+    ("zamba2-1.2b", {"num_mem_blocks": 2, "adapter_rank": 64, "use_shared_attention_adapter": False}),
+    ("zamba-7b-v1", {"num_attention_heads": 32, "mamba_d_state": 32}),
+    ("qwen3-next-80b-a3b-instruct", {"num_hidden_layers": 8, "num_experts": 64, "decoder_sparse_step": 2}),
+])
+def test_set_overrides_recount_as_transformers_builds(fixture: str, overrides: dict[str, object]) -> None:
+    """`--set NAME=VALUE` on a published config: every name and shape of the model transformers builds with the
+    same values."""
+    text = (CONFIGS / f"{fixture}.json").read_text()
+    report = count_model(spec_from_config(text, overrides=[f"{k}={json.dumps(v)}" for k, v in overrides.items()]))
+    assert [(t.name, t.shape) for layer in report.layers for t in layer.tensors] == real({**json.loads(text),
+                                                                                          **overrides})
+
+
 def _saved(tmp_path: Path, config: dict[str, object]) -> Path:
     """A model directory as save_pretrained writes it (config.json, model.safetensors), from a tiny config."""
     cfg = config_of(config)
