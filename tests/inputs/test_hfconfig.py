@@ -61,6 +61,16 @@ def test_defaults_fill_what_the_file_leaves_out(tmp_path: Path) -> None:
     ({"model_type": "mamba2", "hidden_size": 64, "num_heads": 3, "head_dim": 5}, "Inconsistent configuration"),
     ({"model_type": "recurrent_gemma", "block_types": ["mamba"]}, "block_types"),
     ({"model_type": "recurrent_gemma", "num_key_value_heads": 20}, "num_key_value_heads"),
+    ({"model_type": "zamba2", "num_hidden_layers": 3}, r"`num_hidden_layers` \(3\) must be equal"),  # 54 by default
+    ({"model_type": "zamba2", "hidden_size": 6, "num_attention_heads": 4, "num_hidden_layers": 54},
+     "even rotary dimension"),
+    ({"model_type": "zamba2", "num_hidden_layers": 2, "layers_block_type": ["mamba", "attention"]},
+     "'full_attention': each entry must be one of linear_attention, hybrid"),
+    ({"model_type": "zamba", "num_hidden_layers": 3}, "single hybrid layer"),  # its default list has one
+    ({"model_type": "zamba", "n_mamba_heads": 5}, "divisible by `n_mamba_heads`"),
+    ({"model_type": "qwen3_next", "num_experts": -1}, "num_experts"),
+    ({"model_type": "qwen3_next", "head_dim": 12}, "even rotary dimension"),
+    ({"model_type": "qwen3_next", "mlp_only_layers": "all"}, "mlp_only_layers"),
 ])
 def test_bad_configs_are_refused_clearly(tmp_path: Path, data: object, message: str,
                                          capsys: pytest.CaptureFixture[str]) -> None:

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rnnparams.analysis.count import count_model
+from rnnparams.errors import ConfigError
 from rnnparams.inputs.hfconfig import spec_from_config
 
 torch = pytest.importorskip("torch")
@@ -400,6 +401,113 @@ def test_lfm2(config: dict[str, object]) -> None:
     check(config)
 
 
+def _zamba_types(draw: st.DrawFn) -> dict[str, object]:
+    """layers_block_type of 1 to 6 entries (the legacy "mamba" or "linear_attention", and "hybrid"), or the key
+    left out with as many layers as the Config's default list has (Zamba's is built from the periods)."""
+    types = draw(st.lists(st.sampled_from(["mamba", "linear_attention", "hybrid"]), min_size=1, max_size=6))
+    return {draw(st.sampled_from(["layers_block_type", "layer_types"])): types, "num_hidden_layers": len(types)}
+
+
+@st.composite
+def zamba2_configs(draw: st.DrawFn) -> dict[str, object]:
+    hidden = draw(st.integers(1, 12))
+    expand = draw(st.integers(1, 2))
+    config: dict[str, object] = {
+        "model_type": "zamba2", "vocab_size": draw(st.integers(1, 200)), "hidden_size": hidden,
+        "mamba_expand": expand, "n_mamba_heads": draw(st.integers(1, expand * hidden)),
+        "mamba_ngroups": draw(st.integers(1, 3)), "mamba_d_state": draw(st.integers(1, 8)),
+        "mamba_d_conv": draw(st.integers(1, 4)),  # RoPE wants an even head_dim = 2·hidden_size // heads
+        "num_attention_heads": draw(st.sampled_from([h for h in range(1, 2 * hidden + 1) if 2 * hidden // h % 2 == 0]
+                                                    or [1])),
+        "num_mem_blocks": draw(st.integers(1, 3)), "adapter_rank": draw(st.integers(1, 6)),
+        "use_shared_attention_adapter": draw(flags), "add_bias_linear": draw(flags), "use_mem_rope": draw(flags),
+        "tie_word_embeddings": draw(flags), **_zamba_types(draw)}
+    if draw(flags):
+        config["intermediate_size"] = draw(st.integers(1, 24))
+    if draw(flags):
+        config["num_key_value_heads"] = draw(st.integers(1, 4))
+    return _maybe_base(draw, config, "Zamba2Model", "Zamba2ForCausalLM")
+
+
+@EXAMPLES
+@given(zamba2_configs())
+def test_zamba2(config: dict[str, object]) -> None:
+    check(config)
+
+
+@st.composite
+def zamba_configs(draw: st.DrawFn) -> dict[str, object]:
+    hidden, expand = draw(st.integers(1, 12)), draw(st.integers(1, 2))
+    inner = expand * hidden
+    config: dict[str, object] = {
+        "model_type": "zamba", "vocab_size": draw(st.integers(1, 200)), "hidden_size": hidden,
+        "mamba_expand": expand, "n_mamba_heads": draw(st.sampled_from([d for d in range(1, inner + 1)
+                                                                        if inner % d == 0])),
+        "mamba_d_state": draw(st.integers(1, 8)), "mamba_d_conv": draw(st.integers(1, 4)),
+        "mamba_dt_rank": draw(st.one_of(st.just("auto"), st.integers(1, 6))),
+        "num_attention_heads": draw(st.integers(1, 2 * hidden)), "num_key_value_heads": draw(st.integers(1, 4)),
+        "intermediate_size": draw(st.integers(1, 24)), "mamba_conv_bias": draw(flags),
+        "mamba_proj_bias": draw(flags), "tie_word_embeddings": draw(flags)}
+    if draw(flags):
+        config.update(_zamba_types(draw))
+    else:  # the default list: two Mamba layers, a hybrid one, then one every attn_layer_period-th
+        period = draw(st.integers(1, 4))
+        config.update(num_hidden_layers=draw(st.integers(3, 9)), attn_layer_period=period,
+                      attn_layer_offset=draw(st.integers(0, period - 1)))
+    for key, top in (("attention_hidden_size", 24), ("attention_head_dim", 8)):
+        if draw(flags):
+            config[key] = draw(st.integers(1, top))
+    return _maybe_base(draw, config, "ZambaModel", "ZambaForCausalLM")
+
+
+@EXAMPLES
+@given(zamba_configs())
+def test_zamba(config: dict[str, object]) -> None:
+    """transformers cannot tie a single hybrid layer's block to no other: both refuse it."""
+    if config["tie_word_embeddings"] and _hybrids(config) == 1:
+        with pytest.raises(ValueError, match="tie_weights_keys"):
+            real(config)
+        with pytest.raises(ConfigError, match="single hybrid layer"):
+            ours(config)
+        return
+    check(config)
+
+
+def _hybrids(config: dict[str, object]) -> int:
+    return list(config_of(config).layers_block_type).count("hybrid")  # type: ignore[attr-defined]
+
+
+@st.composite
+def qwen3_next_configs(draw: st.DrawFn) -> dict[str, object]:
+    layers, heads = draw(st.integers(1, 5)), draw(st.integers(1, 4))
+    config: dict[str, object] = {
+        "model_type": "qwen3_next", "vocab_size": draw(st.integers(1, 200)), "hidden_size": draw(st.integers(1, 24)),
+        "num_hidden_layers": layers, "num_attention_heads": heads, "num_key_value_heads": draw(st.integers(1, heads)),
+        "head_dim": 8 * draw(st.integers(1, 3)),  # RoPE turns a quarter of head_dim: that must be even
+        "intermediate_size": draw(st.integers(1, 24)), "linear_conv_kernel_dim": draw(st.integers(1, 4)),
+        "linear_num_key_heads": draw(st.integers(1, 3)), "linear_num_value_heads": draw(st.integers(1, 4)),
+        "linear_key_head_dim": draw(st.integers(1, 6)), "linear_value_head_dim": draw(st.integers(1, 6)),
+        "num_experts": draw(st.integers(0, 4)), "num_experts_per_tok": 1,
+        "moe_intermediate_size": draw(st.integers(1, 12)), "shared_expert_intermediate_size": draw(st.integers(1, 12)),
+        "decoder_sparse_step": draw(st.integers(1, 3)), "attention_bias": draw(flags),
+        "tie_word_embeddings": draw(flags)}
+    if draw(flags):
+        config["mlp_only_layers"] = draw(st.lists(st.integers(0, layers - 1), unique=True, max_size=layers))
+    which = draw(st.sampled_from(["layer_types", "full_attention_interval", None]))
+    if which == "layer_types":
+        config[which] = draw(st.lists(st.sampled_from(["linear_attention", "full_attention"]), min_size=layers,
+                                      max_size=layers))
+    elif which == "full_attention_interval":
+        config[which] = draw(st.integers(1, 4))
+    return _maybe_base(draw, config, "Qwen3NextModel", "Qwen3NextForCausalLM")
+
+
+@EXAMPLES
+@given(qwen3_next_configs())
+def test_qwen3_next(config: dict[str, object]) -> None:
+    check(config)
+
+
 def _real_total(config: dict[str, object]) -> int:
     return sum(_size(s) for _, s in real(config))
 
@@ -437,7 +545,8 @@ def test_check_finds_a_miscounted_rwkv_and_an_untied_gemma() -> None:
 
 
 CAUSAL = {"falcon_h1": "FalconH1ForCausalLM", "nemotron_h": "NemotronHForCausalLM",
-          "granitemoehybrid": "GraniteMoeHybridForCausalLM"}
+          "granitemoehybrid": "GraniteMoeHybridForCausalLM", "zamba2": "Zamba2ForCausalLM", "zamba": "ZambaForCausalLM",
+          "qwen3_next": "Qwen3NextForCausalLM"}
 HYBRID_TINY = {
     "falcon_h1": {"model_type": "falcon_h1", "vocab_size": 50, "hidden_size": 16, "intermediate_size": 24,
                   "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "mamba_d_ssm": 32,
@@ -451,6 +560,18 @@ HYBRID_TINY = {
                          "num_key_value_heads": 2, "mamba_n_heads": 4, "mamba_d_state": 8, "mamba_n_groups": 2,
                          "layer_types": ["mamba", "attention", "mamba"], "num_local_experts": 3,
                          "shared_intermediate_size": 12},
+    "zamba2": {"model_type": "zamba2", "vocab_size": 50, "hidden_size": 16, "intermediate_size": 24,
+               "num_hidden_layers": 5, "num_attention_heads": 4, "n_mamba_heads": 4, "mamba_d_state": 8,
+               "mamba_ngroups": 2, "layers_block_type": ["mamba", "hybrid", "mamba", "hybrid", "hybrid"],
+               "num_mem_blocks": 2, "use_shared_attention_adapter": True, "adapter_rank": 3},
+    "zamba": {"model_type": "zamba", "vocab_size": 50, "hidden_size": 16, "intermediate_size": 24,
+              "num_hidden_layers": 5, "num_attention_heads": 4, "num_key_value_heads": 4, "n_mamba_heads": 2,
+              "mamba_d_state": 4, "layers_block_type": ["mamba", "hybrid", "mamba", "hybrid", "hybrid"]},
+    "qwen3_next": {"model_type": "qwen3_next", "vocab_size": 50, "hidden_size": 16, "intermediate_size": 24,
+                   "num_hidden_layers": 4, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 8,
+                   "linear_num_key_heads": 2, "linear_num_value_heads": 4, "linear_key_head_dim": 4,
+                   "linear_value_head_dim": 6, "num_experts": 3, "num_experts_per_tok": 1, "moe_intermediate_size": 5,
+                   "shared_expert_intermediate_size": 7, "mlp_only_layers": [1]},
 }
 
 
@@ -460,6 +581,11 @@ HYBRID_TINY = {
     ("granitemoehybrid", {"num_hidden_layers": 4, "layer_types": ["mamba", "attention", "mamba", "attention"]},
      "L_att", 2, 1),  # one more attention layer, with its norms, experts and shared MLP
     ("lfm2", {"num_hidden_layers": 17, "full_attn_idxs": [2, 5, 8, 10, 12, 14, 16]}, "L_att", 7, 6),
+    # one more hybrid layer: its linear, Mamba-2 layer and adapters, not another shared block
+    ("zamba2", {"num_hidden_layers": 6, "layers_block_type": ["mamba", "hybrid", "mamba", "hybrid", "hybrid",
+                                                               "hybrid"]}, "L_hyb", 4, 3),
+    ("zamba", {"num_hidden_layers": 6, "layers_block_type": ["mamba", "hybrid", "mamba", "mamba", "hybrid",
+                                                             "hybrid"]}, "L_mamba", 3, 2),
     ("lfm2", {"num_hidden_layers": 15, "full_attn_idxs": [2, 5, 8, 10, 12, 14]}, "L_conv", 9, 10),
 ])
 def test_check_finds_a_hybrid_layer_miscounted(tmp_path: Path, family: str, change: dict[str, object], symbol: str,
@@ -476,6 +602,17 @@ def test_check_finds_a_hybrid_layer_miscounted(tmp_path: Path, family: str, chan
     assert not result.correct
     found = [d for d in result.diagnoses if d.mistakes == ("layers_miscounted",) and d.values["symbol"] == symbol]
     assert found and found[0].values["layers"] == layers and found[0].values["actual"] == actual, result.diagnoses
+
+
+def test_check_finds_qwen3_nexts_tied_head_counted_twice(tmp_path: Path) -> None:
+    """A tied Qwen3-Next claimed with its head as a matrix of its own (the total transformers builds untied)."""
+    import rnnparams
+
+    config = {**HYBRID_TINY["qwen3_next"], "tie_word_embeddings": True}
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    result = rnnparams.check(str(path), _real_total({**config, "tie_word_embeddings": False}))
+    assert any(d.mistakes == ("tied_counted_twice",) for d in result.diagnoses), result.diagnoses
 
 
 def test_check_finds_lfm2s_tied_head_counted_twice() -> None:
@@ -497,6 +634,84 @@ def test_lfm2_1_2b_by_hand() -> None:
     expected = v * d + conv * conv_layer + att * att_layer + (conv + att) * (3 * ffn * d + 2 * d) + d
     assert expected == 1_170_340_608
     assert check(json.loads((CONFIGS / "lfm2-1.2b.json").read_text())) == expected
+
+
+def test_zamba2_1_2b_by_hand() -> None:
+    """Zyphra/Zamba2-1.2B, derived by hand: d_model 2048, 38 Mamba-2 layers (inner 4096, 64 heads, one group,
+    state 128, conv 4) of which 6 are hybrid (their own 2048² linear and one use's rank-128 adapters: q, k, v on
+    the 4096-wide concatenation, gate_up_proj from 2048 to 2·8192), one shared block (q/k/v 4096 × 4096, o
+    2048 × 4096, gate_up 16384 × 2048, down 2048 × 8192, norms 4096 and 2048), the embedding (32000 × 2048, tied
+    head) and the final norm. The release says 1.2B (a meta-device trace of its config: 1.22B)."""
+    d, inner, n, heads, k, v, ffn, att, r = 2048, 4096, 128, 64, 4, 32000, 8192, 4096, 128
+    conv = inner + 2 * n
+    mamba = 3 * heads + conv * k + conv + (2 * inner + 2 * n + heads) * d + inner + d * inner + d
+    adapters = 3 * (r * att + att * r) + r * d + 2 * ffn * r
+    shared = 3 * att * att + d * att + 2 * ffn * d + d * ffn + att + d
+    expected = v * d + 38 * mamba + 6 * (d * d + adapters) + shared + d
+    assert expected == 1_215_064_704
+    assert check(json.loads((CONFIGS / "zamba2-1.2b.json").read_text())) == expected
+
+
+def test_zamba_7b_by_hand() -> None:
+    """Zyphra/Zamba-7B-v1, derived by hand: d_model 3712, 76 Mamba layers (inner 7424 in 2 heads of 3712, state
+    16, dt_rank 232, conv 4 with bias) of which 13 are hybrid (their own 3712² linear), one shared block (q/k/v
+    7424 × 7424, o 3712 × 7424, a gated MLP of 14848, norms 7424 and 3712), the embedding (32000 × 3712, tied
+    head) and the final norm."""
+    d, inner, mh, hd, n, rank, k, v, ffn, att = 3712, 7424, 2, 3712, 16, 232, 4, 32000, 14848, 7424
+    mamba = (mh * (rank + 2 * n) * hd + mh * hd * rank + mh * hd + mh * hd * n + mh * hd + inner * k + inner
+             + 2 * inner * d + d * inner + d)
+    shared = 3 * att * att + d * att + 3 * ffn * d + att + d
+    expected = v * d + 76 * mamba + 13 * d * d + shared + d
+    assert expected == 7_232_490_496
+    assert check(json.loads((CONFIGS / "zamba-7b-v1.json").read_text())) == expected
+
+
+def test_check_finds_zambas_shared_block_counted_at_every_use() -> None:
+    """Zamba2-1.2B counted with its shared block once per hybrid layer (6 copies of the block derived by hand in
+    test_zamba2_1_2b_by_hand) is diagnosed by the shared blocks' own count, n_shared = 6 where the model holds 1;
+    one more Mamba-2 layer (the claim transformers builds) by L_mamba."""
+    import rnnparams
+
+    path = CONFIGS / "zamba2-1.2b.json"
+    config = json.loads(path.read_text())
+    shared = 3 * 4096 * 4096 + 2048 * 4096 + 2 * 8192 * 2048 + 2048 * 8192 + 4096 + 2048
+    claimed = _real_total(config) + 5 * shared
+    found = [d.values for d in rnnparams.check(str(path), claimed).diagnoses if d.mistakes == ("layers_miscounted",)]
+    assert any(v["symbol"] == "n_shared" and v["layers"] == 6 and v["actual"] == 1 for v in found), found
+    claimed = _real_total({**config, "num_hidden_layers": 39, "layers_block_type": [*config["layers_block_type"],
+                                                                                     "mamba"]})
+    found = [d.values for d in rnnparams.check(str(path), claimed).diagnoses if d.mistakes == ("layers_miscounted",)]
+    assert any(v["symbol"] == "L_mamba" and v["layers"] == 33 and v["actual"] == 32 for v in found), found
+
+
+def test_qwen3_next_80b_by_hand() -> None:
+    """Qwen/Qwen3-Next-80B-A3B-Instruct, derived by hand: d_model 2048, 48 layers, full attention every 4th (12),
+    gated DeltaNet in the other 36 (16 key heads and 32 value heads of 128: q, k 2048 wide, v, z 4096; conv over
+    8192 channels of 4 taps; β and a per value head; a norm of 128), gated attention (q_proj 2·16·256 for the
+    gate, k and v 2·256, o from 4096, q/k norms of 256), 512 experts of 512 with a router and a shared expert of
+    512 and its gate in every layer, two norms a layer, the embedding and an untied head (151936 × 2048). The
+    card says 80B in total."""
+    d, v, key, value, conv = 2048, 151936, 16 * 128, 32 * 128, 2 * 16 * 128 + 32 * 128
+    deltanet = 2 * 32 + conv * 4 + (2 * key + 2 * value) * d + 2 * 32 * d + 128 + d * value
+    attention = 2 * 16 * 256 * d + 2 * 2 * 256 * d + d * 16 * 256 + 2 * 256
+    moe = 512 * d + 512 * 2 * 512 * d + 512 * d * 512 + 3 * 512 * d + d
+    expected = v * d + 36 * deltanet + 12 * attention + 48 * (moe + 2 * d) + d + v * d
+    assert expected == 79_674_391_296
+    assert check(json.loads((CONFIGS / "qwen3-next-80b-a3b-instruct.json").read_text())) == expected
+
+
+@pytest.mark.parametrize(("fixture", "overrides"), [
+    ("zamba2-1.2b", {"num_mem_blocks": 2, "adapter_rank": 64, "use_shared_attention_adapter": False}),
+    ("zamba-7b-v1", {"num_attention_heads": 32, "mamba_d_state": 32}),
+    ("qwen3-next-80b-a3b-instruct", {"num_hidden_layers": 8, "num_experts": 64, "decoder_sparse_step": 2}),
+])
+def test_set_overrides_recount_as_transformers_builds(fixture: str, overrides: dict[str, object]) -> None:
+    """`--set NAME=VALUE` on a published config: every name and shape of the model transformers builds with the
+    same values."""
+    text = (CONFIGS / f"{fixture}.json").read_text()
+    report = count_model(spec_from_config(text, overrides=[f"{k}={json.dumps(v)}" for k, v in overrides.items()]))
+    assert [(t.name, t.shape) for layer in report.layers for t in layer.tensors] == real({**json.loads(text),
+                                                                                          **overrides})
 
 
 def _saved(tmp_path: Path, config: dict[str, object]) -> Path:
@@ -543,7 +758,7 @@ def test_inspect_directory_matches_what_save_pretrained_wrote(tmp_path: Path, fa
     assert result.report.total_params == _real_total(SAVED[family])
     # the families whose files keep the older layout transformers converts on load (experts one by one, older
     # names) are compared in that layout, the others in the model's own
-    assert result.stored_layout == (family in ("granitemoehybrid", "jamba", "nemotron_h"))
+    assert result.stored_layout == (family in ("granitemoehybrid", "jamba", "nemotron_h", "qwen3_next"))
 
 
 def test_inspect_directory_reports_a_config_that_does_not_fit(tmp_path: Path) -> None:
@@ -577,8 +792,8 @@ def _forward_states(config: dict[str, object]) -> list[tuple[int, ...]]:
                 for shape in (tuple(layer.temporal_block.conv1d_state.shape),
                               tuple(layer.temporal_block.rg_lru.recurrent_states.shape))]
     cache = out.past_key_values if getattr(out, "past_key_values", None) is not None else out.cache_params
-    return [tuple(t.shape) for layer in cache.layers for states in (layer.conv_states, layer.recurrent_states)
-            for t in states.values()]
+    return [tuple(t.shape) for layer in cache.layers if hasattr(layer, "conv_states")  # not an attention layer
+            for states in (layer.conv_states, layer.recurrent_states) for t in states.values()]
 
 
 @pytest.mark.parametrize("family", ["mamba", "mamba2", "rwkv", "recurrent_gemma"])
@@ -598,6 +813,32 @@ def test_state_per_sequence_is_what_the_cache_holds(family: str) -> None:
         layers = ours[0].shape[0]
         per_layer = [(2, *i.shape[1:]) for i in ours]
         assert sorted(real_shapes) == sorted(per_layer * layers)
+
+
+@pytest.mark.parametrize("family", ["zamba2", "zamba", "qwen3_next"])
+def test_hybrid_state_per_sequence_is_what_the_cache_holds(family: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Mamba(-2) layers' and the gated DeltaNet layers' states against the cache of a real CPU forward pass
+    (batch 2; the attention layers' key/value cache grows with the sequence and is not a state). Qwen3-Next runs
+    its reference PyTorch delta rule (fla, when installed, would take Triton kernels), with expert widths the
+    grouped matrix product accepts (multiples of 16 bytes)."""
+    import sys
+
+    from transformers.models.qwen3_next import modeling_qwen3_next as qwen3_next
+
+    import rnnparams
+
+    monkeypatch.setitem(sys.modules, "fla", None)  # type: ignore[arg-type]
+    for name in ("torch_chunk_gated_delta_rule", "torch_recurrent_gated_delta_rule", "causal_conv1d_fn",
+                 "causal_conv1d_update"):  # bound to fla's (Triton) kernels when fla was imported first
+        function = getattr(qwen3_next, name)
+        monkeypatch.setattr(qwen3_next, name, getattr(function, "__wrapped__", function))
+    config = {**SAVED[family], **({"moe_intermediate_size": 8, "shared_expert_intermediate_size": 8,
+                                    "linear_value_head_dim": 8} if family == "qwen3_next" else {})}
+    real_shapes = _forward_states(config)
+    ours = list(rnnparams.recurrent_state(_json(config)).items)  # type: ignore[arg-type]
+    assert sum(i.numbers for i in ours) == sum(_size(s) for s in real_shapes) // 2
+    per_layer = [(2, *i.shape[1:]) for i in ours]
+    assert sorted(real_shapes) == sorted(per_layer * ours[0].shape[0])
 
 
 def _json(config: dict[str, object]) -> object:

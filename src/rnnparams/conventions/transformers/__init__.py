@@ -10,20 +10,24 @@ from ..base import FrameworkConvention
 from ..work import SEQUENCE_RUNTIME
 from .blocks import LAYERS
 from .configs import FRAMEWORK
+from .delta_hybrids import DELTA_HYBRIDS
 from .hybrids import HYBRIDS
+from .shared_hybrids import SHARED_HYBRIDS
 from .ssm_hybrids import SSM_HYBRIDS
 
 VERIFIED_WITH = (("transformers", "5.24.0"), ("torch", "2.13.0"))
 
 LAYERS.update(HYBRIDS)
 LAYERS.update(SSM_HYBRIDS)
+LAYERS.update(SHARED_HYBRIDS)
+LAYERS.update(DELTA_HYBRIDS)
 
 TRANSFORMERS = FrameworkConvention(
     id=FRAMEWORK, display="Hugging Face transformers", layers=LAYERS, prefixes=("transformers.",),
     naming="index", verified_with=VERIFIED_WITH, runtime=SEQUENCE_RUNTIME, short="transformers",
     write_prefix="transformers.",
     syntax="a config.json of model_type mamba, mamba2, falcon_mamba, rwkv, recurrent_gemma, xlstm, jamba, bamba, "
-           "falcon_h1, nemotron_h, granitemoehybrid or lfm2; or "
+           "falcon_h1, nemotron_h, granitemoehybrid, lfm2, zamba, zamba2 or qwen3_next; or "
            "transformers.MambaBlock(hidden_size=768, intermediate_size=1536, state_size=16, time_step_rank=48)",
 )
 

@@ -455,6 +455,142 @@ def _lfm2(c: Config, p: str) -> tuple[LayerSpec, ...]:
             _layer("RMSNorm", f"{p}embedding_norm", hidden_size=hidden))
 
 
+ZAMBA_KINDS = ("linear_attention", "hybrid")
+ZAMBA2_LAYERS = (["linear_attention"] + (["linear_attention"] * 5 + ["hybrid"]) * 7 + ["linear_attention"] * 4
+                 + ["hybrid"] + ["linear_attention"] * 3 + ["hybrid"] + ["linear_attention"] * 2)
+"""Zamba2Config's layers_block_type when the file has none: 54 entries, whatever num_hidden_layers says."""
+
+
+def _zamba_layers(c: Config, default: list[str]) -> tuple[str, ...]:
+    """layers_block_type (a Mamba layer or a hybrid one per entry; the legacy "mamba" renamed), of
+    num_hidden_layers entries as validate_layer_type requires."""
+    if c.get("layers_block_type") is None:
+        c = {**c, "layers_block_type": default}
+    return _layer_types(c, "layers_block_type", _int(c, "num_hidden_layers"), ZAMBA_KINDS)
+
+
+def _zamba_attention(c: Config, att: int, given: bool) -> dict[str, int]:
+    """The shared attention's sizes: attention_head_dim is 2·hidden_size // num_attention_heads (Zamba: when
+    the file has none, `given`) and the kv heads as many as the queries when null."""
+    heads, double = _int(c, "num_attention_heads"), 2 * _int(c, "hidden_size")
+    head_dim = _opt(c, "attention_head_dim", double // heads) if given else double // heads
+    if head_dim == 0:
+        raise ConfigError(f"2·hidden_size ({double}) is smaller than num_attention_heads ({heads}): "
+                          "attention_head_dim would be 0")
+    return {"attention_hidden_size": att, "num_attention_heads": heads,
+            "num_key_value_heads": _opt(c, "num_key_value_heads", heads), "attention_head_dim": head_dim}
+
+
+def _zamba2(c: Config, p: str) -> tuple[LayerSpec, ...]:
+    """Zamba2Model: embed_tokens, layers (Mamba-2 layers and hybrid ones cycling through num_mem_blocks shared
+    blocks, by layers_block_type), final_layernorm. __post_init__ sets attention_hidden_size = 2·hidden_size,
+    attention_head_dim = 2·hidden_size // num_attention_heads, mamba_headdim = inner // n_mamba_heads and
+    intermediate_size = 4·hidden_size when null; the shared blocks are tied with tie_word_embeddings. A file
+    that names the list `layer_types` (the attribute_map alias) gets the layers it lists, but adapter lists
+    as long as the default list's 9 hybrid layers: __post_init__ ran before the alias was set."""
+    hidden = _int(c, "hidden_size")
+    slots = None
+    if c.get("layers_block_type") is None and c.get("layer_types") is not None:
+        # the attribute_map alias is applied after __post_init__ has sized the adapter lists from the default list
+        c, slots = {**c, "layers_block_type": c["layer_types"]}, ZAMBA2_LAYERS.count("hybrid")
+    types = _zamba_layers(c, ZAMBA2_LAYERS)
+    inner = _expand({"expand": c["mamba_expand"], "hidden_size": hidden})
+    heads = _int(c, "n_mamba_heads")
+    if inner // heads == 0:
+        raise ConfigError(f"n_mamba_heads ({heads}) is more than the mixer's width ({inner}): mamba_headdim "
+                          "would be 0")
+    attention = _zamba_attention(c, 2 * hidden, False)
+    if attention["attention_head_dim"] % 2:  # validate_rope, whatever use_mem_rope says
+        raise ConfigError("RoPE requires an even rotary dimension, but got `head_dim`="
+                          f"{attention['attention_head_dim']} (2·hidden_size // num_attention_heads)")
+    return (_layer("Embedding", f"{p}embed_tokens", num_embeddings=_int(c, "vocab_size"), embedding_dim=hidden),
+            _layer("Zamba2Stack", f"{p}layers", hidden_size=hidden, mamba_inner=inner,
+                   mamba_d_state=_int(c, "mamba_d_state"), mamba_d_conv=_int(c, "mamba_d_conv"), n_mamba_heads=heads,
+                   mamba_headdim=inner // heads, mamba_ngroups=_int(c, "mamba_ngroups"),
+                   **attention, intermediate_size=_opt(c, "intermediate_size", 4 * hidden),
+                   adapter_rank=_int(c, "adapter_rank"), add_bias_linear=bool(c["add_bias_linear"]),
+                   attention_adapters=bool(c["use_shared_attention_adapter"]),
+                   num_mem_blocks=_int(c, "num_mem_blocks"), tie_shared=bool(c["tie_word_embeddings"]),
+                   layer_types=types, adapter_slots=slots),
+            _layer("RMSNorm", f"{p}final_layernorm", hidden_size=hidden))
+
+
+def _zamba(c: Config, p: str) -> tuple[LayerSpec, ...]:
+    """ZambaModel: embed_tokens, layers (Mamba layers and hybrid ones around the one shared block: by
+    layers_block_type, else two Mamba layers, a hybrid one, then a hybrid one every attn_layer_period-th from
+    attn_layer_offset), final_layernorm. attention_hidden_size is 2·hidden_size and attention_head_dim
+    2·hidden_size // num_attention_heads when null; mamba_dt_rank "auto" is ⌈hidden_size/16⌉."""
+    hidden, layers = _int(c, "hidden_size"), _int(c, "num_hidden_layers")
+    period, offset = _int(c, "attn_layer_period"), c["attn_layer_offset"]
+    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+        raise ConfigError(f"config key 'attn_layer_offset' must be a whole number (got {offset!r})")
+    default = ["linear_attention", "linear_attention", "hybrid"] + [
+        "hybrid" if i % period == offset else "linear_attention" for i in range(layers - 3)]
+    types = _zamba_layers(c, default)
+    expand = c["mamba_expand"]
+    if not isinstance(expand, int) or isinstance(expand, bool) or not 0 < expand * hidden <= MAX_SIZE:
+        raise ConfigError(f"config key 'mamba_expand' must be a positive integer (got {expand!r})")
+    inner, heads = expand * hidden, _int(c, "n_mamba_heads")
+    if inner % heads:  # ZambaConfig.validate_architecture
+        raise ConfigError("`intermediate_size` should be divisible by `n_mamba_heads`.")
+    tied = bool(c["tie_word_embeddings"])
+    if tied and types.count("hybrid") == 1:
+        raise ConfigError("transformers 5.24 cannot build a Zamba whose tied shared block has a single hybrid "
+                          "layer (its tie pattern matches no other layer): give two or more hybrid layers, or "
+                          "tie_word_embeddings false")
+    rank = c["mamba_dt_rank"]
+    dt_rank = math.ceil(hidden / 16) if rank == "auto" else _int({"mamba_dt_rank": rank}, "mamba_dt_rank")
+    return (_layer("Embedding", f"{p}embed_tokens", num_embeddings=_int(c, "vocab_size"), embedding_dim=hidden),
+            _layer("ZambaStack", f"{p}layers", hidden_size=hidden, mamba_inner=inner,
+                   mamba_d_state=_int(c, "mamba_d_state"), mamba_d_conv=_int(c, "mamba_d_conv"),
+                   mamba_dt_rank=dt_rank, n_mamba_heads=heads, mamba_head_dim=inner // heads,
+                   **_zamba_attention(c, _opt(c, "attention_hidden_size", 2 * hidden), True),
+                   intermediate_size=_int(c, "intermediate_size"), mamba_conv_bias=bool(c["mamba_conv_bias"]),
+                   mamba_proj_bias=bool(c["mamba_proj_bias"]), num_mem_blocks=1, tie_shared=tied,
+                   layer_types=types, adapter_slots=None),
+            _layer("RMSNorm", f"{p}final_layernorm", hidden_size=hidden))
+
+
+def _qwen3_next(c: Config, p: str) -> tuple[LayerSpec, ...]:
+    """Qwen3NextModel: embed_tokens, layers (a gated DeltaNet or gated attention by layer_types — when null, full
+    attention every full_attention_interval-th layer (4), the rest DeltaNet — then the experts where
+    num_experts > 0, (k + 1) % decoder_sparse_step == 0 and k is not in mlp_only_layers, else a dense MLP), norm.
+    RoPE turns partial_rotary_factor (0.25) of head_dim: that part must be even."""
+    hidden, layers = _int(c, "hidden_size"), _int(c, "num_hidden_layers")
+    if c.get("layer_types") is None:
+        interval = _int({"full_attention_interval": c.get("full_attention_interval", 4)}, "full_attention_interval")
+        c = {**c, "layer_types": ["linear_attention" if (k + 1) % interval else "full_attention"
+                                  for k in range(layers)]}
+    types = _layer_types(c, "layer_types", layers, ("linear_attention", "full_attention"))
+    experts, step, only = c["num_experts"], _int(c, "decoder_sparse_step"), c["mlp_only_layers"] or []
+    if not isinstance(experts, int) or isinstance(experts, bool) or experts < 0:
+        raise ConfigError(f"config key 'num_experts' must be a whole number (got {experts!r})")
+    if not isinstance(only, list) or any(not isinstance(k, int) or isinstance(k, bool) for k in only):
+        raise ConfigError(f"config key 'mlp_only_layers' must be a list of layer numbers (got {only!r})")
+    moe = tuple(k for k in range(layers) if k not in only and experts > 0 and (k + 1) % step == 0)
+    head_dim = _int(c, "head_dim")
+    factor = c.get("partial_rotary_factor", 0.25)
+    if not isinstance(factor, (int, float)) or isinstance(factor, bool) or int(head_dim * factor) % 2:
+        raise ConfigError(f"RoPE requires an even rotary dimension, but got `head_dim`={head_dim} with "
+                          f"`partial_rotary_factor`={factor!r}")
+    dense = len(moe) < layers
+    return (_layer("Embedding", f"{p}embed_tokens", num_embeddings=_int(c, "vocab_size"), embedding_dim=hidden),
+            _layer("Qwen3NextStack", f"{p}layers", hidden_size=hidden,
+                   linear_conv_kernel_dim=_int(c, "linear_conv_kernel_dim"),
+                   linear_num_key_heads=_int(c, "linear_num_key_heads"),
+                   linear_num_value_heads=_int(c, "linear_num_value_heads"),
+                   linear_key_head_dim=_int(c, "linear_key_head_dim"),
+                   linear_value_head_dim=_int(c, "linear_value_head_dim"),
+                   num_attention_heads=_int(c, "num_attention_heads"),
+                   num_key_value_heads=_opt(c, "num_key_value_heads", _int(c, "num_attention_heads")),
+                   head_dim=head_dim, num_experts=experts if moe else None,
+                   moe_intermediate_size=_int(c, "moe_intermediate_size") if moe else None,
+                   shared_expert_intermediate_size=_int(c, "shared_expert_intermediate_size") if moe else None,
+                   intermediate_size=_int(c, "intermediate_size") if dense else None,
+                   attention_bias=bool(c["attention_bias"]), num_layers=layers, layer_types=types, moe_layers=moe),
+            _layer("RMSNorm", f"{p}norm", hidden_size=hidden))
+
+
 def F(name: str, kind: str, default: object) -> Field:
     return Field(name, kind, default)
 
@@ -611,13 +747,52 @@ FAMILIES: Mapping[str, ModelFamily] = MappingProxyType({f.model_type: f for f in
         F("conv_L_cache", INT, 3), F("block_multiple_of", INT, 256), F("block_ffn_dim_multiplier", FLOAT, 1.0),
         F("block_auto_adjust_ff_dim", BOOL, True), F("full_attn_idxs", LIST, None), F("layer_types", LIST, None),
         F("head_dim", INT_OR_NONE, None)), _lfm2,
-        renames=MappingProxyType({"block_ff_dim": "intermediate_size", "tie_embedding": "tie_word_embeddings"})),)})
+        renames=MappingProxyType({"block_ff_dim": "intermediate_size", "tie_embedding": "tie_word_embeddings"})),
+    ModelFamily("zamba2", "Zamba2Config", "Zamba2ForCausalLM", "Zamba2Model", "model.", (
+        F("vocab_size", INT, 32000), F("max_position_embeddings", INT, 4096), F("hidden_size", INT, 2560),
+        F("num_hidden_layers", INT, 54), F("layers_block_type", LIST, None), F("mamba_d_state", INT, 64),
+        F("mamba_d_conv", INT, 4), F("mamba_expand", INT, 2), F("mamba_ngroups", INT, 1),
+        F("time_step_min", FLOAT, 0.001), F("time_step_max", FLOAT, 0.1), F("time_step_floor", FLOAT, 1e-4),
+        F("n_mamba_heads", INT, 8), F("use_mamba_kernels", BOOL, True), F("use_conv_bias", BOOL, True),
+        F("chunk_size", INT, 256), F("use_mem_eff_path", BOOL, False), F("add_bias_linear", BOOL, False),
+        F("intermediate_size", INT_OR_NONE, None), F("hidden_act", STR, "gelu"), F("num_attention_heads", INT, 32),
+        F("num_key_value_heads", INT_OR_NONE, None), F("attention_dropout", FLOAT, 0.0),
+        F("num_mem_blocks", INT, 1), F("use_shared_attention_adapter", BOOL, False), F("adapter_rank", INT, 128),
+        F("use_mem_rope", BOOL, False), F("initializer_range", FLOAT, 0.02), F("rms_norm_eps", FLOAT, 1e-5),
+        F("use_cache", BOOL, True), F("num_logits_to_keep", INT, 1), F("use_long_context", BOOL, False),
+        F("tie_word_embeddings", BOOL, True)), _zamba2),
+    ModelFamily("zamba", "ZambaConfig", "ZambaForCausalLM", "ZambaModel", "model.", (
+        F("vocab_size", INT, 32000), F("tie_word_embeddings", BOOL, True), F("hidden_size", INT, 3712),
+        F("attention_hidden_size", INT_OR_NONE, None), F("intermediate_size", INT, 14848),
+        F("num_hidden_layers", INT, 76), F("num_attention_heads", INT, 16), F("attention_head_dim", INT_OR_NONE, None),
+        F("num_key_value_heads", INT, 16), F("n_mamba_heads", INT, 2), F("hidden_act", STR, "gelu"),
+        F("hidden_mamba_act", STR, "silu"), F("initializer_range", FLOAT, 0.02), F("rms_norm_eps", FLOAT, 1e-5),
+        F("use_cache", BOOL, True), F("num_logits_to_keep", INT, 1), F("max_position_embeddings", INT, 4096),
+        F("attention_dropout", FLOAT, 0.0), F("attn_layer_period", INT, 6), F("attn_layer_offset", INT, 4),
+        F("use_mamba_kernels", BOOL, True), F("mamba_d_state", INT, 16), F("mamba_d_conv", INT, 4),
+        F("mamba_expand", INT, 2), F("mamba_dt_rank", INT_OR_AUTO, "auto"), F("use_associative_scan", BOOL, True),
+        F("time_step_min", FLOAT, 0.001), F("time_step_max", FLOAT, 0.1), F("time_step_floor", FLOAT, 1e-4),
+        F("mamba_conv_bias", BOOL, True), F("mamba_proj_bias", BOOL, False), F("layers_block_type", LIST, None)),
+        _zamba, renames=MappingProxyType({"layer_types": "layers_block_type", "head_dim": "attention_head_dim"})),
+    ModelFamily("qwen3_next", "Qwen3NextConfig", "Qwen3NextForCausalLM", "Qwen3NextModel", "model.", (
+        F("vocab_size", INT, 151936), F("hidden_size", INT, 2048), F("intermediate_size", INT, 5632),
+        F("num_hidden_layers", INT, 48), F("num_attention_heads", INT, 16), F("num_key_value_heads", INT_OR_NONE, 2),
+        F("hidden_act", STR, "silu"), F("max_position_embeddings", INT, 32768), F("initializer_range", FLOAT, 0.02),
+        F("rms_norm_eps", FLOAT, 1e-6), F("use_cache", BOOL, True), F("tie_word_embeddings", BOOL, False),
+        F("attention_bias", BOOL, False), F("attention_dropout", FLOAT, 0.0), F("head_dim", INT, 256),
+        F("linear_conv_kernel_dim", INT, 4), F("linear_key_head_dim", INT, 128), F("linear_value_head_dim", INT, 128),
+        F("linear_num_key_heads", INT, 16), F("linear_num_value_heads", INT, 32), F("decoder_sparse_step", INT, 1),
+        F("moe_intermediate_size", INT, 512), F("shared_expert_intermediate_size", INT, 512),
+        F("num_experts_per_tok", INT, 10), F("num_experts", INT, 512), F("norm_topk_prob", BOOL, True),
+        F("output_router_logits", BOOL, False), F("router_aux_loss_coef", FLOAT, 0.001),
+        F("mlp_only_layers", LIST, None), F("layer_types", LIST, None)), _qwen3_next, stored=(
+            StoredAs(r"mlp\.experts\.gate_up_proj$", ("mlp.experts.{e}.gate_proj.weight",
+                                                      "mlp.experts.{e}.up_proj.weight"), True),
+            StoredAs(r"mlp\.experts\.down_proj$", ("mlp.experts.{e}.down_proj.weight",), True))),
+)})
 """Every model_type rnnparams counts, by its name in config.json."""
 
 NOT_COUNTED: Mapping[str, str] = MappingProxyType({
-    "zamba": "Zamba: Mamba layers with one shared attention block reused every few layers",
-    "zamba2": "Zamba2: Mamba-2 layers with shared attention blocks and per-use LoRA adapters",
-    "qwen3_next": "Qwen3-Next: gated DeltaNet linear attention and gated attention, with a mixture of experts",
     "qwen3_5": "Qwen3.5: gated DeltaNet linear attention beside full attention (a vision-language wrapper)",
     "qwen3_5_text": "Qwen3.5: gated DeltaNet linear attention beside full attention",
     "qwen3_5_moe": "Qwen3.5-MoE: gated DeltaNet linear attention with a mixture of experts",

@@ -31,10 +31,11 @@ _CONV2 = D_INNER + 2 * GROUPS * D_STATE
 _IN2 = 2 * D_INNER + 2 * GROUPS * D_STATE + MHEADS
 
 
-def mamba2_mixer(prefix: str, *, in_bias: str, out_bias: str, conv_bias: str,
+def mamba2_mixer(prefix: str, *, in_bias: str, out_bias: str, conv_bias: str | None,
                  norm: str | None) -> tuple[TensorTemplate, ...]:
     """A Mamba-2 mixer below `prefix` in named_parameters() order: its own parameters first, then conv1d,
-    in_proj, the gated norm (`norm`: the flag that builds it, None: always) and out_proj."""
+    in_proj, the gated norm (`norm`: the flag that builds it, None: always) and out_proj (`conv_bias` None: the
+    convolution's bias always built, as Zamba2's)."""
     return (
         T(f"{prefix}.dt_bias", (MHEADS,), "dt_bias"),
         T(f"{prefix}.A_log", (MHEADS,), "ssm_a_log"),
