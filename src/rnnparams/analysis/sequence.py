@@ -171,17 +171,21 @@ class SequenceEstimate:
             return None
         return sum(layer.value(phase, key) for layer in self.layers)
 
+    def batch_flops(self, phase: str) -> int | None:
+        """FLOPs of the whole batch in a phase (prefill, decode): batch × per sequence (None: not modelled)."""
+        flops = self.compute(phase, "flops")
+        return None if flops is None else flops * self.options.batch
+
     @property
     def total_bytes(self) -> int:
         return self.memory_line("total").value
 
     def to_dict(self) -> dict[str, Any]:
-        batch = self.options.batch
         compute: dict[str, Any] = {}
         for phase in ("prefill", "decode"):
             macs, flops = self.compute(phase, "macs"), self.compute(phase, "flops")
             compute[phase] = {"macs_per_sequence": macs, "flops_per_sequence": flops,
-                              "flops_batch": None if flops is None else flops * batch}
+                              "flops_batch": self.batch_flops(phase)}
         compute["prefill"]["tokens"] = self.seq_len
         compute["decode"]["context"] = self.seq_len
         return {
@@ -203,10 +207,15 @@ class SequenceEstimate:
         }
 
 
-def sequence_estimate(report: Report, options: EstimateOptions, seq_len: int | None) -> SequenceEstimate:
-    fw = FRAMEWORKS[report.framework]
-    runtime = fw.runtime
-    assert runtime is not None and runtime.per_token
+def is_sequence_framework(framework: str) -> bool:
+    """Is `framework` estimated per token (this module) rather than by its kernels (analysis/estimate.py)?"""
+    runtime = FRAMEWORKS[framework].runtime
+    return runtime is not None and runtime.per_token
+
+
+def check_sequence_options(framework: str, options: EstimateOptions, seq_len: int | None) -> None:
+    """Refuse the options a sequence estimate does not take, before any counting (solve and sweep check once)."""
+    fw = FRAMEWORKS[framework]
     if seq_len is None:
         raise UsageError("give the sequence length with --seq-len T (seq_len=T in Python): the prefill runs over T "
                          "tokens and the decoding step is token T + 1")
@@ -215,6 +224,15 @@ def sequence_estimate(report: Report, options: EstimateOptions, seq_len: int | N
     if options.device == "cuda" or options.cpu_kernels != "onednn":
         raise UsageError(f"--device and --cpu-kernels choose PyTorch's recurrent kernels; {fw.display}'s figures do "
                          "not depend on them: drop them")
+
+
+def sequence_estimate(report: Report, options: EstimateOptions, seq_len: int | None) -> SequenceEstimate:
+    fw = FRAMEWORKS[report.framework]
+    assert is_sequence_framework(report.framework)
+    runtime = fw.runtime
+    assert runtime is not None
+    check_sequence_options(report.framework, options, seq_len)
+    assert seq_len is not None
     st = state_report(report, options.dtype if options.dtype != "int8" else "float32", options.batch)
     states = line("states", mul(Sym("B"), Sym("n_s"), Sym("s")),
                   {"B": options.batch, "n_s": st.per_sequence, "s": options.activation_bytes}, "bytes")
@@ -234,4 +252,5 @@ def sequence_estimate(report: Report, options: EstimateOptions, seq_len: int | N
                             tuple(warnings))
 
 
-__all__ = ["LayerTokens", "SequenceEstimate", "decode_keys", "layer_tokens", "prefill_keys", "sequence_estimate"]
+__all__ = ["LayerTokens", "SequenceEstimate", "check_sequence_options", "decode_keys", "is_sequence_framework",
+           "layer_tokens", "prefill_keys", "sequence_estimate"]

@@ -87,8 +87,8 @@ def render_sequence_estimate(est: SequenceEstimate, lang: str = "en") -> str:
                                    for k in ("macs", "flops"))])
         table = _table(header, body)
         out += [*table[:-1], table[1], table[-1]]
-        out.append(w("batch_flops", b=num(o.batch), p=num((est.compute("prefill", "flops") or 0) * o.batch),
-                     d=num((est.compute("decode", "flops") or 0) * o.batch)))
+        out.append(w("batch_flops", b=num(o.batch), p=num(est.batch_flops("prefill") or 0),
+                     d=num(est.batch_flops("decode") or 0)))
     out += ["", f"{w('definitions')}:"]
     out += [f"  • {pair[1] if lang == 'zh' else pair[0]}" for pair in DEFINITIONS]
     text = "\n".join(out)
