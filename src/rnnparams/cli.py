@@ -591,13 +591,16 @@ def setup_state(p: argparse.ArgumentParser) -> None:
     p.add_argument("-b", "--batch", type=_positive_int, default=1, metavar="B", help="sequences in the batch (1)")
     p.add_argument("--dtype", choices=("float32", "float16", "bfloat16", "int8"), default="float32",
                    help="bytes per number of the weights and the state (float32)")
+    p.add_argument("-T", "--seq-len", type=_positive_int, metavar="T",
+                   help="tokens of context: a hybrid's attention KV cache after T tokens (without it: per token)")
     p.add_argument("-l", "--lang", choices=("en", "zh"), default="en", help="language: en (default) or zh (中文)")
 
 
 def run_state(args: argparse.Namespace) -> int:
     from .api import recurrent_state
 
-    st = recurrent_state(args.model, args.framework, args.input_shape, batch=args.batch, dtype=args.dtype)
+    st = recurrent_state(args.model, args.framework, args.input_shape, batch=args.batch, dtype=args.dtype,
+                         seq_len=args.seq_len)
     if args.json:
         from .render.json import dumps
 

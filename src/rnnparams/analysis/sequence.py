@@ -199,6 +199,7 @@ class SequenceEstimate:
             "activations": None, "activations_modelled": False,
             "state_per_sequence": self.state.per_sequence,
             "state_bytes_per_sequence": self.state.bytes_per_sequence,
+            "cache_per_sequence": self.state.cache_per_sequence,
             "states": [{"layer": i.layer, "name": i.name, "shape": list(i.shape), "numbers": i.numbers}
                        for i in self.state.items],
             "compute_modelled": self.compute_modelled, "compute": compute,
@@ -233,10 +234,14 @@ def sequence_estimate(report: Report, options: EstimateOptions, seq_len: int | N
     assert runtime is not None
     check_sequence_options(report.framework, options, seq_len)
     assert seq_len is not None
-    st = state_report(report, options.dtype if options.dtype != "int8" else "float32", options.batch)
+    st = state_report(report, options.dtype if options.dtype != "int8" else "float32", options.batch, seq_len)
     states = line("states", mul(Sym("B"), Sym("n_s"), Sym("s")),
                   {"B": options.batch, "n_s": st.per_sequence, "s": options.activation_bytes}, "bytes")
-    lines = memory.model_memory(report, runtime, options, [], 0, [states] if st.per_sequence else [])
+    cache = st.cache_per_sequence or 0
+    caches = line("caches", mul(Sym("B"), Sym("n_c"), Sym("s")),  # attention's keys and values of T tokens
+                  {"B": options.batch, "n_c": cache, "s": options.activation_bytes}, "bytes")
+    lines = memory.model_memory(report, runtime, options, [], 0,
+                                [*([states] if st.per_sequence else []), *([caches] if cache else [])])
     kept = [item for item in lines if item.key not in ("activations", "total")]
     kept.append(replace(total_line("total", kept, "bytes"), note="total_without_activations"))
     modelled = all(_modelled(layer) for layer in report.layers)

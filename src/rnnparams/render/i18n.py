@@ -248,6 +248,18 @@ STATE: dict[str, tuple[str, str]] = {
                "相邻词元之间传递的状态(每个序列;不随序列长度增长):"),
     "per_sequence": ("Per sequence: {numbers} numbers = {size} in {dtype}.", "每个序列:{numbers} 个数 = {size}({dtype})。"),
     "batch": ("For a batch of {batch}: {size}.", "批大小为 {batch} 时:{size}。"),
+    "cache_header": ("Attention's KV cache (per sequence; it grows with the context, one entry per token):",
+                     "注意力的 KV 缓存(每个序列;随上下文增长，每个词元一份):"),
+    "cache_cap": ("keeps at most {cap} tokens", "最多保留 {cap} 个词元"),
+    "cache_all": ("keeps every token", "保留全部词元"),
+    "per_token": ("per token", "/词元"),
+    "cache_per_token": ("Per token of context: {numbers} numbers = {size} in {dtype} (give --seq-len T for the cache "
+                        "after T tokens).",
+                        "每个上下文词元:{numbers} 个数 = {size}({dtype})(用 --seq-len T 给出 T 个词元之后的缓存)。"),
+    "cache_at": ("After {t} tokens: {numbers} numbers = {size} per sequence; with the state, {total} = {total_size}.",
+                 "{t} 个词元之后：每个序列 {numbers} 个数 = {size};连同状态共 {total} 个数 = {total_size}。"),
+    "cache_batch": ("For a batch of {batch} after {t} tokens, state and cache: {size}.",
+                    "批大小为 {batch}、{t} 个词元之后，状态与缓存合计:{size}。"),
     "products": ("Weight products per token (each projection and the head, once): {macs} multiply-adds = {flops} "
                  "FLOPs; the convolution, the state update and attention over a cache come on top.",
                  "每个词元的权重乘法(每个投影和输出头各一次):{macs} 次乘加 = {flops} FLOPs;卷积、状态更新和对缓存的注意力"

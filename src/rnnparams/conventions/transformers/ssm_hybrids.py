@@ -20,7 +20,20 @@ from collections.abc import Mapping
 from ...symbolic import Expr, Sym
 from ..base import ANY, LayerContext, Param, TensorTemplate
 from ..work import Work
-from .blocks import D_CONV, D_FFN, D_INNER, D_MODEL, D_STATE, GROUPS, HEAD_DIM, HEADS, KV_HEADS, ONE, PRODUCTS
+from .blocks import (
+    D_CONV,
+    D_FFN,
+    D_INNER,
+    D_MODEL,
+    D_STATE,
+    GROUPS,
+    HEAD_DIM,
+    HEADS,
+    KV_HEADS,
+    ONE,
+    PRODUCTS,
+    kv_caches,
+)
 from .common import S, flag, size
 from .hybrids import JAMBA_WORDS
 from .stacks import Kind, Layout, stack
@@ -128,7 +141,7 @@ FALCON_H1 = stack(
     (size("hidden_size", "d_model"), *_MAMBA2_ARGS, *_ATTENTION_ARGS, size("intermediate_size", "d_ffn"),
      flag("mamba_conv_bias", True), flag("mamba_proj_bias", False), flag("projectors_bias", False),
      flag("mamba_rms_norm", False), flag("attention_bias", False), flag("mlp_bias", False)),
-    (Kind("L", FALCON_H1_LAYER, _mamba2_states),), words=WORDS, notes=("falcon_h1",), work=PRODUCTS,
+    (Kind("L", FALCON_H1_LAYER, _mamba2_states, kv_caches),), words=WORDS, notes=("falcon_h1",), work=PRODUCTS,
 )
 
 
@@ -169,7 +182,8 @@ NEMOTRON_H = stack(
     (Kind("L", (T("norm.weight", (D_MODEL,), "scale"),)),
      Kind("L_mamba", mamba2_mixer("mixer", in_bias="use_bias", out_bias="use_bias", conv_bias="use_conv_bias",
                                   norm=None), _mamba2_states),
-     Kind("L_att", attention("mixer", "attention_bias")), Kind("L_mlp", NEMOTRON_H_MLP), Kind("L_moe", NEMOTRON_H_MOE)),
+     Kind("L_att", attention("mixer", "attention_bias"), caches=kv_caches),
+     Kind("L_mlp", NEMOTRON_H_MLP), Kind("L_moe", NEMOTRON_H_MOE)),
     layout=_by_types({t: (0, i + 1) for i, t in enumerate(NEMOTRON_H_TYPES)}),
     words=WORDS, notes=("nemotron_h",), work=PRODUCTS,
     extra=(Param("layer_types", (), ANY, positional=False),),
@@ -194,7 +208,7 @@ GRANITE = stack(
     (Kind("L", GRANITE_FIRST),
      Kind("L_mamba", mamba2_mixer("mamba", in_bias="mamba_proj_bias", out_bias="mamba_proj_bias",
                                   conv_bias="mamba_conv_bias", norm=None), _mamba2_states),
-     Kind("L_att", attention("self_attn", "attention_bias"))),
+     Kind("L_att", attention("self_attn", "attention_bias"), caches=kv_caches)),
     layout=_by_types({"linear_attention": (0, 1), "full_attention": (0, 2)}),
     words=WORDS, notes=("granitemoehybrid",), work=PRODUCTS,
     extra=(Param("layer_types", (), ANY, positional=False),),
@@ -227,7 +241,7 @@ LFM2 = stack(
     "Lfm2Stack",
     (size("hidden_size", "d_model"), size("conv_L_cache", "d_conv"), *_ATTENTION_ARGS,
      size("intermediate_size", "d_ffn"), flag("conv_bias", False)),
-    (Kind("L_conv", LFM2_CONV, _lfm2_states), Kind("L_att", LFM2_ATTENTION), Kind("L", LFM2_FFN)),
+    (Kind("L_conv", LFM2_CONV, _lfm2_states), Kind("L_att", LFM2_ATTENTION, caches=kv_caches), Kind("L", LFM2_FFN)),
     layout=_by_types({"conv": (0, 2), "full_attention": (1, 2)}),
     words=WORDS, notes=("lfm2",), work=Work(token_products=PRODUCTS.token_products | {"conv_gates"}),
     extra=(Param("layer_types", (), ANY, positional=False),),

@@ -1,0 +1,106 @@
+"""`rnnparams state` for the hybrids (issue 18): the recurrent state and the attention layers' KV cache after T
+tokens, against the cache transformers 5.24 leaves after a real prefill on CPU (batch 2, DynamicCache built from
+the model's config, as generate() builds it): every cache layer's keys and values (DynamicLayer: every token;
+RecurrentGemma's DynamicSlidingWindowLayer: the last window − 1), conv_states and recurrent_states (Mamba,
+Mamba-2, LFM2's short convolution), and RecurrentGemma's recurrent blocks' conv1d_state and RG-LRU state."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import rnnparams
+from rnnparams.inputs.hfconfig import spec_from_config
+
+torch = pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+from test_sequence_estimate_oracle import TINY as SEQUENCE_TINY  # noqa: E402
+from test_sequence_estimate_oracle import build  # noqa: E402
+from test_transformers_oracle import SAVED  # noqa: E402
+
+pytestmark = pytest.mark.oracle
+BATCH = 2
+HYBRIDS = {name: SAVED[name] for name in ("falcon_h1", "nemotron_h", "granitemoehybrid", "lfm2")}
+HYBRIDS.update({name: SEQUENCE_TINY[name] for name in ("jamba", "bamba", "recurrent_gemma")})
+
+
+def real_cache(config: dict[str, Any], steps: int) -> tuple[list[tuple[int, ...]], list[tuple[int, ...]]]:
+    """(keys and values shapes, recurrent state shapes) the model holds after a prefill of `steps` tokens."""
+    from transformers import DynamicCache
+
+    model = build(config).eval()
+    ids = torch.randint(0, int(config["vocab_size"]), (BATCH, steps))
+    cache = DynamicCache(config=model.config)
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        model(ids, use_cache=True, cache=cache, position_ids=torch.arange(steps)[None].expand(BATCH, -1))
+    kv: list[tuple[int, ...]] = []
+    states: list[tuple[int, ...]] = []
+    for layer in cache.layers:
+        for name in ("keys", "values"):
+            t = getattr(layer, name, None)
+            if isinstance(t, torch.Tensor) and t.numel():
+                kv.append(tuple(t.shape))
+        for name in ("conv_states", "recurrent_states"):
+            held = getattr(layer, name, None)
+            if isinstance(held, dict):
+                states.extend(tuple(t.shape) for t in held.values() if isinstance(t, torch.Tensor))
+    if config["model_type"] == "recurrent_gemma":  # its recurrent blocks keep their state themselves
+        for layer in model.model.layers:
+            block = layer.temporal_block
+            if hasattr(block, "rg_lru"):
+                states += [tuple(block.conv1d_state.shape), tuple(block.rg_lru.recurrent_states.shape)]
+    return kv, states
+
+
+def numbers(shape: tuple[int, ...]) -> int:
+    out = 1
+    for d in shape:
+        out *= d
+    return out
+
+
+def check(family: str, steps: int) -> None:
+    config = HYBRIDS[family]
+    kv, states = real_cache(config, steps)
+    st = rnnparams.recurrent_state(spec_from_config(json.dumps(config)), seq_len=steps, batch=BATCH)
+    assert kv, family  # every hybrid here has attention layers
+    assert st.cache_per_sequence == sum(numbers(s) for s in kv) // BATCH
+    assert st.per_sequence == sum(numbers(s) for s in states) // BATCH
+    # layer by layer: (batch, kv_heads, tokens, head_dim) for each of the attention layers' keys and values
+    expected = sorted((BATCH, c.shape[1], c.tokens, c.shape[2]) for c in st.caches for _ in range(c.shape[0]))
+    assert sorted(kv) == expected
+    window = config.get("attention_window_size")
+    for c in st.caches:
+        assert c.tokens == (steps if window is None else min(steps, int(window) - 1))
+    without = rnnparams.recurrent_state(spec_from_config(json.dumps(config)))
+    assert without.cache_per_sequence is None
+    if window is None:  # every token kept: the cache is linear in T
+        assert without.cache_per_token * steps == st.cache_per_sequence
+
+
+@pytest.mark.parametrize("family", sorted(HYBRIDS))
+@pytest.mark.parametrize("steps", [2, 11])
+def test_state_and_kv_cache_are_what_a_real_prefill_leaves(family: str, steps: int) -> None:
+    """T = 11 is beyond RecurrentGemma's tiny window of 8: its cache holds 7 tokens."""
+    check(family, steps)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(sorted(HYBRIDS)), st.integers(2, 20))
+def test_generated_context_lengths(family: str, steps: int) -> None:
+    check(family, steps)
+
+
+def test_the_sequence_estimate_holds_the_cache_of_t_tokens() -> None:
+    """estimate's state of the batch is the state plus the KV cache of seq_len tokens (decoding after them)."""
+    config = HYBRIDS["jamba"]
+    kv, states = real_cache(config, 6)
+    est = rnnparams.estimate_sequence(spec_from_config(json.dumps(config)), batch=BATCH, seq_len=6,
+                                      mode="inference")
+    assert est.memory_line("states").value == 4 * sum(numbers(s) for s in (*kv, *states))
