@@ -20,7 +20,7 @@ from rnnparams.inputs.hfconfig import spec_from_config
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 from test_sequence_estimate_oracle import TINY as SEQUENCE_TINY  # noqa: E402
-from test_sequence_estimate_oracle import build  # noqa: E402
+from test_sequence_estimate_oracle import WEIGHT_OPS, build, counted  # noqa: E402
 from test_transformers_oracle import SAVED  # noqa: E402
 
 pytestmark = pytest.mark.oracle
@@ -104,3 +104,29 @@ def test_the_sequence_estimate_holds_the_cache_of_t_tokens() -> None:
     est = rnnparams.estimate_sequence(spec_from_config(json.dumps(config)), batch=BATCH, seq_len=6,
                                       mode="inference")
     assert est.memory_line("states").value == 4 * sum(numbers(s) for s in (*kv, *states))
+
+
+MOE = {"jamba": ("num_experts", 2, lambda c: 3 * c["intermediate_size"] * c["hidden_size"]),
+       "granitemoehybrid": ("num_local_experts", 3, lambda c: 3 * c["intermediate_size"] * c["hidden_size"]),
+       "nemotron_h": ("n_routed_experts", 1, lambda c: 2 * c["moe_intermediate_size"] * c["hidden_size"])}
+"""Per family: its config's number of experts, the layers holding experts in the tiny config (Jamba every other
+layer of 4; GraniteMoeHybrid every layer; NemotronH's one E), one expert's multiply-adds per token (a gated MLP:
+gate, up and down, 3·d_ffn·d_model; NemotronH's ReLU² expert up and down, 2·d_moe·d_model)."""
+
+
+@pytest.mark.parametrize("family", sorted(MOE))
+@pytest.mark.parametrize("top_k", [1, 2, 3])
+def test_moe_products_per_token_are_the_routed_experts(family: str, top_k: int) -> None:
+    """`state`'s weight products per token of a mixture of experts: 2 × ours equals what FlopCounterMode counts as
+    weight products (mm, addmm, baddbmm) on a real one-token decoding step, the experts' eager loop running top_k
+    of them; counting every expert (as `state` did) is more by (experts − top_k) × one expert per expert layer."""
+    experts_key, moe_layers, one_expert = MOE[family]
+    config = {**HYBRIDS[family], "num_experts_per_tok": top_k}
+    _, decode, _, _ = counted(config, 5)
+    st = rnnparams.recurrent_state(spec_from_config(json.dumps(config)))
+    assert st.products_per_token is not None
+    assert 2 * st.products_per_token == sum(decode.get(op, 0) for op in WEIGHT_OPS)
+    e = config.get(experts_key) or getattr(transformers.AutoConfig.for_model(config["model_type"]), experts_key)
+    every = rnnparams.recurrent_state(spec_from_config(json.dumps({**config, "num_experts_per_tok": e})))
+    assert every.products_per_token is not None
+    assert every.products_per_token - st.products_per_token == moe_layers * (e - top_k) * one_expert(config)

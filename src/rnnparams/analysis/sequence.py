@@ -18,15 +18,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..conventions import FRAMEWORKS
-from ..conventions.work import Mixer
 from ..errors import UsageError
 from ..symbolic import Const, Expr, Sym, add, mul, product
 from . import memory
 from .report import LayerReport, Report
 from .resources import EstimateLine, EstimateOptions, line, total_line
-from .state import StateReport, state_report
+from .state import NO_MIXER, StateReport, block_products, kind_of, state_report
 
-NO_MIXER = Mixer()
 T_ = Sym("T")
 
 
@@ -67,24 +65,7 @@ class LayerTokens:
 def _modelled(layer: LayerReport) -> bool:
     """Declared: the layer names its per-token products, and a layer carrying a state names its mixers too."""
     work = layer.work
-    return bool(work.token_products) and (not layer.state_shapes or bool(work.mixers))
-
-
-def _kind(copies: Expr) -> str | None:
-    return copies.name if isinstance(copies, Sym) else None
-
-
-def _block_products(tensors: tuple[Any, ...], roles: frozenset[str], mixer: Mixer) -> Expr:
-    """The products one token makes with a block's weights: routed expert tensors count top_k of their experts."""
-    terms: list[Expr] = []
-    for t in tensors:
-        if t.role not in roles:
-            continue
-        if mixer.routed is not None and t.role in mixer.routed_roles and t.shape[0] == Sym(mixer.routed[0]):
-            terms.append(mul(Sym(mixer.routed[1]), product(tuple(t.shape[1:]))))
-        else:
-            terms.append(product(tuple(t.shape)))
-    return add(*terms) if terms else Const(0)
+    return bool(work.token_products) and not work.routing_only and (not layer.state_shapes or bool(work.mixers))
 
 
 def layer_tokens(report: Report, layer: LayerReport, steps: int) -> LayerTokens:
@@ -102,13 +83,13 @@ def layer_tokens(report: Report, layer: LayerReport, steps: int) -> LayerTokens:
     for copies, tensors in layer.plan.blocks():
         if not copies.evaluate(bindings):
             continue
-        mixer = mixers.get(_kind(copies), NO_MIXER)
+        mixer = mixers.get(kind_of(copies), NO_MIXER)
 
         def each(expr: Expr, into: list[Expr], copies: Expr = copies) -> None:
             if expr != Const(0):
                 into.append(expr if copies == Const(1) else mul(copies, expr))
 
-        each(_block_products(tensors, layer.work.token_products, mixer), products)
+        each(block_products(tensors, layer.work.token_products, mixer), products)
         each(add(*(product(tuple(t.shape)) for t in tensors if t.role in mixer.conv_roles))
              if any(t.role in mixer.conv_roles for t in tensors) else Const(0), conv)
         each(mixer.scan_macs, scan)

@@ -5,13 +5,13 @@ batch (a state has no time axis), so a state's numbers per sequence are the prod
 
 from __future__ import annotations
 
+from typing import Any
+
 from .._record import record
+from ..conventions.work import Mixer
+from ..symbolic import Const, Expr, Sym, add, mul, product
 from .report import Report
 from .resources import DTYPE_BYTES
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any
 
 
 @record
@@ -138,7 +138,29 @@ def state_report(report: Report, dtype: str = "float32", batch: int = 1, seq_len
     return StateReport(report, dtype, batch, tuple(items), _products(report), tuple(caches), seq_len)
 
 
+NO_MIXER = Mixer()
+
+
+def kind_of(copies: Expr) -> str | None:
+    """The kind of block a plan's copies count (its symbol: L_att, L_moe), which names its `Mixer`."""
+    return copies.name if isinstance(copies, Sym) else None
+
+
+def block_products(tensors: tuple[Any, ...], roles: frozenset[str], mixer: Mixer) -> Expr:
+    """The products one token makes with a block's weights: routed expert tensors count top_k of their experts."""
+    terms: list[Expr] = []
+    for t in tensors:
+        if t.role not in roles:
+            continue
+        if mixer.routed is not None and t.role in mixer.routed_roles and t.shape[0] == Sym(mixer.routed[0]):
+            terms.append(mul(Sym(mixer.routed[1]), product(tuple(t.shape[1:]))))
+        else:
+            terms.append(product(tuple(t.shape)))
+    return add(*terms) if terms else Const(0)
+
+
 def _products(report: Report) -> int | None:
+    """Per token, every block's products (a mixture of experts: the router and top_k experts, not all of them)."""
     from .check import tied_size
 
     total = 0
@@ -146,7 +168,12 @@ def _products(report: Report) -> int | None:
         roles = layer.work.token_products
         if not roles:
             return None
-        total += sum(t.params for t in layer.tensors if t.role in roles)
+        mixers = dict(layer.work.mixers)
+        bindings = layer.plan.bindings
+        for copies, tensors in layer.plan.blocks():
+            n = copies.evaluate(bindings)
+            if n:
+                total += n * block_products(tensors, roles, mixers.get(kind_of(copies), NO_MIXER)).evaluate(bindings)
         if layer.spec is not None and layer.spec.tied:
             total += tied_size(report, layer)
     return total

@@ -260,10 +260,11 @@ STATE: dict[str, tuple[str, str]] = {
                  "{t} 个词元之后：每个序列 {numbers} 个数 = {size};连同状态共 {total} 个数 = {total_size}。"),
     "cache_batch": ("For a batch of {batch} after {t} tokens, state and cache: {size}.",
                     "批大小为 {batch}、{t} 个词元之后，状态与缓存合计:{size}。"),
-    "products": ("Weight products per token (each projection and the head, once): {macs} multiply-adds = {flops} "
-                 "FLOPs; the convolution, the state update and attention over a cache come on top.",
-                 "每个词元的权重乘法(每个投影和输出头各一次):{macs} 次乘加 = {flops} FLOPs;卷积、状态更新和对缓存的注意力"
-                 "另计。"),
+    "products": ("Weight products per token (each projection and the head, once; a mixture of experts: the router "
+                 "and the top-k routed experts): {macs} multiply-adds = {flops} FLOPs; the convolution, the state "
+                 "update and attention over a cache come on top.",
+                 "每个词元的权重乘法(每个投影和输出头各一次;混合专家只计路由器和被选中的 top-k 个专家):{macs} 次乘加 = "
+                 "{flops} FLOPs;卷积、状态更新和对缓存的注意力另计。"),
 }
 
 HUBDIR: dict[str, tuple[str, str]] = {

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 
 from ...symbolic import Expr, Sym
 from ..base import ANY, LayerContext, Param, TensorTemplate
-from ..work import Work
+from ..work import Mixer, Work
 from .blocks import (
     D_CONV,
     D_FFN,
@@ -154,6 +154,17 @@ def _by_types(kinds: Mapping[str, tuple[int, ...]]) -> Layout:
     return layout
 
 
+ROUTED = Mixer(routed=("experts", "top_k"), routed_roles=frozenset({"up_proj", "down_proj"}))
+"""A token runs top_k (num_experts_per_tok) of the experts' (experts, rows, columns) tensors; the router and a
+shared expert read it in full (FlopCounterMode on a real decoding step, tests/oracle/test_state_cache_oracle.py)."""
+
+
+def routed_products(*kinds: str) -> Work:
+    """The weight products per token with the experts routed, in the kinds (the closed form's copies) holding them;
+    the Mamba-2 and attention work besides is not declared (`routing_only`)."""
+    return Work(token_products=PRODUCTS.token_products, mixers=tuple((k, ROUTED) for k in kinds), routing_only=True)
+
+
 NEMOTRON_H_MLP = (*_linear("mixer.up_proj", D_FFN, D_MODEL, "up_proj", "mlp_bias"),
                   *_linear("mixer.down_proj", D_MODEL, D_FFN, "down_proj", "mlp_bias"))
 D_LATENT = S("d_latent")
@@ -175,7 +186,8 @@ NEMOTRON_H = stack(
     (size("hidden_size", "d_model"), size("mamba_inner", "d_inner"), size("ssm_state_size", "d_state"),
      size("conv_kernel", "d_conv"), size("mamba_num_heads", "mheads"), size("mamba_head_dim", "mhead_dim"),
      size("n_groups", "groups"), *_ATTENTION_ARGS, size("intermediate_size", "d_ffn"),
-     size("n_routed_experts", "experts"), size("moe_intermediate_size", "d_moe"),
+     size("n_routed_experts", "experts"), size("num_experts_per_tok", "top_k", 2),
+     size("moe_intermediate_size", "d_moe"),
      size("moe_shared_expert_intermediate_size", "d_shared"), size("moe_input", "d_latent"),
      flag("use_conv_bias", True), flag("use_bias", False), flag("attention_bias", False), flag("mlp_bias", False),
      flag("latent", False), flag("latent_mlp_bias", False)),
@@ -185,7 +197,7 @@ NEMOTRON_H = stack(
      Kind("L_att", attention("mixer", "attention_bias"), caches=kv_caches),
      Kind("L_mlp", NEMOTRON_H_MLP), Kind("L_moe", NEMOTRON_H_MOE)),
     layout=_by_types({t: (0, i + 1) for i, t in enumerate(NEMOTRON_H_TYPES)}),
-    words=WORDS, notes=("nemotron_h",), work=PRODUCTS,
+    words=WORDS, notes=("nemotron_h",), work=routed_products("L_moe"),
     extra=(Param("layer_types", (), ANY, positional=False),),
 )
 
@@ -201,7 +213,7 @@ GRANITE_FIRST = (
 GRANITE = stack(
     "GraniteMoeHybridStack",
     (size("hidden_size", "d_model"), *_MAMBA2_ARGS, *_ATTENTION_ARGS,
-     size("num_local_experts", "experts", optional=True),
+     size("num_local_experts", "experts", optional=True), size("num_experts_per_tok", "top_k", optional=True),
      size("intermediate_size", "d_moe", optional=True), size("shared_intermediate_size", "d_shared"),
      flag("mamba_conv_bias", True), flag("mamba_proj_bias", False), flag("attention_bias", False),
      flag("moe", True)),
@@ -210,7 +222,7 @@ GRANITE = stack(
                                   conv_bias="mamba_conv_bias", norm=None), _mamba2_states),
      Kind("L_att", attention("self_attn", "attention_bias"), caches=kv_caches)),
     layout=_by_types({"linear_attention": (0, 1), "full_attention": (0, 2)}),
-    words=WORDS, notes=("granitemoehybrid",), work=PRODUCTS,
+    words=WORDS, notes=("granitemoehybrid",), work=routed_products("L_mamba", "L_att"),  # every layer's experts
     extra=(Param("layer_types", (), ANY, positional=False),),
 )
 
