@@ -130,3 +130,19 @@ def test_moe_products_per_token_are_the_routed_experts(family: str, top_k: int) 
     every = rnnparams.recurrent_state(spec_from_config(json.dumps({**config, "num_experts_per_tok": e})))
     assert every.products_per_token is not None
     assert every.products_per_token - st.products_per_token == moe_layers * (e - top_k) * one_expert(config)
+
+
+def test_solve_bounds_the_context_by_the_kv_cache() -> None:
+    """A hybrid's memory grows with the context through its KV cache, so a memory budget bounds seq_len: inference,
+    float32, batch 1: 4·P + 4·(state + cache per token·T), with P the real model's parameters and the state and the
+    cache per token measured from a real prefill; a budget a few bytes over T = 100's is solved as T = 100."""
+    from rnnparams import api
+
+    config = HYBRIDS["jamba"]
+    params = sum(p.numel() for p in build(config).parameters())
+    kv, states = real_cache(config, 1)
+    state, per_token = sum(numbers(s) for s in states) // BATCH, sum(numbers(s) for s in kv) // BATCH
+    budget = 4 * params + 4 * (state + per_token * 100) + 5
+    sol = api.solve(spec_from_config(json.dumps(config)), "seq_len", memory=budget, batch=1, mode="inference")
+    assert sol.value == 100 and sol.next_point is not None
+    assert sol.next_point.measure("memory") == 4 * params + 4 * (state + per_token * 101) > budget

@@ -657,10 +657,11 @@ DESIGN: dict[str, tuple[str, str]] = {
     "sets": ("sets {what} of {layers}", "设置的是 {layers} 的 {what}"),
     "followed": ("the layers after it take the new size as their input: {what}",
                  "其后的层随之改用新的输入尺寸：{what}"),
-    "sequence_memory": ("memory: the sequence estimate's total without activations (weights, gradients, optimizer "
-                        "state and the state of the batch of {b}; activations are not modelled)",
-                        "内存：序列模型估算中不含激活值的合计（权重、梯度、优化器状态以及整批 {b} 个序列的状态；"
-                        "激活值未建模）"),
+    "sequence_memory": ("memory: the sequence estimate's total without activations (the weights, when training their "
+                        "gradients and optimizer state, and the batch of {b}'s state and attention cache after {t} "
+                        "tokens; activations are not modelled)",
+                        "内存：序列模型估算中不含激活值的合计（权重，训练时还有梯度和优化器状态，以及整批 {b} 个序列在 "
+                        "{t} 个词元之后的状态和注意力缓存；激活值未建模）"),
     "sequence_flops": ("FLOPs: the prefill of the batch, {b} × a forward over {t} tokens from an empty state",
                        "浮点运算次数：整批的预填充，即 {b} × 从空状态对 {t} 个词元做一次前向"),
     "by_layer": ("Parameters by layer", "各层的参数"),
