@@ -23,7 +23,7 @@ from ..symbolic import Const, Expr, Sym, add, mul, product
 from . import memory
 from .report import LayerReport, Report
 from .resources import EstimateLine, EstimateOptions, line, total_line
-from .state import NO_MIXER, StateReport, block_products, kind_of, state_report
+from .state import NO_MIXER, StateReport, block_products, kind_of, layer_mixers, state_report
 
 T_ = Sym("T")
 
@@ -71,7 +71,7 @@ def _modelled(layer: LayerReport) -> bool:
 def layer_tokens(report: Report, layer: LayerReport, steps: int) -> LayerTokens:
     from .check import tied_size
 
-    mixers = dict(layer.work.mixers)
+    mixers = layer_mixers(layer)
     bindings: dict[str, int] = dict(layer.plan.bindings)
     bindings["T"] = steps
     products: list[Expr] = []

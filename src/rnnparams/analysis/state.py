@@ -10,7 +10,7 @@ from typing import Any
 from .._record import record
 from ..conventions.work import Mixer
 from ..symbolic import Const, Expr, Sym, add, mul, product
-from .report import Report
+from .report import LayerReport, Report
 from .resources import DTYPE_BYTES
 
 
@@ -146,6 +146,11 @@ def kind_of(copies: Expr) -> str | None:
     return copies.name if isinstance(copies, Sym) else None
 
 
+def layer_mixers(layer: LayerReport) -> dict[str | None, Mixer]:
+    """Per kind of block, its `Mixer`: the one selection `state`'s products and the sequence estimate both read."""
+    return dict(layer.work.mixers)
+
+
 def block_products(tensors: tuple[Any, ...], roles: frozenset[str], mixer: Mixer) -> Expr:
     """The products one token makes with a block's weights: routed expert tensors count top_k of their experts."""
     terms: list[Expr] = []
@@ -168,7 +173,7 @@ def _products(report: Report) -> int | None:
         roles = layer.work.token_products
         if not roles:
             return None
-        mixers = dict(layer.work.mixers)
+        mixers = layer_mixers(layer)
         bindings = layer.plan.bindings
         for copies, tensors in layer.plan.blocks():
             n = copies.evaluate(bindings)
