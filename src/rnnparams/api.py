@@ -330,9 +330,11 @@ def estimate_sequence(model: str | ModelSpec, framework: str | None = None,
 
 def recurrent_state(model: str | ModelSpec, framework: str | None = None,
                     input_shape: Sequence[int | None] | str | None = None, *, batch: int = 1,
-                    dtype: str = "float32") -> StateReport:
+                    dtype: str = "float32", seq_len: int | None = None) -> StateReport:
     """The state the model carries between tokens, per sequence (a recurrent model's answer to a KV cache), and
-    its weights' memory: needs no kernel model, so every framework has it (docs/estimates.md)."""
+    its weights' memory: needs no kernel model, so every framework has it (docs/estimates.md). A hybrid's
+    attention layers cache keys and values per token: their size per token, and with `seq_len` after that many
+    tokens of context."""
     from .analysis.resources import DTYPE_BYTES
     from .analysis.state import state_report
 
@@ -340,7 +342,9 @@ def recurrent_state(model: str | ModelSpec, framework: str | None = None,
         raise UsageError(f"dtype {dtype!r}: use one of {', '.join(DTYPE_BYTES)}")
     if not isinstance(batch, int) or isinstance(batch, bool) or batch <= 0:
         raise UsageError(f"batch must be a positive whole number (got {batch!r})")
-    return state_report(count(model, framework, input_shape), dtype, batch)
+    if seq_len is not None and (not isinstance(seq_len, int) or isinstance(seq_len, bool) or seq_len <= 0):
+        raise UsageError(f"seq_len must be a positive whole number of tokens (got {seq_len!r})")
+    return state_report(count(model, framework, input_shape), dtype, batch, seq_len)
 
 
 def inspect(path: str | os.PathLike[str]) -> Inspection:

@@ -505,9 +505,13 @@ def setup_solve(p: argparse.ArgumentParser) -> None:
     budget = p.add_mutually_exclusive_group(required=True)
     budget.add_argument("--params", metavar="N", help="parameter budget: 10M, 1.5G, 250K or 10000000")
     budget.add_argument("--memory", metavar="BYTES",
-                        help="memory of one step (the estimate's total): 8GiB, 512MiB, 2GB (needs --batch)")
+                        help="memory of one step (the estimate's total): 8GiB, 512MiB, 2GB (needs --batch); for a "
+                             "sequence model (a Hugging Face config, mamba.py, the block packages) the total without "
+                             "activations that `estimate` prints (needs --seq-len)")
     budget.add_argument("--flops", metavar="N",
-                        help="FLOPs of one batch (forward + backward when training): 1T, 500G (needs --batch)")
+                        help="FLOPs of one batch (forward + backward when training): 1T, 500G (needs --batch); for a "
+                             "sequence model B × the prefill over --seq-len tokens, with --mode inference (its "
+                             "training step's FLOPs are not modelled)")
     p.add_argument("--multiple-of", type=_positive_int, default=1, metavar="M",
                    help="only multiples of M (8 for tensor cores)")
     p.add_argument("--smallest", "--minimize", action="store_true", dest="smallest",
@@ -543,7 +547,8 @@ def setup_sweep(p: argparse.ArgumentParser) -> None:
                         "seq_len=1,10,100,1000; NAME as in `rnnparams solve` (LAYER.NAME, *.NAME), or batch, "
                         "seq_len with --batch")
     p.add_argument("--metric", choices=("params", "memory", "flops"), default="params",
-                   help="what the chart shows: params (default), memory or flops (those need --batch)")
+                   help="what the chart shows: params (default), memory or flops (those need --batch); memory and "
+                        "flops as `solve --memory` / `--flops` define them, for sequence models too")
     p.add_argument("--compare", metavar="F1,F2", help="also the same architecture in these frameworks (params)")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--csv", action="store_true", help="print CSV instead of a table")
@@ -563,6 +568,7 @@ def run_sweep(args: argparse.Namespace) -> int:
                    input_shape=args.input_shape, **_estimate_kwargs(args))  # type: ignore[arg-type]
              for model in [args.model, *args.more_models]]
     result = Sweep(parts[0].variable, parts[0].metric, tuple(s for part in parts for s in part.series))
+    print_warnings(list(dict.fromkeys(w for s in result.series for p in s.points for w in p.warnings)))
     from .render import design
 
     if args.chart:
@@ -585,13 +591,16 @@ def setup_state(p: argparse.ArgumentParser) -> None:
     p.add_argument("-b", "--batch", type=_positive_int, default=1, metavar="B", help="sequences in the batch (1)")
     p.add_argument("--dtype", choices=("float32", "float16", "bfloat16", "int8"), default="float32",
                    help="bytes per number of the weights and the state (float32)")
+    p.add_argument("-T", "--seq-len", type=_positive_int, metavar="T",
+                   help="tokens of context: a hybrid's attention KV cache after T tokens (without it: per token)")
     p.add_argument("-l", "--lang", choices=("en", "zh"), default="en", help="language: en (default) or zh (中文)")
 
 
 def run_state(args: argparse.Namespace) -> int:
     from .api import recurrent_state
 
-    st = recurrent_state(args.model, args.framework, args.input_shape, batch=args.batch, dtype=args.dtype)
+    st = recurrent_state(args.model, args.framework, args.input_shape, batch=args.batch, dtype=args.dtype,
+                         seq_len=args.seq_len)
     if args.json:
         from .render.json import dumps
 

@@ -431,8 +431,9 @@ def test_generated_flops(strategy: Any) -> None:
 @pytest.mark.parametrize("steps", [3, 7, 12])
 def test_local_attention_cache_is_what_a_real_forward_keeps(steps: int) -> None:
     """RecurrentGemma's sliding-window cache after a real CPU forward with use_cache: transformers'
-    DynamicSlidingWindowLayer keeps the last window − 1 keys and values (fewer before that many tokens): our state
-    declares the full window − 1, and a decoding step attends to them and to itself (K_d = min(T + 1, window))."""
+    DynamicSlidingWindowLayer keeps the last window − 1 keys and values (fewer before that many tokens): our cache
+    holds min(T, window − 1) after T tokens, and a decoding step attends to them and to itself
+    (K_d = min(T + 1, window))."""
     config = TINY["recurrent_gemma"]
     window = config["attention_window_size"]
     _, _, cache, model = counted(config, steps)
@@ -443,8 +444,10 @@ def test_local_attention_cache_is_what_a_real_forward_keeps(steps: int) -> None:
     for layer in layers:
         # counted() ran the prefill and one decoding step: T + 1 tokens went through the cache
         assert tuple(layer.keys.shape) == tuple(layer.values.shape) == (1, kv, min(steps + 1, window - 1), 8)
-    keys = [i for i in est.state.items if i.name in ("key_cache", "value_cache")]
-    assert [i.shape for i in keys] == [(len(layers), kv, window - 1, 8)] * 2
+    keys = [c for c in est.state.caches if c.name in ("key_cache", "value_cache")]
+    assert [(c.shape, c.cap, c.tokens) for c in keys] == [((len(layers), kv, 8), window - 1,
+                                                           min(steps, window - 1))] * 2
+    assert all(c.cap is not None and min(steps + 1, c.cap) == layer.keys.shape[2] for c in keys for layer in layers)
 
 
 def test_jamba_moe_flops_per_token() -> None:

@@ -25,6 +25,7 @@ from .count import count_model
 from .estimate import Estimate, estimate_report, with_sequence_length
 from .report import LayerReport, Report
 from .resources import EstimateOptions
+from .sequence import SequenceEstimate, check_sequence_options, is_sequence_framework, sequence_estimate
 
 OPTIONS = ("batch", "seq_len")
 """Inputs of an estimate that a sweep may vary besides the constructor arguments."""
@@ -242,19 +243,40 @@ class Point:
 
     value: int
     report: Report
-    estimate: Estimate | None = None
+    estimate: Estimate | SequenceEstimate | None = None
+    """A sequence model's (transformers, mamba.py, the block packages) is its `SequenceEstimate`."""
     followed: tuple[str, ...] = ()
     """Input sizes of later layers set to what they receive at this value (count_following)."""
 
     def measure(self, metric: str) -> int:
+        """params: the total count; memory: the estimate's total (a sequence model's leaves its activations out);
+        flops: the batch's FLOPs (forward + backward when training; a sequence model's: B × the prefill over T
+        tokens, inference only)."""
         if metric == "params":
             return self.report.total_params
         if self.estimate is None:
             raise UsageError(f"{metric} needs an estimate: give --batch (and --seq-len)")
         if metric == "memory":
             return self.estimate.total_bytes
+        if isinstance(self.estimate, SequenceEstimate):
+            flops = sequence_flops(self.estimate)
+            assert flops is not None  # refused by sequence_flops
+            return flops
         key = "flops_train_batch" if self.estimate.options.training else "flops_batch"
         return self.estimate.compute_line(key).value
+
+    def batch_flops(self) -> tuple[int | None, int | None]:
+        """The batch's forward FLOPs and its training step's (None: not modelled), for a sweep's columns."""
+        est = self.estimate
+        if est is None:
+            return None, None
+        if isinstance(est, SequenceEstimate):
+            return est.batch_flops("prefill"), None
+        return est.compute_line("flops_batch").value, est.compute_line("flops_train_batch").value
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return () if self.estimate is None else tuple(self.estimate.warnings)
 
     def to_dict(self, var: Variable) -> dict[str, Any]:
         out: dict[str, Any] = {"variable": var.text, "value": self.value, **self.report.to_dict()}
@@ -263,6 +285,40 @@ class Point:
         if self.estimate is not None:
             out["estimate"] = self.estimate.to_dict()
         return out
+
+
+def sequence_flops(est: SequenceEstimate) -> int | None:
+    """A sequence model's FLOPs measure: the prefill of the batch (B × a forward over T tokens from an empty state),
+    the figure `estimate` prints. Refused where it is not what a FLOPs budget means: a training step (its backward
+    is not modelled) or a model whose layers declare no per-token work."""
+    fw = FRAMEWORKS[est.framework].display
+    if est.options.training:
+        raise _no_training_flops(est.framework)
+    flops = est.batch_flops("prefill")
+    if flops is None:
+        missing = sorted({layer.type for layer in est.report.layers if not layer.work.token_products})
+        raise UsageError(f"FLOPs are not modelled for {fw}" + (f" ({', '.join(missing)} declare no per-token work)"
+                         if missing else "") + ": measure --params or --memory instead")
+    return flops
+
+
+def check_options(spec: ModelSpec, var: Variable, metric: str, options: EstimateOptions | None) -> None:
+    """Refuse, before any search, an estimate the model's framework does not make: a sequence model's options
+    (its sequence length, unless it is the variable), and a FLOPs measure of a training step, which no sequence
+    model has."""
+    if options is None or not is_sequence_framework(spec.framework):
+        return
+    varied = var.option and var.param == "seq_len"
+    check_sequence_options(spec.framework, options, var.minimum if varied else options.seq_len)
+    if metric == "flops" and options.training:
+        raise _no_training_flops(spec.framework)
+
+
+def _no_training_flops(framework: str) -> UsageError:
+    return UsageError(f"the FLOPs of a training step (forward and backward) are not modelled for "
+                      f"{FRAMEWORKS[framework].display}: give --mode inference to measure the forward over the batch "
+                      "(B × the prefill of T tokens, as `rnnparams estimate` prints it), or measure --params or "
+                      "--memory")
 
 
 def evaluate(spec: ModelSpec, var: Variable, value: int, options: EstimateOptions | None = None,
@@ -282,6 +338,8 @@ def evaluate(spec: ModelSpec, var: Variable, value: int, options: EstimateOption
     spec, report, followed = count_following(spec)
     if options is None:
         return Point(value, report, followed=followed)
+    if is_sequence_framework(report.framework):  # the figures `estimate` prints for it (analysis/sequence.py)
+        return Point(value, report, sequence_estimate(report, options, options.seq_len), followed)
     filled, steps = with_sequence_length(spec, report, options.seq_len)
     if filled is not spec:
         report = count_model(filled)
@@ -369,6 +427,7 @@ def solve(spec: ModelSpec, var: Variable, metric: str, budget: int, *, largest: 
         raise UsageError(f"--multiple-of must be a positive integer (got {multiple_of})")
     if metric != "params" and options is None:
         raise UsageError(f"a {metric} budget needs an estimate: give --batch (and --seq-len)")
+    check_options(spec, var, metric, options if metric != "params" else None)
     m = multiple_of
     probe = _Probe(lambda v: evaluate(spec, var, v, options if metric != "params" else None, limit), metric, var, m)
     k_lo = -(-var.minimum // m)
@@ -468,10 +527,12 @@ def sweep(spec: ModelSpec, var: Variable, values: Sequence[int], *, metric: str 
         raise UsageError(f"unknown measure {metric!r}; choose one of: {', '.join(METRICS)}")
     if metric != "params" and options is None:
         raise UsageError(f"a {metric} sweep needs an estimate: give --batch (and --seq-len)")
+    check_options(spec, var, metric, options)
     points = []
     for v in values:
         try:
             points.append(evaluate(spec, var, v, options))
+            points[-1].measure(metric)  # a measure not modelled is refused here, not when drawn
         except RnnParamsError as exc:
             raise type(exc)(f"at {var.text}={v}: {exc}") from None
     series = [Series(label, spec.framework, tuple(points))]

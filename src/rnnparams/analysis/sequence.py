@@ -18,15 +18,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..conventions import FRAMEWORKS
-from ..conventions.work import Mixer
 from ..errors import UsageError
 from ..symbolic import Const, Expr, Sym, add, mul, product
 from . import memory
 from .report import LayerReport, Report
 from .resources import EstimateLine, EstimateOptions, line, total_line
-from .state import StateReport, state_report
+from .state import NO_MIXER, StateReport, block_products, kind_of, layer_mixers, state_report
 
-NO_MIXER = Mixer()
 T_ = Sym("T")
 
 
@@ -67,33 +65,13 @@ class LayerTokens:
 def _modelled(layer: LayerReport) -> bool:
     """Declared: the layer names its per-token products, and a layer carrying a state names its mixers too."""
     work = layer.work
-    return bool(work.token_products) and (not layer.state_shapes or bool(work.mixers))
-
-
-def _kind(copies: Expr) -> str | None:
-    return copies.name if isinstance(copies, Sym) else None
-
-
-def _block_products(tensors: tuple[Any, ...], roles: frozenset[str], mixer: Mixer) -> Expr:
-    """The products one token makes with a block's weights: routed expert tensors count top_k of their experts."""
-    terms: list[Expr] = []
-    for t in tensors:
-        if t.role not in roles:
-            continue
-        if mixer.routed is not None and t.role in mixer.routed_roles and t.shape[0] == Sym(mixer.routed[0]):
-            terms.append(mul(Sym(mixer.routed[1]), product(tuple(t.shape[1:]))))
-        else:
-            terms.append(product(tuple(t.shape)))
-    return add(*terms) if terms else Const(0)
+    return bool(work.token_products) and not work.routing_only and (not layer.state_shapes or bool(work.mixers))
 
 
 def layer_tokens(report: Report, layer: LayerReport, steps: int) -> LayerTokens:
     from .check import tied_size
 
-    mixers: dict[str | None, Mixer] = {}
-    for kind, mixer in layer.work.mixers:  # per kind of block, the first whose configuration flag holds
-        if kind not in mixers and (mixer.when is None or (layer.spec is not None and layer.spec.get(mixer.when))):
-            mixers[kind] = mixer
+    mixers = layer_mixers(layer)
     bindings: dict[str, int] = dict(layer.plan.bindings)
     bindings["T"] = steps
     products: list[Expr] = []
@@ -105,13 +83,13 @@ def layer_tokens(report: Report, layer: LayerReport, steps: int) -> LayerTokens:
     for copies, tensors in layer.plan.blocks():
         if not copies.evaluate(bindings):
             continue
-        mixer = mixers.get(_kind(copies), NO_MIXER)
+        mixer = mixers.get(kind_of(copies), NO_MIXER)
 
         def each(expr: Expr, into: list[Expr], copies: Expr = copies) -> None:
             if expr != Const(0):
                 into.append(expr if copies == Const(1) else mul(copies, expr))
 
-        each(_block_products(tensors, layer.work.token_products, mixer), products)
+        each(block_products(tensors, layer.work.token_products, mixer), products)
         each(add(*(product(tuple(t.shape)) for t in tensors if t.role in mixer.conv_roles))
              if any(t.role in mixer.conv_roles for t in tensors) else Const(0), conv)
         each(mixer.scan_macs, scan)
@@ -174,17 +152,21 @@ class SequenceEstimate:
             return None
         return sum(layer.value(phase, key) for layer in self.layers)
 
+    def batch_flops(self, phase: str) -> int | None:
+        """FLOPs of the whole batch in a phase (prefill, decode): batch × per sequence (None: not modelled)."""
+        flops = self.compute(phase, "flops")
+        return None if flops is None else flops * self.options.batch
+
     @property
     def total_bytes(self) -> int:
         return self.memory_line("total").value
 
     def to_dict(self) -> dict[str, Any]:
-        batch = self.options.batch
         compute: dict[str, Any] = {}
         for phase in ("prefill", "decode"):
             macs, flops = self.compute(phase, "macs"), self.compute(phase, "flops")
             compute[phase] = {"macs_per_sequence": macs, "flops_per_sequence": flops,
-                              "flops_batch": None if flops is None else flops * batch}
+                              "flops_batch": self.batch_flops(phase)}
         compute["prefill"]["tokens"] = self.seq_len
         compute["decode"]["context"] = self.seq_len
         return {
@@ -198,6 +180,7 @@ class SequenceEstimate:
             "activations": None, "activations_modelled": False,
             "state_per_sequence": self.state.per_sequence,
             "state_bytes_per_sequence": self.state.bytes_per_sequence,
+            "cache_per_sequence": self.state.cache_per_sequence,
             "states": [{"layer": i.layer, "name": i.name, "shape": list(i.shape), "numbers": i.numbers}
                        for i in self.state.items],
             "compute_modelled": self.compute_modelled, "compute": compute,
@@ -206,10 +189,15 @@ class SequenceEstimate:
         }
 
 
-def sequence_estimate(report: Report, options: EstimateOptions, seq_len: int | None) -> SequenceEstimate:
-    fw = FRAMEWORKS[report.framework]
-    runtime = fw.runtime
-    assert runtime is not None and runtime.per_token
+def is_sequence_framework(framework: str) -> bool:
+    """Is `framework` estimated per token (this module) rather than by its kernels (analysis/estimate.py)?"""
+    runtime = FRAMEWORKS[framework].runtime
+    return runtime is not None and runtime.per_token
+
+
+def check_sequence_options(framework: str, options: EstimateOptions, seq_len: int | None) -> None:
+    """Refuse the options a sequence estimate does not take, before any counting (solve and sweep check once)."""
+    fw = FRAMEWORKS[framework]
     if seq_len is None:
         raise UsageError("give the sequence length with --seq-len T (seq_len=T in Python): the prefill runs over T "
                          "tokens and the decoding step is token T + 1")
@@ -218,10 +206,23 @@ def sequence_estimate(report: Report, options: EstimateOptions, seq_len: int | N
     if options.device == "cuda" or options.cpu_kernels != "onednn":
         raise UsageError(f"--device and --cpu-kernels choose PyTorch's recurrent kernels; {fw.display}'s figures do "
                          "not depend on them: drop them")
-    st = state_report(report, options.dtype if options.dtype != "int8" else "float32", options.batch)
+
+
+def sequence_estimate(report: Report, options: EstimateOptions, seq_len: int | None) -> SequenceEstimate:
+    fw = FRAMEWORKS[report.framework]
+    assert is_sequence_framework(report.framework)
+    runtime = fw.runtime
+    assert runtime is not None
+    check_sequence_options(report.framework, options, seq_len)
+    assert seq_len is not None
+    st = state_report(report, options.dtype if options.dtype != "int8" else "float32", options.batch, seq_len)
     states = line("states", mul(Sym("B"), Sym("n_s"), Sym("s")),
                   {"B": options.batch, "n_s": st.per_sequence, "s": options.activation_bytes}, "bytes")
-    lines = memory.model_memory(report, runtime, options, [], 0, [states] if st.per_sequence else [])
+    cache = st.cache_per_sequence or 0
+    caches = line("caches", mul(Sym("B"), Sym("n_c"), Sym("s")),  # attention's keys and values of T tokens
+                  {"B": options.batch, "n_c": cache, "s": options.activation_bytes}, "bytes")
+    lines = memory.model_memory(report, runtime, options, [], 0,
+                                [*([states] if st.per_sequence else []), *([caches] if cache else [])])
     kept = [item for item in lines if item.key not in ("activations", "total")]
     kept.append(replace(total_line("total", kept, "bytes"), note="total_without_activations"))
     modelled = all(_modelled(layer) for layer in report.layers)
@@ -237,4 +238,5 @@ def sequence_estimate(report: Report, options: EstimateOptions, seq_len: int | N
                             tuple(warnings))
 
 
-__all__ = ["LayerTokens", "SequenceEstimate", "decode_keys", "layer_tokens", "prefill_keys", "sequence_estimate"]
+__all__ = ["LayerTokens", "SequenceEstimate", "check_sequence_options", "decode_keys", "is_sequence_framework",
+           "layer_tokens", "prefill_keys", "sequence_estimate"]

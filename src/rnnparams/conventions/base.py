@@ -111,6 +111,20 @@ Outputs = Shape | tuple[Shape, ...]
 
 
 @record
+class TokenCache:
+    """What a layer caches per token of context (an attention layer's keys or values), which grows with the
+    sequence, unlike a state: `shape` per token, the batch axis None and the time axis left out; `cap`: the most
+    tokens it keeps (a local-attention window), None: every token of the context."""
+
+    shape: Shape
+    cap: int | None = None
+
+    def tokens(self, steps: int) -> int:
+        """Tokens held after `steps` tokens of context."""
+        return steps if self.cap is None else min(steps, self.cap)
+
+
+@record
 class LayerPlan:
     """What a convention says about one configured layer receiving one input shape."""
 
@@ -120,6 +134,8 @@ class LayerPlan:
     output_shape: Outputs
     state_shapes: Mapping[str, Shape] = field(default_factory=lambda: MappingProxyType({}))
     warnings: tuple[str, ...] = ()
+    caches: Mapping[str, TokenCache] = field(default_factory=lambda: MappingProxyType({}))
+    """What grows with the context per sequence (attention's keys and values), by name."""
     multi_output: bool = False
     family: tuple[tuple[Expr, tuple[TensorSpec, ...]], ...] = ()
     """The layer in closed form: (how many copies, one copy's tensors) in symbols, e.g. nn.LSTM's

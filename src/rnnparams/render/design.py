@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from ..analysis.design import Solution, Sweep
 from ..analysis.estimate import Estimate
 from ..analysis.report import Report
+from ..analysis.sequence import SequenceEstimate
 from ..analysis.shares import memory_by_kind, memory_by_layer, params_by_layer, params_by_role, weights_by_role
 from . import chart
 from .estimate import MEMORY_LINES, human_bytes
@@ -47,6 +48,9 @@ def render_solution(sol: Solution, lang: str = "en") -> str:
         lines.append("  " + t(DESIGN, "sets", lang).format(what=var.param, layers=", ".join(var.layers)))
     if sol.point.followed:
         lines.append("  " + t(DESIGN, "followed", lang).format(what=", ".join(sol.point.followed)))
+    if isinstance(sol.point.estimate, SequenceEstimate) and metric != "params":
+        est = sol.point.estimate
+        lines.append("  " + t(DESIGN, "sequence_" + metric, lang).format(b=est.options.batch, t=est.seq_len))
     text = "\n".join(lines)
     return cjk_punct(text) if lang == "zh" else text
 
@@ -64,8 +68,7 @@ def _rows(sweep: Sweep) -> list[list[object]]:
         for p in s.points:
             row: list[object] = [s.label, s.framework, p.value, p.report.total_params, p.report.trainable_params]
             if p.estimate is not None:
-                row += [p.estimate.total_bytes, p.estimate.compute_line("flops_batch").value,
-                        p.estimate.compute_line("flops_train_batch").value]
+                row += [p.estimate.total_bytes, *p.batch_flops()]
             rows.append(row)
     return rows
 
@@ -82,8 +85,8 @@ def render_sweep(sweep: Sweep) -> str:
     """A table with one row per point (the model column only when several models are swept)."""
     cols, rows = _columns(sweep), _rows(sweep)
     keep = [i for i, c in enumerate(cols) if c != "model" or len({s.label for s in sweep.series}) > 1]
-    cells = [[cols[i] for i in keep]] + [[f"{r[i]:,}" if isinstance(r[i], int) else str(r[i]) for i in keep]
-                                         for r in rows]
+    cells = [[cols[i] for i in keep]] + [[f"{r[i]:,}" if isinstance(r[i], int) else "-" if r[i] is None
+                                          else str(r[i]) for i in keep] for r in rows]
     widths = [max(len(row[j]) for row in cells) for j in range(len(keep))]
     text_cols = {j for j, i in enumerate(keep) if cols[i] in ("model", "framework")}
     lines = ["  ".join(c.ljust(w) if j in text_cols else c.rjust(w)

@@ -248,10 +248,23 @@ STATE: dict[str, tuple[str, str]] = {
                "相邻词元之间传递的状态(每个序列;不随序列长度增长):"),
     "per_sequence": ("Per sequence: {numbers} numbers = {size} in {dtype}.", "每个序列:{numbers} 个数 = {size}({dtype})。"),
     "batch": ("For a batch of {batch}: {size}.", "批大小为 {batch} 时:{size}。"),
-    "products": ("Weight products per token (each projection and the head, once): {macs} multiply-adds = {flops} "
-                 "FLOPs; the convolution, the state update and attention over a cache come on top.",
-                 "每个词元的权重乘法(每个投影和输出头各一次):{macs} 次乘加 = {flops} FLOPs;卷积、状态更新和对缓存的注意力"
-                 "另计。"),
+    "cache_header": ("Attention's KV cache (per sequence; it grows with the context, one entry per token):",
+                     "注意力的 KV 缓存(每个序列;随上下文增长，每个词元一份):"),
+    "cache_cap": ("keeps at most {cap} tokens", "最多保留 {cap} 个词元"),
+    "cache_all": ("keeps every token", "保留全部词元"),
+    "per_token": ("per token", "/词元"),
+    "cache_per_token": ("Per token of context: {numbers} numbers = {size} in {dtype} (give --seq-len T for the cache "
+                        "after T tokens).",
+                        "每个上下文词元:{numbers} 个数 = {size}({dtype})(用 --seq-len T 给出 T 个词元之后的缓存)。"),
+    "cache_at": ("After {t} tokens: {numbers} numbers = {size} per sequence; with the state, {total} = {total_size}.",
+                 "{t} 个词元之后：每个序列 {numbers} 个数 = {size};连同状态共 {total} 个数 = {total_size}。"),
+    "cache_batch": ("For a batch of {batch} after {t} tokens, state and cache: {size}.",
+                    "批大小为 {batch}、{t} 个词元之后，状态与缓存合计:{size}。"),
+    "products": ("Weight products per token (each projection and the head, once; a mixture of experts: the router "
+                 "and the top-k routed experts): {macs} multiply-adds = {flops} FLOPs; the convolution, the state "
+                 "update and attention over a cache come on top.",
+                 "每个词元的权重乘法(每个投影和输出头各一次;混合专家只计路由器和被选中的 top-k 个专家):{macs} 次乘加 = "
+                 "{flops} FLOPs;卷积、状态更新和对缓存的注意力另计。"),
 }
 
 HUBDIR: dict[str, tuple[str, str]] = {
@@ -644,6 +657,13 @@ DESIGN: dict[str, tuple[str, str]] = {
     "sets": ("sets {what} of {layers}", "设置的是 {layers} 的 {what}"),
     "followed": ("the layers after it take the new size as their input: {what}",
                  "其后的层随之改用新的输入尺寸：{what}"),
+    "sequence_memory": ("memory: the sequence estimate's total without activations (the weights, when training their "
+                        "gradients and optimizer state, and the batch of {b}'s state and attention cache after {t} "
+                        "tokens; activations are not modelled)",
+                        "内存：序列模型估算中不含激活值的合计（权重，训练时还有梯度和优化器状态，以及整批 {b} 个序列在 "
+                        "{t} 个词元之后的状态和注意力缓存；激活值未建模）"),
+    "sequence_flops": ("FLOPs: the prefill of the batch, {b} × a forward over {t} tokens from an empty state",
+                       "浮点运算次数：整批的预填充，即 {b} × 从空状态对 {t} 个词元做一次前向"),
     "by_layer": ("Parameters by layer", "各层的参数"),
     "by_role": ("Parameters by tensor role", "各类张量的参数"),
     "memory_by_kind": ("Memory of a step by kind", "一步内存的构成"),

@@ -4,6 +4,7 @@ analysis/sequence.py; this module only words and aligns."""
 
 from __future__ import annotations
 
+from ..analysis.resources import DTYPE_BYTES
 from ..analysis.sequence import SequenceEstimate
 from ..conventions import FRAMEWORKS
 from .estimate import MEMORY_LINES, _t, _table, human_bytes
@@ -22,6 +23,9 @@ WORDS: dict[str, tuple[str, str]] = {
     "activations": ("Activations: not modelled for {fw}", "激活值:{fw} 未建模"),
     "state_title": ("State carried between tokens, per sequence: {numbers} numbers = {size} ({dtype})",
                     "词元之间携带的状态(每个序列):{numbers} 个数 = {size}({dtype})"),
+    "cache_title": ("Attention's KV cache after {t} tokens, per sequence: {numbers} numbers = {size} ({dtype}); the "
+                    "state of the batch above includes it",
+                    "{t} 个词元之后注意力的 KV 缓存(每个序列):{numbers} 个数 = {size}({dtype});上面整批的状态已包含它"),
     "compute": ("Compute per sequence", "每个序列的计算量"),
     "layer": ("layer", "层"),
     "prefill": ("prefill of {t} tokens", "预填充 {t} 个词元"),
@@ -73,7 +77,12 @@ def render_sequence_estimate(est: SequenceEstimate, lang: str = "en") -> str:
     if o.training:
         out.append(w("activations", fw=fw))
     out += ["", w("state_title", numbers=num(est.state.per_sequence), size=human_bytes(est.state.bytes_per_sequence),
-                  dtype=est.state.dtype), ""]
+                  dtype=est.state.dtype)]
+    cache = est.state.cache_per_sequence
+    if est.state.caches and cache is not None:
+        out.append(w("cache_title", t=num(est.seq_len), numbers=num(cache),
+                     size=human_bytes(cache * DTYPE_BYTES[est.state.dtype]), dtype=est.state.dtype))
+    out.append("")
     if not est.compute_modelled:
         out.append(w("not_modelled", fw=fw))
     else:
@@ -87,8 +96,8 @@ def render_sequence_estimate(est: SequenceEstimate, lang: str = "en") -> str:
                                    for k in ("macs", "flops"))])
         table = _table(header, body)
         out += [*table[:-1], table[1], table[-1]]
-        out.append(w("batch_flops", b=num(o.batch), p=num((est.compute("prefill", "flops") or 0) * o.batch),
-                     d=num((est.compute("decode", "flops") or 0) * o.batch)))
+        out.append(w("batch_flops", b=num(o.batch), p=num(est.batch_flops("prefill") or 0),
+                     d=num(est.batch_flops("decode") or 0)))
     out += ["", f"{w('definitions')}:"]
     out += [f"  • {pair[1] if lang == 'zh' else pair[0]}" for pair in DEFINITIONS]
     text = "\n".join(out)

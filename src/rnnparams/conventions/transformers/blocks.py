@@ -325,12 +325,25 @@ def _gemma_recurrent_states(env: Mapping[str, int]) -> Mapping[str, tuple[Expr |
     return {"conv1d_state": (D_LRU, env["d_conv"] - 1), "rg_lru_state": (D_LRU,)}
 
 
+def kv_caches(env: Mapping[str, int]) -> Mapping[str, tuple[tuple[Expr | int, ...], int | None]]:
+    """Full attention's cache (transformers' DynamicLayer): the keys and the values of every token of the context,
+    kv_heads·head_dim numbers each per token (measured after a CPU forward with use_cache)."""
+    return {"key_cache": ((KV_HEADS, HEAD_DIM), None), "value_cache": ((KV_HEADS, HEAD_DIM), None)}
+
+
+def _gemma_attention_caches(env: Mapping[str, int]) -> Mapping[str, tuple[tuple[Expr | int, ...], int | None]]:
+    """A sliding-window key and value cache of at most `window` − 1 positions (transformers'
+    DynamicSlidingWindowLayer keeps the last window − 1 tokens, fewer before that many, measured after a CPU forward
+    with use_cache: the next query attends to them and itself)."""
+    return {"key_cache": ((KV_HEADS, HEAD_DIM), env["window"] - 1),
+            "value_cache": ((KV_HEADS, HEAD_DIM), env["window"] - 1)}
+
+
 def _gemma_attention_states(env: Mapping[str, int]) -> Mapping[str, tuple[Expr | int, ...]]:
-    """A sliding-window key and value cache of `window` − 1 positions (transformers' DynamicSlidingWindowLayer keeps
-    the last window − 1 tokens, measured after a CPU forward with use_cache: the next query attends to them and
-    itself)."""
-    return {"key_cache": (KV_HEADS, env["window"] - 1, HEAD_DIM),
-            "value_cache": (KV_HEADS, env["window"] - 1, HEAD_DIM)}
+    """A lone attention layer (no stack to say the context's length) declares its cache full: (kv_heads, window − 1,
+    head_dim)."""
+    return {name: (dims[0], cap, *dims[1:]) for name, (dims, cap) in _gemma_attention_caches(env).items()
+            if cap is not None}
 
 
 GEMMA_RECURRENT = block("RecurrentGemmaRecurrentLayer", GEMMA_RECURRENT_ARGS, GEMMA_RECURRENT_TENSORS,
@@ -460,7 +473,7 @@ STACKS = (
           work=Work(token_products=TOKEN_PRODUCTS, mixers=(("L", RWKV_MIXER),))),
     stack("RecurrentGemmaStack", GEMMA_ARGS,
           (Kind("L_rec", GEMMA_RECURRENT_TENSORS, _gemma_recurrent_states),
-           Kind("L_att", GEMMA_ATTENTION_TENSORS, _gemma_attention_states)),
+           Kind("L_att", GEMMA_ATTENTION_TENSORS, caches=_gemma_attention_caches)),
           layout=_gemma_layout, derived=_gemma_block, words=WORDS, notes=("griffin_recurrent", "griffin_attention"),
           extra=(Param("block_types", ("recurrent", "recurrent", "attention"), ANY, positional=False),),
           work=Work(token_products=TOKEN_PRODUCTS, mixers=(("L_rec", GRIFFIN_MIXER), ("L_att", WINDOW_MIXER)))),

@@ -45,6 +45,10 @@ Derived = Callable[[Mapping[str, int]], Mapping[str, int]]
 """Symbols computed from the arguments' (block_width = lru_width // heads): bound beside them."""
 States = Callable[[Mapping[str, int]], Mapping[str, tuple[Expr | int, ...]]]
 """The recurrent state one sequence carries per layer, by name, in the cache's own shapes (without batch)."""
+Caches = Callable[[Mapping[str, int]], Mapping[str, tuple[tuple[Expr | int, ...], int | None]]]
+"""What one layer caches per token of context, by name: (its shape per token without batch or time axis, the most
+tokens kept or None for every one), as transformers' cache layers allocate it (DynamicLayer: every token;
+DynamicSlidingWindowLayer: a window)."""
 
 
 def flag(name: str, default: bool) -> Arg:

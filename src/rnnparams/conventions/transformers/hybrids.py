@@ -5,7 +5,9 @@ as `state_dict()` names them (`model.layers.1.feed_forward.experts.gate_up_proj`
 
 from __future__ import annotations
 
-from ...symbolic import Sym, add, mul
+from collections.abc import Mapping
+
+from ...symbolic import Expr, Sym, add, mul
 from ..base import ANY, INT, LayerContext, Param, TensorTemplate
 from ..work import Mixer, Work
 from .blocks import (
@@ -26,6 +28,7 @@ from .blocks import (
     TOKEN_PRODUCTS,
     WORDS,
     _mamba_states,
+    kv_caches,
 )
 from .common import S, flag, size
 from .stacks import Kind, stack
@@ -104,7 +107,8 @@ JAMBA = stack(
      size("num_key_value_heads", "kv_heads"), size("head_dim", "head_dim"), size("intermediate_size", "d_ffn"),
      size("num_experts", "experts"), size("num_experts_per_tok", "top_k", 2), flag("mamba_conv_bias", True),
      flag("mamba_proj_bias", False)),
-    (Kind("L_mamba", JAMBA_MAMBA, _mamba_states), Kind("L_att", JAMBA_ATTENTION), Kind("L_mlp", JAMBA_MLP),
+    (Kind("L_mamba", JAMBA_MAMBA, _mamba_states), Kind("L_att", JAMBA_ATTENTION, caches=kv_caches),
+     Kind("L_mlp", JAMBA_MLP),
      Kind("L_moe", JAMBA_MOE), Kind("L", JAMBA_NORMS)),
     layout=_jamba_layout, words=JAMBA_WORDS, notes=("jamba",), extra=_PERIODS,
     work=Work(token_products=TOKEN_PRODUCTS, mixers=(("L_mamba", MAMBA_MIXER), ("L_att", ATTENTION_MIXER),
@@ -147,6 +151,13 @@ BAMBA_MIXER = Mixer(conv_roles=CONV, scan_macs=mul(D_INNER, D_STATE),
 d_inner."""
 
 
+def _bamba_states(env: Mapping[str, int]) -> Mapping[str, tuple[Expr | int, ...]]:
+    """The Mamba-2 mixer's cache per sequence (measured after a CPU forward with use_cache): the convolution's last
+    d_conv inputs of its d_inner + 2·groups·d_state channels, and every head's (d_inner/mheads, d_state) state."""
+    return {"conv_state": (D_INNER + 2 * GROUPS * D_STATE, D_CONV),
+            "ssm_state": (MHEADS, env["d_inner"] // env["mheads"], D_STATE)}
+
+
 def _bamba_layout(ctx: LayerContext) -> tuple[tuple[int, ...], ...]:
     """Per layer: the MLP and both norms, then attention at attn_layer_indices (else the Mamba-2 mixer)."""
     attention = ctx.cfg("attn_layer_indices")
@@ -161,7 +172,8 @@ BAMBA = stack(
      size("num_attention_heads", "heads"), size("num_key_value_heads", "kv_heads"), size("head_dim", "head_dim"),
      size("intermediate_size", "d_ffn"), flag("mamba_conv_bias", True), flag("mamba_proj_bias", False),
      flag("attention_bias", False), flag("mlp_bias", False)),
-    (Kind("L", BAMBA_MLP), Kind("L_mamba", BAMBA_MAMBA), Kind("L_att", BAMBA_ATTENTION)),
+    (Kind("L", BAMBA_MLP), Kind("L_mamba", BAMBA_MAMBA, _bamba_states),
+     Kind("L_att", BAMBA_ATTENTION, caches=kv_caches)),
     layout=_bamba_layout, notes=("bamba",),
     work=Work(token_products=TOKEN_PRODUCTS, mixers=(("L_mamba", BAMBA_MIXER), ("L_att", ATTENTION_MIXER))),
     words={**JAMBA_WORDS, "mheads": ("number of Mamba-2 heads (mamba_n_heads)", "Mamba-2 头数（mamba_n_heads）"),

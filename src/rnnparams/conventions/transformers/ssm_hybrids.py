@@ -19,8 +19,21 @@ from collections.abc import Mapping
 
 from ...symbolic import Expr, Sym
 from ..base import ANY, LayerContext, Param, TensorTemplate
-from ..work import Work
-from .blocks import D_CONV, D_FFN, D_INNER, D_MODEL, D_STATE, GROUPS, HEAD_DIM, HEADS, KV_HEADS, ONE, PRODUCTS
+from ..work import Mixer, Work
+from .blocks import (
+    D_CONV,
+    D_FFN,
+    D_INNER,
+    D_MODEL,
+    D_STATE,
+    GROUPS,
+    HEAD_DIM,
+    HEADS,
+    KV_HEADS,
+    ONE,
+    PRODUCTS,
+    kv_caches,
+)
 from .common import S, flag, size
 from .hybrids import JAMBA_WORDS
 from .stacks import Kind, Layout, stack
@@ -129,7 +142,7 @@ FALCON_H1 = stack(
     (size("hidden_size", "d_model"), *_MAMBA2_ARGS, *_ATTENTION_ARGS, size("intermediate_size", "d_ffn"),
      flag("mamba_conv_bias", True), flag("mamba_proj_bias", False), flag("projectors_bias", False),
      flag("mamba_rms_norm", False), flag("attention_bias", False), flag("mlp_bias", False)),
-    (Kind("L", FALCON_H1_LAYER, _mamba2_states),), words=WORDS, notes=("falcon_h1",), work=PRODUCTS,
+    (Kind("L", FALCON_H1_LAYER, _mamba2_states, kv_caches),), words=WORDS, notes=("falcon_h1",), work=PRODUCTS,
 )
 
 
@@ -140,6 +153,17 @@ def _by_types(kinds: Mapping[str, tuple[int, ...]]) -> Layout:
         assert isinstance(types, tuple)
         return tuple(kinds[str(t)] for t in types)
     return layout
+
+
+ROUTED = Mixer(routed=("experts", "top_k"), routed_roles=frozenset({"up_proj", "down_proj"}))
+"""A token runs top_k (num_experts_per_tok) of the experts' (experts, rows, columns) tensors; the router and a
+shared expert read it in full (FlopCounterMode on a real decoding step, tests/oracle/test_state_cache_oracle.py)."""
+
+
+def routed_products(*kinds: str) -> Work:
+    """The weight products per token with the experts routed, in the kinds (the closed form's copies) holding them;
+    the Mamba-2 and attention work besides is not declared (`routing_only`)."""
+    return Work(token_products=PRODUCTS.token_products, mixers=tuple((k, ROUTED) for k in kinds), routing_only=True)
 
 
 NEMOTRON_H_MLP = (*_linear("mixer.up_proj", D_FFN, D_MODEL, "up_proj", "mlp_bias"),
@@ -163,16 +187,18 @@ NEMOTRON_H = stack(
     (size("hidden_size", "d_model"), size("mamba_inner", "d_inner"), size("ssm_state_size", "d_state"),
      size("conv_kernel", "d_conv"), size("mamba_num_heads", "mheads"), size("mamba_head_dim", "mhead_dim"),
      size("n_groups", "groups"), *_ATTENTION_ARGS, size("intermediate_size", "d_ffn"),
-     size("n_routed_experts", "experts"), size("moe_intermediate_size", "d_moe"),
+     size("n_routed_experts", "experts"), size("num_experts_per_tok", "top_k", 2),
+     size("moe_intermediate_size", "d_moe"),
      size("moe_shared_expert_intermediate_size", "d_shared"), size("moe_input", "d_latent"),
      flag("use_conv_bias", True), flag("use_bias", False), flag("attention_bias", False), flag("mlp_bias", False),
      flag("latent", False), flag("latent_mlp_bias", False)),
     (Kind("L", (T("norm.weight", (D_MODEL,), "scale"),)),
      Kind("L_mamba", mamba2_mixer("mixer", in_bias="use_bias", out_bias="use_bias", conv_bias="use_conv_bias",
                                   norm=None), _mamba2_states),
-     Kind("L_att", attention("mixer", "attention_bias")), Kind("L_mlp", NEMOTRON_H_MLP), Kind("L_moe", NEMOTRON_H_MOE)),
+     Kind("L_att", attention("mixer", "attention_bias"), caches=kv_caches),
+     Kind("L_mlp", NEMOTRON_H_MLP), Kind("L_moe", NEMOTRON_H_MOE)),
     layout=_by_types({t: (0, i + 1) for i, t in enumerate(NEMOTRON_H_TYPES)}),
-    words=WORDS, notes=("nemotron_h",), work=PRODUCTS,
+    words=WORDS, notes=("nemotron_h",), work=routed_products("L_moe"),
     extra=(Param("layer_types", (), ANY, positional=False),),
 )
 
@@ -188,16 +214,16 @@ GRANITE_FIRST = (
 GRANITE = stack(
     "GraniteMoeHybridStack",
     (size("hidden_size", "d_model"), *_MAMBA2_ARGS, *_ATTENTION_ARGS,
-     size("num_local_experts", "experts", optional=True),
+     size("num_local_experts", "experts", optional=True), size("num_experts_per_tok", "top_k", optional=True),
      size("intermediate_size", "d_moe", optional=True), size("shared_intermediate_size", "d_shared"),
      flag("mamba_conv_bias", True), flag("mamba_proj_bias", False), flag("attention_bias", False),
      flag("moe", True)),
     (Kind("L", GRANITE_FIRST),
      Kind("L_mamba", mamba2_mixer("mamba", in_bias="mamba_proj_bias", out_bias="mamba_proj_bias",
                                   conv_bias="mamba_conv_bias", norm=None), _mamba2_states),
-     Kind("L_att", attention("self_attn", "attention_bias"))),
+     Kind("L_att", attention("self_attn", "attention_bias"), caches=kv_caches)),
     layout=_by_types({"linear_attention": (0, 1), "full_attention": (0, 2)}),
-    words=WORDS, notes=("granitemoehybrid",), work=PRODUCTS,
+    words=WORDS, notes=("granitemoehybrid",), work=routed_products("L_mamba", "L_att"),  # every layer's experts
     extra=(Param("layer_types", (), ANY, positional=False),),
 )
 
@@ -228,7 +254,7 @@ LFM2 = stack(
     "Lfm2Stack",
     (size("hidden_size", "d_model"), size("conv_L_cache", "d_conv"), *_ATTENTION_ARGS,
      size("intermediate_size", "d_ffn"), flag("conv_bias", False)),
-    (Kind("L_conv", LFM2_CONV, _lfm2_states), Kind("L_att", LFM2_ATTENTION), Kind("L", LFM2_FFN)),
+    (Kind("L_conv", LFM2_CONV, _lfm2_states), Kind("L_att", LFM2_ATTENTION, caches=kv_caches), Kind("L", LFM2_FFN)),
     layout=_by_types({"conv": (0, 2), "full_attention": (1, 2)}),
     words=WORDS, notes=("lfm2",), work=Work(token_products=PRODUCTS.token_products | {"conv_gates"}),
     extra=(Param("layer_types", (), ANY, positional=False),),

@@ -22,12 +22,13 @@ from ..base import (
     Param,
     TensorSpec,
     TensorTemplate,
+    TokenCache,
     expand,
     fmt_shape,
     freeze,
 )
 from ..work import Work
-from .common import Arg, Derived, States, _bound
+from .common import Arg, Caches, Derived, States, _bound
 
 
 @record
@@ -38,6 +39,8 @@ class Kind:
     count: str | None
     tensors: tuple[TensorTemplate, ...]
     states: States | None = None
+    caches: Caches | None = None
+    """What each copy caches per token of context (attention's keys and values)."""
 
 
 Layout = Callable[[LayerContext], tuple[tuple[int, ...], ...]]
@@ -91,8 +94,16 @@ def stack(type_name: str, args: tuple[Arg, ...], kinds: tuple[Kind, ...], *, lay
             for name, dims in kind.states(env).items():
                 states[name] = (shape[0], env[kind.count], *(x if isinstance(x, int) else _eval(x, env)
                                                              for x in dims))
+        caches: dict[str, TokenCache] = {}
+        for kind in kinds:
+            if kind.caches is None or kind.count is None or not env[kind.count]:
+                continue
+            for name, (dims, cap) in kind.caches(env).items():
+                caches[name] = TokenCache((shape[0], env[kind.count], *(x if isinstance(x, int) else _eval(x, env)
+                                                                          for x in dims)), cap)
         return LayerPlan(tuple(tensors), freeze(env), shape, shape, freeze(states), family=family,
-                         features=("d_model", Sym("d_model")), notes=notes, time_axis=1, counts=counts)
+                         features=("d_model", Sym("d_model")), notes=notes, time_axis=1, counts=counts,
+                         caches=freeze(caches))
 
     params = (*(Param(a.name, a.default, a.kind, positional=False) for a in args),
               Param("num_layers", 1, SIZE, positional=False, maximum=1_000), *extra)
