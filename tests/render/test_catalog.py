@@ -40,9 +40,10 @@ def test_every_framework_in_registry_order(cat: dict[str, Any]) -> None:
             fw.display, fw.short, fw.infers_input, fw.runtime is not None)
     estimated = {f["id"] for f in cat["frameworks"] if f["estimated"]}
     # issue #19: the ten framework conventions are estimated (ONNX in inference only); issue #18: the recurrent-model
-    # packages (huggingface, mambapy, the blocks) through their per-token sequence runtime
+    # packages (huggingface, mambapy, mamba_ssm, the blocks) through their per-token sequence runtime: every one
     assert estimated == {"pytorch", "keras", "keras2", "flax", "flax-nnx", "paddle", "mindspore", "onnx", "tf1",
-                         "mxnet", "huggingface", "mambapy", "mingru", "sru", "xlstm", "ncps", "fla", "reference"}
+                         "mxnet", "huggingface", "mambapy", "mamba_ssm", "mingru", "sru", "xlstm", "ncps", "fla",
+                         "reference"} == set(REGISTRY)
 
 
 def test_every_offered_family_has_a_writer_and_its_fields(cat: dict[str, Any]) -> None:
