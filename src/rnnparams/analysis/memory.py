@@ -213,7 +213,8 @@ def _recurrent_items(env: LayerEnv) -> tuple[list[EstimateLine | None], bool, st
         items[0] = _item("input", mul(Dx, T, B, first.input_width, s), env, note="input_copy_per_direction")
     if env.runtime.reversed_input_copy and env.bindings.get("D", 1) == 2:  # the backward layer flips a copy
         items.append(_item("reversed_input", mul(T, B, first.input_width, s), env, note="keras_reversed_input"))
-    extra = cell.intermediates - (1 if env.is_cell and cell.cell_state else 0)  # LSTMCell: c_{t-1} is its c_0
+    # LSTMCell: c_{t-1} is its c_0, the very zeros of its h_0 (unless autocast casts that h_0 to 16 bits)
+    extra = cell.intermediates - (1 if env.is_cell and cell.cell_state and not float32_state(env) else 0)
     gates = first.gate_width if cell.gate_buffer else Const(0)
     if cell.first_step_twice and not env.is_cell:  # one more step of the per-step tensors (c_{t−1}: the same c_0)
         repeated = extra - (1 if cell.cell_state else 0)
@@ -343,8 +344,8 @@ def _trainable(layer: LayerReport) -> bool:
 
 
 AUTOCAST_SUPPORTED = ("nn.Linear, nn.RNN, nn.GRU and nn.LSTM (stacked, bidirectional, batch_first, projected; the LSTM "
-                      "through oneDNN in bfloat16 or step by step with --cpu-kernels native), nn.Embedding, nn.Dropout "
-                      "and the elementwise activations that keep their input or output")
+                      "through oneDNN in bfloat16 or step by step with --cpu-kernels native), their cells, "
+                      "nn.Embedding, nn.Dropout and the elementwise activations that keep their input or output")
 
 
 def _autocast_refusal(env: LayerEnv) -> str | None:
@@ -353,9 +354,10 @@ def _autocast_refusal(env: LayerEnv) -> str | None:
     if env.runtime.kernels != "torch":
         return "--autocast models torch.autocast on PyTorch models only"
     if not kind:
-        return f"{layer.name} ({layer.type}) runs in float32 or mixes float32 and 16-bit tensors under torch.autocast"
+        return (f"{layer.name} ({layer.type}): what it keeps under torch.autocast is not measured (LayerNorm, for one, "
+                "runs in float32 on a 16-bit input)")
     cell = env.cell
-    if cell is None or env.is_cell:
+    if cell is None or env.is_cell:  # a cell applies each weight once: one cast, like a Linear's
         return None
     if any(not t.trainable for t in layer.tensors):
         return (f"{layer.name} ({layer.type}): autocast caches only the casts of weights that need a gradient, so "

@@ -217,7 +217,7 @@ def _recognise_cell(kind: str) -> Callable[[TensorGroup], Recognised | None]:
 def _cell(type_name: str, kind: str, cell: Cell, extra: tuple[Param, ...] = ()) -> LayerConvention:
     family = kind.lower() + "_cell"
     return layer(type_name, (Param("input_size", kind=SIZE), Param("hidden_size", kind=SIZE),
-                              Param("bias", True, BOOL), *extra), plan_cell, work=Work(cell=cell),
+                              Param("bias", True, BOOL), *extra), plan_cell, work=Work(cell=cell, autocast="cast"),
                   equivalent=_cell_equivalent(family), recognise=_recognise_cell(kind), recurrent=True)
 
 
