@@ -199,3 +199,25 @@ def test_autocast_refusals(model: str, cast: str, why: str) -> None:
     if model == "nn.LSTM(8, 16)":
         with pytest.raises(RuntimeError, match="primitive descriptor"), torch.autocast("cpu", dtype=torch.float16):
             vm.build(model)(torch.randn(5, 2, 8))  # type: ignore[attr-defined]
+
+
+def test_autocast_frozen_recurrent_weight_refused() -> None:
+    """A frozen W_hh is cast again at every step (autocast caches the casts of leaves that need a gradient only) and
+    each copy is kept where h_{t−1} needs a gradient: nn.Linear(3, 8); nn.RNN(8, 16) on (4, 5, 3), read time-major
+    (T = 4, B = 5), keeps the input's cast (4·5·3·2 = 120), the Linear's output (4·5·8·2 = 320), W_ih's copy
+    (8·16·2 = 256), the tanh outputs (4·5·16·2 = 640) and W_hh's copy at steps 2..4 (3·16·16·2 = 1,536), and not
+    h_{t−1} (no weight gradient reads it): 2,872, measured. Refused, with the reason."""
+    from rnnparams._record import replace
+    from rnnparams.api import to_spec
+
+    spec = to_spec("nn.Linear(3, 8); nn.RNN(8, 16)", None, (5, 3))
+    frozen = replace(spec, layers=(spec.layers[0], replace(spec.layers[1], frozen=("weight_hh_l0",))))
+    with pytest.raises(UsageError, match="frozen weight again"):
+        rnnparams.estimate(frozen, batch=4, seq_len=None, autocast="bf16")
+    torch.manual_seed(0)
+    chain = vm.build("nn.Linear(3, 8); nn.RNN(8, 16)")  # type: ignore[attr-defined]
+    chain.layers[1].weight_hh_l0.requires_grad_(False)
+    with warnings.catch_warnings(), torch.autocast("cpu", dtype=torch.bfloat16):
+        warnings.simplefilter("ignore")
+        measured, _, _ = vm.saved_bytes(chain, torch.randn(4, 5, 3))  # type: ignore[attr-defined]
+    assert measured == 120 + 320 + 256 + 640 + 3 * 512

@@ -361,7 +361,8 @@ def _autocast_refusal(env: LayerEnv) -> str | None:
         return None
     if any(not t.trainable for t in layer.tensors):
         return (f"{layer.name} ({layer.type}): autocast caches only the casts of weights that need a gradient, so "
-                "each step casts a frozen weight again; a recurrent layer with frozen weights is not modelled")
+                "each step casts a frozen weight again and keeps that copy wherever the step's input needs a gradient; "
+                "a recurrent layer with frozen weights is not modelled")
     if (cell.onednn and not _projected(env) and env.options.autocast == "float16"
             and env.options.cpu_kernels == "onednn" and not env.input_16bit):  # torch takes oneDNN, in float16
         return (f"{layer.name} ({layer.type}): torch crashes on an nn.LSTM given float32 input under float16 autocast "
