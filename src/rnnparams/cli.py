@@ -411,8 +411,8 @@ def setup_estimate(p: argparse.ArgumentParser) -> None:
                         "the forward runs again in the backward pass")
     p.add_argument("--autocast", choices=("bf16", "fp16"), default=None,
                    help="torch.autocast('cpu', bfloat16 or float16) around the forward of float32 parameters: 16-bit "
-                        "activations and weight copies (Linear, RNN, oneDNN LSTM in bf16, Embedding, Dropout, "
-                        "elementwise activations; other layers are refused)")
+                        "activations and weight copies, float32 where torch keeps it (Linear, RNN, GRU, LSTM, their "
+                        "cells, Embedding, Dropout, elementwise activations; other layers are refused)")
     p.add_argument("-l", "--lang", choices=("en", "zh"), default="en", help="language: en (default) or zh (中文)")
     _plot_argument(p, "bytes of a step (weights, gradients, optimizer state, activations), per kind and per layer,")
 

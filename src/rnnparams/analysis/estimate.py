@@ -98,7 +98,8 @@ class LayerEstimate:
     """True when the layer's own saved tensors include the output it hands on (so the next layer's saved
     input is the same memory)."""
     output_transposed: bool = False
-    """True when that output is handed on as a transposed view (batch_first), which nn.Linear copies."""
+    """True when the output it hands on is a non-contiguous transposed tensor (a batch_first RNN's, through elementwise
+    layers), which nn.Linear copies."""
 
     def compute_line(self, key: str) -> EstimateLine:
         for item in self.compute:
@@ -210,15 +211,17 @@ def estimate_report(report: Report, options: EstimateOptions, seq_len: int | Non
                          "count`, but its memory and FLOPs are not modelled yet")
     layers: list[LayerEstimate] = []
     upstream = False  # whether a gradient reaches the layer's input (a trainable tensor before it)
-    previous: tuple[LayerReport, bool, _Modelled] | None = None
+    sixteen = False  # under --autocast, whether the layer's input is a 16-bit tensor (the batch is float32)
+    previous: tuple[LayerReport, tuple[bool, bool], _Modelled] | None = None
     for layer in report.layers:
-        env = layer_env(layer, runtime, options, seq_len, upstream, report.framework)
-        if previous is not None and previous[1] == upstream and same_layer(previous[0], layer):
+        env = layer_env(layer, runtime, options, seq_len, upstream, sixteen, report.framework)
+        if previous is not None and previous[1] == (upstream, sixteen) and same_layer(previous[0], layer):
             modelled = previous[2]  # a stack of equal layers: each is modelled as the one before it was
         else:
             modelled = _model_layer(env)
-        previous = (layer, upstream, modelled)
+        previous = (layer, (upstream, sixteen), modelled)
         upstream = upstream or any(t.trainable for t in layer.tensors)
+        sixteen = bool(options.autocast) and memory.hands_on_16bit(env)
         compute, (acts, output_saved, model), weights, states = modelled
         if options.checkpointing:
             acts, output_saved, model = memory.checkpoint_items(env), False, "checkpoint"
@@ -229,7 +232,7 @@ def estimate_report(report: Report, options: EstimateOptions, seq_len: int | Non
             name=layer.name, type=layer.type, params=layer.params, steps=env.steps,
             positions=env.positions, weights=weights, compute=compute, activations=acts,
             states=states, activation_model=model, output_saved=output_saved,
-            output_transposed=memory.hands_on_transposed(env, output_saved)))
+            output_transposed=memory.hands_on_transposed(env, bool(layers) and layers[-1].output_transposed)))
     memory_lines = memory.model_memory(
         report, runtime, options, [a for layer in layers for a in layer.activations],
         max((layer.activation_bytes for layer in layers), default=0),

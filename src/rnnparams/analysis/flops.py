@@ -110,6 +110,22 @@ def _trained(env: LayerEnv) -> bool:
     return env.upstream or any(t.trainable for t in env.layer.tensors)
 
 
+ZERO_STATE_ROLE = "recurrent_weights"
+"""The products that read a recurrent layer's previous state: at its first step, the zero h_0, which needs no
+gradient."""
+
+
+def needs_input_gradient(env: LayerEnv, role: str, first_block: bool, steps: int | None = None) -> bool:
+    """Does autograd compute the input gradient of a product of a weight of `role` (so keep what it reads: the
+    weight)? Always for a tensor the layer computed; for the layer's own input (`Work.reads_input` roles of its
+    first block) only when a gradient reaches it (`upstream`); with `steps`, over that many steps: the recurrent
+    product of a single step reads only the zero initial state. backward_macs counts these gradients and
+    memory's autocast copies keep these weights: one predicate."""
+    if first_block and role in env.layer.work.reads_input and not env.upstream:
+        return False
+    return steps is None or role != ZERO_STATE_ROLE or steps > 1
+
+
 def backward_macs(env: LayerEnv) -> tuple[Expr, Expr, Expr]:
     """Per step: (weight-gradient MACs, input-gradient MACs, input-gradient MACs of the first step).
 
@@ -120,7 +136,6 @@ def backward_macs(env: LayerEnv) -> tuple[Expr, Expr, Expr]:
     if not _trained(env):
         return Const(0), Const(0), Const(0)
     bindings = dict(env.bindings)
-    reads_input = frozenset(env.layer.work.reads_input)
     weight: list[Expr] = []
     inputs: list[Expr] = []
     first_step: list[Expr] = []
@@ -131,17 +146,13 @@ def backward_macs(env: LayerEnv) -> tuple[Expr, Expr, Expr]:
             continue
         products = [t for t in tensors if t.role in MAC_ROLES]
         _block(weight, copies, [t.shape for t in products if t.trainable])
-        own = [t.shape for t in products if first and t.role in reads_input]
-        internal = [t for t in products if not (first and t.role in reads_input)]
-        needed = [t.shape for t in internal]
-        if own and env.upstream:
-            needed = own + needed
-        elif own and env.cell is None and n > 1:  # a stack: only its first layer reads the input
+        own = [t.shape for t in products if not needs_input_gradient(env, t.role, first)]
+        if own and env.cell is None and n > 1:  # a stack: only its first layer reads the input
             _block(inputs, add(copies, -1), own)
             _block(first_step, add(copies, -1), own)
-        _block(inputs, copies, needed)
-        _block(first_step, copies, [t.shape for t in internal if t.role != "recurrent_weights"]
-               + (own if own and env.upstream else []))
+        needed = [t for t in products if needs_input_gradient(env, t.role, first)]
+        _block(inputs, copies, [t.shape for t in needed])
+        _block(first_step, copies, [t.shape for t in needed if t.role != ZERO_STATE_ROLE])
         first = False
     if env.layer.work.attention:  # queries by keys and weights by values: both operands need their gradient
         inputs.append(mul(2, attention_macs(env)))

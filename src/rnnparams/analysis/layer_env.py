@@ -38,6 +38,10 @@ class LayerEnv:
     upstream: bool = True
     """A layer before it has trainable tensors, so a gradient reaches its input (else a layer without trainable
     tensors of its own keeps nothing: autograd records nothing there)."""
+    input_16bit: bool = False
+    """Under `--autocast`: the layer receives a 16-bit tensor (a layer autocast runs in 16 bits hands it on, through
+    layers that keep their input's dtype); False: float32 (the batch itself, an embedding's lookup, a cell that keeps
+    a float32 state)."""
     framework: str = ""
     """The framework whose conventions counted the layer (a layer made of others counts its parts with it)."""
 
@@ -78,7 +82,7 @@ class LayerEnv:
 
 
 def layer_env(layer: LayerReport, runtime: Runtime, options: EstimateOptions, seq_len: int | None,
-              upstream: bool = True, framework: str = "") -> LayerEnv:
+              upstream: bool = True, input_16bit: bool = False, framework: str = "") -> LayerEnv:
     steps, batch = 1, options.batch
     recurrent = is_recurrent(layer)
     if recurrent and len(layer.input_shape) == 3:
@@ -87,13 +91,15 @@ def layer_env(layer: LayerReport, runtime: Runtime, options: EstimateOptions, se
         steps, batch = dims[axis], dims[1 - axis]
     positions = steps if recurrent else _positions(layer, options.batch)
     bindings = dict(layer.plan.bindings)
-    bindings.update({"B": batch, "s": options.activation_bytes, "S": positions, "s_i": runtime.index_bytes})
+    # under autocast a layer that keeps its input's dtype computes in float32 when it is given float32
+    number = 4 if options.autocast and layer.work.autocast != "cast" and not input_16bit else options.activation_bytes
+    bindings.update({"B": batch, "s": number, "S": positions, "s_i": runtime.index_bytes})
     if steps > 1 or recurrent:
         bindings["T"] = steps
     elif seq_len is not None:
         bindings["T"] = seq_len
     return LayerEnv(layer, runtime, options, batch, steps, positions, MappingProxyType(bindings), upstream,
-                    framework)
+                    input_16bit, framework)
 
 
 def _positions(layer: LayerReport, batch: int) -> int:

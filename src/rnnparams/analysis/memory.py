@@ -39,7 +39,7 @@ from ..errors import UsageError
 from ..spec import LayerSpec
 from ..symbolic import Const, Expr, Sym, add, factor, mul, product
 from .attention import attention_items
-from .flops import BIAS_ROLES, MAC_ROLES
+from .flops import BIAS_ROLES, MAC_ROLES, needs_input_gradient
 from .layer_env import (
     LayerEnv,
     drop_unit_multiplicities,
@@ -129,12 +129,37 @@ def activation_path(env: LayerEnv) -> str:
         return "native"
     if env.options.device == "cuda":
         return "cudnn"
-    projected = any(t.role == "projection" for t in env.layer.tensors)
+    projected = _projected(env)
     # which dtypes torch hands oneDNN in training is the runtime's data (float16 trains through the native cell);
     # a bfloat16 LSTM takes oneDNN only where torch's bf16 device check passes: `--cpu-kernels native` elsewhere
     onednn_dtype = env.options.compute_dtype in env.runtime.onednn_train_dtypes
     onednn = env.options.cpu_kernels == "onednn"
     return "onednn" if onednn and cell.onednn and not projected and onednn_dtype and env.options.training else "native"
+
+
+def _projected(env: LayerEnv) -> bool:
+    return any(t.role == "projection" for t in env.layer.tensors)
+
+
+def float32_state(env: LayerEnv) -> bool:
+    """Under autocast, does the recurrent layer keep a float32 state? torch makes h_0 (and c_0) in its input's
+    dtype, and a step-by-step cell that updates its state elementwise (`Cell.autocast_float32`: GRU's h − n, LSTM's
+    f⊙c) promotes each step's 16-bit products to it; oneDNN's LSTM is handed 16-bit states."""
+    cell = env.cell
+    return (bool(env.options.autocast) and cell is not None and cell.autocast_float32 > 0 and not env.input_16bit
+            and activation_path(env) == "native")
+
+
+def hands_on_16bit(env: LayerEnv) -> bool:
+    """Under autocast, is the layer's output 16-bit? A layer autocast runs in 16 bits hands on 16 bits (an LSTM with
+    a float32 state too when it projects: its last product is 16-bit), a cell with a float32 state float32, a layer
+    that keeps its input's dtype what it was given."""
+    kind = env.layer.work.autocast
+    if kind == "follow":
+        return env.input_16bit
+    if kind != "cast":
+        return False
+    return env.cell is None or _projected(env) or not float32_state(env)
 
 
 def _recurrent_items(env: LayerEnv) -> tuple[list[EstimateLine | None], bool, str]:
@@ -150,8 +175,14 @@ def _recurrent_items(env: LayerEnv) -> tuple[list[EstimateLine | None], bool, st
     dropout = env.config("dropout", 0.0)
     dropped = isinstance(dropout, (int, float)) and dropout > 0 and env.bindings.get("L", 1) > 1
     items: list[EstimateLine | None] = [_item("input", mul(steps, B, first.input_width, s), env)]
-    upper_inputs = add(*(mul(x.layers, T, B, x.input_width, s) for x in upper)) if upper else Const(0)
-    masks = mul(add(Lx, -1), T, B, Dx, first.hidden_out, s)
+    cast = bool(env.options.autocast)
+    two = env.bindings.get("D", 1) == 2
+    if cast and two and not env.input_16bit:  # autocast casts the float32 input once for each direction
+        items[0] = _item("input", mul(Dx, T, B, first.input_width, s), env, note="autocast_input_per_direction")
+    out16 = not cast or hands_on_16bit(env)  # an upper layer's input: each direction casts a float32 one
+    upper_inputs = add(*(mul(x.layers, *((Dx,) if two and not out16 else ()), T, B, x.input_width, s)
+                         for x in upper)) if upper else Const(0)
+    masks = mul(add(Lx, -1), T, B, Dx, first.hidden_out, s if out16 else 4)  # the mask is in its input's dtype
     if path == "onednn":
         separate_inputs = env.bindings.get("D", 1) == 2 or dropped
         no_bias = not any(t.role in ("input_bias", "recurrent_bias") for t in env.layer.tensors)
@@ -178,13 +209,15 @@ def _recurrent_items(env: LayerEnv) -> tuple[list[EstimateLine | None], bool, st
         ]
         return items, True, path
     # native PyTorch cells, and Keras unrolled step by step
-    if path == "native" and batch_first(env) and env.bindings.get("D", 1) == 2 and env.steps > 1 and env.batch > 1:
+    if (path == "native" and batch_first(env) and two and env.steps > 1 and env.batch > 1
+            and not (cast and not env.input_16bit)):
         # each direction reshapes the transposed input itself, so each keeps its own copy (a transposed view with
         # one step or one row is contiguous already: both share the input)
         items[0] = _item("input", mul(Dx, T, B, first.input_width, s), env, note="input_copy_per_direction")
     if env.runtime.reversed_input_copy and env.bindings.get("D", 1) == 2:  # the backward layer flips a copy
         items.append(_item("reversed_input", mul(T, B, first.input_width, s), env, note="keras_reversed_input"))
-    extra = cell.intermediates - (1 if env.is_cell and cell.cell_state else 0)  # LSTMCell: c_{t-1} is its c_0
+    # LSTMCell: c_{t-1} is its c_0, the very zeros of its h_0 (unless autocast casts that h_0 to 16 bits)
+    extra = cell.intermediates - (1 if env.is_cell and cell.cell_state and not float32_state(env) else 0)
     gates = first.gate_width if cell.gate_buffer else Const(0)
     if cell.first_step_twice and not env.is_cell:  # one more step of the per-step tensors (c_{t−1}: the same c_0)
         repeated = extra - (1 if cell.cell_state else 0)
@@ -195,7 +228,7 @@ def _recurrent_items(env: LayerEnv) -> tuple[list[EstimateLine | None], bool, st
     items += [
         _item("layer_inputs", upper_inputs, env),
         _item("gates", mul(Lx, Dx, steps, B, first.gate_width, s), env) if cell.gate_buffer else None,
-        _item("cell_intermediates", mul(extra, Lx, Dx, steps, B, H, s), env),
+        *_intermediates(env, extra, steps),
         _item("projection_inputs", mul(Lx, Dx, steps, B, first.projection_input, s), env)
         if first.projection_input is not None else None,
         _item("hidden_states", hidden, env),
@@ -229,7 +262,8 @@ def _stacked_cells_items(env: LayerEnv, key: str) -> tuple[EstimateLine, ...]:
         spec = record_replace(rnn, name=None,
                               config=frozen_mapping({**rnn.config, "cell": cell, "return_sequences": True}))
         part = count_model(ModelSpec(env.framework, (spec,), (steps, width))).layers[0]
-        part_env = layer_env(part, env.runtime, env.options, None, env.upstream or k > 0, env.framework)
+        part_env = layer_env(part, env.runtime, env.options, None, env.upstream or k > 0,
+                             framework=env.framework)
         items = [i for i in _recurrent_items(part_env)[0] if i is not None and not (k and i.key == "input")]
         found += items + [i for i in items if i.key == "first_step_again"]
         if below is not None and not below[1]:
@@ -247,15 +281,30 @@ def _stacked_cells_items(env: LayerEnv, key: str) -> tuple[EstimateLine, ...]:
     return tuple(found)
 
 
+def _intermediates(env: LayerEnv, extra: int, steps: Expr) -> list[EstimateLine | None]:
+    """The cell's H-wide intermediates of every step; under autocast with a float32 state, those it computes from
+    the state (`Cell.autocast_float32`) are float32."""
+    cell = env.cell
+    assert cell is not None
+    Lx, Dx, H = _layers_expr(env), _dirs_expr(env), Sym("H")
+    wide = cell.autocast_float32 if float32_state(env) else 0
+    return [_item("cell_intermediates", mul(extra - wide, Lx, Dx, steps, B, H, s), env) if extra > wide else None,
+            _item("cell_intermediates_float32", mul(wide, Lx, Dx, steps, B, H, 4), env, note="autocast_float32")
+            if wide else None]
+
+
 def batch_first(env: LayerEnv) -> bool:
     return bool(env.config("batch_first", False))
 
 
-def hands_on_transposed(env: LayerEnv, output_saved: bool) -> bool:
-    """Does the layer hand on its saved output as a non-contiguous transposed view? A batch_first PyTorch RNN
-    returns its time-major output transposed; with one step or one row that view is contiguous already, so the
-    next layer reads it as it is (nn.Linear's reshape is a view of the same storage)."""
-    return output_saved and batch_first(env) and env.steps > 1 and env.batch > 1
+def hands_on_transposed(env: LayerEnv, given_transposed: bool) -> bool:
+    """Does the layer hand on its output as a non-contiguous transposed tensor? A batch_first PyTorch RNN returns
+    its time-major output transposed (with one step or one row that view is contiguous already, so the next layer
+    reads it as it is: nn.Linear's reshape is a view of the same storage); an elementwise layer given one keeps
+    its strides (`Work.keeps_layout`)."""
+    if env.runtime.kernels == "torch" and is_recurrent(env.layer) and not env.is_cell:
+        return batch_first(env) and env.steps > 1 and env.batch > 1
+    return given_transposed and env.layer.work.keeps_layout
 
 
 def shares_input(output_saved: bool, transposed: bool, env: LayerEnv) -> bool:
@@ -263,11 +312,16 @@ def shares_input(output_saved: bool, transposed: bool, env: LayerEnv) -> bool:
     (`output_saved`, handed on as a transposed view when `transposed`)?
 
     A batch_first PyTorch RNN returns a transposed view of its time-major output: nn.Linear reshapes it to 2-D
-    (a copy), LayerNorm saves the view itself (shared), another RNN shares it when its batch_first agrees."""
+    (a copy), LayerNorm saves the view itself (shared), another RNN shares it when its batch_first agrees (or when
+    one step or one row makes the transposed view contiguous: `Linear; ReLU; RNN(batch_first=True)` on 1 × 1 was
+    counted twice). Under autocast a layer that casts keeps its own 16-bit copy of a float32 tensor."""
     if not output_saved:
         return False
+    if env.options.autocast and env.layer.work.autocast == "cast" and not env.input_16bit:
+        return False  # it keeps its own 16-bit cast of the float32 tensor
     if env.runtime.kernels == "torch" and is_recurrent(env.layer) and not env.is_cell:
-        return transposed == batch_first(env)
+        # with one step or one row a transposed view is contiguous already: the layer reads it as it is
+        return transposed == batch_first(env) or env.steps == 1 or env.batch == 1
     if env.layer.work.flattens_input:
         return not transposed
     return True
@@ -336,7 +390,8 @@ def _trainable(layer: LayerReport) -> bool:
     return any(t.trainable for t in layer.tensors)
 
 
-AUTOCAST_SUPPORTED = ("nn.Linear, nn.RNN and nn.LSTM (one direction; the LSTM through oneDNN in bfloat16), "
+AUTOCAST_SUPPORTED = ("nn.Linear, nn.RNN, nn.GRU and nn.LSTM (stacked, bidirectional, batch_first, projected; the LSTM "
+                      "through oneDNN in bfloat16 or step by step with --cpu-kernels native), their cells, "
                       "nn.Embedding, nn.Dropout and the elementwise activations that keep their input or output")
 
 
@@ -346,40 +401,43 @@ def _autocast_refusal(env: LayerEnv) -> str | None:
     if env.runtime.kernels != "torch":
         return "--autocast models torch.autocast on PyTorch models only"
     if not kind:
-        return f"{layer.name} ({layer.type}) runs in float32 or mixes float32 and 16-bit tensors under torch.autocast"
+        return (f"{layer.name} ({layer.type}): what it keeps under torch.autocast is not measured (LayerNorm, for one, "
+                "runs in float32 on a 16-bit input)")
     cell = env.cell
-    if cell is None or env.is_cell:
+    if cell is None or env.is_cell:  # a cell applies each weight once: one cast, like a Linear's
         return None
-    path = activation_path(env)
-    if cell.cell_state and env.options.autocast == "float16" and env.options.cpu_kernels == "onednn":
-        return (f"{layer.name} ({layer.type}): torch crashes on an nn.LSTM under float16 autocast on CPU (oneDNN: "
-                "'could not create a primitive descriptor for the LSTM forward propagation primitive')")
-    if cell.cell_state and path != "onednn":
-        return f"{layer.name} ({layer.type}): its step-by-step cell mixes float32 gates with 16-bit products"
-    if env.bindings.get("D", 1) == 2:  # each direction may cast a float32 input again: not modelled yet
-        return f"{layer.name} ({layer.type}): a bidirectional recurrent layer under autocast is not modelled"
+    if any(not t.trainable for t in layer.tensors):
+        return (f"{layer.name} ({layer.type}): autocast caches only the casts of weights that need a gradient, so "
+                "each step casts a frozen weight again and keeps that copy wherever the step's input needs a gradient; "
+                "a recurrent layer with frozen weights is not modelled")
+    if (cell.onednn and not _projected(env) and env.options.autocast == "float16"
+            and env.options.cpu_kernels == "onednn" and not env.input_16bit):  # torch takes oneDNN, in float16
+        return (f"{layer.name} ({layer.type}): torch crashes on an nn.LSTM given float32 input under float16 autocast "
+                "on CPU (oneDNN: 'could not create a primitive descriptor for the LSTM forward propagation "
+                "primitive'); with oneDNN off (torch.backends.mkldnn.flags(enabled=False)) it runs step by step: "
+                "--cpu-kernels native")
     return None
 
 
 def _autocast_copies(env: LayerEnv) -> EstimateLine | None:
     """The 16-bit weight copies an autocast layer keeps: oneDNN's LSTM keeps all of its weights and biases cast;
-    a matmul keeps its cast weight only for its input's gradient (not the first trainable layer's input), as the
-    backward FLOPs count it (flops.backward_macs: `Work.reads_input` of the first block needs `upstream`, and the
-    recurrent product of a single step reads only the zero h_0)."""
+    a matmul keeps its cast weight only for its input's gradient, where the backward FLOPs count that gradient
+    (flops.needs_input_gradient: not the first trainable layer's input, nor the zero h_0 of a single step). A weight
+    autocast casts again at every step (`Work.autocast_recast`) leaves a copy per step."""
     if env.layer.work.autocast != "cast":
         return None
     onednn = env.cell is not None and not env.is_cell and activation_path(env) == "onednn"
     roles = MAC_ROLES | BIAS_ROLES if onednn else MAC_ROLES
-    reads_input = frozenset(env.layer.work.reads_input)
+    recast = frozenset(env.layer.work.autocast_recast)
     bindings = dict(env.bindings)
     terms: list[Expr] = []
     first = True
     for copies, tensors in env.layer.plan.blocks():
         if copies.evaluate(bindings) == 0:
             continue
-        chosen = [product(t.shape) for t in tensors if t.role in roles
-                  and (onednn or env.upstream or not (first and t.role in reads_input))
-                  and (onednn or t.role != "recurrent_weights" or env.steps > 1)]  # one step: h_0 needs none
+        chosen = [mul(T, product(t.shape)) if t.role in recast and not onednn else product(t.shape)
+                  for t in tensors if t.role in roles
+                  and (onednn or needs_input_gradient(env, t.role, first, env.steps))]
         first = False
         if chosen:
             block = factor(add(*chosen))
@@ -455,7 +513,7 @@ def _layer_activations(env: LayerEnv) -> tuple[tuple[EstimateLine, ...], bool, s
     if work.mask is not None:
         rate = env.config(work.mask, 0.0)
         in_dtype = env.runtime.mask_in_activation_dtype and env.options.device == "cpu"
-        mask_bytes = env.options.activation_bytes if in_dtype else 1
+        mask_bytes = env.bindings["s"] if in_dtype else 1
         if isinstance(rate, (int, float)) and rate > 0:
             mask = mul(B, _channels(env), mask_bytes) if work.mask_per_channel else mul(B, x, mask_bytes)
             found.append(_item("dropout_mask", mask, env))

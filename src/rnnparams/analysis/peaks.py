@@ -265,6 +265,8 @@ def _not_modelled(est: Estimate, training: bool) -> str:
         return "peak_checkpointing"
     if training and est.options.mixed_precision:
         return "peak_mixed_precision"
+    if est.options.autocast:  # the casts, their caches and the kernels' float32 temporaries: not measured
+        return "peak_autocast"
     if est.options.dtype != "float32":
         return "peak_dtype"
     if training and est.options.optimizer not in VALIDATED_OPTIMIZERS:

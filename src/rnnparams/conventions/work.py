@@ -94,6 +94,11 @@ class Cell:
     onednn: bool = False
     """PyTorch on CPU runs the stacked layer through oneDNN (LSTM without projection, in the runtime's
     `onednn_train_dtypes`)."""
+    autocast_float32: int = 0
+    """Of its `intermediates`, how many torch.autocast leaves in float32 when the initial state is float32 (torch makes
+    h_0 and c_0 in the layer's input dtype): those the cell computes from its previous state elementwise, which
+    promotes a 16-bit product to the state's float32 (LSTM: c_{t−1} and tanh(c_t); GRU: h − n). A cell with any
+    keeps its state, and so its output, in float32 (measured with saved_tensors_hooks, docs/estimates.md)."""
     backward: int = 0
     """Elementwise FLOPs of the backward pass per step and hidden unit: each nonlinearity's derivative times the
     incoming gradient, the products' gradients, and the sums where two gradients meet (docs/estimates.md derives
@@ -103,12 +108,13 @@ class Cell:
 RNN_CELL = Cell(elementwise=1, intermediates=0, reserve=0, output_is_state=True, backward=4)
 """tanh (or relu) of the summed products: 1. The activation's output is h itself. Backward: the gradients from the
 output and from the next step summed (1), tanh' = 1 − h² (2) times that sum (1): 4."""
-LSTM_CELL = Cell(elementwise=9, intermediates=2, reserve=1, cell_state=True, onednn=True, backward=23)
+LSTM_CELL = Cell(elementwise=9, intermediates=2, reserve=1, cell_state=True, onednn=True, autocast_float32=2,
+                 backward=23)
 """σ(i), σ(f), tanh(g), σ(o), f⊙c, i⊙g, their sum, tanh(c), o⊙tanh(c) = 9; keeps c_{t-1} and tanh(c_t);
 cuDNN reserves c_t. Backward: dh summed from the output and the next step (1); do = dh⊙tanh(c), d tanh(c) =
 dh⊙o (2); dc += d tanh(c)⊙(1 − tanh²c) (4); di = dc⊙g, dg = dc⊙i, df = dc⊙c_{t−1}, dc_{t−1} = dc⊙f (4); σ' = a(1 − a)
 times the gradient for i, f, o (9) and tanh' = 1 − g² times it for g (3): 23."""
-GRU_CELL = Cell(elementwise=8, intermediates=3, reserve=1, backward=17)
+GRU_CELL = Cell(elementwise=8, intermediates=3, reserve=1, autocast_float32=1, backward=17)
 """σ(r), σ(z), r⊙(W_hn·h + b_hn), the sum with W_in·x + b_in, tanh(n), h' = n + z⊙(h − n) (3) = 8; keeps tanh(n),
 a copy of W_hn·h + b_hn (r multiplies it in place) and a copy of h − n; cuDNN reserves r ⊙ (W_hn·h + b_hn).
 Backward: dh' summed from the output and the next step (1); dn = dh'⊙(1 − z) (2), dz = dh'⊙(h − n) (1), the direct
@@ -139,6 +145,9 @@ class Work:
     flattens_input: bool = False
     """The layer reshapes its input to 2-D (nn.Linear, TimeDistributed): a transposed view is copied, so the
     previous layer's saved output is not this layer's saved input."""
+    keeps_layout: bool = False
+    """An elementwise layer: its output has its input's strides, so a transposed view in (a batch_first PyTorch RNN's
+    output) is a transposed tensor out, which the next layer that flattens its input copies."""
     inherit: bool = False
     """A wrapper (Bidirectional, TimeDistributed): the wrapped layer's work, applied to the wrapper's copies."""
     window: str | None = None
@@ -178,6 +187,9 @@ class Work:
     cells: str | None = None
     """The argument holding cells that one loop runs one after another each step (Keras StackedRNNCells): its
     activations are each cell's as RNN(cell) keeps them, on the width of the cell before (`memory`)."""
+    autocast_recast: tuple[str, ...] = ()
+    """Roles of the weights whose 16-bit copy torch.autocast makes again at every step, and keeps each: torch multiplies
+    by the weight's transposed view (nn.LSTM's `w_hr.t()`), and autocast caches the casts of leaf tensors only."""
     token_products: frozenset[str] = frozenset()
     """Roles of the weights multiplied once per token (each number one multiply-add): the weight products of
     decoding one token, which `rnnparams state` sums (empty: not declared, so not summed)."""

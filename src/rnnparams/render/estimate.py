@@ -64,6 +64,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "training": ("training with {opt}", "训练,优化器 {opt}"),
     "inference": ("inference", "推理"),
     "mixed": ("mixed precision", "混合精度"),
+    "autocast": ("torch.autocast to {dtype}", "torch.autocast 转为 {dtype}"),
     "memory": ("Memory", "显存/内存"),
     "compute": ("Compute", "计算量"),
     "symbols": ("Symbols", "符号"),
@@ -140,6 +141,10 @@ PEAK_REASONS: dict[str, tuple[str, str]] = {
                            "检查点训练步未建模;这里只给出各部分之和"),
     "peak_mixed_precision": ("mixed-precision steps are not modelled; the sum of the parts is shown instead",
                              "混合精度训练步未建模;这里只给出各部分之和"),
+    "peak_autocast": ("torch.autocast steps are not measured for peaks (their casts and float32 temporaries are not in "
+                      "the timeline); the sum of the parts is shown instead",
+                      "torch.autocast 训练步的峰值未实测（其类型转换和 float32 临时张量不在时间线中）；"
+                      "这里只给出各部分之和"),
     "peak_optimizer": ("bitsandbytes' 8-bit Adam step is not measured (every torch.optim optimizer is); the sum of the "
                        "parts is shown instead",
                        "bitsandbytes 的 8 位 Adam 更新未实测(torch.optim 的优化器均已实测);这里只给出各部分之和"),
@@ -175,6 +180,8 @@ ITEMS: dict[str, tuple[str, str]] = {
     "reserve": ("cuDNN reserve space", "cuDNN 保留区"),
     "gates": ("gate buffers, every step", "每一步的门缓冲区"),
     "cell_intermediates": ("cell intermediates, every step", "每一步的单元中间量"),
+    "cell_intermediates_float32": ("float32 cell intermediates, every step (autocast)",
+                                   "每一步的 float32 单元中间量（autocast）"),
     "projection_inputs": ("projection inputs, every step", "每一步的投影输入"),
     "hidden_states": ("previous hidden states", "前一步的隐藏状态"),
     "autocast_weight_copies": ("16-bit weight copies (autocast)", "16 位权重副本（autocast）"),
@@ -248,6 +255,13 @@ NOTES: dict[str, tuple[str, str]] = {
                              "没有偏置时,PyTorch 交给 oneDNN 的是权重副本,为反向传播保留"),
     "autocast_copies": ("torch.autocast's 16-bit copies of the weights, kept for backward",
                         "torch.autocast 生成的 16 位权重副本，为反向传播保留"),
+    "autocast_input_per_direction": ("torch.autocast casts the float32 input once for each direction, and each "
+                                     "direction keeps its 16-bit copy",
+                                     "torch.autocast 为每个方向各转换一次 float32 输入，每个方向各保留一份 16 位副本"),
+    "autocast_float32": ("the state is float32 (torch makes h_0 and c_0 in the input's float32), so what the cell "
+                         "computes from it stays float32 under torch.autocast",
+                         "状态是 float32（torch 按输入的 float32 创建 h_0 和 c_0），所以单元由状态算出的中间量在 "
+                         "torch.autocast 下仍是 float32"),
     "keras_reversed_input": ("the backward layer keeps its own reversed copy of the input",
                              "反向层保留自己的一份反转后的输入副本"),
     "keras_first_step": ("Keras' torch backend computes the first step twice and keeps both outputs",
@@ -349,6 +363,8 @@ def _options_line(est: Estimate, lang: str) -> str:
         parts.append(o.device.upper())
     if o.mixed_precision:
         parts.insert(3, _t(WORDS, "mixed", lang))
+    if o.autocast:
+        parts.insert(3, _t(WORDS, "autocast", lang).format(dtype=o.autocast))
     return " · ".join(parts)
 
 

@@ -42,8 +42,8 @@ from .common import in_or_default, layer
 from .table import LAYERS
 
 INPLACE = Param("inplace", False, BOOL)
-KEEPS_INPUT = Work(per_number=(1, 1), keeps=(Keep(INPUT),), autocast="follow")
-KEEPS_OUTPUT = Work(per_number=(1, 1), keeps=(Keep(OUTPUT),), autocast="follow")
+KEEPS_INPUT = Work(per_number=(1, 1), keeps=(Keep(INPUT),), keeps_layout=True, autocast="follow")
+KEEPS_OUTPUT = Work(per_number=(1, 1), keeps=(Keep(OUTPUT),), keeps_layout=True, autocast="follow")
 KEEPS_TWO = Work(per_number=(1, 1), keeps=(Keep(INPUT), Keep(INPUT_SIZED)))
 SOFTMAX_WORK = Work(per_number=(3, 3), keeps=(Keep(OUTPUT),))
 """exp, the sum over the axis, the division (or the log of the sum): 3 FLOPs per number."""

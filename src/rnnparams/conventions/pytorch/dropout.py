@@ -66,7 +66,8 @@ def _dropout(name: str, plan: PlanFn, per_channel: bool) -> LayerConvention:
 
 CONVENTIONS: tuple[LayerConvention, ...] = (
     layer("Dropout", (Param("p", 0.5, FLOAT), Param("inplace", False, BOOL)), plan_dropout,
-          work=Work(per_number=(1, 0), mask="p", backward_per_number=1, autocast="follow"),
+          work=Work(per_number=(1, 0), mask="p", backward_per_number=1, keeps_layout=True,
+                    autocast="follow"),
           equivalent=Equivalent(lambda spec, plan: _dropout_values(spec), {"dropout": ("rate",)}, _write_dropout),
           ignored=frozenset()),
 )

@@ -217,7 +217,7 @@ def _recognise_cell(kind: str) -> Callable[[TensorGroup], Recognised | None]:
 def _cell(type_name: str, kind: str, cell: Cell, extra: tuple[Param, ...] = ()) -> LayerConvention:
     family = kind.lower() + "_cell"
     return layer(type_name, (Param("input_size", kind=SIZE), Param("hidden_size", kind=SIZE),
-                              Param("bias", True, BOOL), *extra), plan_cell, work=Work(cell=cell),
+                              Param("bias", True, BOOL), *extra), plan_cell, work=Work(cell=cell, autocast="cast"),
                   equivalent=_cell_equivalent(family), recognise=_recognise_cell(kind), recurrent=True)
 
 
@@ -225,9 +225,10 @@ def _cell(type_name: str, kind: str, cell: Cell, extra: tuple[Param, ...] = ()) 
 CONVENTIONS = (
     layer("RNN", (*_RNN_PARAMS, _NONLIN, *_TAIL), plan_recurrent, work=Work(cell=RNN_CELL, autocast="cast"),
           equivalent=_recurrent_equivalent("rnn"), recognise=_recognise_recurrent("RNN"), recurrent=True),
-    layer("LSTM", (*_RNN_PARAMS, *_TAIL, _PROJ), plan_recurrent, work=Work(cell=LSTM_CELL, autocast="cast"),
+    layer("LSTM", (*_RNN_PARAMS, *_TAIL, _PROJ), plan_recurrent, work=Work(cell=LSTM_CELL, autocast="cast",
+                                                                       autocast_recast=("projection",)),
           equivalent=_recurrent_equivalent("lstm"), recognise=_recognise_recurrent("LSTM"), recurrent=True),
-    layer("GRU", (*_RNN_PARAMS, *_TAIL), plan_recurrent, work=Work(cell=GRU_CELL),
+    layer("GRU", (*_RNN_PARAMS, *_TAIL), plan_recurrent, work=Work(cell=GRU_CELL, autocast="cast"),
           equivalent=_recurrent_equivalent("gru"), recognise=_recognise_recurrent("GRU"), recurrent=True),
     _cell("RNNCell", "RNN", RNN_CELL, (_NONLIN,)),
     _cell("LSTMCell", "LSTM", LSTM_CELL),
