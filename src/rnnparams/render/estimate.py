@@ -161,6 +161,11 @@ PEAK_REASONS: dict[str, tuple[str, str]] = {
                               "(2–13 % of the peak measured); the sum of the parts is shown instead",
                               "oneDNN 推理时的暂存区除门缓冲区外还有未推导出的部分(实测占峰值的 2–13%);"
                               "这里只给出各部分之和"),
+    "peak_native_forward": ("the peak falls in the forward of a step-by-step (native) recurrent layer whose input "
+                            "needs a gradient, where torch allocates less than the timeline models (up to 8 % of "
+                            "the peak, not derived); the sum of the parts is shown instead",
+                            "峰值落在输入需要梯度的逐步(native)循环层的前向计算中,torch 在那里分配的内存少于时间线的"
+                            "模型(最多占峰值的 8%,尚未推导);这里只给出各部分之和"),
     "peak_small": ("below 4 MiB, the small buffers the timeline leaves out (states, scalars, a kernel's fixed "
                    "buffers) can exceed 5 % of the peak; the sum of the parts is shown instead",
                    "低于 4 MiB 时,时间线未计入的小缓冲区(状态、标量、内核的固定缓冲区)可能超过峰值的 5%;"
