@@ -134,17 +134,23 @@ def count_model(spec: ModelSpec) -> Report:
     return chain.report()
 
 
+def spec_key(spec: LayerSpec, *more: object) -> object:
+    """The layer as written but for its name and place (with `more` beside), as a dictionary key; None where an
+    argument is not hashable (a layer, a list), so that no key is known cheaply."""
+    key = (spec.type, tuple(spec.config.items()), spec.input_shape, spec.tied, spec.frozen, *more)
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
 def _equal_key(fw: FrameworkConvention, conv: LayerConvention, spec: LayerSpec, shape: Shape | None) -> object:
     """What makes two layers count alike but for their names, or None where that is not known cheaply: only
     where names are applied after the plan (PyTorch's attribute paths), and the arguments are plain values."""
     if fw.naming != BY_POSITION or conv.wraps:
         return None
-    key = (spec.type, tuple(spec.config.items()), spec.input_shape, spec.tied, spec.frozen, shape)
-    try:
-        hash(key)
-    except TypeError:  # an argument that is a layer, a list
-        return None
-    return key
+    return spec_key(spec, shape)
 
 
 def _count_layer(fw: FrameworkConvention, namer: _Namer, spec: LayerSpec, index: int,

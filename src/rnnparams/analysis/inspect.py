@@ -29,7 +29,7 @@ from ..inputs.checkpoints.binding import Unusable, layer_spec
 from ..inputs.checkpoints.model import Checkpoint, CheckpointTensor, DeclaredLayer, tensor_bytes
 from ..spec import LayerSpec, ModelSpec, Shape, Value, frozen_mapping
 from .assemble import assemble
-from .count import count_model
+from .count import count_model, spec_key
 from .report import LayerReport, Report
 
 TYPE_CHECKING = False
@@ -212,11 +212,8 @@ class _State:
     def counted(self, cand: _Candidate) -> Report:
         """The candidate counted alone; a file of many alike layers (a stack of blocks) counts each kind once."""
         spec = cand.spec
-        key: object = (cand.spec_framework, spec.type, tuple(spec.config.items()), spec.name, spec.input_shape,
-                       spec.tied, spec.frozen, cand.input_shape)
-        try:
-            hash(key)
-        except TypeError:  # an argument that is a layer or a list: by its text
+        key = spec_key(spec, spec.name, cand.spec_framework, cand.input_shape)
+        if key is None:  # an argument that is a layer or a list: by its text
             key = (cand.spec_framework, repr(spec), cand.input_shape)
         report = self.reports.get(key)
         if report is None:
