@@ -63,12 +63,15 @@ class LayerEnv:
 
     def _cell_config(self, key: str) -> object:
         """An argument of the layer or, for a wrapper (Keras RNN(cell), Bidirectional), of the layer it wraps."""
+        spec = self.spec_with(key)
+        return None if spec is None else spec.config[key]
+
+    def spec_with(self, key: str) -> LayerSpec | None:
+        """The layer, or the one it wraps (and so on), whose arguments include `key`."""
         spec = self.layer.spec
-        while spec is not None:
-            if key in spec.config:
-                return spec.config[key]
+        while spec is not None and key not in spec.config:
             spec = next((v for v in spec.config.values() if isinstance(v, LayerSpec)), None)
-        return None
+        return spec
 
     @property
     def is_cell(self) -> bool:

@@ -36,7 +36,6 @@ from ..conventions.work import (
     Runtime,
 )
 from ..errors import UsageError
-from ..spec import LayerSpec
 from ..symbolic import Const, Expr, Sym, add, factor, mul, product
 from .attention import attention_items
 from .flops import BIAS_ROLES, MAC_ROLES, needs_input_gradient
@@ -247,9 +246,7 @@ def _stacked_cells_items(env: LayerEnv, key: str) -> tuple[EstimateLine, ...]:
     from ..spec import ModelSpec, frozen_mapping
     from .count import count_model  # the cells, each counted as RNN(cell) counts it
 
-    rnn = env.layer.spec
-    while rnn is not None and "cell" not in rnn.config:  # a wrapper's (Bidirectional's) layer
-        rnn = next((v for v in rnn.config.values() if isinstance(v, LayerSpec)), None)
+    rnn = env.spec_with("cell")  # the RNN, or the one a wrapper (Bidirectional) holds
     cells = env._cell_config(key)
     assert rnn is not None and isinstance(cells, tuple)
     width = env.layer.plan.bindings["I"]
