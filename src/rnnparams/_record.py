@@ -53,15 +53,19 @@ else:
         # a long chain, and a loop of object.__setattr__ calls was the single largest cost of every verb.
         cls = type(self)
         names = cls.__record_fields__
+        if not kwargs and len(args) == len(names):  # every field given in order (counting builds these by the
+            self.__dict__.update(zip(names, args))  # noqa: B905   thousand): nothing to check or default
+            return
         if len(args) > len(names):
             raise TypeError(f"{cls.__name__}() takes {len(names)} arguments but {len(args)} were given")
         values = dict(cls.__record_plain__)
         values.update(zip(names, args))  # noqa: B905 (names is the longer)
         if kwargs:
+            given = names[:len(args)]
             for key in kwargs:
                 if key not in cls.__record_names__:
                     raise TypeError(f"{cls.__name__}() got an unexpected keyword argument {key!r}")
-                if key in names[:len(args)]:
+                if key in given:
                     raise TypeError(f"{cls.__name__}() got multiple values for argument {key!r}")
             values.update(kwargs)
         if len(values) < len(names):

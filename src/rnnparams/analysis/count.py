@@ -65,22 +65,29 @@ def model_input(spec: ModelSpec, fw: FrameworkConvention) -> Shape | None:
 
 
 def evaluate(t: TensorSpec, bindings: dict[str, int] | None,
-             memo: dict[int, tuple[int, str]] | None = None) -> TensorReport:
+             memo: dict[int, tuple[int, str]] | None = None,
+             shapes: dict[int, tuple[tuple[int, ...], int, tuple[str, ...]]] | None = None) -> TensorReport:
     """The tensor's concrete shape and size. `memo` keeps each symbolic dimension's value and text by identity
-    within one layer, whose stacked copies share their dimensions (a 64-block stack evaluates each once)."""
-    env = bindings or {}
-    memo = {} if memo is None else memo
-    dims = []
-    for d in t.shape:
-        known = memo.get(id(d))
-        if known is None:
-            known = memo[id(d)] = (d.evaluate(env), d.render())
-        dims.append(known)
-    shape = tuple(v for v, _ in dims)
-    numel = 1
-    for v in shape:
-        numel *= v
-    return TensorReport(t.name, shape, numel, t.trainable, t.role, t.buffer, tuple(r for _, r in dims), t.gates)
+    within one layer, `shapes` each shape's (a stack's copies share their shape tuples: a 64-block stack
+    evaluates each once)."""
+    known = shapes.get(id(t.shape)) if shapes is not None else None
+    if known is None:
+        env = bindings or {}
+        memo = {} if memo is None else memo
+        dims = []
+        for d in t.shape:
+            dim = memo.get(id(d))
+            if dim is None:
+                dim = memo[id(d)] = (d.evaluate(env), d.render())
+            dims.append(dim)
+        shape = tuple(v for v, _ in dims)
+        numel = 1
+        for v in shape:
+            numel *= v
+        known = (shape, numel, tuple(r for _, r in dims))
+        if shapes is not None:
+            shapes[id(t.shape)] = known
+    return TensorReport(t.name, known[0], known[1], t.trainable, t.role, t.buffer, known[2], t.gates)
 
 
 class Chain:
@@ -191,7 +198,8 @@ def _count_layer(fw: FrameworkConvention, namer: _Namer, spec: LayerSpec, index:
     bindings = dict(plan.bindings)
     _check_sizes(spec, bindings, plan.output_shape)
     memo: dict[int, tuple[int, str]] = {}
-    tensors = tuple(evaluate(t, bindings, memo) for t in plan.tensors)
+    shapes: dict[int, tuple[tuple[int, ...], int, tuple[str, ...]]] = {}  # the plan holds every shape alive
+    tensors = tuple(evaluate(t, bindings, memo, shapes) for t in plan.tensors)
     # every dimension of every tensor (the words name the first too large; a stack's copies share their values)
     if any(abs(v) > MAX_DIMENSION for v, _ in memo.values() if isinstance(v, int)):
         for t in tensors:

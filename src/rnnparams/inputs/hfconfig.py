@@ -30,9 +30,11 @@ def looks_like_hf_config(text: str) -> bool:
         return False
     if not isinstance(data, dict) or "layers" in data:
         return False
-    from ..conventions.mamba_ssm import looks_like
+    if "model_type" in data:
+        return True
+    from ..conventions.mamba_ssm import looks_like  # imported only for a config that names no model_type
 
-    return "model_type" in data or looks_like(data)
+    return looks_like(data)
 
 
 def load_config(text: str, source_name: str = "config.json") -> dict[str, object]:
@@ -138,15 +140,16 @@ def spec_from_config(text: str, source_name: str = "config.json",
     from ..conventions.transformers.configs import FAMILIES, FRAMEWORK, NOT_COUNTED, model_layers, with_defaults
 
     data = load_config(text, source_name)
-    from ..conventions import mamba_ssm
+    if "model_type" not in data:  # mamba_ssm's config.json names none: its module is imported for it alone
+        from ..conventions import mamba_ssm
 
-    if mamba_ssm.looks_like(data):
-        values = _mamba_ssm_overrides(data, overrides)
-        try:
-            layers = mamba_ssm.model_layers(values, source_name)
-        except RnnParamsError as exc:
-            raise type(exc)(f"{source_name}: {exc}") from None
-        return ModelSpec(mamba_ssm.FRAMEWORK, layers, None, name="MambaLMHeadModel", source=None, chain=False)
+        if mamba_ssm.looks_like(data):
+            values = _mamba_ssm_overrides(data, overrides)
+            try:
+                layers = mamba_ssm.model_layers(values, source_name)
+            except RnnParamsError as exc:
+                raise type(exc)(f"{source_name}: {exc}") from None
+            return ModelSpec(mamba_ssm.FRAMEWORK, layers, None, name="MambaLMHeadModel", source=None, chain=False)
     model_type = data.get("model_type")
     if isinstance(model_type, str) and model_type in NOT_COUNTED:
         raise InputError(f"{source_name}: model_type {model_type!r} ({NOT_COUNTED[model_type]}) is a recurrent "
