@@ -29,6 +29,11 @@ PUBLISHED = [
     ("rwkv-4-430m-pile.json", 430_397_440, SIZE_TABLE),
     ("rwkv-4-1b5-pile.json", 1_515_106_304, SIZE_TABLE),
     ("rwkv-4-3b-pile.json", 2_984_627_200, SIZE_TABLE),
+    ("xlstm-7b.json", 6_865_424_896, "NX-AI/xlstm_scaling_laws: the xLSTM authors' model sizes, its 7B mLSTM model"),
+    ("lfm2-1.2b.json", 1_170_340_608, "LiquidAI/LFM2-1.2B's GGUF metadata (parameter_count) and public load checks "
+                                      "(`Lfm2ForCausalLM 1170340608`, sum of numel() on the real checkpoint)"),
+    ("qwen3-next-80b-a3b-instruct.json", 79_674_391_296, "Qwen/Qwen3-Coder-Next's official parameter count (and "
+                                                          "llama.cpp's n_params), the same architecture"),
     # the original state-spaces/mamba checkpoints: the same weights, vocabulary 50277 padded to a multiple of 8
     ("mamba_ssm/mamba-130m.json", 129_135_360, SIZE_TABLE + " (the -hf conversion of the same weights)"),
     ("mamba_ssm/mamba-2.8b.json", 2_768_345_600, SIZE_TABLE + " (the -hf conversion of the same weights)"),
