@@ -65,6 +65,17 @@ class MissingPart:
 
 
 @record
+class ConfigSource:
+    """The config file a model was built from (a Hugging Face or mamba_ssm config.json) and the `--set` values
+    applied to it: `solve` and `sweep` vary the config's own fields by building the model from it again, as
+    transformers would from the edited file (one size of the file reaches every module that reads it)."""
+
+    text: str
+    name: str
+    overrides: tuple[str, ...] = ()
+
+
+@record
 class ModelSpec:
     framework: str
     layers: tuple[LayerSpec, ...]
@@ -79,3 +90,5 @@ class ModelSpec:
     its own `LayerSpec.input_shape` (None: from its arguments, as PyTorch layers declare their input sizes)."""
     missing: tuple[MissingPart, ...] = ()
     """Parts left out because the reader cannot see into them (`--partial`): the count is then a lower bound."""
+    config: ConfigSource | None = None
+    """The config file it was built from, when it was (`inputs/hfconfig.py`)."""

@@ -57,7 +57,7 @@ def adam_float32(p: int, n: int, batch: int, state: int) -> int:
 
 
 def test_memory_budget_solves_layers_by_hand() -> None:
-    sol = api.solve(MAMBA, "num_layers", memory="2GiB", batch=4, seq_len=128)
+    sol = api.solve(MAMBA, "num_hidden_layers", memory="2GiB", batch=4, seq_len=128)
     layers = sol.value
     assert layers > 1 and sol.next_point is not None
     at = adam_float32(*real_parameters(MAMBA_CONFIG, num_hidden_layers=layers), 4, mamba_state(MAMBA_CONFIG, layers))
@@ -88,7 +88,7 @@ def test_memory_does_not_bound_the_sequence_length() -> None:
 def test_flops_sweep_is_the_batch_prefill(tmp_path: Path) -> None:
     """B × prefill FLOPs per sequence, as estimate_sequence gives it for the config written out at each value (a
     different path: the file read with the new num_hidden_layers), and linear in T for an attention-free Mamba."""
-    result = api.sweep(MAMBA, "num_layers=12,24", metric="flops", batch=4, seq_len=128, mode="inference")
+    result = api.sweep(MAMBA, "num_hidden_layers=12,24", metric="flops", batch=4, seq_len=128, mode="inference")
     for point in result.series[0].points:
         path = tmp_path / f"mamba-{point.value}.json"
         path.write_text(json.dumps({**MAMBA_CONFIG, "num_hidden_layers": point.value, "n_layer": point.value}))
@@ -119,7 +119,7 @@ def test_flops_budget_solves_and_its_neighbour_is_over() -> None:
      "FLOPs are not modelled for minGRU-pytorch"),
 ])
 def test_what_is_not_modelled_is_refused(model: str, kwargs: dict[str, Any], message: str) -> None:
-    vary = "dim" if "framework" in kwargs else "num_layers"
+    vary = "dim" if "framework" in kwargs else "num_hidden_layers"
     with pytest.raises(UsageError, match=message):
         api.solve(model, vary, **kwargs)
     metric = "flops" if "flops" in kwargs else "memory"
@@ -129,8 +129,8 @@ def test_what_is_not_modelled_is_refused(model: str, kwargs: dict[str, Any], mes
 
 
 def test_no_fit_is_said() -> None:
-    with pytest.raises(NoFit, match="no value of num_layers fits"):
-        api.solve(MAMBA, "num_layers", memory="100MiB", batch=4, seq_len=128)
+    with pytest.raises(NoFit, match="no value of num_hidden_layers fits"):
+        api.solve(MAMBA, "num_hidden_layers", memory="100MiB", batch=4, seq_len=128)
 
 
 # --- the command line and the web API --------------------------------------------------------------------------
@@ -142,23 +142,24 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_cli_solve_and_sweep() -> None:
-    out = run("solve", MAMBA, "--vary", "*.hidden_size", "--memory", "2GiB", "--batch", "4", "--seq-len", "128",
+    out = run("solve", MAMBA, "--vary", "hidden_size", "--memory", "2GiB", "--batch", "4", "--seq-len", "128",
               "--json")
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert data["measure"] <= 2 * GiB < data["next_measure"]
-    assert data == json.loads(json.dumps(api.solve(MAMBA, "*.hidden_size", memory="2GiB", batch=4,
+    assert data == json.loads(json.dumps(api.solve(MAMBA, "hidden_size", memory="2GiB", batch=4,
                                                    seq_len=128).to_dict()))
-    out = run("solve", MAMBA, "--vary", "*.hidden_size", "--memory", "2GiB", "--batch", "4", "--seq-len", "128",
+    out = run("solve", MAMBA, "--vary", "hidden_size", "--memory", "2GiB", "--batch", "4", "--seq-len", "128",
               "-l", "zh")
     assert out.returncode == 0 and "不含激活值" in out.stdout
-    out = run("sweep", MAMBA, "--vary", "num_layers=12,24", "--metric", "flops", "--batch", "4", "--seq-len", "128")
+    layers = "num_hidden_layers=12,24"
+    out = run("sweep", MAMBA, "--vary", layers, "--metric", "flops", "--batch", "4", "--seq-len", "128")
     assert out.returncode == 2 and "--mode inference" in out.stderr and "Traceback" not in out.stderr
-    out = run("sweep", MAMBA, "--vary", "num_layers=12,24", "--metric", "flops", "--batch", "4", "--seq-len", "128",
+    out = run("sweep", MAMBA, "--vary", layers, "--metric", "flops", "--batch", "4", "--seq-len", "128",
               "--mode", "inference", "--csv")
     assert out.returncode == 0, out.stderr
     head, *rows = [line.split(",") for line in out.stdout.splitlines()]
-    sweep = api.sweep(MAMBA, "num_layers=12,24", metric="flops", batch=4, seq_len=128, mode="inference")
+    sweep = api.sweep(MAMBA, "num_hidden_layers=12,24", metric="flops", batch=4, seq_len=128, mode="inference")
     assert [int(r[head.index("flops_batch")]) for r in rows] == [p.measure("flops") for p in sweep.series[0].points]
     assert [r[head.index("flops_train_batch")] for r in rows] == ["", ""]  # not modelled: left empty
 

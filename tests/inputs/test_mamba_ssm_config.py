@@ -171,3 +171,18 @@ def test_the_estimate_is_the_transformers_conversions(ours: str, transformers: s
         d_inner, heads = 2 * config["d_model"], 2 * config["d_model"] // 64  # expand 2, headdim 64 (defaults)
         scan = sum(layer.value("decode", "scan_macs") for layer in a.layers)
         assert scan == config["n_layer"] * heads * 64 * 128 == config["n_layer"] * d_inner * 128  # d_state 128
+
+
+def test_solve_varies_the_files_d_model_everywhere() -> None:
+    """`solve --vary d_model` on mamba-130m's config.json: the embedding, all 24 blocks, the norm and the tied head
+    follow d_model (the hand derivation above, vocabulary 50277 padded to 50280)."""
+    from rnnparams.api import solve
+
+    def by_hand(d: int) -> int:
+        return 50280 * d + 24 * _mamba1_block(d) + d
+
+    budget = 200_000_000
+    solution = solve(str(CONFIGS / "mamba-130m.json"), "d_model", params=budget)
+    d = solution.value
+    assert by_hand(d) <= budget < by_hand(d + 1)
+    assert solution.point.report.total_params == by_hand(d)

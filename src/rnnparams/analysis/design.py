@@ -20,7 +20,7 @@ from .._record import replace as replace_record
 from ..conventions import FRAMEWORKS
 from ..conventions.base import INT, NONNEG, SHAPE, SIZE, Param, above_maximum
 from ..errors import FeatureMismatch, RnnParamsError, UsageError
-from ..spec import LayerSpec, ModelSpec, Value
+from ..spec import ConfigSource, LayerSpec, ModelSpec, Value
 from .count import count_model
 from .estimate import Estimate, estimate_report, with_sequence_length
 from .report import LayerReport, Report
@@ -55,10 +55,13 @@ class Variable:
     current: int | None = None
     input_axis: int | None = None
     """`input.K`: the K-th dimension of the model input (one sample, no batch), as --input-shape gives it."""
+    config_key: str | None = None
+    """A field of the config file the model was built from (`ModelSpec.config`): the model is built again from the
+    file with that field set, as transformers builds it from the edited file."""
 
     @property
     def option(self) -> bool:
-        return not self.places and self.input_axis is None
+        return not self.places and self.input_axis is None and self.config_key is None
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.text, "argument": self.param, "layers": list(self.layers), "current": self.current}
@@ -96,6 +99,8 @@ def resolve_variable(spec: ModelSpec, report: Report, text: str, *, options: boo
     text = text.strip()
     if options and text in OPTIONS:
         return Variable(text, text)
+    if spec.config is not None:
+        return _config_variable(spec.config, text, options)
     if text.startswith("input.") and text[6:].isdigit():
         axis, shape = int(text[6:]), spec.input_shape or ()
         if axis >= len(shape) or shape[axis] is None:
@@ -134,9 +139,28 @@ def resolve_variable(spec: ModelSpec, report: Report, text: str, *, options: boo
                     min(maxima) if maxima else None, values.pop() if len(values) == 1 else None)
 
 
+def _config_variable(config: ConfigSource, text: str, options: bool) -> Variable:
+    """A whole-number field of the config file: the layers follow from the file (a hidden size reaches the
+    embedding, every block, the norm and the head), so the model's own layer arguments are not varied apart."""
+    from ..inputs.hfconfig import config_sizes
+
+    sizes = config_sizes(config)
+    if text not in sizes:
+        extra = f"; {' and '.join(OPTIONS)} with an estimate" if options else ""
+        raise UsageError(f"--vary {text!r}: {config.name} has no whole-number field {text!r}; a config file's "
+                         f"fields are varied (with its defaults): {', '.join(sorted(sizes)) or 'none'}{extra}")
+    current, maximum = sizes[text]
+    return Variable(text, text, layers=(config.name,), minimum=0 if current == 0 else 1, maximum=maximum,
+                    current=current, config_key=text)
+
+
 def variables(spec: ModelSpec, report: Report) -> tuple[tuple[str, int], ...]:
     """Every size `--vary` takes for this model with its current value: NAME where one layer has the argument,
-    LAYER.NAME where several do (in layer order)."""
+    LAYER.NAME where several do (in layer order); a config file's whole-number fields for a model built from one."""
+    if spec.config is not None:
+        from ..inputs.hfconfig import config_sizes
+
+        return tuple((name, value) for name, (value, _) in config_sizes(spec.config).items())
     found: list[tuple[str, str, int]] = []
     for i, layer in enumerate(spec.layers):
         name = report.layers[i].name if i < len(report.layers) else str(i)
@@ -184,6 +208,11 @@ def with_value(spec: ModelSpec, var: Variable, value: int) -> ModelSpec:
     if var.maximum is not None and value > var.maximum:
         why = above_maximum(Param(var.param, kind=SIZE, maximum=var.maximum), value)
         raise UsageError(f"{var.text}={value}: {why}")
+    if var.config_key is not None and spec.config is not None:
+        from ..inputs.hfconfig import spec_from_config
+
+        config = spec.config
+        return spec_from_config(config.text, config.name, (*config.overrides, f"{var.config_key}={value}"))
     layers = list(spec.layers)
     for i, path in var.places:
         layers[i] = _set(layers[i], path, var.param, value)

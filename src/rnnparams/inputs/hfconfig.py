@@ -8,7 +8,7 @@ import json
 from collections.abc import Mapping, Sequence
 
 from ..errors import InputError, RnnParamsError, UsageError
-from ..spec import ModelSpec
+from ..spec import ConfigSource, ModelSpec
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -149,7 +149,8 @@ def spec_from_config(text: str, source_name: str = "config.json",
                 layers = mamba_ssm.model_layers(values, source_name)
             except RnnParamsError as exc:
                 raise type(exc)(f"{source_name}: {exc}") from None
-            return ModelSpec(mamba_ssm.FRAMEWORK, layers, None, name="MambaLMHeadModel", source=None, chain=False)
+            return ModelSpec(mamba_ssm.FRAMEWORK, layers, None, name="MambaLMHeadModel", source=None, chain=False,
+                             config=ConfigSource(text, source_name, _items(overrides)))
     model_type = data.get("model_type")
     if isinstance(model_type, str) and model_type in NOT_COUNTED:
         raise InputError(f"{source_name}: model_type {model_type!r} ({NOT_COUNTED[model_type]}) is a recurrent "
@@ -159,14 +160,47 @@ def spec_from_config(text: str, source_name: str = "config.json",
         raise InputError(f"{source_name}: model_type {model_type!r} is not one rnnparams counts; it counts "
                          + ", ".join(FAMILIES))
     family = FAMILIES[model_type]
-    items = ([f"{k}={v}" for k, v in overrides.items()] if isinstance(overrides, Mapping) else
-             list(overrides or ()))
+    items = _items(overrides)
     values = apply_overrides(model_type, with_defaults(family, data), items)
     try:
         layers, cls = model_layers(family, values)
     except RnnParamsError as exc:
         raise type(exc)(f"{source_name}: {exc}") from None
-    return ModelSpec(FRAMEWORK, layers, None, name=cls, source=None, chain=False)  # each module on its own widths
+    return ModelSpec(FRAMEWORK, layers, None, name=cls, source=None, chain=False,  # each module on its own widths
+                     config=ConfigSource(text, source_name, items))
+
+
+def _items(overrides: Mapping[str, object] | Sequence[str] | None) -> tuple[str, ...]:
+    return tuple(f"{k}={v}" for k, v in overrides.items()) if isinstance(overrides, Mapping) else tuple(overrides or ())
+
+
+def config_sizes(config: ConfigSource) -> dict[str, tuple[int, int]]:
+    """The whole-number fields of the config, with its defaults and overrides applied: name -> (value, the largest
+    the reader accepts). What `solve` and `sweep` vary on a config file."""
+    data = load_config(config.text, config.name)
+    if "model_type" not in data:
+        from ..conventions import mamba_ssm
+
+        values = _mamba_ssm_overrides(data, config.overrides)
+        return {k: (v, mamba_ssm.MAX_LAYERS if k == "n_layer" else mamba_ssm.MAX_SIZE)
+                for k, d in mamba_ssm.DEFAULTS.items()
+                if isinstance(d, int) and not isinstance(d, bool)
+                and isinstance(v := values.get(k, d), int) and not isinstance(v, bool)}
+    from ..conventions.transformers.configs import (
+        FAMILIES,
+        INT,
+        INT_OR_AUTO,
+        INT_OR_NONE,
+        MAX_LAYERS,
+        MAX_SIZE,
+        with_defaults,
+    )
+
+    family = FAMILIES[str(data["model_type"])]
+    values = apply_overrides(family.model_type, with_defaults(family, data), config.overrides)
+    return {f.name: (v, MAX_LAYERS if f.name == "num_hidden_layers" else MAX_SIZE) for f in family.fields
+            if f.kind in (INT, INT_OR_AUTO, INT_OR_NONE) and isinstance(v := values.get(f.name), int)
+            and not isinstance(v, bool)}
 
 
 def stored_layout(text: str) -> tuple[StoredAs, ...]:
