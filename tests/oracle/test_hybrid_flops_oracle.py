@@ -40,10 +40,12 @@ from test_sequence_estimate_oracle import (  # noqa: E402
     FAST,
     WEIGHT_OPS,
     attention_macs_per_key,
+    build,
     counted,
     divisors,
     flags,
     ours,
+    spec,
     total,
 )
 from test_transformers_oracle import SAVED  # noqa: E402
@@ -137,6 +139,30 @@ def test_granite_of_one_kind_of_layer() -> None:
     """Every layer attention: the experts stay in the stack's shared kind L (no folding into L_att), and still run
     top_k of them (before, `state` counted every expert of such a stack)."""
     check_flops({**TINY["granitemoehybrid"], "num_hidden_layers": 2, "layer_types": ["attention", "attention"]}, 3)
+
+
+@pytest.mark.parametrize("family, change", [
+    ("granitemoehybrid", {"layer_types": None}),  # the config's default: every layer Mamba-2
+    ("lfm2", {"layer_types": ["conv", "conv", "conv"]}),
+])
+def test_stacks_without_attention_over_a_plain_forward(family: str, change: dict[str, Any]) -> None:
+    """A stack without attention cannot run transformers 5.24's cached path (the mask asks the cache for a length
+    only attention layers hold): a plain forward of T tokens (no cache) multiplies the weights T times, 2·T × our
+    weight MACs per token (`state`'s too), and convolves T + K − 1 padded positions."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    config = {**TINY[family], **change}
+    steps = 4
+    model = build(config).eval()
+    with FlopCounterMode(display=False) as counter, torch.no_grad():
+        model(torch.randint(0, int(config["vocab_size"]), (1, steps)), use_cache=False)
+    ops = {str(k): int(v) for k, v in counter.get_flop_counts()["Global"].items()}
+    est = ours(config, steps)
+    assert sum(ops.get(op, 0) for op in WEIGHT_OPS) == 2 * total(est, "prefill", "weight_macs")
+    assert total(est, "prefill", "weight_macs") == steps * rnnparams.recurrent_state(spec(config)).products_per_token
+    real = real_sizes(model)
+    assert ops.get("aten.convolution", 0) == 2 * real["conv"] * (steps + real["K"] - 1)
+    assert total(est, "decode", "scan_flops") == real["elementwise"]
 
 
 # --- hypothesis configurations (20 per family) --------------------------------------------------------------------
