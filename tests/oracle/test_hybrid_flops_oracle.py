@@ -130,6 +130,14 @@ def test_nemotron_h_with_latent_experts() -> None:
     check_flops({**TINY["nemotron_h"], "moe_latent_size": 6, "num_experts_per_tok": 2, "mlp_bias": True}, 4)
 
 
+def test_nemotron_h_attention_has_no_bias_whatever_the_config_says() -> None:
+    """NemotronHAttention's projections are built with bias=False; attention_bias true added 2·(heads + kv_heads)·
+    head_dim biases per attention layer to our count (48 here) that the real model does not have."""
+    config = {**TINY["nemotron_h"], "attention_bias": True}
+    assert rnnparams.count(spec(config)).total_params == sum(p.numel() for p in build(config).parameters())
+    check_flops(config, 3)
+
+
 def test_granite_without_experts() -> None:
     """num_local_experts 0: the shared MLP alone (no router, no experts)."""
     check_flops({**TINY["granitemoehybrid"], "num_local_experts": 0}, 3)
@@ -210,7 +218,7 @@ def nemotron_h_configs(draw: st.DrawFn) -> dict[str, Any]:
             "num_experts_per_tok": draw(st.integers(1, experts)), "moe_intermediate_size": draw(st.integers(1, 8)),
             "moe_shared_expert_intermediate_size": draw(st.integers(1, 12)),
             "moe_latent_size": draw(st.one_of(st.none(), st.integers(1, 8))), "use_conv_bias": draw(flags),
-            "use_bias": draw(flags), "mlp_bias": draw(flags)}
+            "use_bias": draw(flags), "mlp_bias": draw(flags), "attention_bias": draw(flags)}
 
 
 @st.composite
