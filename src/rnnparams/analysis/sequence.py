@@ -65,7 +65,7 @@ class LayerTokens:
 def _modelled(layer: LayerReport) -> bool:
     """Declared: the layer names its per-token products, and a layer carrying a state names its mixers too."""
     work = layer.work
-    return bool(work.token_products) and not work.routing_only and (not layer.state_shapes or bool(work.mixers))
+    return bool(work.token_products) and (not layer.state_shapes or bool(work.mixers))
 
 
 def layer_tokens(report: Report, layer: LayerReport, steps: int) -> LayerTokens:

@@ -198,10 +198,6 @@ class Work:
     block), what it does per token besides its weight products (`Mixer`); `estimate` derives prefill and decode
     FLOPs from them. A layer of a sequence model with token products but no mixer does nothing else per token
     (an embedding, a norm, the head)."""
-    routing_only: bool = False
-    """The mixers declare only which experts a token runs (`Mixer.routed`), for its weight products: the rest of
-    its per-token work (the state update, attention) is not declared, so its prefill and decoding FLOPs are not
-    modelled (said, not guessed)."""
 
 
 @record

@@ -391,7 +391,7 @@ def _nemotron_h(c: Config, p: str) -> tuple[LayerSpec, ...]:
                    moe_intermediate_size=_int(c, "moe_intermediate_size"),
                    moe_shared_expert_intermediate_size=_int(c, "moe_shared_expert_intermediate_size"),
                    moe_input=d_latent, use_conv_bias=bool(c["use_conv_bias"]), use_bias=bool(c["use_bias"]),
-                   attention_bias=bool(c["attention_bias"]), mlp_bias=mlp_bias, latent=latent is not None,
+                   mlp_bias=mlp_bias, latent=latent is not None,
                    latent_mlp_bias=latent is not None and mlp_bias, num_layers=len(types), layer_types=types),
             _layer("RMSNorm", f"{p}norm_f", hidden_size=hidden))
 

@@ -17,10 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ...symbolic import Expr, Sym
+from ..._record import replace
+from ...symbolic import Expr, Sym, mul
 from ..base import ANY, LayerContext, Param, TensorTemplate
 from ..work import Mixer, Work
 from .blocks import (
+    ATTENTION_MIXER,
+    CONV,
     D_CONV,
     D_FFN,
     D_INNER,
@@ -30,6 +33,7 @@ from .blocks import (
     HEAD_DIM,
     HEADS,
     KV_HEADS,
+    MAMBA2_MIXER,
     ONE,
     PRODUCTS,
     kv_caches,
@@ -122,6 +126,38 @@ WORDS = {
              "两半之前各有一个 RMSNorm。"),
 }
 
+MAMBA2_SYMBOLS = {"heads": MHEADS, "head_dim": MHEAD_DIM}
+"""transformers' Mamba-2 head symbols as these stacks name them (their `heads` and `head_dim` are attention's)."""
+MAMBA2_HYBRID = Mixer(conv_roles=MAMBA2_MIXER.conv_roles, scan_macs=MAMBA2_MIXER.scan_macs.subs(MAMBA2_SYMBOLS),
+                      scan_flops=MAMBA2_MIXER.scan_flops.subs(MAMBA2_SYMBOLS))
+"""The Mamba-2 mixer of FalconH1, NemotronH and GraniteMoeHybrid: each modeling file holds the same
+`mamba2_selective_state_update` as Mamba-2's (blocks.MAMBA2_MIXER, derived there), here over mheads heads of
+mhead_dim — the depthwise conv1d over d_inner + 2·groups·d_state channels, y = C·h (mheads·mhead_dim·d_state
+MACs, a bmm) and 4·mheads·mhead_dim·d_state + 2·mheads + 2·mheads·mhead_dim elementwise FLOPs. As for every Mamba
+here, Δ's bias and softplus, the z gate (FalconH1's silu(z)⊙y, the others' gated RMSNorm) and the norms are not
+counted."""
+FALCON_H1_MIXER = replace(MAMBA2_HYBRID, attention=ATTENTION_MIXER.attention)
+"""A FalconH1 layer runs its Mamba-2 mixer and grouped-query attention side by side on the same normed input: both
+per token (the MLP is weight products only). Its μP multipliers are elementwise scalings, not counted, as biases
+and norms are not: per layer and token ssm_in_multiplier and ssm_out_multiplier (d_model each), mup_vector over
+in_proj's 2·d_inner + 2·groups·d_state + mheads outputs, attention_in and attention_out (d_model each),
+key_multiplier (kv_heads·head_dim), the MLP's gate and down multipliers (d_ffn, d_model); once, embedding_multiplier
+(d_model) and lm_head_multiplier (V)."""
+ROUTED = Mixer(routed=("experts", "top_k"), routed_roles=frozenset({"up_proj", "down_proj"}))
+"""A token runs top_k (num_experts_per_tok) of the experts' (experts, rows, columns) tensors; the router and a
+shared expert read it in full (FlopCounterMode on a real decoding step, tests/oracle/test_state_cache_oracle.py)."""
+
+
+def with_experts(mixer: Mixer) -> Mixer:
+    """A kind of layer whose mixture of experts sits beside its mixer (GraniteMoeHybrid: every layer's)."""
+    return replace(mixer, routed=ROUTED.routed, routed_roles=ROUTED.routed_roles)
+
+
+SHORT_CONV = Mixer(conv_roles=CONV, scan_flops=mul(2, D_MODEL))
+"""LFM2's gated short convolution per token (Lfm2ShortConv.forward): in_proj's B, C and x (weight products, role
+conv_gates), B⊙x (d_model), the depthwise causal conv1d of conv_L_cache taps (d_model·d_conv MACs), C⊙(conv)
+(d_model): 2·d_model elementwise FLOPs, then out_proj. Its state is the convolution's window; there is no scan."""
+
 _MAMBA2_ARGS = (size("mamba_inner", "d_inner"), size("mamba_d_state", "d_state"), size("mamba_d_conv", "d_conv"),
                 size("mamba_n_heads", "mheads"), size("mamba_d_head", "mhead_dim"), size("mamba_n_groups", "groups"))
 _ATTENTION_ARGS = (size("num_attention_heads", "heads"), size("num_key_value_heads", "kv_heads"),
@@ -142,7 +178,8 @@ FALCON_H1 = stack(
     (size("hidden_size", "d_model"), *_MAMBA2_ARGS, *_ATTENTION_ARGS, size("intermediate_size", "d_ffn"),
      flag("mamba_conv_bias", True), flag("mamba_proj_bias", False), flag("projectors_bias", False),
      flag("mamba_rms_norm", False), flag("attention_bias", False), flag("mlp_bias", False)),
-    (Kind("L", FALCON_H1_LAYER, _mamba2_states, kv_caches),), words=WORDS, notes=("falcon_h1",), work=PRODUCTS,
+    (Kind("L", FALCON_H1_LAYER, _mamba2_states, kv_caches),), words=WORDS, notes=("falcon_h1",),
+    work=Work(token_products=PRODUCTS.token_products, mixers=(("L", FALCON_H1_MIXER),)),
 )
 
 
@@ -153,17 +190,6 @@ def _by_types(kinds: Mapping[str, tuple[int, ...]]) -> Layout:
         assert isinstance(types, tuple)
         return tuple(kinds[str(t)] for t in types)
     return layout
-
-
-ROUTED = Mixer(routed=("experts", "top_k"), routed_roles=frozenset({"up_proj", "down_proj"}))
-"""A token runs top_k (num_experts_per_tok) of the experts' (experts, rows, columns) tensors; the router and a
-shared expert read it in full (FlopCounterMode on a real decoding step, tests/oracle/test_state_cache_oracle.py)."""
-
-
-def routed_products(*kinds: str) -> Work:
-    """The weight products per token with the experts routed, in the kinds (the closed form's copies) holding them;
-    the Mamba-2 and attention work besides is not declared (`routing_only`)."""
-    return Work(token_products=PRODUCTS.token_products, mixers=tuple((k, ROUTED) for k in kinds), routing_only=True)
 
 
 NEMOTRON_H_MLP = (*_linear("mixer.up_proj", D_FFN, D_MODEL, "up_proj", "mlp_bias"),
@@ -190,15 +216,18 @@ NEMOTRON_H = stack(
      size("n_routed_experts", "experts"), size("num_experts_per_tok", "top_k", 2),
      size("moe_intermediate_size", "d_moe"),
      size("moe_shared_expert_intermediate_size", "d_shared"), size("moe_input", "d_latent"),
-     flag("use_conv_bias", True), flag("use_bias", False), flag("attention_bias", False), flag("mlp_bias", False),
+     flag("use_conv_bias", True), flag("use_bias", False), flag("mlp_bias", False),
      flag("latent", False), flag("latent_mlp_bias", False)),
     (Kind("L", (T("norm.weight", (D_MODEL,), "scale"),)),
      Kind("L_mamba", mamba2_mixer("mixer", in_bias="use_bias", out_bias="use_bias", conv_bias="use_conv_bias",
                                   norm=None), _mamba2_states),
-     Kind("L_att", attention("mixer", "attention_bias"), caches=kv_caches),
+     # NemotronHAttention builds q/k/v/o with bias=False whatever config.attention_bias says
+     Kind("L_att", attention("mixer", None), caches=kv_caches),
      Kind("L_mlp", NEMOTRON_H_MLP), Kind("L_moe", NEMOTRON_H_MOE)),
     layout=_by_types({t: (0, i + 1) for i, t in enumerate(NEMOTRON_H_TYPES)}),
-    words=WORDS, notes=("nemotron_h",), work=routed_products("L_moe"),
+    words=WORDS, notes=("nemotron_h",),
+    work=Work(token_products=PRODUCTS.token_products, mixers=(
+        ("L_mamba", MAMBA2_HYBRID), ("L_att", ATTENTION_MIXER), ("L_moe", ROUTED))),
     extra=(Param("layer_types", (), ANY, positional=False),),
 )
 
@@ -223,7 +252,11 @@ GRANITE = stack(
                                   conv_bias="mamba_conv_bias", norm=None), _mamba2_states),
      Kind("L_att", attention("self_attn", "attention_bias"), caches=kv_caches)),
     layout=_by_types({"linear_attention": (0, 1), "full_attention": (0, 2)}),
-    words=WORDS, notes=("granitemoehybrid",), work=routed_products("L_mamba", "L_att"),  # every layer's experts
+    words=WORDS, notes=("granitemoehybrid",),
+    # every layer's experts: in kind L when the layers are all of one kind, else folded into both kinds
+    # (stacks._fold_shared)
+    work=Work(token_products=PRODUCTS.token_products, mixers=(
+        ("L", ROUTED), ("L_mamba", with_experts(MAMBA2_HYBRID)), ("L_att", with_experts(ATTENTION_MIXER)))),
     extra=(Param("layer_types", (), ANY, positional=False),),
 )
 
@@ -256,7 +289,8 @@ LFM2 = stack(
      size("intermediate_size", "d_ffn"), flag("conv_bias", False)),
     (Kind("L_conv", LFM2_CONV, _lfm2_states), Kind("L_att", LFM2_ATTENTION, caches=kv_caches), Kind("L", LFM2_FFN)),
     layout=_by_types({"conv": (0, 2), "full_attention": (1, 2)}),
-    words=WORDS, notes=("lfm2",), work=Work(token_products=PRODUCTS.token_products | {"conv_gates"}),
+    words=WORDS, notes=("lfm2",), work=Work(token_products=PRODUCTS.token_products | {"conv_gates"},
+                                            mixers=(("L_conv", SHORT_CONV), ("L_att", ATTENTION_MIXER))),
     extra=(Param("layer_types", (), ANY, positional=False),),
 )
 SSM_HYBRIDS = {c.type_name: c for c in (FALCON_H1, NEMOTRON_H, GRANITE, LFM2)}
