@@ -1,0 +1,270 @@
+"""FLOPs per token (issue 18 point 5) of xLSTM as the `xlstm` package (2.0.6) and transformers (5.24) build it,
+against torch's FlopCounterMode on a real CPU prefill over T tokens and a real decoding step with the state.
+
+What FlopCounterMode counts is derived here from the packages' code:
+
+- xlstm: every weight product is a matrix product (aten.mm, addmm; the headwise q/k/v and sLSTM gate projections
+  are `einsum("...hd,hod->...ho")`, the sLSTM recurrent kernel a head-batched `matmul`: aten.bmm), exactly 2 × our
+  weight MACs. The prefill (`forward`) runs the mLSTM cell in its parallel form (parallel_stabilized_simple): per
+  mLSTM block q·kᵀ and C·v over T × T positions, 2 · 2·U·T² FLOPs (h heads of d_h, h·d_h = U), which is not the
+  recurrent form we count; the decoding step (`step`, recurrent_step_stabilized_simple) multiplies k·vᵀ, q·C and
+  q·n: our scan MACs. The causal conv1d of a prefill is an nn.Conv1d padded K − 1 on both sides: T + K − 1 output
+  positions of channels·K MACs (we count the T the block keeps); a step's conv1d_step is an elementwise product and
+  sum FlopCounterMode does not see. The sLSTM cell runs the vanilla backend (the CUDA one needs a GPU; its recurrent
+  kernel holds the same numbers transposed, so the same products).
+- transformers' xLSTM (native kernels): a prefill shorter than chunk_size runs native_sequence__native, a loop of
+  mlstm_recurrent_step_native, whose k·vᵀ, q·C and q·n matmuls are our scan MACs, T times; a decoding step is one
+  such step. A prefill of chunk_size tokens or more runs chunkwise--native_autograd (chunked parallel form, not the
+  recurrent one we count): only its weight products are compared.
+- The state update's elementwise FLOPs are invisible to FlopCounterMode: they are the hand derivations on each
+  `Mixer` (conventions/blocks/xlstm.py, conventions/transformers/blocks.py).
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import rnnparams
+from rnnparams.inputs.hfconfig import spec_from_config
+
+torch = pytest.importorskip("torch")
+xlstm = pytest.importorskip("xlstm")
+transformers = pytest.importorskip("transformers")
+import transformers.utils as _tu  # noqa: E402
+import transformers.utils.import_utils as _iu  # noqa: E402
+from xlstm.components.linear_headwise import LinearHeadwiseExpand  # noqa: E402
+
+_tu.is_xlstm_available = _iu.is_xlstm_available = lambda: False  # type: ignore[attr-defined]
+
+pytestmark = pytest.mark.oracle
+FAST = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PRODUCT_OPS = ("aten.mm", "aten.addmm", "aten.bmm", "aten.baddbmm")
+flags = st.booleans()
+
+
+def by_op(counter: Any) -> dict[str, int]:
+    return {str(k): int(v) for k, v in counter.get_flop_counts()["Global"].items()}
+
+
+def products(ops: dict[str, int]) -> int:
+    return sum(ops.get(op, 0) for op in PRODUCT_OPS)
+
+
+def total(est: Any, phase: str, key: str) -> int:
+    return sum(layer.value(phase, key) for layer in est.layers)
+
+
+def assert_flops_are_macs_and_update(est: Any) -> None:
+    for phase in ("prefill", "decode"):
+        assert total(est, phase, "flops") == 2 * total(est, phase, "macs") + total(est, phase, "scan_flops")
+
+
+# --- the xlstm package ---------------------------------------------------------------------------------------
+
+NAMES = ("xLSTMBlockStack", "xLSTMBlockStackConfig", "xLSTMLMModel", "xLSTMLMModelConfig", "mLSTMBlockConfig",
+         "sLSTMBlockConfig", "mLSTMLayerConfig", "sLSTMLayerConfig", "FeedForwardConfig", "mLSTMBlock", "sLSTMBlock",
+         "mLSTMLayer", "sLSTMLayer")
+
+
+def package_counts(expr: str, steps: int) -> tuple[dict[str, int], dict[str, int], Any]:
+    """FlopCounterMode by op of `forward` over `steps` tokens and of one `step` with the state of `steps` steps."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    ns = {n: getattr(xlstm, n) for n in NAMES}
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        module = eval(expr, {"__builtins__": {}}, ns).eval()
+        x = (torch.randint(0, module.config.vocab_size, (1, steps + 1)) if isinstance(module, xlstm.xLSTMLMModel)
+             else torch.randn(1, steps + 1, width(module)))
+        stack = isinstance(module, (xlstm.xLSTMLMModel, xlstm.xLSTMBlockStack))
+
+        def step(token: Any, state: Any) -> Any:  # a stack takes its state dict, a block or layer its parts
+            return module.step(token, state)[1] if stack else module.step(token, **(state or {}))[1]
+
+        with FlopCounterMode(display=False) as pre:
+            module(x[:, :steps])
+        state = None
+        for t in range(steps):
+            state = step(x[:, t:t + 1], state)
+        with FlopCounterMode(display=False) as dec:
+            step(x[:, steps:], state)
+    return by_op(pre), by_op(dec), module
+
+
+def width(module: Any) -> int:
+    """The embedding_dim of a stack, a block (its layer config's) or a layer."""
+    config = module.config
+    inner = getattr(config, "mlstm", None) or getattr(config, "slstm", None) or config
+    return int(inner.embedding_dim)
+
+
+def check_package(expr: str, steps: int) -> None:
+    pre, dec, module = package_counts(expr, steps)
+    est = rnnparams.estimate_sequence(expr, "xlstm", None if isinstance(module, xlstm.xLSTMLMModel)
+                                      else (steps, width(module)), batch=1, seq_len=steps, mode="inference")
+    assert est.compute_modelled
+    cells = [m for m in module.modules() if isinstance(m, xlstm.blocks.mlstm.cell.mLSTMCell)]
+    parallel = sum(2 * 2 * c.config.embedding_dim * steps * steps for c in cells)  # q·kᵀ and C·v, T × T per head
+    # a headwise projection of 1 × 1 blocks is einsum'd as an elementwise product, which FlopCounterMode does not see
+    unseen = sum(2 * m.weight.shape[0] for m in module.modules()
+                 if isinstance(m, LinearHeadwiseExpand) and m.weight.shape[1:] == (1, 1))
+    assert products(pre) == 2 * total(est, "prefill", "weight_macs") + parallel - steps * unseen
+    assert products(dec) == 2 * (total(est, "decode", "weight_macs") + total(est, "decode", "scan_macs")) - unseen
+    convs = [m for m in module.modules() if isinstance(m, torch.nn.Conv1d)]
+    assert total(est, "decode", "conv_macs") == sum(c.out_channels * c.kernel_size[0] for c in convs)
+    assert pre.get("aten.convolution", 0) == sum(2 * c.out_channels * c.kernel_size[0] * (steps + c.kernel_size[0] - 1)
+                                                 for c in convs)
+    assert dec.get("aten.convolution", 0) == 0  # conv1d_step: elementwise
+    # our scan MACs are the step's three contractions per mLSTM cell head: k·vᵀ, q·C (d_h² each) and q·n (d_h)
+    heads = [(c.config.num_heads, c.config.embedding_dim // c.config.num_heads) for c in cells]
+    assert total(est, "decode", "scan_macs") == sum(h * (2 * d * d + d) for h, d in heads)
+    assert_flops_are_macs_and_update(est)
+
+
+MLSTM = "mLSTMBlockConfig(mlstm=mLSTMLayerConfig(num_heads=2, qkv_proj_blocksize=8))"
+VANILLA = "sLSTMBlockConfig(slstm=sLSTMLayerConfig(backend='vanilla', num_heads=2))"
+PACKAGE_CASES = [
+    (f"xLSTMBlockStack(xLSTMBlockStackConfig(mlstm_block=mLSTMBlockConfig(), slstm_block=sLSTMBlockConfig(slstm="
+     f"sLSTMLayerConfig(backend='vanilla')), context_length=6, num_blocks=2, embedding_dim=16, slstm_at=[1]))", 5),
+    (f"xLSTMBlockStack(xLSTMBlockStackConfig(mlstm_block={MLSTM}, slstm_block={VANILLA}, context_length=4, "
+     "num_blocks=3, embedding_dim=32, slstm_at=[0], bias=True))", 3),
+    (f"xLSTMLMModel(xLSTMLMModelConfig(mlstm_block={MLSTM}, slstm_block={VANILLA}, context_length=7, num_blocks=2, "
+     "embedding_dim=16, slstm_at=[1], vocab_size=50, tie_weights=True))", 7),
+    (f"xLSTMLMModel(xLSTMLMModelConfig(mlstm_block={MLSTM}, context_length=4, num_blocks=1, embedding_dim=16, "
+     "vocab_size=30))", 4),
+    ("xLSTMBlockStack(xLSTMBlockStackConfig(slstm_block=sLSTMBlockConfig(slstm=sLSTMLayerConfig(backend='vanilla', "
+     "conv1d_kernel_size=0), feedforward=None), num_blocks=2, embedding_dim=8, slstm_at='all'))", 4),
+    ("mLSTMBlock(mLSTMBlockConfig(mlstm=mLSTMLayerConfig(embedding_dim=16, context_length=5, num_heads=4), "
+     "_num_blocks=1))", 5),
+    ("sLSTMLayer(sLSTMLayerConfig(embedding_dim=12, num_heads=3, backend='vanilla', conv1d_kernel_size=2))", 3),
+]
+
+
+@pytest.mark.parametrize("expr, steps", PACKAGE_CASES)
+def test_package_table_flops(expr: str, steps: int) -> None:
+    check_package(expr, steps)
+
+
+def _divisor(draw: st.DrawFn, n: int, below: bool = False) -> int:
+    """A divisor of n (`below`: less than n: a step's multi-head norm needs two numbers per head)."""
+    return draw(st.sampled_from([k for k in range(1, n if below else n + 1) if n % k == 0]))
+
+
+@st.composite
+def package_stacks(draw: st.DrawFn) -> tuple[str, int]:
+    steps = draw(st.integers(2, 6))
+    e = draw(st.sampled_from([4, 8, 12, 16]))
+    multiple = draw(st.sampled_from([4, 8, 16]))
+    factor = draw(st.sampled_from([1.0, 2.0]))
+    u = -(-int(factor * e) // multiple) * multiple
+    mlstm = (f"mLSTMBlockConfig(mlstm=mLSTMLayerConfig(proj_factor={factor}, round_proj_up_to_multiple_of={multiple}, "
+             f"qkv_proj_blocksize={u // _divisor(draw, u)}, num_heads={_divisor(draw, u, below=True)}, "
+             f"conv1d_kernel_size={draw(st.integers(2, 4))}))")
+    ff = (f"FeedForwardConfig(proj_factor={draw(st.sampled_from([1.0, 1.3]))}, round_proj_up_to_multiple_of=4, "
+          f"bias={draw(flags)})") if draw(flags) else "None"
+    slstm = (f"sLSTMBlockConfig(slstm=sLSTMLayerConfig(backend='vanilla', num_heads={_divisor(draw, e, below=True)}, "
+             f"conv1d_kernel_size={draw(st.sampled_from([0, 2, 3, 4]))}, group_norm_weight={draw(flags)}), "
+             f"feedforward={ff})")
+    n = draw(st.integers(1, 3))
+    at = draw(st.lists(st.integers(0, n - 1), unique=True, max_size=n))
+    common = (f"mlstm_block={mlstm}, slstm_block={slstm}, num_blocks={n}, embedding_dim={e}, slstm_at={at}, "
+              f"context_length={steps + draw(st.integers(0, 2))}, bias={draw(flags)}, "
+              f"add_post_blocks_norm={draw(flags)}")
+    if draw(flags):
+        return (f"xLSTMLMModel(xLSTMLMModelConfig({common}, vocab_size={draw(st.integers(1, 40))}, "
+                f"tie_weights={draw(flags)}))", steps)
+    return f"xLSTMBlockStack(xLSTMBlockStackConfig({common}))", steps
+
+
+@FAST
+@given(package_stacks())
+def test_package_generated_flops(case: tuple[str, int]) -> None:
+    check_package(*case)
+
+
+# --- transformers' xLSTM -------------------------------------------------------------------------------------
+
+def transformers_counts(config: dict[str, Any], steps: int) -> tuple[dict[str, int], dict[str, int]]:
+    """A prefill of `steps` tokens with an xLSTMCache and the next token's step. The cache is given states of the
+    shapes the step kernel checks (heads, qk_dim/heads, v_dim/heads): transformers 5.24's xLSTMCache allocates
+    hidden_size/heads for both, and the kernel refuses those unless qk_dim_factor = v_dim_factor = 1."""
+    from torch.utils.flop_counter import FlopCounterMode
+    from transformers.initialization import no_init_weights
+    from transformers.models.xlstm.modeling_xlstm import xLSTMCache
+
+    values = {k: v for k, v in config.items() if k not in ("model_type", "architectures")}
+    cfg = transformers.xLSTMConfig(**values)
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        with no_init_weights():  # transformers 5.24's _init_weights fails on weight_mode="fused" (a bias of heads
+            model = transformers.xLSTMForCausalLM(cfg).eval()  # copied from one of 2·heads): values of our own
+        for p in model.parameters():
+            p.normal_(0, 0.1)
+        heads = cfg.num_heads
+        qk, v = int(cfg.hidden_size * cfg.qk_dim_factor) // heads, int(cfg.hidden_size * cfg.v_dim_factor) // heads
+        cache = xLSTMCache(cfg, 1, dtype=torch.float32)
+        cache.rnn_state = {layer: (torch.zeros(1, heads, qk, v), torch.zeros(1, heads, qk), torch.zeros(1, heads, 1))
+                           for layer in range(cfg.num_hidden_layers)}
+        ids = torch.randint(0, cfg.vocab_size, (1, steps + 1))
+        with FlopCounterMode(display=False) as pre:
+            out = model(ids[:, :steps], cache=cache, use_cache=True)
+        with FlopCounterMode(display=False) as dec:
+            model(ids[:, steps:], cache=out.cache, use_cache=True)
+    return by_op(pre), by_op(dec)
+
+
+def check_transformers(config: dict[str, Any], steps: int) -> None:
+    pre, dec = transformers_counts(config, steps)
+    est = rnnparams.estimate_sequence(spec_from_config(json.dumps(config)), batch=1, seq_len=steps, mode="inference")
+    assert est.compute_modelled
+    weights = ("aten.mm", "aten.addmm")
+    assert sum(pre.get(op, 0) for op in weights) == 2 * total(est, "prefill", "weight_macs")
+    assert sum(dec.get(op, 0) for op in weights) == 2 * total(est, "decode", "weight_macs")
+    assert dec.get("aten.bmm", 0) == 2 * total(est, "decode", "scan_macs")
+    if steps < config.get("chunk_size", 64):  # the recurrent sequence kernel: T steps
+        assert pre.get("aten.bmm", 0) == 2 * total(est, "prefill", "scan_macs")
+    heads = config["num_heads"]
+    qk = int(config["hidden_size"] * config.get("qk_dim_factor", 0.5)) // heads
+    v = int(config["hidden_size"] * config.get("v_dim_factor", 1.0)) // heads
+    assert total(est, "decode", "scan_macs") == config["num_hidden_layers"] * heads * (2 * qk * v + qk)
+    assert_flops_are_macs_and_update(est)
+
+
+TINY = {"model_type": "xlstm", "architectures": ["xLSTMForCausalLM"], "vocab_size": 64, "hidden_size": 16,
+        "num_heads": 2, "num_hidden_layers": 2}
+TRANSFORMERS_CASES = [
+    (TINY, 5),
+    ({**TINY, "tie_word_embeddings": True, "weight_mode": "fused", "use_bias": True}, 2),
+    ({**TINY, "qk_dim_factor": 1.0, "v_dim_factor": 0.5, "num_hidden_layers": 1}, 9),
+    ({**TINY, "chunk_size": 4}, 9),  # two chunks of the chunkwise kernel and one step
+]
+
+
+@pytest.mark.parametrize("config, steps", TRANSFORMERS_CASES)
+def test_transformers_table_flops(config: dict[str, Any], steps: int) -> None:
+    check_transformers(config, steps)
+
+
+@st.composite
+def transformers_configs(draw: st.DrawFn) -> tuple[dict[str, Any], int]:
+    heads = draw(st.integers(1, 3))
+    return ({"model_type": "xlstm", "architectures": ["xLSTMForCausalLM"], "vocab_size": draw(st.integers(1, 50)),
+             "hidden_size": heads * 4 * draw(st.integers(1, 3)), "num_heads": heads,
+             "num_hidden_layers": draw(st.integers(1, 3)), "use_bias": draw(flags),
+             "weight_mode": draw(st.sampled_from(["single", "fused"])), "tie_word_embeddings": draw(flags),
+             "qk_dim_factor": draw(st.sampled_from([0.5, 1.0, 0.75])),
+             "v_dim_factor": draw(st.sampled_from([1.0, 0.5, 2.0])),
+             "ffn_proj_factor": draw(st.sampled_from([2.667, 1.3])),
+             "ffn_round_up_to_multiple_of": draw(st.sampled_from([1, 8]))}, draw(st.integers(1, 7)))
+
+
+@FAST
+@given(transformers_configs())
+def test_transformers_generated_flops(case: tuple[dict[str, Any], int]) -> None:
+    check_transformers(*case)
