@@ -72,8 +72,9 @@ NAMES = ("xLSTMBlockStack", "xLSTMBlockStackConfig", "xLSTMLMModel", "xLSTMLMMod
          "mLSTMLayer", "sLSTMLayer")
 
 
-def package_counts(expr: str, steps: int) -> tuple[dict[str, int], dict[str, int], Any]:
-    """FlopCounterMode by op of `forward` over `steps` tokens and of one `step` with the state of `steps` steps."""
+def package_counts(expr: str, steps: int) -> tuple[dict[str, int], dict[str, int], Any, Any]:
+    """FlopCounterMode by op of `forward` over `steps` tokens and of one `step` with the state of `steps` steps (and
+    that state)."""
     from torch.utils.flop_counter import FlopCounterMode
 
     ns = {n: getattr(xlstm, n) for n in NAMES}
@@ -94,7 +95,18 @@ def package_counts(expr: str, steps: int) -> tuple[dict[str, int], dict[str, int
             state = step(x[:, t:t + 1], state)
         with FlopCounterMode(display=False) as dec:
             step(x[:, steps:], state)
-    return by_op(pre), by_op(dec), module
+    return by_op(pre), by_op(dec), module, state
+
+
+def numbers(state: Any) -> int:
+    """The numbers of every tensor in a (nested) state the package's `step` returns, batch 1."""
+    if isinstance(state, torch.Tensor):
+        return state.numel()
+    if isinstance(state, dict):
+        return sum(numbers(v) for v in state.values())
+    if isinstance(state, (tuple, list)):
+        return sum(numbers(v) for v in state)
+    return 0
 
 
 def width(module: Any) -> int:
@@ -105,10 +117,11 @@ def width(module: Any) -> int:
 
 
 def check_package(expr: str, steps: int) -> None:
-    pre, dec, module = package_counts(expr, steps)
+    pre, dec, module, state = package_counts(expr, steps)
     est = rnnparams.estimate_sequence(expr, "xlstm", None if isinstance(module, xlstm.xLSTMLMModel)
                                       else (steps, width(module)), batch=1, seq_len=steps, mode="inference")
     assert est.compute_modelled
+    assert est.state.per_sequence == numbers(state)  # what `step` carries, batch 1
     cells = [m for m in module.modules() if isinstance(m, xlstm.blocks.mlstm.cell.mLSTMCell)]
     parallel = sum(2 * 2 * c.config.embedding_dim * steps * steps for c in cells)  # q·kᵀ and C·v, T × T per head
     # a headwise projection of 1 × 1 blocks is einsum'd as an elementwise product, which FlopCounterMode does not see
@@ -130,8 +143,8 @@ def check_package(expr: str, steps: int) -> None:
 MLSTM = "mLSTMBlockConfig(mlstm=mLSTMLayerConfig(num_heads=2, qkv_proj_blocksize=8))"
 VANILLA = "sLSTMBlockConfig(slstm=sLSTMLayerConfig(backend='vanilla', num_heads=2))"
 PACKAGE_CASES = [
-    (f"xLSTMBlockStack(xLSTMBlockStackConfig(mlstm_block=mLSTMBlockConfig(), slstm_block=sLSTMBlockConfig(slstm="
-     f"sLSTMLayerConfig(backend='vanilla')), context_length=6, num_blocks=2, embedding_dim=16, slstm_at=[1]))", 5),
+    ("xLSTMBlockStack(xLSTMBlockStackConfig(mlstm_block=mLSTMBlockConfig(), slstm_block=sLSTMBlockConfig(slstm="
+     "sLSTMLayerConfig(backend='vanilla')), context_length=6, num_blocks=2, embedding_dim=16, slstm_at=[1]))", 5),
     (f"xLSTMBlockStack(xLSTMBlockStackConfig(mlstm_block={MLSTM}, slstm_block={VANILLA}, context_length=4, "
      "num_blocks=3, embedding_dim=32, slstm_at=[0], bias=True))", 3),
     (f"xLSTMLMModel(xLSTMLMModelConfig(mlstm_block={MLSTM}, slstm_block={VANILLA}, context_length=7, num_blocks=2, "

@@ -300,7 +300,9 @@ def plan_stack(ctx: LayerContext) -> LayerPlan:
         shape = sequence_input(ctx, e, "embedding_dim", (None, None, e))
         out = shape
     _context(ctx, kinds, shape[1], context)
-    return LayerPlan(tuple(tensors), freeze(env), shape, out, warnings=_kernel_one(ctx, env), family=tuple(family),
+    states = _states(env, kinds.count("m"), kinds.count("s"))
+    return LayerPlan(tuple(tensors), freeze(env), shape, out, states, warnings=_kernel_one(ctx, env),
+                     family=tuple(family),
                      features=(None, V) if lm else ("E", E), time_axis=1, notes=_notes(env),
                      counts=tuple(c.name for c in (NM, NS) if c.name in env))
 
@@ -338,8 +340,25 @@ def plan_block(ctx: LayerContext) -> LayerPlan:
     shape = sequence_input(ctx, e, "embedding_dim", (None, None, e))
     if kind == "m":
         _context(ctx, ["m"], shape[1], context)
-    return LayerPlan(tuple(tensors), freeze({"E": e, **env}), shape, shape, warnings=_kernel_one(ctx, env),
+    states = _states({"E": e, **env}, int(kind == "m"), int(kind == "s"))
+    return LayerPlan(tuple(tensors), freeze({"E": e, **env}), shape, shape, states, warnings=_kernel_one(ctx, env),
                      features=("E", E), time_axis=1, notes=_notes(env))
+
+
+def _states(env: Mapping[str, int], m: int, s: int) -> Mapping[str, Shape]:
+    """What `step` carries per sequence (the batch left free) for m mLSTM and s sLSTM blocks: each mLSTM cell's
+    memory C (h, d_h, d_h), normalizer n (h, d_h, 1) and stabilizer m (h, 1, 1) and its conv window (K, U); each
+    sLSTM cell's y, c, n, m (4, E) and its conv window (K_s, E) when it has a convolution."""
+    states: dict[str, Shape] = {}
+    if m:
+        h, d = env["h"], env["d_h"]
+        states.update({"mlstm_C": (m, None, h, d, d), "mlstm_n": (m, None, h, d, 1), "mlstm_m": (m, None, h, 1, 1),
+                       "mlstm_conv": (m, None, env["K"], env["U"])})
+    if s:
+        states["slstm_state"] = (s, 4, None, env["E"])
+        if "K_s" in env:
+            states["slstm_conv"] = (s, None, env["K_s"], env["E"])
+    return freeze(states)
 
 
 def _notes(env: Mapping[str, int]) -> tuple[str, ...]:
