@@ -281,3 +281,156 @@ def transformers_configs(draw: st.DrawFn) -> tuple[dict[str, Any], int]:
 @given(transformers_configs())
 def test_transformers_generated_flops(case: tuple[dict[str, Any], int]) -> None:
     check_transformers(*case)
+
+
+# --- fla's RWKV-7 ----------------------------------------------------------------------------------------------
+#
+# fla 0.6.0 cannot run RWKV-7 on CPU: every step of RWKV7Attention.forward is a Triton kernel ("0 active drivers").
+# It runs here with those kernels replaced by the package's own pure-PyTorch references — token_shift_ref,
+# torch_addcmul_rwkv7, k_update_ref, gate_output_correction_ref, and for the recurrence the generalized delta
+# rule's `dplr_recurrence` (ops/generalized_delta_rule/dplr/naive.py), which is the recurrence fused_recurrent_rwkv7's
+# kernel computes, S' = exp(w)·S + b·(aᵀS) + k·vᵀ with a = −kk, b = kk·a, o = rᵀS' (scale 1: the reference scales q
+# by d_k^−½, so r is given times d_k^½). token_shift_ref keeps no cache: a decoding step's shift takes the cached last
+# token, as the Triton kernel does. Only the glue is ours; FlopCounterMode sees the real layers' matrix products and
+# the reference's readout einsum (rᵀS', d_k·d_v per head: half of our contractions, the reference writes aᵀ·S as a
+# product and a sum it does not see).
+
+def _fla_references() -> dict[tuple[Any, str], Any]:
+    import fla.layers.rwkv7 as layer
+    import fla.models.rwkv7.modeling_rwkv7 as model
+    from fla.modules.token_shift import token_shift_ref
+    from fla.ops.generalized_delta_rule.dplr.naive import dplr_recurrence
+    from fla.ops.rwkv7.fused_addcmul import torch_addcmul_rwkv7
+    from fla.ops.rwkv7.fused_k_update import k_update_ref
+    from fla.ops.rwkv7.gate_output_correction import gate_output_correction_ref
+
+    def token_shift(x: Any, cu_seqlens: Any = None, cache: Any = None, output_cache: bool = False,
+                    chunk_indices: Any = None) -> Any:
+        delta = token_shift_ref(x, cu_seqlens) if cache is None else \
+            torch.cat([cache.reshape(x.shape[0], 1, -1), x[:, :-1]], 1) - x
+        return (delta, x[:, -1:]) if output_cache else delta
+
+    def recurrent(r: Any, w: Any, k: Any, v: Any, kk: Any, a: Any, scale: float = 1.0, initial_state: Any = None,
+                  output_final_state: bool = False, reverse: bool = False, cu_seqlens: Any = None) -> Any:
+        def heads(x: Any) -> Any:
+            return x.transpose(1, 2)
+
+        o, state = dplr_recurrence(heads(r) * (scale * r.shape[-1] ** 0.5), heads(k), heads(v), heads(-kk),
+                                   heads(kk * a), heads(w), initial_state, output_final_state)
+        return heads(o), state
+
+    return {(layer, "token_shift"): token_shift, (model, "token_shift"): token_shift,
+            (layer, "fused_addcmul_rwkv7"): torch_addcmul_rwkv7,
+            (layer, "fused_k_rwkv7"): lambda k, a, ka, cu_seqlens=None, cu_seqlens_cpu=None: k_update_ref(k, a, ka),
+            (layer, "gate_output_correction"): gate_output_correction_ref,
+            (layer, "fused_mul_recurrent_rwkv7"): recurrent}
+
+
+def fla_counts(kind: str, kwargs: dict[str, Any], steps: int) -> tuple[dict[str, int], dict[str, int], Any]:
+    """FlopCounterMode of a prefill (no gradients, fewer than 64 tokens: the fused recurrent path) and of the next
+    token's step with the cache, and the cache after it."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    pytest.importorskip("fla")
+    from fla.layers.rwkv7 import RWKV7Attention
+    from fla.models import RWKV7Config, RWKV7ForCausalLM, RWKV7Model
+    from fla.models.cache_utils import Cache
+
+    patches = _fla_references()
+    saved = {key: getattr(*key) for key in patches}
+    try:
+        for (owner, name), fn in patches.items():
+            setattr(owner, name, fn)
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")
+            if kind == "RWKV7Attention":
+                module = RWKV7Attention(**kwargs).eval()
+                x = torch.randn(1, steps + 1, kwargs["hidden_size"])
+                # after layer 0, a layer mixes in layer 0's values (v_first), which a model passes on
+                first = None if not kwargs["layer_idx"] else torch.randn(1, steps + 1, module.value_dim)
+                cache = Cache()
+                with FlopCounterMode(display=False) as pre:
+                    module(x[:, :steps], past_key_values=cache, use_cache=True,
+                           v_first=None if first is None else first[:, :steps])
+                with FlopCounterMode(display=False) as dec:
+                    module(x[:, steps:], past_key_values=cache, use_cache=True,
+                           v_first=None if first is None else first[:, steps:])
+            else:
+                config = RWKV7Config(**kwargs)
+                module = (RWKV7ForCausalLM if kind == "RWKV7ForCausalLM" else RWKV7Model)(config).eval()
+                ids = torch.randint(0, config.vocab_size, (1, steps + 1))
+                with FlopCounterMode(display=False) as pre:
+                    cache = module(ids[:, :steps], use_cache=True).past_key_values
+                with FlopCounterMode(display=False) as dec:
+                    module(ids[:, steps:], past_key_values=cache, use_cache=True)
+    finally:
+        for (owner, name), fn in saved.items():
+            setattr(owner, name, fn)
+    return by_op(pre), by_op(dec), cache
+
+
+def fla_expr(kind: str, kwargs: dict[str, Any]) -> str:
+    args = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
+    return f"RWKV7Attention({args})" if kind == "RWKV7Attention" else f"{kind}(RWKV7Config({args}))"
+
+
+def check_fla(kind: str, kwargs: dict[str, Any], steps: int) -> None:
+    pre, dec, cache = fla_counts(kind, kwargs, steps)
+    shape = (steps, kwargs["hidden_size"]) if kind == "RWKV7Attention" else None
+    est = rnnparams.estimate_sequence(fla_expr(kind, kwargs), "fla", shape, batch=1, seq_len=steps, mode="inference")
+    assert est.compute_modelled
+    weights = ("aten.mm", "aten.addmm")
+    assert sum(pre.get(op, 0) for op in weights) == 2 * total(est, "prefill", "weight_macs")
+    assert sum(dec.get(op, 0) for op in weights) == 2 * total(est, "decode", "weight_macs")
+    states = [layer["recurrent_state"] for layer in cache if layer is not None]  # (1, h, d_k, d_v) per layer
+    readout = sum(s.shape[1] * s.shape[2] * s.shape[3] for s in states)  # rᵀS' per token
+    assert total(est, "decode", "scan_macs") == 2 * readout  # aᵀS and rᵀS'
+    assert dec.get("aten.bmm", 0) == 2 * readout
+    assert pre.get("aten.bmm", 0) == 2 * readout * steps
+    assert total(est, "prefill", "conv_macs") == 0
+    # what the cache holds per layer: the recurrent state and each token shift's last token, batch 1
+    assert est.state.per_sequence == sum(v.numel() for layer in cache if layer is not None for v in layer.values()
+                                         if isinstance(v, torch.Tensor))
+    assert_flops_are_macs_and_update(est)
+
+
+FLA_TINY = {"hidden_size": 32, "head_dim": 8, "num_hidden_layers": 2, "vocab_size": 50, "fuse_norm": False,
+            "decay_low_rank_dim": 8, "gate_low_rank_dim": 8, "a_low_rank_dim": 8, "v_low_rank_dim": 8}
+FLA_CASES = [
+    ("RWKV7ForCausalLM", FLA_TINY, 5),
+    ("RWKV7ForCausalLM", {**FLA_TINY, "tie_word_embeddings": True, "num_hidden_layers": 3, "norm_bias": False}, 2),
+    ("RWKV7Model", {**FLA_TINY, "intermediate_size": 40, "norm_first": False}, 4),
+    ("RWKV7Attention", {"hidden_size": 32, "head_dim": 8, "layer_idx": 0, "num_hidden_layers": 2, "value_dim": 64}, 5),
+    ("RWKV7Attention", {"hidden_size": 24, "head_dim": None, "num_heads": 2, "layer_idx": 1, "num_hidden_layers": 3,
+                        "decay_low_rank_dim": 4, "a_low_rank_dim": 4, "v_low_rank_dim": 4, "gate_low_rank_dim": 8}, 3),
+]
+
+
+@pytest.mark.parametrize("kind, kwargs, steps", FLA_CASES)
+def test_fla_table_flops(kind: str, kwargs: dict[str, Any], steps: int) -> None:
+    check_fla(kind, kwargs, steps)
+
+
+@st.composite
+def fla_configs(draw: st.DrawFn) -> tuple[str, dict[str, Any], int]:
+    head_dim = draw(st.sampled_from([2, 4, 8]))
+    e = head_dim * draw(st.integers(1, 4))
+    ranks = {k: draw(st.integers(1, 8)) for k in ("decay_low_rank_dim", "gate_low_rank_dim", "a_low_rank_dim",
+                                                   "v_low_rank_dim")}
+    steps = draw(st.integers(1, 6))
+    kind = draw(st.sampled_from(["RWKV7ForCausalLM", "RWKV7Model", "RWKV7Attention"]))
+    if kind == "RWKV7Attention":
+        layers = draw(st.integers(2, 4))
+        index = draw(st.integers(0, layers - 1))  # value_dim ≠ hidden_size fails fla's initialisation after layer 0
+        return kind, {"hidden_size": e, "head_dim": head_dim, "layer_idx": index, "num_hidden_layers": layers,
+                      "value_dim": draw(st.sampled_from([e, 2 * e])) if index == 0 else e, **ranks}, steps
+    return kind, {"hidden_size": e, "head_dim": head_dim, "num_hidden_layers": draw(st.integers(2, 3)),
+                  "vocab_size": draw(st.integers(1, 40)), "fuse_norm": False, "norm_bias": draw(flags),
+                  "norm_first": draw(flags), "tie_word_embeddings": draw(flags),
+                  "intermediate_size": draw(st.one_of(st.none(), st.integers(1, 48))), **ranks}, steps
+
+
+@FAST
+@given(fla_configs())
+def test_fla_generated_flops(case: tuple[str, dict[str, Any], int]) -> None:
+    check_fla(*case)
