@@ -14,8 +14,9 @@ What FlopCounterMode counts is derived here from the packages' code:
   kernel holds the same numbers transposed, so the same products).
 - transformers' xLSTM (native kernels): a prefill shorter than chunk_size runs native_sequence__native, a loop of
   mlstm_recurrent_step_native, whose k·vᵀ, q·C and q·n matmuls are our scan MACs, T times; a decoding step is one
-  such step. A prefill of chunk_size tokens or more runs chunkwise--native_autograd (chunked parallel form, not the
-  recurrent one we count): only its weight products are compared.
+  such step. The first (T // c)·c tokens of a prefill (c = chunk_size) run chunkwise--native_autograd, a chunked
+  parallel form: its bmm is our contractions plus each chunk's c² terms (Q·Kᵀ, (S⊙D)·V), derived in
+  check_transformers; the remaining tokens run the recurrent step.
 - The state update's elementwise FLOPs are invisible to FlopCounterMode: they are the hand derivations on each
   `Mixer` (conventions/blocks/xlstm.py, conventions/transformers/blocks.py).
 """
@@ -240,12 +241,16 @@ def check_transformers(config: dict[str, Any], steps: int) -> None:
     assert sum(pre.get(op, 0) for op in weights) == 2 * total(est, "prefill", "weight_macs")
     assert sum(dec.get(op, 0) for op in weights) == 2 * total(est, "decode", "weight_macs")
     assert dec.get("aten.bmm", 0) == 2 * total(est, "decode", "scan_macs")
-    if steps < config.get("chunk_size", 64):  # the recurrent sequence kernel: T steps
-        assert pre.get("aten.bmm", 0) == 2 * total(est, "prefill", "scan_macs")
-    heads = config["num_heads"]
+    heads, layers = config["num_heads"], config["num_hidden_layers"]
     qk = int(config["hidden_size"] * config.get("qk_dim_factor", 0.5)) // heads
     v = int(config["hidden_size"] * config.get("v_dim_factor", 1.0)) // heads
-    assert total(est, "decode", "scan_macs") == config["num_hidden_layers"] * heads * (2 * qk * v + qk)
+    assert total(est, "decode", "scan_macs") == layers * heads * (2 * qk * v + qk)
+    # The first (T // c)·c tokens run chunkwise: per chunk of c, the state's K̃ᵀ·V (c·d_qk·d_v), the inter-chunk
+    # Q̃·C (c·d_qk·d_v) and Q̃·n (c·d_qk) — our per-token contractions, c times — and inside the chunk Q·Kᵀ (c²·d_qk)
+    # and (S⊙D)·V (c²·d_v); the rest run the recurrent step. So the prefill's bmm is ours plus the chunks' c² terms.
+    chunk = config.get("chunk_size", 64)
+    intra = layers * heads * (steps // chunk) * chunk * chunk * (qk + v)
+    assert pre.get("aten.bmm", 0) == 2 * (total(est, "prefill", "scan_macs") + intra)
     assert_flops_are_macs_and_update(est)
 
 
@@ -256,6 +261,7 @@ TRANSFORMERS_CASES = [
     ({**TINY, "tie_word_embeddings": True, "weight_mode": "fused", "use_bias": True}, 2),
     ({**TINY, "qk_dim_factor": 1.0, "v_dim_factor": 0.5, "num_hidden_layers": 1}, 9),
     ({**TINY, "chunk_size": 4}, 9),  # two chunks of the chunkwise kernel and one step
+    ({**TINY, "chunk_size": 2, "qk_dim_factor": 1.0, "v_dim_factor": 2.0}, 4),  # two chunks, no step
 ]
 
 
@@ -274,7 +280,8 @@ def transformers_configs(draw: st.DrawFn) -> tuple[dict[str, Any], int]:
              "qk_dim_factor": draw(st.sampled_from([0.5, 1.0, 0.75])),
              "v_dim_factor": draw(st.sampled_from([1.0, 0.5, 2.0])),
              "ffn_proj_factor": draw(st.sampled_from([2.667, 1.3])),
-             "ffn_round_up_to_multiple_of": draw(st.sampled_from([1, 8]))}, draw(st.integers(1, 7)))
+             "ffn_round_up_to_multiple_of": draw(st.sampled_from([1, 8])),
+             "chunk_size": draw(st.sampled_from([64, 2, 3, 4]))}, draw(st.integers(1, 9)))
 
 
 @FAST
