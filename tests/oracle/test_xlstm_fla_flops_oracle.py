@@ -410,6 +410,8 @@ FLA_CASES = [
     ("RWKV7Attention", {"hidden_size": 32, "head_dim": 8, "layer_idx": 0, "num_hidden_layers": 2, "value_dim": 64}, 5),
     ("RWKV7Attention", {"hidden_size": 24, "head_dim": None, "num_heads": 2, "layer_idx": 1, "num_hidden_layers": 3,
                         "decay_low_rank_dim": 4, "a_low_rank_dim": 4, "v_low_rank_dim": 4, "gate_low_rank_dim": 8}, 3),
+    # head_dim keeps its default 64 and wins over num_heads: 2 heads of 64, not 4 of 32
+    ("RWKV7Attention", {"hidden_size": 128, "num_heads": 4, "layer_idx": 0, "num_hidden_layers": 2}, 2),
 ]
 
 

@@ -165,7 +165,10 @@ def plan_attention(ctx: LayerContext) -> LayerPlan:
     if ctx.cfg("layer_idx") is not None and (not isinstance(layers, int) or layers < 2):
         raise ConfigError(f"{ctx.name} (RWKV7Attention): layer_idx={ctx.cfg('layer_idx')} needs num_hidden_layers "
                           f">= 2 (its initialisation divides by num_hidden_layers - 1; got {layers}).")
-    tensors, env = attention(ctx, ctx.spec.config, "", v_lora=ctx.cfg("layer_idx") != 0)
+    # head_dim defaults to 64 and wins over num_heads (fla divides by head_dim first): num_heads counts only with
+    # head_dim=None
+    args = {**ctx.spec.config, "head_dim": ctx.cfg("head_dim")}
+    tensors, env = attention(ctx, args, "", v_lora=ctx.cfg("layer_idx") != 0)
     shape = sequence_input(ctx, env["E"], "hidden_size", (None, None, env["E"]))
     states = {"state": (shape[0], env["h"], env["d_k"], env["E_v"] // env["h"]),
               "token_shift": (shape[0], env["E"])}  # the last token, which the next one's shift reads
