@@ -156,6 +156,14 @@ def layer_mixers(layer: LayerReport) -> dict[str | None, Mixer]:
     return mixers
 
 
+def block_mixer(mixers: dict[str | None, Mixer], copies: Expr, tensors: tuple[Any, ...]) -> Mixer:
+    """A block's `Mixer`: its kind's, unless the mixer names roles the block holds none of (`Mixer.holds`)."""
+    mixer = mixers.get(kind_of(copies), NO_MIXER)
+    if mixer.holds and not any(t.role in mixer.holds for t in tensors):
+        return NO_MIXER
+    return mixer
+
+
 def block_products(tensors: tuple[Any, ...], roles: frozenset[str], mixer: Mixer) -> Expr:
     """The products one token makes with a block's weights: routed expert tensors count top_k of their experts."""
     terms: list[Expr] = []
@@ -183,7 +191,7 @@ def _products(report: Report) -> int | None:
         for copies, tensors in layer.plan.blocks():
             n = copies.evaluate(bindings)
             if n:
-                total += n * block_products(tensors, roles, mixers.get(kind_of(copies), NO_MIXER)).evaluate(bindings)
+                total += n * block_products(tensors, roles, block_mixer(mixers, copies, tensors)).evaluate(bindings)
         if layer.spec is not None and layer.spec.tied:
             total += tied_size(report, layer)
     return total

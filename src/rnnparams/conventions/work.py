@@ -222,6 +222,10 @@ class Mixer:
     """(experts, top_k): the `routed_roles` tensors, whose first axis is `experts`, are applied to top_k of them per
     token (the router itself reads every token in full)."""
     routed_roles: frozenset[str] = frozenset()
+    holds: frozenset[str] = frozenset()
+    """Roles of which a block must hold a tensor for the mixer to apply to it (empty: every block of its kind): a
+    model whose layers are counted apart (layer 0 once, the other L − 1 alike) has them beside its embedding and
+    norms, all of kind None."""
     when: str | None = None
     """A flag of the layer's configuration this mixer needs (a stack whose configuration chooses Mamba-1 or Mamba-2
     for the same kind of block: the first of a kind's mixers whose flag holds is used)."""

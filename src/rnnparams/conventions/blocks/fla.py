@@ -11,7 +11,7 @@ RWKV7Config's defaults are 64, 16, 64, 128. Channel mix: x_k (E), key (F, E), va
 intermediate_size or E·hidden_ratio (4) rounded up to a multiple of 32. A block: attn_norm, ffn_norm (LayerNorm
 with bias unless norm_bias=False) and, in layer 0 with norm_first, pre_norm. The model: embeddings (V, E),
 the blocks, norm; the causal LM adds lm_head (V, E), one tensor with tie_word_embeddings=True. The recurrent
-state per sequence and layer is h × d_k × d_v numbers (plus two token shifts of E).
+state per sequence and layer is h × d_k × d_v numbers and the last token of each of the two token shifts (E each).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from ..._record import replace
 from ...errors import ConfigError, ShapeError
 from ...spec import LayerSpec, Shape, Value
-from ...symbolic import Const, Expr, Sym, add
+from ...symbolic import Const, Expr, Sym, add, mul
 from ..base import (
     ANY,
     BOOL,
@@ -42,10 +42,10 @@ from ..base import (
     freeze,
 )
 from ..recognise import torch_path
-from ..work import SEQUENCE_RUNTIME
+from ..work import SEQUENCE_RUNTIME, Mixer, Work
 from .common import entry, sequence_input
 
-E, EV, HD, DK, F, V = (Sym(n) for n in ("E", "E_v", "h", "d_k", "F", "V"))
+E, EV, HD, DK, DV, F, V = (Sym(n) for n in ("E", "E_v", "h", "d_k", "d_v", "F", "V"))
 RW, RV, RA, RG, L = (Sym(n) for n in ("r_w", "r_v", "r_a", "r_g", "L"))
 ONE = Const(1)
 
@@ -54,7 +54,7 @@ def _lora(name: str, rank: Sym, out: Expr, *, bias: bool = True, when: str | Non
           ) -> tuple[TensorTemplate, ...]:
     return (TensorTemplate(f"{{at}}{name}_lora.lora.0.weight", (rank, E), "lora", when=when),
             TensorTemplate(f"{{at}}{name}_lora.lora.2.weight", (out, rank), "lora", when=when),
-            *((TensorTemplate(f"{{at}}{name}_lora.lora.2.bias", (out,), "lora", when=when),) if bias else ()))
+            *((TensorTemplate(f"{{at}}{name}_lora.lora.2.bias", (out,), "lora_bias", when=when),) if bias else ()))
 
 
 ATTENTION = (
@@ -72,6 +72,20 @@ FFN = (TensorTemplate("{at}x_k", (E,), "token_shift"), TensorTemplate("{at}key.w
 NORMS = {n: (TensorTemplate(f"{{at}}{n}.weight", (E,), "norm"),
              TensorTemplate(f"{{at}}{n}.bias", (E,), "norm", when="bias"))
          for n in ("pre_norm", "attn_norm", "ffn_norm", "norm")}
+
+TOKEN_PRODUCTS = frozenset({"weight", "lora", "tied_embedding"})
+"""The weights a token multiplies once: r/k/v/o, both matrices of each LoRA, the channel mix's key and value, the head
+(a tied head: the embedding's matrix); not the token-shift mixes, the scales, the norms or the embedding lookup."""
+RWKV7_MIXER = Mixer(scan_macs=mul(2, HD, DK, DV), scan_flops=add(mul(5, HD, DK, DV), mul(4, HD, DK)),
+                    holds=frozenset({"key_scale"}))
+"""RWKV-7's state update per token and head (fla's fused_recurrent_rwkv7_fwd_kernel, the path its layer takes for
+fewer than 64 tokens without gradients), S a d_k × d_v matrix: the contractions aᵀ·S (`tl.sum(a[:, None] · S, 0)`)
+and the readout rᵀ·S (`tl.sum(S · r[:, None], 0)`), d_k·d_v each; elementwise r·scale, a = −kk, b = kk·a and exp(w)
+(4 per key), exp(w)·S, b·(aᵀS)ᵀ, their sum, k·vᵀ and its sum (5 per key and value). The token shift, the LoRAs'
+activations, the k and output corrections and the group norm are not counted. The layers of a model are layer 0
+and L − 1 alike, beside the embedding and the norm: the mixer applies to the blocks holding the time mix."""
+WORK = Work(token_products=TOKEN_PRODUCTS, mixers=((None, RWKV7_MIXER),))
+FFN_WORK = Work(token_products=TOKEN_PRODUCTS)
 
 
 def _norm(name: str, at: str, bias: bool) -> list[TensorSpec]:
@@ -118,7 +132,7 @@ def attention(ctx: LayerContext, args: Mapping[str, Value], at: str, *, v_lora: 
         raise ConfigError(f"{ctx.name} ({ctx.spec.type}): value_dim={ev} differs from hidden_size={e} in layer "
                           f"{layer}: fla 0.6.0's initialisation sets v_lora's bias from a vector of hidden_size and "
                           "fails (The size of tensor a must match the size of tensor b).")
-    env = {"E": e, "E_v": ev, "h": heads, "d_k": head_dim,
+    env = {"E": e, "E_v": ev, "h": heads, "d_k": head_dim, "d_v": ev // heads,
            "r_w": _rank(args.get("decay_low_rank_dim"), e, head_dim, 2.5),
            "r_a": _rank(args.get("a_low_rank_dim"), e, head_dim, 2.5),
            "r_g": _rank(args.get("gate_low_rank_dim"), e, head_dim, 5, per_head=False)}
@@ -151,9 +165,13 @@ def plan_attention(ctx: LayerContext) -> LayerPlan:
     if ctx.cfg("layer_idx") is not None and (not isinstance(layers, int) or layers < 2):
         raise ConfigError(f"{ctx.name} (RWKV7Attention): layer_idx={ctx.cfg('layer_idx')} needs num_hidden_layers "
                           f">= 2 (its initialisation divides by num_hidden_layers - 1; got {layers}).")
-    tensors, env = attention(ctx, ctx.spec.config, "", v_lora=ctx.cfg("layer_idx") != 0)
+    # head_dim defaults to 64 and wins over num_heads (fla divides by head_dim first): num_heads counts only with
+    # head_dim=None
+    args = {**ctx.spec.config, "head_dim": ctx.cfg("head_dim")}
+    tensors, env = attention(ctx, args, "", v_lora=ctx.cfg("layer_idx") != 0)
     shape = sequence_input(ctx, env["E"], "hidden_size", (None, None, env["E"]))
-    states = {"state": (shape[0], env["h"], env["d_k"], env["E_v"] // env["h"])}
+    states = {"state": (shape[0], env["h"], env["d_k"], env["E_v"] // env["h"]),
+              "token_shift": (shape[0], env["E"])}  # the last token, which the next one's shift reads
     return LayerPlan(tuple(tensors), freeze(env), shape, shape, freeze(states), features=("E", E), time_axis=1,
                      notes=("rwkv7_attention",))
 
@@ -199,7 +217,8 @@ def plan_model(ctx: LayerContext) -> LayerPlan:
     root = "model." if lm else ""
     args = {k: _value(cfg, k) for k in ("hidden_size", "head_dim", "num_heads", "decay_low_rank_dim",
                                          "gate_low_rank_dim", "a_low_rank_dim", "v_low_rank_dim")}
-    tensors = [TensorSpec(f"{root}embeddings.weight", (V, E), "embedding")]
+    tied = lm and bool(_value(cfg, "tie_word_embeddings"))
+    tensors = [TensorSpec(f"{root}embeddings.weight", (V, E), "tied_embedding" if tied else "embedding")]
     env: dict[str, int] = {"V": vocab, "L": n}
     family: list[tuple[Expr, tuple[TensorSpec, ...]]] = [(ONE, tuple(tensors))]
     for k in range(n):
@@ -222,7 +241,7 @@ def plan_model(ctx: LayerContext) -> LayerPlan:
     final = _norm("norm", root, bias)
     tensors += final
     family.append((ONE, tuple(final)))
-    if lm and not _value(cfg, "tie_word_embeddings"):
+    if lm and not tied:
         head = [TensorSpec("lm_head.weight", (V, E), "weight")]
         tensors += head
         family.append((ONE, tuple(head)))
@@ -230,7 +249,8 @@ def plan_model(ctx: LayerContext) -> LayerPlan:
     if len(shape) != 2:
         raise ShapeError(f"{ctx.name} ({ctx.spec.type}) reads token ids (N, T), not a {len(shape)}-D tensor.")
     out: Shape = (*shape, vocab if lm else e)
-    states = {"state": (n, shape[0], env["h"], env["d_k"], env["E_v"] // env["h"])}
+    states = {"state": (n, shape[0], env["h"], env["d_k"], env["E_v"] // env["h"]),
+              "token_shift": (n, shape[0], e), "ffn_token_shift": (n, shape[0], e)}  # each mix's last token
     return LayerPlan(tuple(tensors), freeze(env), shape, out, freeze(states), family=tuple(family),
                      features=(None, V if lm else E), time_axis=1, notes=("rwkv7_attention",), counts=("L",))
 
@@ -280,6 +300,7 @@ WORDS = {
     "E_v": ("value width (value_dim; default hidden_size)", "值的宽度（value_dim；默认等于 hidden_size）"),
     "h": ("heads, hidden_size / head_dim", "头数，hidden_size / head_dim"),
     "d_k": ("key size per head (head_dim)", "每头的键维度（head_dim）"),
+    "d_v": ("value size per head, E_v / h", "每头的值维度，E_v / h"),
     "F": ("channel-mix width: intermediate_size, or E × hidden_ratio rounded up to a multiple of 32",
           "通道混合的宽度：intermediate_size，或 E × hidden_ratio 向上取整到 32 的倍数"),
     "r_w": ("decay LoRA rank", "衰减 LoRA 的秩"), "r_v": ("value-residual LoRA rank", "值残差 LoRA 的秩"),
@@ -287,6 +308,9 @@ WORDS = {
     "token_shift": ("Token-shift mixing coefficients", "token shift 的混合系数"),
     "key_scale": ("Key and receptance scales (k_k, k_a, r_k)", "键与接收度的缩放（k_k、k_a、r_k）"),
     "lora": ("Low-rank (LoRA) projections of w, v, a, g", "w、v、a、g 的低秩（LoRA）投影"),
+    "lora_bias": ("Biases of the w, v, a LoRAs", "w、v、a 三个 LoRA 的偏置"),
+    "tied_embedding": ("Token embedding, tied to the head (tie_word_embeddings)",
+                       "词嵌入，与输出头共享（tie_word_embeddings）"),
     "rwkv7_attention": (
         "RWKV-7 keeps no attention cache: its state is one d_k × d_v matrix per head and layer, so the state does "
         "not grow with the sequence; layer 0 has no value-residual LoRA (v_lora), every later layer has one.",
@@ -330,10 +354,12 @@ def recognise_ffn(group: TensorGroup) -> Recognised | None:
 
 
 LAYERS = {c.type_name: c for c in (
-    replace(entry("RWKV7Attention", ATTENTION_PARAMS, plan_attention, words=WORDS), recognise=recognise_attention),
-    replace(entry("RWKV7FeedForward", FFN_PARAMS, plan_ffn, words=WORDS, recurrent=False), recognise=recognise_ffn),
-    *(entry(name, (Param("config", kind=LAYER),), plan_model, words=WORDS) for name in ("RWKV7Model",
-                                                                                       "RWKV7ForCausalLM")),
+    replace(entry("RWKV7Attention", ATTENTION_PARAMS, plan_attention, words=WORDS, work=WORK),
+            recognise=recognise_attention),
+    replace(entry("RWKV7FeedForward", FFN_PARAMS, plan_ffn, words=WORDS, recurrent=False, work=FFN_WORK),
+            recognise=recognise_ffn),
+    *(entry(name, (Param("config", kind=LAYER),), plan_model, words=WORDS, work=WORK) for name in (
+        "RWKV7Model", "RWKV7ForCausalLM")),
     entry("RWKV7Config", tuple(Param(p.name, p.default, p.kind, positional=False, maximum=p.maximum) for p in CONFIG),
           plan_config, words=WORDS, recurrent=False, argument_only=True),
 )}

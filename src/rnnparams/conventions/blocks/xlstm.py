@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from ..._record import replace
 from ...errors import ConfigError, ShapeError
 from ...spec import LayerSpec, Shape, Value
-from ...symbolic import Const, Expr, Sym, mul
+from ...symbolic import Const, Expr, Sym, add, mul
 from ..base import (
     ANY,
     BOOL,
@@ -48,10 +48,10 @@ from ..base import (
     freeze,
 )
 from ..recognise import torch_path
-from ..work import SEQUENCE_RUNTIME
+from ..work import SEQUENCE_RUNTIME, Mixer, Work
 from .common import entry, sequence_input
 
-E, U, Q, B, HM, K = (Sym(n) for n in ("E", "U", "Q", "b", "h", "K"))
+E, U, Q, B, HM, K, DH = (Sym(n) for n in ("E", "U", "Q", "b", "h", "K", "d_h"))
 HS, DS, F, V = (Sym(n) for n in ("h_s", "d_s", "F", "V"))
 NM, NS = Sym("n_m"), Sym("n_s")
 
@@ -64,17 +64,17 @@ MLSTM = (
         TensorTemplate(f"{{at}}{{x}}{n}_proj.weight", (Q, B, B), "qkv_weights"),
         TensorTemplate(f"{{at}}{{x}}{n}_proj.bias", (U,), "bias", when="bias"))),
     TensorTemplate("{at}{x}conv1d.conv.weight", (U, Const(1), K), "conv"),
-    TensorTemplate("{at}{x}conv1d.conv.bias", (U,), "conv"),
+    TensorTemplate("{at}{x}conv1d.conv.bias", (U,), "conv_bias"),
     *(t for n in ("igate", "fgate") for t in (
         TensorTemplate(f"{{at}}{{x}}mlstm_cell.{n}.weight", (HM, mul(3, U)), "gates"),
-        TensorTemplate(f"{{at}}{{x}}mlstm_cell.{n}.bias", (HM,), "gates"))),
+        TensorTemplate(f"{{at}}{{x}}mlstm_cell.{n}.bias", (HM,), "bias"))),
     TensorTemplate("{at}{x}mlstm_cell.outnorm.weight", (U,), "norm"),
     TensorTemplate("{at}{x}proj_down.weight", (E, U), "weight"),
     TensorTemplate("{at}{x}proj_down.bias", (E,), "bias", when="bias"),
 )
 SLSTM = (
     TensorTemplate("{at}{x}conv1d.conv.weight", (E, Const(1), Sym("K_s")), "conv", when="conv"),
-    TensorTemplate("{at}{x}conv1d.conv.bias", (E,), "conv", when="conv"),
+    TensorTemplate("{at}{x}conv1d.conv.bias", (E,), "conv_bias", when="conv"),
     *(TensorTemplate(f"{{at}}{{x}}{g}gate.weight", (HS, DS, DS), "input_weights") for g in "fizo"),
     TensorTemplate("{at}{x}slstm_cell._recurrent_kernel_", (HS, mul(4, DS), DS), "recurrent_kernel",
                    when="vanilla"),
@@ -85,13 +85,37 @@ SLSTM = (
 FFN = (
     TensorTemplate("{at}ffn_norm.weight", (E,), "norm"),
     TensorTemplate("{at}ffn.proj_up.weight", (mul(2, F), E), "ffn"),
-    TensorTemplate("{at}ffn.proj_up.bias", (mul(2, F),), "ffn", when="ff_bias"),
+    TensorTemplate("{at}ffn.proj_up.bias", (mul(2, F),), "bias", when="ff_bias"),
     TensorTemplate("{at}ffn.proj_down.weight", (E, F), "ffn"),
-    TensorTemplate("{at}ffn.proj_down.bias", (E,), "ffn", when="ff_bias"),
+    TensorTemplate("{at}ffn.proj_down.bias", (E,), "bias", when="ff_bias"),
 )
 POST = (TensorTemplate("post_blocks_norm.weight", (E,), "norm"),)
-LM = (TensorTemplate("token_embedding.weight", (V, E), "embedding"),
+LM = (TensorTemplate("token_embedding.weight", (V, E), "embedding", when="untied"),
+      TensorTemplate("token_embedding.weight", (V, E), "tied_embedding", when="tied"),
       TensorTemplate("lm_head.weight", (V, E), "weight", when="untied"))
+
+TOKEN_PRODUCTS = frozenset({"weight", "qkv_weights", "gates", "input_weights", "recurrent_kernel", "ffn",
+                            "tied_embedding"})
+"""The weights a token multiplies once (every projection, the headwise q/k/v and sLSTM gate blocks as stored, the
+sLSTM recurrent kernel's h_s blocks, the head; a tied head multiplies by the embedding's matrix); not the
+depthwise convolution, the skip, the norms or the embedding lookup."""
+CONV = frozenset({"conv"})
+MLSTM_MIXER = Mixer(conv_roles=CONV, scan_macs=mul(HM, add(mul(2, DH, DH), DH)),
+                    scan_flops=mul(HM, add(mul(3, DH, DH), mul(5, DH), 13)))
+"""The mLSTM cell's recurrent step (backends.recurrent_step_stabilized_simple), per head of d_h = U/h: the
+contractions k·vᵀ (d_h², a matmul), qᵀ·C (d_h²) and qᵀ·n (d_h); elementwise, per head, logsigmoid(f) (1),
+m' = max(log f + m, i) (2), f' = exp(log f + m − m') (3), i' = exp(i − m') (2), exp(−m') (2) and
+max(|qᵀn|, exp(−m')) + ε (3): 13; per head and d_h, k/√d_h (1), n' = f'·n + i'·k (3), h = h_num / denominator
+(1): 5; per head and d_h², C' = f'·C + i'·(k·vᵀ) (3). The projections and the igate/fgate linears are weight
+products; the output norm, the skip and the SiLU gates are not counted."""
+SLSTM_MIXER = Mixer(conv_roles=CONV, scan_flops=mul(27, E))
+"""The sLSTM cell's pointwise step on the vanilla backend (src/vanilla/slstm.py), per hidden unit: Wx + Ry + b for
+four gates (8), m + logsigmoid(f) (2), the n == 0 test (1) and max(i, log f + m) (1; the first step from a zero
+state takes i as it is), σ(o) (1), min(exp(i − m'), 1) and min(exp(log f + m − m'), 1) (6), c' = f·c + i·tanh(z) (4),
+n' = f·n + i (2), y = o·c'/n' (2): 27. The recurrent kernel R·h (h_s blocks of 4·d_s × d_s) is a weight product."""
+STACK_WORK = Work(token_products=TOKEN_PRODUCTS, mixers=(("n_m", MLSTM_MIXER), ("n_s", SLSTM_MIXER)))
+MLSTM_WORK = Work(token_products=TOKEN_PRODUCTS, mixers=((None, MLSTM_MIXER),))
+SLSTM_WORK = Work(token_products=TOKEN_PRODUCTS, mixers=((None, SLSTM_MIXER),))
 
 
 # --- the configs: read with the package's defaults and __post_init__ rules ----------------------------------
@@ -151,7 +175,7 @@ def mlstm_layer(ctx: LayerContext, cfg: LayerSpec, e: int, *, bias: bool, contex
                          f">= the sequence length (got {context}).")
     heads = integer(cfg, "num_heads")
     tensors = expand(MLSTM, flags={"bias": bias}, at=at, x=x)
-    return tensors, {"U": u, "Q": q, "b": u // q, "h": heads, "K": kernel}
+    return tensors, {"U": u, "Q": q, "b": u // q, "h": heads, "d_h": u // heads, "K": kernel}
 
 
 def slstm_layer(ctx: LayerContext, cfg: LayerSpec, e: int, *, at: str, x: str
@@ -263,7 +287,8 @@ def plan_stack(ctx: LayerContext) -> LayerPlan:
         vocab = integer(stack, "vocab_size")
         if vocab <= 0:
             raise _fail(ctx, f"vocab_size must be positive (got {vocab}): nn.Embedding needs num_embeddings > 0.")
-        head = expand(LM, flags={"untied": not value(stack, "tie_weights")})
+        tied = bool(value(stack, "tie_weights"))
+        head = expand(LM, flags={"untied": not tied, "tied": tied})
         tensors += head  # xLSTMLMModel registers its stack first, then token_embedding and lm_head
         family.insert(0, (Const(1), tuple(head)))
         env["V"] = vocab
@@ -275,7 +300,9 @@ def plan_stack(ctx: LayerContext) -> LayerPlan:
         shape = sequence_input(ctx, e, "embedding_dim", (None, None, e))
         out = shape
     _context(ctx, kinds, shape[1], context)
-    return LayerPlan(tuple(tensors), freeze(env), shape, out, warnings=_kernel_one(ctx, env), family=tuple(family),
+    states = _states(env, kinds.count("m"), kinds.count("s"))
+    return LayerPlan(tuple(tensors), freeze(env), shape, out, states, warnings=_kernel_one(ctx, env),
+                     family=tuple(family),
                      features=(None, V) if lm else ("E", E), time_axis=1, notes=_notes(env),
                      counts=tuple(c.name for c in (NM, NS) if c.name in env))
 
@@ -313,8 +340,25 @@ def plan_block(ctx: LayerContext) -> LayerPlan:
     shape = sequence_input(ctx, e, "embedding_dim", (None, None, e))
     if kind == "m":
         _context(ctx, ["m"], shape[1], context)
-    return LayerPlan(tuple(tensors), freeze({"E": e, **env}), shape, shape, warnings=_kernel_one(ctx, env),
+    states = _states({"E": e, **env}, int(kind == "m"), int(kind == "s"))
+    return LayerPlan(tuple(tensors), freeze({"E": e, **env}), shape, shape, states, warnings=_kernel_one(ctx, env),
                      features=("E", E), time_axis=1, notes=_notes(env))
+
+
+def _states(env: Mapping[str, int], m: int, s: int) -> Mapping[str, Shape]:
+    """What `step` carries per sequence (the batch left free) for m mLSTM and s sLSTM blocks: each mLSTM cell's
+    memory C (h, d_h, d_h), normalizer n (h, d_h, 1) and stabilizer m (h, 1, 1) and its conv window (K, U); each
+    sLSTM cell's y, c, n, m (4, E) and its conv window (K_s, E) when it has a convolution."""
+    states: dict[str, Shape] = {}
+    if m:
+        h, d = env["h"], env["d_h"]
+        states.update({"mlstm_C": (m, None, h, d, d), "mlstm_n": (m, None, h, d, 1), "mlstm_m": (m, None, h, 1, 1),
+                       "mlstm_conv": (m, None, env["K"], env["U"])})
+    if s:
+        states["slstm_state"] = (s, 4, None, env["E"])
+        if "K_s" in env:
+            states["slstm_conv"] = (s, None, env["K_s"], env["E"])
+    return freeze(states)
 
 
 def _notes(env: Mapping[str, int]) -> tuple[str, ...]:
@@ -384,6 +428,8 @@ WORDS = {
     "Q": ("heads of the q/k/v projections, U // qkv_proj_blocksize", "q/k/v 投影的头数，U // qkv_proj_blocksize"),
     "b": ("features per q/k/v projection head, U / Q", "每个 q/k/v 投影头的特征数，U / Q"),
     "h": ("mLSTM cell heads (num_heads)", "mLSTM 单元的头数（num_heads）"),
+    "d_h": ("mLSTM cell head size, U / h (its memory C is d_h × d_h per head)",
+            "mLSTM 单元每头维度，U / h（每头的记忆 C 为 d_h × d_h）"),
     "K": ("causal convolution kernel (conv1d_kernel_size)", "因果卷积核大小（conv1d_kernel_size）"),
     "h_s": ("sLSTM heads (num_heads)", "sLSTM 头数（num_heads）"),
     "K_s": ("sLSTM causal convolution kernel (conv1d_kernel_size)", "sLSTM 因果卷积核大小（conv1d_kernel_size）"),
@@ -393,6 +439,8 @@ WORDS = {
     "skip": ("Learnable skip (learnable_skip)", "可学习的跳连（learnable_skip）"),
     "qkv_weights": ("Headwise q, k, v projections (block-diagonal)", "按头分块的 q、k、v 投影（块对角）"),
     "conv": ("Causal depthwise convolution", "因果逐通道卷积"),
+    "conv_bias": ("Causal convolution bias", "因果卷积的偏置"),
+    "tied_embedding": ("Token embedding, tied to the head (tie_weights)", "词嵌入，与输出头共享（tie_weights）"),
     "gates": ("Input and forget gates (one per head, from [q, k, v])", "输入门和遗忘门（每头一个，读 [q, k, v]）"),
     "ffn": ("Gated feed-forward", "门控前馈层"),
     "recurrent_kernel": ("sLSTM recurrent kernel (block-diagonal: one d_s × 4·d_s block per head)",
@@ -509,10 +557,10 @@ def recognise_lm(group: TensorGroup) -> Recognised | None:
 
 _MODULE = (Param("config", kind=LAYER),)
 LAYERS = {c.type_name: c for c in (
-    replace(entry("xLSTMBlockStack", _MODULE, plan_stack, words=WORDS), recognise=recognise_stack),
-    replace(entry("xLSTMLMModel", _MODULE, plan_stack, words=WORDS), recognise=recognise_lm),
-    *(entry(name, _MODULE, plan_block, words=WORDS) for name in ("mLSTMBlock", "sLSTMBlock", "mLSTMLayer",
-                                                                 "sLSTMLayer")),
+    replace(entry("xLSTMBlockStack", _MODULE, plan_stack, words=WORDS, work=STACK_WORK), recognise=recognise_stack),
+    replace(entry("xLSTMLMModel", _MODULE, plan_stack, words=WORDS, work=STACK_WORK), recognise=recognise_lm),
+    *(entry(name, _MODULE, plan_block, words=WORDS, work=MLSTM_WORK if name[0] == "m" else SLSTM_WORK)
+      for name in ("mLSTMBlock", "sLSTMBlock", "mLSTMLayer", "sLSTMLayer")),
     *(entry(name, params, plan_config, words=WORDS, recurrent=False, argument_only=True,
             ignored=_CELL_IGNORED if name == "sLSTMLayerConfig" else frozenset({"_num_blocks", "_block_idx"}))
       for name, params in CONFIGS.items()),

@@ -370,7 +370,15 @@ GEMMA_ATTENTION = block("RecurrentGemmaAttentionLayer", GEMMA_ATTENTION_ARGS, GE
                         states=_gemma_attention_states)
 GEMMA_ARGS = (*GEMMA_RECURRENT_ARGS, *(a for a in GEMMA_ATTENTION_ARGS if a not in GEMMA_RECURRENT_ARGS))
 
-D_QK, D_V, D_VH = S("d_qk"), S("d_v"), S("d_vh")
+D_QK, D_V, D_VH, D_QKH = S("d_qk"), S("d_v"), S("d_vh"), S("d_qkh")
+XLSTM_MIXER = Mixer(scan_macs=mul(HEADS, add(mul(2, D_QKH, D_VH), D_QKH)),
+                    scan_flops=mul(HEADS, add(mul(3, D_QKH, D_VH), mul(4, D_QKH), D_VH, 13)))
+"""transformers' mLSTM step (mlstm_recurrent_step_native, which native_sequence__native loops over a prefill shorter
+than chunk_size), per head of d_qkh query/key and d_vh value features: the contractions k·vᵀ (d_qkh·d_vh, a matmul),
+q·C (d_qkh·d_vh) and q·n (d_qkh); elementwise, per head, logsigmoid(f) (1), m' = max(log f + m, i) (2),
+f' = exp(log f + m − m') (3), i' = exp(i − m') (2), exp(−m') (2), max(|q·n|, exp(−m')) + ε (3): 13; q·d_qkh^−½ (d_qkh),
+n' = f'·n + i'·k (3·d_qkh), h = h_num / denominator (d_vh), C' = f'·C + i'·(k·vᵀ) (3·d_qkh·d_vh). The gates' soft cap,
+the multi-head norm and the output gate are not counted."""
 XLSTM_ARGS = (size("hidden_size", "d_model"), size("num_heads", "heads"), size("qk_dim", "d_qk"),
               size("v_dim", "d_v"), size("up_proj_dim", "d_ffn"), flag("single", True), flag("fused", False),
               flag("use_bias", False), flag("single_use_bias", False), flag("fused_use_bias", False))
@@ -480,5 +488,5 @@ STACKS = (
 )
 XLSTM_STACK = stack("xLSTMStack", XLSTM_ARGS, (Kind("L", XLSTM_TENSORS, _xlstm_states),),
                     derived=lambda env: {**_xlstm_derived(env), "d_qkh": env["d_qk"] // env["heads"]}, words=WORDS,
-                    notes=("xlstm_block",), work=PRODUCTS)
+                    notes=("xlstm_block",), work=Work(token_products=TOKEN_PRODUCTS, mixers=(("L", XLSTM_MIXER),)))
 LAYERS.update({c.type_name: c for c in (*STACKS, XLSTM_STACK)})
