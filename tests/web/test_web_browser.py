@@ -237,3 +237,23 @@ def test_readable_at_375_px(page_factory: Any) -> None:
     total(page, "563,978")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     screenshot(page, "mobile_paste", full_page=False)
+
+
+def test_paste_a_hugging_face_config(page_factory: Any) -> None:
+    """state-spaces/mamba-130m-hf's config.json pasted as it is: the published 129,135,360, and the estimate panel
+    shows the batch's prefill and decoding FLOPs of a sequence model."""
+    config = (Path(__file__).parent.parent / "fixtures" / "configs" / "mamba-130m-hf.json").read_text()
+    page = page_factory("/")
+    page.get_by_role("button", name="Paste code").click()
+    page.fill("#code", config)
+    total(page, "129,135,360")
+    expect(page.locator("#fw-name")).to_have_text("Hugging Face transformers")
+    page.locator("#estimate-box > summary").click()
+    if page.locator("#estimate-box").is_hidden():
+        pytest.skip("this version has no resource estimates (501)")
+    out = page.locator("#estimate-out")
+    expect(out).to_contain_text("Weights")
+    expect(out).to_contain_text("prefill")
+    expect(out).to_contain_text("one decoding step")
+    expect(page.locator("#estimate-error")).to_be_hidden()
+    screenshot(page, "desktop_config")

@@ -33,8 +33,10 @@ class ModelRequest(BaseModel):
     model: str = Field(
         min_length=1, max_length=MAX_MODEL_CHARS,
         description="A model expression in the framework's own syntax (';' chains layers), model code such as "
-                    "`Sequential([...])` or a whole Keras / PyTorch file (read with `ast`, never run), or a JSON "
-                    "spec (what `rnnparams count --emit-spec json` writes).",
+                    "`Sequential([...])` or a whole Keras / PyTorch file (read with `ast`, never run), a JSON "
+                    "spec (what `rnnparams count --emit-spec json` writes), or a Hugging Face config.json "
+                    "(model_type mamba, rwkv, jamba...; counted as transformers builds it, `overrides` as its "
+                    "`--set` values).",
         examples=["nn.LSTM(100, 256)", "Sequential([Input((35, 100)), LSTM(256)])",
                   "SimpleRNN(2, input_shape=[50, 3]); Dense(1)"])
     framework: str | None = Field(
@@ -52,7 +54,8 @@ class ModelRequest(BaseModel):
     overrides: dict[Annotated[str, Field(min_length=1, max_length=200)], int | float | bool | str] | None = Field(
         default=None, max_length=50,
         description="Values the code cannot give without running, by the name it reads them with (like "
-                    "`--set NAME=VALUE`): a module constant, an __init__ argument, `args.NAME`...",
+                    "`--set NAME=VALUE`): a module constant, an __init__ argument, `args.NAME`...; for a config "
+                    "file, its fields (num_hidden_layers).",
         examples=[{"hidden_size": 256, "args.nlayers": 3}])
 
 

@@ -163,6 +163,9 @@ CLI_TERMS = (
     (re.compile(r"--model and --set"), '"select" and "overrides"'),
     (re.compile(r"--set NAME=VALUE"), '"overrides": {"NAME": VALUE}'),
     (re.compile(r"--set (\S+?)=VALUE"), r'"overrides": {"\1": VALUE}'),
+    (re.compile(r"--set (\w+)=(\S+?): "), r'"overrides": {"\1": \2}: '),  # a config's field, typed wrong
+    (re.compile(r"--set (\w+): "), r'"overrides": "\1": '),  # a config's field that is not one
+    (re.compile(r"--seq-len T \(seq_len=T in Python\)"), '"seq_len": T'),
     (re.compile(r"--input-shape T,F"), '"input_shape": [T, F]'),
     (re.compile(r"--input-shape"), '"input_shape"'),
     (re.compile(r"--framework"), '"framework"'),
@@ -230,9 +233,11 @@ def model_spec(request: ModelRequest, verb: str) -> ModelSpec:
     if all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
         # Worked around here: the expression parser fails on text that is only comments (an IndexError).
         raise InputError("the model is empty (only comments): give an expression such as \"nn.LSTM(100, 256)\"")
-    if text.lstrip().startswith("{"):
+    if text.lstrip().startswith("{") and _is_config(text):  # a Hugging Face (or mamba_ssm) config.json
+        spec = _spec_from_config(text, request)
+    elif text.lstrip().startswith("{"):
         if request.select is not None or request.overrides:
-            raise WebError(422, "select and overrides apply to model code, not to a JSON spec")
+            raise WebError(422, "select and overrides apply to model code and config files, not to a JSON spec")
         spec = _spec_from_json(text, request.framework, shape)
     elif request.select is not None or request.overrides or looks_like_code(text):
         if request.select is not None or request.overrides:
@@ -242,6 +247,25 @@ def model_spec(request: ModelRequest, verb: str) -> ModelSpec:
     else:
         spec = parse_expression(text, request.framework, shape)
     enforce_limits(spec, verb)
+    return spec
+
+
+def _is_config(text: str) -> bool:
+    from ..inputs.hfconfig import looks_like_hf_config
+
+    return looks_like_hf_config(text)
+
+
+def _spec_from_config(text: str, request: ModelRequest) -> ModelSpec:
+    """The model transformers (or mamba_ssm) builds from a pasted config.json, `overrides` as its `--set` values."""
+    from ..inputs.hfconfig import spec_from_config
+
+    if request.select is not None or request.input_shape is not None:
+        raise WebError(422, "a config file fixes its model and its input (token ids): drop select and input_shape")
+    spec = spec_from_config(text, "config.json", request.overrides)
+    if request.framework is not None and request.framework != spec.framework:
+        raise UsageError(f"the model is a config file counted as {spec.framework} builds it, but framework "
+                         f"{request.framework!r} was given")
     return spec
 
 
@@ -362,9 +386,18 @@ def run_estimate(request: ModelRequest) -> dict[str, Any]:
         raise WebError(501, "resource estimates are not available in this version of rnnparams")
     from ..render.estimate import render_estimate
 
-    est = api.estimate(model_spec(request, "estimate"), batch=request.batch, seq_len=request.seq_len,
-                       dtype=request.dtype, optimizer=request.optimizer, mixed_precision=request.mixed_precision,
-                       mode=request.mode, device=request.device)
+    spec = model_spec(request, "estimate")
+    options: dict[str, Any] = {"batch": request.batch, "seq_len": request.seq_len, "dtype": request.dtype,
+               "optimizer": request.optimizer, "mixed_precision": request.mixed_precision, "mode": request.mode}
+    if api.is_sequence_model(spec):  # transformers' configs, mamba.py, the block packages: per token
+        from ..render.sequence import render_sequence_estimate
+
+        if request.device != "cpu":
+            raise UsageError(f"device {request.device!r} chooses PyTorch's recurrent kernels; a sequence model's "
+                             "figures do not depend on it: use cpu")
+        seq = api.estimate_sequence(spec, **options)
+        return {**seq.to_dict(), "lang": request.lang, "text": render_sequence_estimate(seq, request.lang)}
+    est = api.estimate(spec, device=request.device, **options)
     return {**est.to_dict(), "lang": request.lang, "text": render_estimate(est, request.lang)}
 
 

@@ -91,7 +91,10 @@ export function renderEstimate(data) {
     h("th", {scope: "row", text: tr("mem_" + k) === "mem_" + k ? k : tr("mem_" + k)}),
     h("td", {class: "num", text: bytes(v)}), h("td", {class: "num muted", text: `${fmt(v)} B`})));
   const c = data.compute || {};
-  const compute = [["macs", c.macs_batch], ["flops_fwd", c.flops_batch], ["flops_train", c.flops_train_batch]]
+  const pairs = c.prefill  // a sequence model (estimate_sequence): the batch's prefill and one decoding step
+    ? [["flops_prefill", (c.prefill || {}).flops_batch], ["flops_decode", (c.decode || {}).flops_batch]]
+    : [["macs", c.macs_batch], ["flops_fwd", c.flops_batch], ["flops_train", c.flops_train_batch]];
+  const compute = pairs
     .filter(([, v]) => typeof v === "number")
     .map(([k, v]) => h("tr", {}, h("th", {scope: "row", text: tr(k)}), h("td", {class: "num", colspan: "2", text: fmt(v)})));
   $("estimate-out").replaceChildren(h("div", {class: "table-wrap"}, h("table", {class: "grid compact"},
