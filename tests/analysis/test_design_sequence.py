@@ -187,4 +187,4 @@ def test_web_design_endpoints_answer_4xx_or_200() -> None:
                           ("sweep", {"model": MAMBAPY, "vary": "n_layers=1,2", "metric": "flops", "batch": 2,
                                      "seq_len": 3})]:
         status, body = answer(verb, payload)
-        assert 400 <= status < 500 and ("not modelled" in body["error"] or "--seq-len" in body["error"]), body
+        assert 400 <= status < 500 and ("not modelled" in body["error"] or "\"seq_len\": T" in body["error"]), body
