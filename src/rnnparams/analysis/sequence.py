@@ -23,7 +23,7 @@ from ..symbolic import Const, Expr, Sym, add, mul, product
 from . import memory
 from .report import LayerReport, Report
 from .resources import EstimateLine, EstimateOptions, line, total_line
-from .state import NO_MIXER, StateReport, block_products, kind_of, layer_mixers, state_report
+from .state import NO_MIXER, StateReport, applications, block_products, kind_of, layer_mixers, state_report
 
 T_ = Sym("T")
 
@@ -84,6 +84,7 @@ def layer_tokens(report: Report, layer: LayerReport, steps: int) -> LayerTokens:
         if not copies.evaluate(bindings):
             continue
         mixer = mixers.get(kind_of(copies), NO_MIXER)
+        copies = applications(copies, mixer)  # a shared block runs more times than it is held
 
         def each(expr: Expr, into: list[Expr], copies: Expr = copies) -> None:
             if expr != Const(0):

@@ -156,6 +156,12 @@ def layer_mixers(layer: LayerReport) -> dict[str | None, Mixer]:
     return mixers
 
 
+def applications(copies: Expr, mixer: Mixer) -> Expr:
+    """How many times per token a kind's blocks run: its copies, or the symbol its mixer names (`Mixer.applied`: a
+    shared block held once runs at every hybrid layer)."""
+    return copies if mixer.applied is None else Sym(mixer.applied)
+
+
 def block_products(tensors: tuple[Any, ...], roles: frozenset[str], mixer: Mixer) -> Expr:
     """The products one token makes with a block's weights: routed expert tensors count top_k of their experts."""
     terms: list[Expr] = []
@@ -181,9 +187,10 @@ def _products(report: Report) -> int | None:
         mixers = layer_mixers(layer)
         bindings = layer.plan.bindings
         for copies, tensors in layer.plan.blocks():
-            n = copies.evaluate(bindings)
-            if n:
-                total += n * block_products(tensors, roles, mixers.get(kind_of(copies), NO_MIXER)).evaluate(bindings)
+            if copies.evaluate(bindings):
+                mixer = mixers.get(kind_of(copies), NO_MIXER)
+                total += (applications(copies, mixer).evaluate(bindings)
+                          * block_products(tensors, roles, mixer).evaluate(bindings))
         if layer.spec is not None and layer.spec.tied:
             total += tied_size(report, layer)
     return total

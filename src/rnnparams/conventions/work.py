@@ -226,6 +226,11 @@ class Mixer:
     """(experts, top_k): the `routed_roles` tensors, whose first axis is `experts`, are applied to top_k of them per
     token (the router itself reads every token in full)."""
     routed_roles: frozenset[str] = frozenset()
+    applied: str | None = None
+    """The symbol counting how many times per token this kind's blocks run, where that is not how many are held (its
+    copies): a shared transformer block held n_shared times runs at every one of the L_hyb hybrid layers (Zamba,
+    Zamba2), so its weight products, attention and state update count L_hyb times while count and memory hold it
+    n_shared times; None: each copy runs once."""
     when: str | None = None
     """A flag of the layer's configuration this mixer needs (a stack whose configuration chooses Mamba-1 or Mamba-2
     for the same kind of block: the first of a kind's mixers whose flag holds is used)."""
