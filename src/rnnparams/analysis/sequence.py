@@ -10,6 +10,9 @@ state update's contractions per token, A the attention multiply-adds per query a
 - prefill over T tokens: T·(P + C + S) + A·K_p MACs, K_p = Σ_{t=1..T} min(t, W) keys (W: the window, else t);
 - decoding token T + 1 after T tokens of context: P + C + S + A·K_d MACs, K_d = min(T + 1, W);
 - FLOPs = 2·MACs + the state update's declared elementwise FLOPs (T of them in a prefill, one in a step).
+
+Each kind of block counts as many times as it runs per token (`state.applications`: its copies, or the symbol its
+`Mixer.applied` names — a shared block held once runs at every hybrid layer).
 """
 
 from __future__ import annotations
