@@ -79,8 +79,10 @@ def shared_stack(type_name: str, args: tuple[Arg, ...], mamba: tuple[TensorTempl
                  work: Work) -> LayerConvention:
     """The `layers` ModuleList of a shared-block hybrid: by `layer_types`, a Mamba layer (`mamba` tensors) or a
     hybrid layer (`before`, the shared block's parts when this is its first listing, `after`). Closed form:
-    L_mamba·(Mamba layer) + L_hyb·(hybrid layer's own tensors and one use's adapters) + n_shared·(block).
-    `adapter_slots`: the length of the adapter lists (None: one per hybrid layer)."""
+    L_mamba·(Mamba layer) + L_hyb·(hybrid layer's own tensors and one use's adapters) + n_shared·(block), or,
+    when a block holds the adapters of several uses (untied, or adapter lists of another length), n_adapters·(one
+    use's adapters) apart. `adapter_slots`: the length of the adapter lists (None: one per hybrid layer). Every
+    hybrid layer caches its own keys and values (the shared attention runs at its layer_idx)."""
     flags = tuple(a.name for a in args if a.symbol is None)
 
     def plan(ctx: LayerContext) -> LayerPlan:
