@@ -18,7 +18,9 @@ table cases and 20 hypothesis configurations per family. What FlopCounterMode co
   recurrent rule, written as products and sums (`(S * k).sum(-2)`): elementwise to FlopCounterMode, so its
   decode bmm is attention's alone;
 - the state updates' elementwise FLOPs are invisible to FlopCounterMode: they are the hand derivations on the
-  Mixer declarations (shared_hybrids.ZAMBA_WORK, ZAMBA2_WORK, delta_hybrids.GATED_DELTA_RULE).
+  Mixer declarations (shared_hybrids.ZAMBA_WORK, ZAMBA2_WORK, delta_hybrids.GATED_DELTA_RULE), checked besides op
+  by op (a TorchDispatchMode over the decoding step's state-update function: one FLOP per number an arithmetic op
+  writes, a sum one per number it reads) with what the function computes besides our count derived from its code.
 
 flash-linear-attention is installed beside transformers (the `fla` block package), so transformers binds Qwen3-Next's
 gated delta rule to fla's Triton kernels, which need a GPU driver: the tests run the reference PyTorch functions
@@ -45,6 +47,7 @@ from test_sequence_estimate_oracle import (  # noqa: E402
     FAST,
     WEIGHT_OPS,
     attention_macs_per_key,
+    build,
     counted,
     divisors,
     ours,
@@ -238,6 +241,81 @@ def test_state_and_kv_cache_after_a_real_prefill(family: str, steps: int) -> Non
     assert st.per_sequence == sum(numbers(s) for s in states) // BATCH
     assert sorted(kv) == sorted((BATCH, c.shape[1], c.tokens, c.shape[2]) for c in st.caches
                                 for _ in range(c.shape[0]))
+
+
+# --- The state updates' elementwise FLOPs, counted op by op in a real decoding step -------------------------------
+
+ARITHMETIC = ("mul", "add", "sub", "div", "exp", "rsqrt", "softplus", "silu", "sigmoid", "neg")
+"""The arithmetic ops the state-update functions call: one FLOP per number they write; a sum one per number it
+reads (x.sum over n numbers: n additions, as our contractions count n multiply-adds). Views, copies, expands and
+the batched product (FlopCounterMode's, above) are not arithmetic."""
+STEP = {"qwen3_next": ("qwen3_next", "torch_recurrent_gated_delta_rule"),
+        "zamba": ("zamba", "mamba_selective_state_update"), "zamba2": ("zamba2", "mamba2_selective_state_update")}
+
+
+def step_arithmetic(config: dict[str, Any], steps: int, monkeypatch: pytest.MonkeyPatch) -> tuple[int, Any]:
+    """Numbers written by the arithmetic ops of the state-update function in a real decoding step after `steps`
+    tokens (every layer's and head's calls summed), and the model."""
+    import importlib
+    import warnings
+
+    from torch.utils._python_dispatch import TorchDispatchMode
+    from transformers import DynamicCache
+
+    class Arithmetic(TorchDispatchMode):
+        flops = 0
+
+        def __torch_dispatch__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
+            out = func(*args, **(kwargs or {}))
+            name = func.overloadpacket.__name__
+            if name == "sum":
+                self.flops += args[0].numel()
+            elif name in ARITHMETIC:
+                self.flops += out.numel()
+            return out
+
+    package, function = STEP[config["model_type"]]
+    module = importlib.import_module(f"transformers.models.{package}.modeling_{package}")
+    update, counter = getattr(module, function), Arithmetic()
+
+    def counted_update(*args: Any, **kwargs: Any) -> Any:
+        with counter:
+            return update(*args, **kwargs)
+
+    model = build(config).eval()
+    ids = torch.randint(0, int(config["vocab_size"]), (1, steps + 1))
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        cache = DynamicCache(config=model.config)
+        model(ids[:, :steps], use_cache=True, cache=cache, position_ids=torch.arange(steps)[None])
+        monkeypatch.setattr(module, function, counted_update)
+        model(ids[:, steps:], use_cache=True, cache=cache, position_ids=torch.tensor([[steps]]))
+    return counter.flops, model.config
+
+
+@pytest.mark.parametrize(("family", "change"), [
+    ("zamba", {}), ("zamba", {"mamba_d_state": 3, "n_mamba_heads": 4}),
+    ("zamba2", {}), ("zamba2", {"mamba_d_state": 5, "mamba_ngroups": 1}),
+    ("qwen3_next", {}), ("qwen3_next", {"linear_num_key_heads": 1, "linear_key_head_dim": 3}),
+])
+def test_state_update_elementwise_flops_as_the_step_computes_them(family: str, change: dict[str, Any],
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Our hand-derived state updates (2·scan MACs + scan FLOPs, the Mixers' docstrings) against the arithmetic the
+    step's function runs, op by op (TorchDispatchMode), plus what the function computes besides or the module before
+    it: Zamba's mamba_selective_state_update adds Δ + dt_bias, its softplus, silu(z) and the product by it (4 per
+    channel), Zamba2's the first two (2 per channel), which our count starts after; the gated delta rule's β = σ(b)
+    and g = −exp(A_log)·softplus(a + dt_bias) (4 per value head, ours) are computed by the module, outside it. The
+    products y = C·h of the Mamba steps are torch.bmm (FlopCounterMode's, above): their 2·scan MACs are left out."""
+    config = tiny(family, **change)
+    counted_flops, cfg = step_arithmetic(config, 4, monkeypatch)
+    est = ours(config, 4)
+    scan_macs, scan_flops = total(est, "decode", "scan_macs"), total(est, "decode", "scan_flops")
+    if family == "qwen3_next":
+        linear = list(cfg.layer_types).count("linear_attention")
+        assert counted_flops == 2 * scan_macs + scan_flops - 4 * cfg.linear_num_value_heads * linear
+    else:
+        channels = cfg.mamba_expand * cfg.hidden_size * cfg.num_hidden_layers
+        assert counted_flops == scan_flops + (4 if family == "zamba" else 2) * channels
 
 
 # --- The published configs: FLOPs modelled, and the weight products per token by hand ---------------------------
