@@ -10,6 +10,9 @@ state update's contractions per token, A the attention multiply-adds per query a
 - prefill over T tokens: T·(P + C + S) + A·K_p MACs, K_p = Σ_{t=1..T} min(t, W) keys (W: the window, else t);
 - decoding token T + 1 after T tokens of context: P + C + S + A·K_d MACs, K_d = min(T + 1, W);
 - FLOPs = 2·MACs + the state update's declared elementwise FLOPs (T of them in a prefill, one in a step).
+
+Each kind of block counts as many times as it runs per token (`state.applications`: its copies, or the symbol its
+`Mixer.applied` names — a shared block held once runs at every hybrid layer).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from ..symbolic import Const, Expr, Sym, add, mul, product
 from . import memory
 from .report import LayerReport, Report
 from .resources import EstimateLine, EstimateOptions, line, total_line
-from .state import StateReport, block_mixer, block_products, layer_mixers, state_report
+from .state import StateReport, applications, block_mixer, block_products, layer_mixers, state_report
 
 T_ = Sym("T")
 
@@ -84,6 +87,7 @@ def layer_tokens(report: Report, layer: LayerReport, steps: int) -> LayerTokens:
         if not copies.evaluate(bindings):
             continue
         mixer = block_mixer(mixers, copies, tensors)
+        copies = applications(copies, mixer)  # a shared block runs more times than it is held
 
         def each(expr: Expr, into: list[Expr], copies: Expr = copies) -> None:
             if expr != Const(0):

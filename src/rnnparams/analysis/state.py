@@ -164,6 +164,12 @@ def block_mixer(mixers: dict[str | None, Mixer], copies: Expr, tensors: tuple[An
     return mixer
 
 
+def applications(copies: Expr, mixer: Mixer) -> Expr:
+    """How many times per token a kind's blocks run: its copies, or the symbol its mixer names (`Mixer.applied`: a
+    shared block held once runs at every hybrid layer)."""
+    return copies if mixer.applied is None else Sym(mixer.applied)
+
+
 def block_products(tensors: tuple[Any, ...], roles: frozenset[str], mixer: Mixer) -> Expr:
     """The products one token makes with a block's weights: routed expert tensors count top_k of their experts."""
     terms: list[Expr] = []
@@ -189,9 +195,10 @@ def _products(report: Report) -> int | None:
         mixers = layer_mixers(layer)
         bindings = layer.plan.bindings
         for copies, tensors in layer.plan.blocks():
-            n = copies.evaluate(bindings)
-            if n:
-                total += n * block_products(tensors, roles, block_mixer(mixers, copies, tensors)).evaluate(bindings)
+            if copies.evaluate(bindings):
+                mixer = block_mixer(mixers, copies, tensors)
+                total += (applications(copies, mixer).evaluate(bindings)
+                          * block_products(tensors, roles, mixer).evaluate(bindings))
         if layer.spec is not None and layer.spec.tied:
             total += tied_size(report, layer)
     return total

@@ -226,6 +226,11 @@ class Mixer:
     """Roles of which a block must hold a tensor for the mixer to apply to it (empty: every block of its kind): a
     model whose layers are counted apart (layer 0 once, the other L − 1 alike) has them beside its embedding and
     norms, all of kind None."""
+    applied: str | None = None
+    """The symbol counting how many times per token this kind's blocks run, where that is not how many are held (its
+    copies): a shared transformer block held n_shared times runs at every one of the L_hyb hybrid layers (Zamba,
+    Zamba2), so its weight products, attention and state update count L_hyb times while count and memory hold it
+    n_shared times; None: each copy runs once."""
     when: str | None = None
     """A flag of the layer's configuration this mixer needs (a stack whose configuration chooses Mamba-1 or Mamba-2
     for the same kind of block: the first of a kind's mixers whose flag holds is used)."""

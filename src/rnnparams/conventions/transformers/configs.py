@@ -588,6 +588,7 @@ def _qwen3_next(c: Config, p: str) -> tuple[LayerSpec, ...]:
                    head_dim=head_dim, num_experts=experts if moe else None,
                    moe_intermediate_size=_int(c, "moe_intermediate_size") if moe else None,
                    shared_expert_intermediate_size=_int(c, "shared_expert_intermediate_size") if moe else None,
+                   num_experts_per_tok=_int(c, "num_experts_per_tok") if moe else None,
                    intermediate_size=_int(c, "intermediate_size") if dense else None,
                    attention_bias=bool(c["attention_bias"]), num_layers=layers, layer_types=types, moe_layers=moe),
             _layer("RMSNorm", f"{p}norm", hidden_size=hidden))

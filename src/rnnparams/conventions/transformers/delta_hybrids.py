@@ -12,12 +12,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ...symbolic import Expr
+from ...symbolic import Expr, add, mul
 from ..base import ANY, LayerContext, Param, TensorTemplate
-from ..work import Work
-from .blocks import D_CONV, D_FFN, D_MODEL, HEAD_DIM, HEADS, KV_HEADS, ONE
+from ..work import Mixer, Work
+from .blocks import (
+    ATTENTION_MIXER,
+    CONV,
+    D_CONV,
+    D_FFN,
+    D_MODEL,
+    HEAD_DIM,
+    HEADS,
+    KV_HEADS,
+    ONE,
+    TOKEN_PRODUCTS,
+    kv_caches,
+)
 from .common import S, flag, size
-from .ssm_hybrids import D_MOE, D_SHARED, EXPERTS
+from .ssm_hybrids import D_MOE, D_SHARED, EXPERTS, ROUTED
 from .ssm_hybrids import WORDS as SSM_WORDS
 from .stacks import Kind, stack
 
@@ -95,6 +107,7 @@ WORDS = {
     "L_mlp": ("number of layers with a dense MLP (mlp_only_layers, or off the decoder_sparse_step)",
               "使用稠密 MLP 的层数（mlp_only_layers，或不在 decoder_sparse_step 上）"),
     "experts": ("number of experts (num_experts)", "专家数（num_experts）"),
+    "top_k": ("experts a token runs (num_experts_per_tok)", "每个词元运行的专家数（num_experts_per_tok）"),
     "d_moe": ("width of one expert (moe_intermediate_size)", "每个专家的宽度（moe_intermediate_size）"),
     "d_shared": ("width of the shared expert (shared_expert_intermediate_size)",
                  "共享专家的宽度（shared_expert_intermediate_size）"),
@@ -119,6 +132,28 @@ WORDS = {
                    "RMSNorm。"),
 }
 
+GATED_DELTA_RULE = Mixer(
+    conv_roles=CONV, scan_macs=mul(V_HEADS, add(mul(2, D_K, D_V), mul(2, D_K))),
+    scan_flops=mul(V_HEADS, add(mul(3, D_K, D_V), mul(2, D_V), mul(3, D_K), 9)))
+"""The gated delta rule per token and value head (torch_recurrent_gated_delta_rule, a decoding step; the chunked
+form of a prefill computes the same state), with q and k repeated to the v_heads value heads first:
+
+- contractions (MACs): kv_mem = Sᵀk = (S·k).sum(−2) and o = Sᵀq (d_k·d_v each), and the l2norms' q·q and k·k (d_k
+  each): 2·d_k·d_v + 2·d_k;
+- elementwise: β = σ(b) (1) and g = −exp(A_log)·softplus(a + dt_bias) (3: the sum, the softplus, the product;
+  exp(A_log) is a constant of the weights, as Griffin's softplus(Λ)), the l2norms' rsqrt(s + ε) (2 each) and x·(that)
+  (d_k each), q/√d_k (d_k), exp(g) (1), S·exp(g) (d_k·d_v), δ = (v − kv_mem)·β (2·d_v), S + k⊗δ (2·d_k·d_v):
+  3·d_k·d_v + 2·d_v + 3·d_k + 9.
+
+The gated RMSNorm after it, like every norm, is not counted."""
+TOKEN_ROLES = TOKEN_PRODUCTS | {"in_proj_qkvz", "in_proj_ba", "query_gate", "shared_expert_gate"}
+"""Every projection (the attention's doubled q_proj, the DeltaNet's two input projections, the shared expert and
+its gate) besides the ones Mamba and attention name."""
+QWEN3_NEXT_WORK = Work(token_products=TOKEN_ROLES, mixers=(
+    ("L_lin", GATED_DELTA_RULE), ("L_att", ATTENTION_MIXER), ("L_moe", ROUTED)))
+"""Per token: the DeltaNet's depthwise convolution over q, k and v and its state update, gated attention over the
+keys a query sees (heads·head_dim; its output gate is half of q_proj, a weight product), and top_k of the experts
+with the router, the shared expert and its gate in full."""
 QWEN3_NEXT = stack(
     "Qwen3NextStack",
     (size("hidden_size", "d_model"), size("linear_conv_kernel_dim", "d_conv"),
@@ -127,12 +162,11 @@ QWEN3_NEXT = stack(
      size("num_attention_heads", "heads"), size("num_key_value_heads", "kv_heads"), size("head_dim", "head_dim"),
      size("num_experts", "experts", optional=True), size("moe_intermediate_size", "d_moe", optional=True),
      size("shared_expert_intermediate_size", "d_shared", optional=True),
-     size("intermediate_size", "d_ffn", optional=True), flag("attention_bias", False)),
-    (Kind("L_lin", GATED_DELTANET, _deltanet_states), Kind("L_att", GATED_ATTENTION), Kind("L_moe", SPARSE_MOE),
-     Kind("L_mlp", DENSE_MLP), Kind("L", NORMS)),
-    layout=_layout, words=WORDS, notes=("qwen3_next",), work=Work(),
+     size("num_experts_per_tok", "top_k", optional=True), size("intermediate_size", "d_ffn", optional=True),
+     flag("attention_bias", False)),
+    (Kind("L_lin", GATED_DELTANET, _deltanet_states), Kind("L_att", GATED_ATTENTION, caches=kv_caches),
+     Kind("L_moe", SPARSE_MOE), Kind("L_mlp", DENSE_MLP), Kind("L", NORMS)),
+    layout=_layout, words=WORDS, notes=("qwen3_next",), work=QWEN3_NEXT_WORK,
     extra=(Param("layer_types", (), ANY, positional=False), Param("moe_layers", (), ANY, positional=False)),
 )
-"""No per-token work declared yet (`estimate` says FLOPs are not modelled): the DeltaNet's state update has no
-Mixer, and the experts' top-k is another declaration."""
 DELTA_HYBRIDS = {c.type_name: c for c in (QWEN3_NEXT,)}

@@ -18,10 +18,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from ..._record import record
+from ..._record import record, replace
 from ...errors import ConfigError, ShapeError
 from ...spec import Shape
-from ...symbolic import Const, Expr, Sym
+from ...symbolic import Expr, Sym
 from ..base import (
     ANY,
     BOOL,
@@ -32,12 +32,29 @@ from ..base import (
     Param,
     TensorSpec,
     TensorTemplate,
+    TokenCache,
     expand,
     fmt_shape,
     freeze,
 )
-from ..work import Work
-from .blocks import D_CONV, D_FFN, D_INNER, D_MODEL, D_STATE, DT_RANK, GROUPS, HEAD_DIM, HEADS, KV_HEADS, ONE
+from ..work import Mixer, Work
+from .blocks import (
+    ATTENTION_MIXER,
+    D_CONV,
+    D_FFN,
+    D_INNER,
+    D_MODEL,
+    D_STATE,
+    DT_RANK,
+    GROUPS,
+    HEAD_DIM,
+    HEADS,
+    KV_HEADS,
+    MAMBA_MIXER,
+    ONE,
+    TOKEN_PRODUCTS,
+    kv_caches,
+)
 from .common import Arg, S, States, _bound, flag, size
 from .ssm_hybrids import MHEAD_DIM, MHEADS, mamba2_mixer
 from .ssm_hybrids import WORDS as SSM_WORDS
@@ -62,8 +79,10 @@ def shared_stack(type_name: str, args: tuple[Arg, ...], mamba: tuple[TensorTempl
                  work: Work) -> LayerConvention:
     """The `layers` ModuleList of a shared-block hybrid: by `layer_types`, a Mamba layer (`mamba` tensors) or a
     hybrid layer (`before`, the shared block's parts when this is its first listing, `after`). Closed form:
-    L_mamba·(Mamba layer) + L_hyb·(hybrid layer's own tensors and one use's adapters) + n_shared·(block).
-    `adapter_slots`: the length of the adapter lists (None: one per hybrid layer)."""
+    L_mamba·(Mamba layer) + L_hyb·(hybrid layer's own tensors and one use's adapters) + n_shared·(block), or,
+    when a block holds the adapters of several uses (untied, or adapter lists of another length), n_adapters·(one
+    use's adapters) apart. `adapter_slots`: the length of the adapter lists (None: one per hybrid layer). Every
+    hybrid layer caches its own keys and values (the shared attention runs at its layer_idx)."""
     flags = tuple(a.name for a in args if a.symbol is None)
 
     def plan(ctx: LayerContext) -> LayerPlan:
@@ -106,7 +125,9 @@ def shared_stack(type_name: str, args: tuple[Arg, ...], mamba: tuple[TensorTempl
         # one use's adapters per hybrid layer, unless the blocks are untied (a block's adapters are listed at each
         # of its uses) or the adapter lists have another length: then as many copies as this config lists
         per_layer = tied and slots == hybrids
-        adapters: Expr = Sym("L_hyb") if per_layer else Const(uses)
+        adapters: Expr = Sym("L_hyb") if per_layer else Sym("n_adapters")
+        if not per_layer:
+            env["n_adapters"] = uses
         family = tuple((c, ts) for c, ts, n in (
             (Sym("L_mamba"), tuple(expand(mamba, flags=on)), env["L_mamba"]),
             (Sym("L_hyb"), own if per_layer else (*expand(before, flags=on), *expand(after, flags=on)), hybrids),
@@ -115,8 +136,12 @@ def shared_stack(type_name: str, args: tuple[Arg, ...], mamba: tuple[TensorTempl
         counts = tuple(c for c in ("L_mamba", "L_hyb", "n_shared") if env[c])
         state = {name: (shape[0], len(types), *(x if isinstance(x, int) else x.evaluate(env) for x in dims))
                  for name, dims in states(env).items()}
+        # every hybrid layer caches its use's keys and values (the shared block's attention at its layer_idx)
+        caches = {name: TokenCache((shape[0], hybrids, *(x if isinstance(x, int) else x.evaluate(env) for x in dims)),
+                                   cap) for name, (dims, cap) in kv_caches(env).items()} if hybrids else {}
         return LayerPlan(tuple(tensors), freeze(env), shape, shape, freeze(state), family=family,
-                         features=("d_model", Sym("d_model")), notes=notes, time_axis=1, counts=counts)
+                         features=("d_model", Sym("d_model")), notes=notes, time_axis=1, counts=counts,
+                         caches=freeze(caches))
 
     params = (*(Param(a.name, a.default, a.kind, positional=False) for a in args),
               Param("num_mem_blocks", 1, SIZE, positional=False), Param("tie_shared", True, BOOL, positional=False),
@@ -170,6 +195,10 @@ WORDS = {
                  "hybrid layer when tie_word_embeddings is false)",
                  "实际持有的共享 Transformer 块数（num_mem_blocks，至多为混合层数；tie_word_embeddings 为 false "
                  "时每个混合层各有一个）"),
+    "n_adapters": ("number of per-use adapters held (each shared block holds those of all its uses when the blocks "
+                   "are untied or the adapter lists are not one per hybrid layer; a hybrid layer runs one)",
+                   "实际持有的每次使用适配器数（共享块未绑定或适配器列表并非每个混合层一个时，每个块持有其所有使用的适配器；"
+                   "每个混合层只运行其中一个）"),
     "adapter_down": ("Per-use adapter, down to the rank (LoRA A)", "每次使用的适配器，降到秩（LoRA A）"),
     "adapter_up": ("Per-use adapter, up from the rank (LoRA B)", "每次使用的适配器，从秩升回（LoRA B）"),
     "hybrid_linear": ("The hybrid layer's own projection of the shared block's output (d_model × d_model)",
@@ -192,10 +221,33 @@ WORDS = {
                "共享块只计一次；transformers 5.24 仅在 tie_word_embeddings 为 true 时绑定它们。"),
 }
 
-UNMODELLED = Work()
-"""No per-token work declared: a shared block is applied at every hybrid layer but held once, which the weight
-products per token (one application per tensor) and the mixers' per-kind copies cannot say yet; `estimate` and
-`state` then say FLOPs are not modelled rather than count the shared block once."""
+SHARED_ATTENTION_MIXER = replace(ATTENTION_MIXER, applied="L_hyb")
+"""A shared block (n_shared held) runs at each of the L_hyb hybrid layers: its projections, gated MLP and attention
+count L_hyb times per token. Its attention multiplies queries by keys and weights by values over heads·head_dim
+(= d_att = 2·d_model by default: the block reads the hidden state beside the embeddings, and its heads span that
+width), per query and key."""
+ADAPTERS_MIXER = Mixer(applied="L_hyb")
+"""Adapters held at every use of a block (n_adapters, untied blocks): a hybrid layer runs only its own
+(`layer_dic[layer_idx]`), so L_hyb of them run per token."""
+TOKEN_ROLES = TOKEN_PRODUCTS | {"hybrid_linear", "adapter_down", "adapter_up"}
+"""Every projection: the shared block's, the hybrid layer's own linear and the per-use adapters (Identity at the
+other blocks' uses: no product), besides the Mamba mixers'."""
+ZAMBA_WORK = Work(token_products=TOKEN_ROLES, mixers=(
+    ("L_mamba", MAMBA_MIXER), ("L_hyb", MAMBA_MIXER), ("n_shared", SHARED_ATTENTION_MIXER),
+    ("n_adapters", ADAPTERS_MIXER)))
+"""Zamba's Mamba mixer (ZambaMambaMixer, per head: mamba_selective_scan over the prefill, mamba_selective_state_update
+for a step) computes, per token and head·head_dim·state, dA = exp(Δ·A) (2), dB = Δ·B (1), dB·x (1), h = h·dA + dBx
+(2) and y = C·h (a contraction: d_inner·d_state MACs, its heads' head_dim·d_state summed), then the skip y + D·x (2
+per channel): blocks.MAMBA_MIXER's 6·d_inner·d_state + 2·d_inner, in every layer (the hybrid layers' mamba_decoder
+too). Its per-head x_proj and dt_proj are batched matrix products (mheads·(dt_rank + 2·d_state)·mhead_dim and
+mheads·mhead_dim·dt_rank MACs per token), weight products all the same."""
+ZAMBA2_WORK = ZAMBA_WORK
+"""Zamba2's Mamba-2 step (mamba2_selective_state_update) expands Δ over head_dim and A over head_dim·state before
+discretizing, so per token and head·head_dim·state it computes exp(Δ·A) (2), Δ·B (1), ·x (1), h·dA + dBx (2) and the
+contraction y = C·h (torch.bmm: heads·head_dim·d_state = d_inner·d_state MACs), then D·x + y (2 per head·head_dim):
+Mamba-1's count over d_inner = mheads·mhead_dim. Its prefill runs the chunked SSD algorithm (mamba2_chunk_scan),
+counted here in the recurrent form it computes the same state with; Δ + dt_bias and its softplus are left out, as
+for Mamba (the state update starts from Δ)."""
 
 ZAMBA2_MAMBA = (*mamba2_mixer("mamba", in_bias="add_bias_linear", out_bias="add_bias_linear", conv_bias=None,
                               norm=None), T("input_layernorm.weight", (D_MODEL,), "scale"))
@@ -220,7 +272,7 @@ ZAMBA2 = shared_stack(
     "Zamba2Stack", _ZAMBA2_ARGS, ZAMBA2_MAMBA,
     (T("linear.weight", (D_MODEL, D_MODEL), "hybrid_linear"),
      *(T(f"mamba_decoder.{t.name}", t.shape, t.role, when=t.when) for t in ZAMBA2_MAMBA)),
-    ZAMBA2_SHARED, (), states=_mamba2_states, words=WORDS, notes=("zamba2",), work=UNMODELLED)
+    ZAMBA2_SHARED, (), states=_mamba2_states, words=WORDS, notes=("zamba2",), work=ZAMBA2_WORK)
 
 ZAMBA_MAMBA = (
     T("mamba.x_proj_weight", (MHEADS, DT_RANK + 2 * D_STATE, MHEAD_DIM), "x_proj"),
@@ -252,6 +304,6 @@ ZAMBA = shared_stack(
            *_norms("shared_transf"))),),
     (T("linear.weight", (D_MODEL, D_MODEL), "hybrid_linear"),
      *(T(f"mamba_decoder.{t.name}", t.shape, t.role, when=t.when) for t in ZAMBA_MAMBA)),
-    states=_mamba_states, words=WORDS, notes=("zamba",), work=UNMODELLED)
+    states=_mamba_states, words=WORDS, notes=("zamba",), work=ZAMBA_WORK)
 
 SHARED_HYBRIDS = {c.type_name: c for c in (ZAMBA2, ZAMBA)}
