@@ -186,13 +186,12 @@ def config_sizes(config: ConfigSource) -> dict[str, tuple[int, int]]:
                 for k, d in mamba_ssm.DEFAULTS.items()
                 if isinstance(d, int) and not isinstance(d, bool)
                 and isinstance(v := values.get(k, d), int) and not isinstance(v, bool)}
+    from ..conventions.transformers.builders import MAX_LAYERS, MAX_SIZE
     from ..conventions.transformers.configs import (
         FAMILIES,
         INT,
         INT_OR_AUTO,
         INT_OR_NONE,
-        MAX_LAYERS,
-        MAX_SIZE,
         with_defaults,
     )
 
