@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
 from hypothesis import strategies as st
 
 import rnnparams
@@ -37,7 +36,6 @@ from rnnparams.analysis.sequence import prefill_keys
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 from test_sequence_estimate_oracle import (  # noqa: E402
-    FAST,
     WEIGHT_OPS,
     attention_macs_per_key,
     build,
@@ -45,6 +43,7 @@ from test_sequence_estimate_oracle import (  # noqa: E402
     divisors,
     flags,
     ours,
+    run_generated,
     spec,
     total,
 )
@@ -251,13 +250,7 @@ def lfm2_configs(draw: st.DrawFn) -> dict[str, Any]:
 @pytest.mark.parametrize("strategy", [falcon_h1_configs(), nemotron_h_configs(), granite_configs(), lfm2_configs()],
                          ids=list(FAMILIES))
 def test_generated_flops(strategy: Any) -> None:
-    @FAST
-    @given(strategy, st.integers(2, 7))
-    def run(config: dict[str, Any], steps: int) -> None:
-        config["architectures"] = [CAUSAL[config["model_type"]]]
-        check_flops(config, steps)
-
-    run()
+    run_generated(strategy, CAUSAL, check_flops)
 
 
 # --- the published LFM2-1.2B config -----------------------------------------------------------------------------

@@ -413,17 +413,24 @@ CAUSAL = {"mamba": "MambaForCausalLM", "falcon_mamba": "FalconMambaForCausalLM",
           "bamba": "BambaForCausalLM"}
 
 
+def run_generated(strategy: Any, causal: dict[str, str], check: Any,
+                  steps: st.SearchStrategy[int] | None = None) -> None:
+    """`check(config, T)` on FAST hypothesis configurations of `strategy`, each built as its causal LM (`causal` by
+    model_type), T ≥ 2 tokens of prefill (a one-token call takes the decoding path)."""
+    @FAST
+    @given(strategy, steps if steps is not None else st.integers(2, 7))
+    def run(config: dict[str, Any], t: int) -> None:
+        config["architectures"] = [causal[config["model_type"]]]
+        check(config, t)
+
+    run()
+
+
 @pytest.mark.parametrize("strategy", [mamba_configs(), mamba2_configs(), rwkv_configs(), gemma_configs(),
                                       jamba_configs(), bamba_configs()],
                          ids=["mamba", "mamba2", "rwkv", "recurrent_gemma", "jamba", "bamba"])
 def test_generated_flops(strategy: Any) -> None:
-    @FAST
-    @given(strategy, st.integers(2, 7))
-    def run(config: dict[str, Any], steps: int) -> None:
-        config["architectures"] = [CAUSAL[config["model_type"]]]
-        check_flops(config, steps)
-
-    run()
+    run_generated(strategy, CAUSAL, check_flops)
 
 
 # --- The state per sequence and the local-attention cache, measured ---------------------------------------------

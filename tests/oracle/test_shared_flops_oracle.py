@@ -35,7 +35,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
 from hypothesis import strategies as st
 
 import rnnparams
@@ -44,13 +43,13 @@ from rnnparams.analysis.sequence import prefill_keys
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 from test_sequence_estimate_oracle import (  # noqa: E402
-    FAST,
     WEIGHT_OPS,
     attention_macs_per_key,
     build,
     counted,
     divisors,
     ours,
+    run_generated,
     spec,
     total,
 )
@@ -217,13 +216,7 @@ def qwen3_next_configs(draw: st.DrawFn) -> dict[str, Any]:
 
 @pytest.mark.parametrize("strategy", [zamba_configs(), zamba2_configs(), qwen3_next_configs()], ids=FAMILIES)
 def test_generated_flops(strategy: Any) -> None:
-    @FAST
-    @given(strategy, st.integers(2, 6))
-    def run(config: dict[str, Any], steps: int) -> None:
-        config["architectures"] = [CAUSAL[config["model_type"]]]
-        check_flops(config, steps)
-
-    run()
+    run_generated(strategy, CAUSAL, check_flops, st.integers(2, 6))
 
 
 @pytest.mark.parametrize("family", FAMILIES)
