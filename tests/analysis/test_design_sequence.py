@@ -115,11 +115,12 @@ def test_flops_budget_solves_and_its_neighbour_is_over() -> None:
     (MAMBA, {"flops": "1T", "batch": 4, "seq_len": 128}, "training step .* not modelled .* --mode inference"),
     (MAMBA, {"memory": "2GiB", "batch": 4}, "give the sequence length with --seq-len"),
     (MAMBA, {"memory": "2GiB", "batch": 4, "seq_len": 8, "device": "cuda"}, "drop them"),
-    ("minGRU(16)", {"flops": "1T", "batch": 4, "seq_len": 8, "mode": "inference", "framework": "mingru"},
-     "FLOPs are not modelled for minGRU-pytorch"),
+    (str(CONFIGS / "zamba2-1.2b.json"), {"flops": "1T", "batch": 4, "seq_len": 8, "mode": "inference",
+                                         "vary": "model.layers.num_mem_blocks"},
+     "FLOPs are not modelled for Hugging Face transformers"),
 ])
 def test_what_is_not_modelled_is_refused(model: str, kwargs: dict[str, Any], message: str) -> None:
-    vary = "dim" if "framework" in kwargs else "num_layers"
+    vary = kwargs.pop("vary", "num_layers")
     with pytest.raises(UsageError, match=message):
         api.solve(model, vary, **kwargs)
     metric = "flops" if "flops" in kwargs else "memory"

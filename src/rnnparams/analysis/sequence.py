@@ -80,20 +80,33 @@ def layer_tokens(report: Report, layer: LayerReport, steps: int) -> LayerTokens:
     elementwise: list[Expr] = []
     attention_p: list[Expr] = []
     attention_d: list[Expr] = []
-    for copies, tensors in layer.plan.blocks():
+    for mixer in mixers.values():
+        for symbol, argument in mixer.arguments:
+            value = layer.spec.get(argument) if layer.spec is not None else None
+            assert isinstance(value, int), (layer.name, argument)
+            bindings[symbol] = value
+
+    def roles_size(tensors: tuple[Any, ...], roles: frozenset[str]) -> Expr:
+        sizes = [product(tuple(t.shape)) for t in tensors if t.role in roles]
+        return add(*sizes) if sizes else Const(0)
+
+    blocks = [(copies, tensors, mixers.get(kind_of(copies), NO_MIXER)) for copies, tensors in layer.plan.blocks()]
+    once = [mixer for mixer in mixers.values() if mixer.once]
+    params = tuple(t for t in layer.plan.tensors if not t.buffer)
+    for copies, tensors, mixer in [*((c, t, NO_MIXER if m.once else m) for c, t, m in blocks),
+                                   *((Const(1), params, m) for m in once)]:
         if not copies.evaluate(bindings):
             continue
-        mixer = mixers.get(kind_of(copies), NO_MIXER)
 
         def each(expr: Expr, into: list[Expr], copies: Expr = copies) -> None:
             if expr != Const(0):
                 into.append(expr if copies == Const(1) else mul(copies, expr))
 
-        each(block_products(tensors, layer.work.token_products, mixer), products)
-        each(add(*(product(tuple(t.shape)) for t in tensors if t.role in mixer.conv_roles))
-             if any(t.role in mixer.conv_roles for t in tensors) else Const(0), conv)
+        if not mixer.once:  # a layer-wide mixer adds its state update; its blocks hold the products
+            each(block_products(tensors, layer.work.token_products, mixer), products)
+        each(roles_size(tensors, mixer.conv_roles), conv)
         each(mixer.scan_macs, scan)
-        each(mixer.scan_flops, elementwise)
+        each(add(mixer.scan_flops, roles_size(tensors, mixer.per_number_roles)), elementwise)
         if mixer.attention is not None:
             window = bindings.get(mixer.window) if mixer.window is not None else None
             suffix = "_w" if window is not None else ""
