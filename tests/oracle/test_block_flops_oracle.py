@@ -452,17 +452,26 @@ def test_indrnn_generated(args: tuple[Any, ...]) -> None:
     check_indrnn(*args)
 
 
-def test_indrnn_cell_and_only_recurrent() -> None:
-    """IndRNNCell: one step; IndRNN_onlyrecurrent: the recurrence on an input that is W·x + b already (3·D·H)."""
-    cell = IndRNNCell(6, 5).eval()
-    x, hx = torch.randn(1, 6), torch.randn(1, 5)
+def only_recurrent_step(input: Any, hx: Any, weight_hh: Any) -> Any:
+    """Sunnydreamrain/IndRNN_pytorch IndRNN_onlyrecurrent.py (278240f), its cell's forward: the input is W·x + b."""
+    return F.relu(input + hx * weight_hh.unsqueeze(0).expand(hx.size(0), len(weight_hh)))
+
+
+@pytest.mark.parametrize("hidden, bidirectional", [(8, False), (5, True)])
+def test_indrnn_cell_and_only_recurrent(hidden: int, bidirectional: bool) -> None:
+    """IndRNNCell: one step; IndRNN_onlyrecurrent: the recurrence alone, per direction, from its state."""
+    cell = IndRNNCell(6, hidden).eval()
+    x, hx = torch.randn(1, 6), torch.randn(1, hidden)
     step = Counted(lambda: cell(x, hx))
-    cell_est = estimate("IndRNNCell(6, 5)", "reference", (6,), 1)
-    assert step.products == 2 * total(cell_est, "decode", "weight_macs") == 2 * 30
-    assert step.elementwise == total(cell_est, "decode", "scan_flops") == 15
-    only = estimate("IndRNN_onlyrecurrent(8, bidirectional=True)", "reference", (4, 8), 4)
-    assert total(only, "decode", "weight_macs") == 0
-    assert total(only, "decode", "scan_flops") == 3 * 2 * 8
+    cell_est = estimate(f"IndRNNCell(6, {hidden})", "reference", (6,), 1)
+    assert step.products == 2 * total(cell_est, "decode", "weight_macs") == 2 * 6 * hidden
+    assert step.elementwise == total(cell_est, "decode", "scan_flops")
+    u = torch.randn(hidden)
+    dirs = 2 if bidirectional else 1
+    only = Counted(lambda: [only_recurrent_step(torch.randn(1, hidden), hx, u) for _ in range(dirs)])
+    est = estimate(f"IndRNN_onlyrecurrent({hidden}, bidirectional={bidirectional})", "reference", (4, hidden), 4)
+    assert only.products == total(est, "decode", "weight_macs") == 0
+    assert only.elementwise == total(est, "decode", "scan_flops")
 
 
 class QRNNLayer(nn.Module):
