@@ -183,7 +183,8 @@ RECURRENCE = 14
 f = σ(u1 + v_f·c + b_f) and r = σ(u2 + v_r·c + b_r) (4 each), c = (c − u0)·f + u0 (3), h = (g(c) − x′)·r + x′ (3;
 x′ = 0 without the skip term, the kernel still writes the two operations) = 14, and g = tanh with use_tanh=True
 (1 more). The kernel also multiplies a skip input that is the layer's own input by scale_x (1.0 unless rescale):
-not counted (docs/estimates.md)."""
+not counted (docs/estimates.md). The Python path autograd runs (ops.py elementwise_recurrence_naive) writes the
+same recurrence with h = x′ + (g − x′)·mask_c·r: tests/oracle/test_block_flops_oracle.py counts it."""
 
 
 def _work(units: Expr) -> Work:
