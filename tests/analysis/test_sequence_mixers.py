@@ -1,0 +1,55 @@
+"""The Mixer mechanisms the block packages use (conventions/work.py `Mixer`, analysis/sequence.py, state.py), on
+counts alone (no package needed; tests/oracle/test_block_flops_oracle.py runs the packages): a condition on an
+argument's value and a tuple of conditions (`when`), a layer-wide update counted once (`once`), one FLOP per
+number of elementwise tensors (`per_number_roles`), a symbol bound from an argument (`arguments`), and a bias
+under a product's role added, not multiplied. Expected values are derived by hand in each case."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import rnnparams
+from rnnparams.analysis.state import state_report
+
+
+def decode(expr: str, framework: str, shape: tuple[int, ...], key: str) -> int:
+    est = rnnparams.estimate_sequence(expr, framework, shape, batch=1, seq_len=3, mode="inference")
+    assert est.compute_modelled
+    return sum(layer.value("decode", key) for layer in est.layers)
+
+
+@pytest.mark.parametrize("args, per_neuron", [
+    ("", 9), ("mode='no_gate'", 7), ("mode='pure'", 9),  # "mode=value" conditions
+    ("mixed_memory=True", 9 + 14), ("mode='no_gate', mixed_memory=True", 7 + 14),  # tuples of conditions
+])
+def test_conditions_choose_the_mixer(args: str, per_neuron: int) -> None:
+    expr = f"CfC(5, 12, {args})" if args else "CfC(5, 12)"
+    assert decode(expr, "ncps", (3, 5), "scan_flops") == per_neuron * 12
+
+
+def test_a_layer_wide_update_is_counted_once() -> None:
+    """SRU with input_to_hidden: 3 blocks (input_to_hidden, layer 0, the other L − 1 layers), one update of
+    14 FLOPs per unit in each of the L = 3 layers: 14·3·6."""
+    assert decode("SRU(4, 6, num_layers=3, proj_input_to_hidden_first=True)", "sru", (3, 4), "scan_flops") == 252
+    # IndRNN with batch norm (a block of its own): 3 per unit and direction of each layer, 3·L·D·H
+    assert decode("IndRNN(4, 5, n_layer=2, batch_norm=True, bidirectional=True)", "reference", (3, 4),
+                  "scan_flops") == 3 * 2 * 2 * 5
+
+
+def test_arguments_and_per_number_roles() -> None:
+    """LTC(3, 4, ode_unfolds=2, ...) without softplus (s = 0): U·(8·n² + 8·n) + 6·I·n + 2·(I − 1)·n + n
+    = 2·(128 + 32) + 72 + 16 + 4 = 412, plus the affine input mapping, one FLOP per number of input_w and input_b
+    (3 + 3): 418. ode_unfolds=5: 3·160 more."""
+    base = "LTC(3, 4, input_mapping='affine', output_mapping=None, implicit_param_constraints=False, ode_unfolds={})"
+    assert decode(base.format(2), "ncps", (3, 3), "scan_flops") == 418
+    assert decode(base.format(5), "ncps", (3, 3), "scan_flops") == 418 + 3 * 160
+
+
+def test_a_bias_is_added_not_multiplied() -> None:
+    """CfC(5, 12, backbone_units=8): the backbone Linear 8·(5 + 12) and four heads 12·8 multiply-adds; their biases
+    (8 and 4·12) are not products. `state` sums the same."""
+    assert decode("CfC(5, 12, backbone_units=8)", "ncps", (3, 5), "weight_macs") == 8 * 17 + 4 * 12 * 8
+    report: Any = rnnparams.count("CfC(5, 12, backbone_units=8)", "ncps", (3, 5))
+    assert state_report(report).products_per_token == 8 * 17 + 4 * 12 * 8
