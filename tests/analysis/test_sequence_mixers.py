@@ -53,3 +53,13 @@ def test_a_bias_is_added_not_multiplied() -> None:
     assert decode("CfC(5, 12, backbone_units=8)", "ncps", (3, 5), "weight_macs") == 8 * 17 + 4 * 12 * 8
     report: Any = rnnparams.count("CfC(5, 12, backbone_units=8)", "ncps", (3, 5))
     assert state_report(report).products_per_token == 8 * 17 + 4 * 12 * 8
+
+
+@pytest.mark.parametrize("sequences, prefill", [(True, 3 * (520 + 36)), (False, 3 * 520 + 36)])
+def test_a_product_of_the_last_step_alone(sequences: bool, prefill: int) -> None:
+    """CfC(5, 12, backbone_units=8, proj_size=3): 520 multiply-adds per step (above) and fc's 3·12; with
+    return_sequences=False fc reads the last step alone: once in a prefill of 3 steps, once in a decoding step."""
+    expr = f"CfC(5, 12, backbone_units=8, proj_size=3, return_sequences={sequences})"
+    est = rnnparams.estimate_sequence(expr, "ncps", (3, 5), batch=1, seq_len=3, mode="inference")
+    assert sum(layer.value("prefill", "weight_macs") for layer in est.layers) == prefill
+    assert decode(expr, "ncps", (3, 5), "weight_macs") == 520 + 36

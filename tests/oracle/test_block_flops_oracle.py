@@ -110,10 +110,10 @@ def estimate(expr: str, framework: str, shape: tuple[int, ...], steps: int) -> A
     return est
 
 
-def check_products(pre: Counted, dec: Counted, est: Any, prefill_fewer: int = 0) -> None:
+def check_products(pre: Counted, dec: Counted, est: Any) -> None:
     """The matrix products equal 2 × our weight MACs; FlopCounterMode sees nothing else."""
     assert set(pre.ops) <= set(WEIGHT_OPS) and set(dec.ops) <= set(WEIGHT_OPS), (pre.ops, dec.ops)
-    assert pre.products == 2 * (total(est, "prefill", "weight_macs") - prefill_fewer)
+    assert pre.products == 2 * total(est, "prefill", "weight_macs")
     assert dec.products == 2 * total(est, "decode", "weight_macs")
 
 
@@ -250,8 +250,10 @@ def check_cfc(i: int, units: int | tuple[str, int, int], mode: str, memory: bool
     dec = Counted(lambda: module(x[:, steps:], state))
     args = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
     est = estimate(f"CfC({i}, {written}, {args})", "ncps", (steps, i), steps)
-    # fc reads the last step only when return_sequences=False: (T − 1)·P·O fewer products in the prefill
-    check_products(pre, dec, est, 0 if sequences or proj is None else (steps - 1) * proj * out)
+    check_products(pre, dec, est)  # fc reads the last step alone with return_sequences=False: once in a prefill
+    if not sequences and proj is not None:
+        assert total(est, "prefill", "weight_macs") == steps * (total(est, "decode", "weight_macs") - proj * out) \
+            + proj * out
     besides = 0
     if not sizes:  # the backbone's activations (CfC's default: 128 units, 1 layer, lecun_tanh)
         b_units, b_layers, act = backbone if backbone is not None else (128, 1, "lecun_tanh")

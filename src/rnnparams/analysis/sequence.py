@@ -10,6 +10,8 @@ state update's contractions per token, A the attention multiply-adds per query a
 - prefill over T tokens: T·(P + C + S) + A·K_p MACs, K_p = Σ_{t=1..T} min(t, W) keys (W: the window, else t);
 - decoding token T + 1 after T tokens of context: P + C + S + A·K_d MACs, K_d = min(T + 1, W);
 - FLOPs = 2·MACs + the state update's declared elementwise FLOPs (T of them in a prefill, one in a step).
+
+A prefill applies the products that read only the last step's output (`Mixer.last_step`) once, not T times.
 """
 
 from __future__ import annotations
@@ -90,6 +92,11 @@ def layer_tokens(report: Report, layer: LayerReport, steps: int) -> LayerTokens:
         sizes = [product(tuple(t.shape)) for t in tensors if t.role in roles]
         return add(*sizes) if sizes else Const(0)
 
+    last_roles: frozenset[str] = frozenset()  # products a prefill applies at its last step alone
+    for mixer in mixers.values():
+        if mixer.last_step is not None and not (layer.spec is not None and layer.spec.get(mixer.last_step[0])):
+            last_roles = mixer.last_step[1]
+    last: list[Expr] = []
     blocks = [(copies, tensors, mixers.get(kind_of(copies), NO_MIXER)) for copies, tensors in layer.plan.blocks()]
     once = [mixer for mixer in mixers.values() if mixer.once]
     params = tuple(t for t in layer.plan.tensors if not t.buffer)
@@ -103,7 +110,8 @@ def layer_tokens(report: Report, layer: LayerReport, steps: int) -> LayerTokens:
                 into.append(expr if copies == Const(1) else mul(copies, expr))
 
         if not mixer.once:  # a layer-wide mixer adds its state update; its blocks hold the products
-            each(block_products(tensors, layer.work.token_products, mixer), products)
+            each(block_products(tensors, layer.work.token_products - last_roles, mixer), products)
+            each(block_products(tensors, layer.work.token_products & last_roles, mixer), last)
         each(roles_size(tensors, mixer.conv_roles), conv)
         each(mixer.scan_macs, scan)
         each(add(mixer.scan_flops, roles_size(tensors, mixer.per_number_roles)), elementwise)
@@ -123,8 +131,9 @@ def layer_tokens(report: Report, layer: LayerReport, steps: int) -> LayerTokens:
     per_token = {"weight_macs": total(products), "conv_macs": total(conv), "scan_macs": total(scan)}
     out: dict[str, tuple[EstimateLine, ...]] = {}
     for phase, attention, tokens in (("prefill", attention_p, T_), ("decode", attention_d, Const(1))):
-        items = [line(key, expr if tokens == Const(1) else mul(tokens, expr), bindings, "MACs")
-                 for key, expr in per_token.items() if expr != Const(0)]
+        items = [line(key, add(expr if tokens == Const(1) else mul(tokens, expr),
+                               *(last if key == "weight_macs" else ())), bindings, "MACs")
+                 for key, expr in per_token.items() if expr != Const(0) or (key == "weight_macs" and last)]
         if attention:
             items.append(line("attention_macs", total(attention), bindings, "MACs"))
         macs = total_line("macs", items, "MACs")

@@ -236,6 +236,9 @@ class Mixer:
     arguments: tuple[tuple[str, str], ...] = ()
     """(symbol, argument): symbols the expressions read from the layer's arguments rather than its shapes (LTC's
     ode_unfolds)."""
+    last_step: tuple[str, frozenset[str]] | None = None
+    """(argument, roles): products that read the layer's outputs, at every step when the argument is true, else at
+    the last step alone (ncps' fc with return_sequences=False): a prefill applies them once."""
     once: bool = False
     """The expressions are the whole layer's per-token work in the layer's symbols, counted once, not once per
     block (a package layer whose blocks are a first layer and the rest, or a backbone and heads, runs one state

@@ -434,8 +434,10 @@ forget gate's + 1.0 (1), c·f + i·g (3), tanh(c)·o (2) = 14."""
 
 
 def _cfc_mixers() -> tuple[tuple[str | None, Mixer], ...]:
-    """One mixer per mode, with and without the mixed-memory cell (the first whose conditions hold is used)."""
+    """One mixer per mode, with and without the mixed-memory cell (the first whose conditions hold is used); fc
+    reads every step's output with return_sequences, else the last one's (CfC.forward: `self.fc(h_out)`)."""
     return tuple((None, Mixer(scan_flops=mul(flops + (MEMORY_UPDATE if memory else 0), H), once=True,
+                              last_step=("return_sequences", frozenset({"projection"})),
                               when=(f"mode={mode}", "mixed_memory") if memory else f"mode={mode}"))
                  for memory in (True, False) for mode, flops in CFC_UPDATE.items())
 
