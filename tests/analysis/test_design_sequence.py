@@ -116,7 +116,7 @@ def test_flops_budget_solves_and_its_neighbour_is_over() -> None:
     (MAMBA, {"memory": "2GiB", "batch": 4}, "give the sequence length with --seq-len"),
     (MAMBA, {"memory": "2GiB", "batch": 4, "seq_len": 8, "device": "cuda"}, "drop them"),
     (str(CONFIGS / "zamba2-1.2b.json"), {"flops": "1T", "batch": 4, "seq_len": 8, "mode": "inference",
-                                         "vary": "model.layers.num_mem_blocks"},
+                                         "vary": "num_mem_blocks"},
      "FLOPs are not modelled for Hugging Face transformers"),
 ])
 def test_what_is_not_modelled_is_refused(model: str, kwargs: dict[str, Any], message: str) -> None:
