@@ -292,6 +292,7 @@ WORDS = {
     "O": ("the wiring's output size (output_dim)", "接线的输出维度（output_dim）"),
     "n": ("neurons (units; a wiring's total)", "神经元数（units；接线时为总数）"),
     "m": ("motor (output) neurons", "运动（输出）神经元数"),
+    "U": ("ODE solver unfolds per time step (ode_unfolds)", "每个时间步 ODE 求解器的展开次数（ode_unfolds）"),
     "n_0": ("neurons of wiring layer 0 (NCP: inter)", "接线第 0 层神经元数（NCP:中间神经元）"),
     "n_1": ("neurons of wiring layer 1 (NCP: command)", "接线第 1 层神经元数（NCP:指令神经元）"),
     "n_2": ("neurons of wiring layer 2 (NCP: motor)", "接线第 2 层神经元数（NCP:运动神经元）"),
