@@ -115,17 +115,28 @@ def test_flops_budget_solves_and_its_neighbour_is_over() -> None:
     (MAMBA, {"flops": "1T", "batch": 4, "seq_len": 128}, "training step .* not modelled .* --mode inference"),
     (MAMBA, {"memory": "2GiB", "batch": 4}, "give the sequence length with --seq-len"),
     (MAMBA, {"memory": "2GiB", "batch": 4, "seq_len": 8, "device": "cuda"}, "drop them"),
-    ("minGRU(16)", {"flops": "1T", "batch": 4, "seq_len": 8, "mode": "inference", "framework": "mingru"},
-     "FLOPs are not modelled for minGRU-pytorch"),
 ])
 def test_what_is_not_modelled_is_refused(model: str, kwargs: dict[str, Any], message: str) -> None:
-    vary = "dim" if "framework" in kwargs else "num_hidden_layers"
+    vary = kwargs.pop("vary", "num_hidden_layers")
     with pytest.raises(UsageError, match=message):
         api.solve(model, vary, **kwargs)
     metric = "flops" if "flops" in kwargs else "memory"
     kwargs.pop(metric)
     with pytest.raises(UsageError, match=message):
         api.sweep(model, f"{vary}=1,2", metric=metric, **kwargs)
+
+
+def test_a_model_without_per_token_work_is_refused_a_flops_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every sequence family now declares its per-token work; a layer that did not (a future one) makes the FLOPs
+    "not modelled": a FLOPs budget or metric is then refused by name (exit 2, web 400), never guessed."""
+    from rnnparams.analysis import sequence
+
+    monkeypatch.setattr(sequence, "_modelled", lambda layer: False)
+    message = "FLOPs are not modelled for Hugging Face transformers"
+    with pytest.raises(UsageError, match=message):
+        api.solve(MAMBA, "num_hidden_layers", flops="1T", batch=4, seq_len=8, mode="inference")
+    with pytest.raises(UsageError, match=message):
+        api.sweep(MAMBA, "num_hidden_layers=1,2", metric="flops", batch=4, seq_len=8, mode="inference")
 
 
 def test_no_fit_is_said() -> None:

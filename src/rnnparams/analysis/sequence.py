@@ -13,6 +13,7 @@ state update's contractions per token, A the attention multiply-adds per query a
 
 Each kind of block counts as many times as it runs per token (`state.applications`: its copies, or the symbol its
 `Mixer.applied` names — a shared block held once runs at every hybrid layer).
+A prefill applies the products that read only the last step's output (`Mixer.last_step`) once, not T times.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from ..symbolic import Const, Expr, Sym, add, mul, product
 from . import memory
 from .report import LayerReport, Report
 from .resources import EstimateLine, EstimateOptions, line, total_line
-from .state import StateReport, applications, block_mixer, block_products, layer_mixers, state_report
+from .state import NO_MIXER, StateReport, applications, block_mixer, block_products, layer_mixers, state_report
 
 T_ = Sym("T")
 
@@ -83,21 +84,40 @@ def layer_tokens(report: Report, layer: LayerReport, steps: int) -> LayerTokens:
     elementwise: list[Expr] = []
     attention_p: list[Expr] = []
     attention_d: list[Expr] = []
-    for copies, tensors in layer.plan.blocks():
+    for mixer in mixers.values():
+        for symbol, argument in mixer.arguments:
+            value = layer.spec.get(argument) if layer.spec is not None else None
+            assert isinstance(value, int), (layer.name, argument)
+            bindings[symbol] = value
+
+    def roles_size(tensors: tuple[Any, ...], roles: frozenset[str]) -> Expr:
+        sizes = [product(tuple(t.shape)) for t in tensors if t.role in roles]
+        return add(*sizes) if sizes else Const(0)
+
+    last_roles: frozenset[str] = frozenset()  # products a prefill applies at its last step alone
+    for mixer in mixers.values():
+        if mixer.last_step is not None and not (layer.spec is not None and layer.spec.get(mixer.last_step[0])):
+            last_roles = mixer.last_step[1]
+    last: list[Expr] = []
+    blocks = [(copies, tensors, block_mixer(mixers, copies, tensors)) for copies, tensors in layer.plan.blocks()]
+    once = [mixer for mixer in mixers.values() if mixer.once]
+    params = tuple(t for t in layer.plan.tensors if not t.buffer)
+    for copies, tensors, mixer in [*((c, t, NO_MIXER if m.once else m) for c, t, m in blocks),
+                                   *((Const(1), params, m) for m in once)]:
         if not copies.evaluate(bindings):
             continue
-        mixer = block_mixer(mixers, copies, tensors)
         copies = applications(copies, mixer)  # a shared block runs more times than it is held
 
         def each(expr: Expr, into: list[Expr], copies: Expr = copies) -> None:
             if expr != Const(0):
                 into.append(expr if copies == Const(1) else mul(copies, expr))
 
-        each(block_products(tensors, layer.work.token_products, mixer), products)
-        each(add(*(product(tuple(t.shape)) for t in tensors if t.role in mixer.conv_roles))
-             if any(t.role in mixer.conv_roles for t in tensors) else Const(0), conv)
+        if not mixer.once:  # a layer-wide mixer adds its state update; its blocks hold the products
+            each(block_products(tensors, layer.work.token_products - last_roles, mixer), products)
+            each(block_products(tensors, layer.work.token_products & last_roles, mixer), last)
+        each(roles_size(tensors, mixer.conv_roles), conv)
         each(mixer.scan_macs, scan)
-        each(mixer.scan_flops, elementwise)
+        each(add(mixer.scan_flops, roles_size(tensors, mixer.per_number_roles)), elementwise)
         if mixer.attention is not None:
             window = bindings.get(mixer.window) if mixer.window is not None else None
             suffix = "_w" if window is not None else ""
@@ -114,8 +134,9 @@ def layer_tokens(report: Report, layer: LayerReport, steps: int) -> LayerTokens:
     per_token = {"weight_macs": total(products), "conv_macs": total(conv), "scan_macs": total(scan)}
     out: dict[str, tuple[EstimateLine, ...]] = {}
     for phase, attention, tokens in (("prefill", attention_p, T_), ("decode", attention_d, Const(1))):
-        items = [line(key, expr if tokens == Const(1) else mul(tokens, expr), bindings, "MACs")
-                 for key, expr in per_token.items() if expr != Const(0)]
+        items = [line(key, add(expr if tokens == Const(1) else mul(tokens, expr),
+                               *(last if key == "weight_macs" else ())), bindings, "MACs")
+                 for key, expr in per_token.items() if expr != Const(0) or (key == "weight_macs" and last)]
         if attention:
             items.append(line("attention_macs", total(attention), bindings, "MACs"))
         macs = total_line("macs", items, "MACs")

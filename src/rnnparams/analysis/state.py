@@ -151,7 +151,7 @@ def layer_mixers(layer: LayerReport) -> dict[str | None, Mixer]:
     the first of a kind's mixers whose configuration flag (`Mixer.when`) holds."""
     mixers: dict[str | None, Mixer] = {}
     for kind, mixer in layer.work.mixers:
-        if kind not in mixers and (mixer.when is None or (layer.spec is not None and layer.spec.get(mixer.when))):
+        if kind not in mixers and _holds(layer, mixer.when):
             mixers[kind] = mixer
     return mixers
 
@@ -170,11 +170,27 @@ def applications(copies: Expr, mixer: Mixer) -> Expr:
     return copies if mixer.applied is None else Sym(mixer.applied)
 
 
+def _holds(layer: LayerReport, when: str | tuple[str, ...] | None) -> bool:
+    """A mixer's conditions (`Mixer.when`): each a flag that is true, or an "argument=value" the layer was given."""
+    if when is None:
+        return True
+    spec = layer.spec
+    if spec is None:
+        return False
+    for condition in (when,) if isinstance(when, str) else when:
+        key, equals, value = condition.partition("=")
+        if not (str(spec.get(key)) == value if equals else spec.get(key)):
+            return False
+    return True
+
+
 def block_products(tensors: tuple[Any, ...], roles: frozenset[str], mixer: Mixer) -> Expr:
-    """The products one token makes with a block's weights: routed expert tensors count top_k of their experts."""
+    """The products one token makes with a block's weights: routed expert tensors count top_k of their experts. A
+    tensor of fewer than two axes under a product's role is its bias (ncps names a head's weight and bias alike):
+    added, not multiplied."""
     terms: list[Expr] = []
     for t in tensors:
-        if t.role not in roles:
+        if t.role not in roles or len(t.shape) < 2:
             continue
         if mixer.routed is not None and t.role in mixer.routed_roles and t.shape[0] == Sym(mixer.routed[0]):
             terms.append(mul(Sym(mixer.routed[1]), product(tuple(t.shape[1:]))))

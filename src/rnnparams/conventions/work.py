@@ -231,9 +231,23 @@ class Mixer:
     copies): a shared transformer block held n_shared times runs at every one of the L_hyb hybrid layers (Zamba,
     Zamba2), so its weight products, attention and state update count L_hyb times while count and memory hold it
     n_shared times; None: each copy runs once."""
-    when: str | None = None
-    """A flag of the layer's configuration this mixer needs (a stack whose configuration chooses Mamba-1 or Mamba-2
-    for the same kind of block: the first of a kind's mixers whose flag holds is used)."""
+    when: str | tuple[str, ...] | None = None
+    """What of the layer's configuration this mixer needs: a flag (a stack whose configuration chooses Mamba-1 or
+    Mamba-2 for the same kind of block), an "argument=value" (CfC's mode="pure"), or a tuple of them that must all
+    hold; the first of a kind's mixers whose conditions hold is used."""
+    per_number_roles: frozenset[str] = frozenset()
+    """Roles of tensors applied elementwise once per token: one FLOP per number (LTC's affine input and output
+    mappings: a product by input_w, a sum with input_b)."""
+    arguments: tuple[tuple[str, str], ...] = ()
+    """(symbol, argument): symbols the expressions read from the layer's arguments rather than its shapes (LTC's
+    ode_unfolds)."""
+    last_step: tuple[str, frozenset[str]] | None = None
+    """(argument, roles): products that read the layer's outputs, at every step when the argument is true, else at
+    the last step alone (ncps' fc with return_sequences=False): a prefill applies them once."""
+    once: bool = False
+    """The expressions are the whole layer's per-token work in the layer's symbols, counted once, not once per
+    block (a package layer whose blocks are a first layer and the rest, or a backbone and heads, runs one state
+    update for all of them)."""
 
 
 WRAPPER = Work(inherit=True)

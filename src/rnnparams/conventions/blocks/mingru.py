@@ -30,7 +30,7 @@ from ..base import (
     freeze,
 )
 from ..recognise import torch_path
-from ..work import SEQUENCE_RUNTIME
+from ..work import SEQUENCE_RUNTIME, Mixer, Work
 from .common import entry, number, sequence_input
 
 d, DH = Sym("d"), Sym("d_h")
@@ -47,6 +47,19 @@ def templates(kind: str) -> tuple[TensorTemplate, ...]:
 
 
 TENSORS = {kind: templates(kind) for kind in GATES}
+PRODUCTS = frozenset({"input_weights", "projection"})
+"""Both Linear layers multiply once per token (the fused candidate and gates, the output projection)."""
+MIXERS = {
+    "minGRU": Mixer(scan_flops=mul(7, DH)),
+    "minLSTM": Mixer(scan_flops=mul(12, DH)),
+}
+"""The recurrence per token and hidden unit, in its sequential form (forward with seq_len 1 and prev_hidden: the
+step a decoding runs), one FLOP per operation as minGRU-pytorch 0.2.1 writes it. g(x) = where(x ≥ 0, x + 0.5,
+σ(x)): the comparison, x + 0.5 and σ(x) (3; where() selects). minGRU: g(h̃) (3), σ(z) (1), lerp(h_{t−1}, h̃, z) =
+h_{t−1} + z·(h̃ − h_{t−1}) (3) = 7. minLSTM: g(h̃) (3), σ(f), σ(i) (2), f/(f + i) and i/(f + i) (4: the code
+adds f + i twice), h_{t−1}·f′ + h̃·i′ (3) = 12. A prefill counts T such steps; the package's parallel path
+(seq_len > 1) computes the same h_t in log space instead (softplus, log_g, cumsum, logcumsumexp, exp:
+docs/estimates.md says what it costs besides)."""
 
 
 def plan_min(ctx: LayerContext) -> LayerPlan:
@@ -100,7 +113,8 @@ def recogniser(kind: str) -> Callable[[TensorGroup], Recognised | None]:
 
 
 LAYERS = {c.type_name: replace(c, recognise=recogniser(c.type_name))
-          for c in (entry(kind, _PARAMS, plan_min, words=WORDS) for kind in GATES)}
+          for c in (entry(kind, _PARAMS, plan_min, words=WORDS,
+                          work=Work(token_products=PRODUCTS, mixers=((None, MIXERS[kind]),))) for kind in GATES)}
 
 MINGRU = FrameworkConvention(
     id="mingru", display="minGRU-pytorch", layers=LAYERS, runtime=SEQUENCE_RUNTIME,

@@ -49,7 +49,7 @@ from ..base import (
     freeze,
 )
 from ..recognise import torch_path
-from ..work import SEQUENCE_RUNTIME
+from ..work import SEQUENCE_RUNTIME, Mixer, Work
 from .common import entry
 
 I, H, UB, BL, P, O = (Sym(n) for n in ("I", "H", "U_b", "B_l", "P", "O"))
@@ -292,6 +292,7 @@ WORDS = {
     "O": ("the wiring's output size (output_dim)", "接线的输出维度（output_dim）"),
     "n": ("neurons (units; a wiring's total)", "神经元数（units；接线时为总数）"),
     "m": ("motor (output) neurons", "运动（输出）神经元数"),
+    "U": ("ODE solver unfolds per time step (ode_unfolds)", "每个时间步 ODE 求解器的展开次数（ode_unfolds）"),
     "n_0": ("neurons of wiring layer 0 (NCP: inter)", "接线第 0 层神经元数（NCP:中间神经元）"),
     "n_1": ("neurons of wiring layer 1 (NCP: command)", "接线第 1 层神经元数（NCP:指令神经元）"),
     "n_2": ("neurons of wiring layer 2 (NCP: motor)", "接线第 2 层神经元数（NCP:运动神经元）"),
@@ -414,9 +415,65 @@ def recognise_ltc(group: TensorGroup) -> Recognised | None:
     return Recognised(config, note=WIRING_NOTE.format(wiring="FullyConnected") if motor != n else "")
 
 
+# --- per-token work: what one time step computes, per sequence --------------------------------------------------
+
+PRODUCTS = frozenset({"backbone", "heads", "memory", "projection"})
+"""The backbone's Linear layers, the heads (ff1, ff2, time_a, time_b), the mixed-memory LSTMCell's maps and fc
+multiply once per step (F.linear / nn.Linear: aten.addmm and aten.mm). LTC has no matrix product but its memory
+cell's: its synapses are broadcast elementwise products and sums (`LTC_STEP`)."""
+CFC_UPDATE = {"default": 9, "no_gate": 7, "pure": 9}
+"""CfCCell.forward (ncps 1.0.1) per step and neuron, from the heads' outputs to the new state, one FLOP per
+operation as the code writes it. default: tanh(ff1), tanh(ff2) (2), t_a·ts + t_b (2), σ (1), ff1·(1 − t) (2),
+t·ff2 (1) and the sum (1) = 9; no_gate: ff1 + t·ff2 replaces the last four (2) = 7; pure: −A, |w_tau|, |ff1|, their
+sum, −ts·(…), exp, the products by −A and by ff1, + A = 9. A wired CfC runs one CfCCell per wiring layer: the
+same per neuron, over all H of them. Not counted: the backbone's activations (as no other `Mixer` counts an MLP's)
+and a wired cell's masking of ff1 and ff2, weight ⊙ sparsity_mask, which it recomputes at every step whatever the
+batch (docs/estimates.md)."""
+MEMORY_UPDATE = 14
+"""ncps' LSTMCell (mixed_memory) per step and unit: input_map(x) + recurrent_map(h) (4), tanh and three σ (4), the
+forget gate's + 1.0 (1), c·f + i·g (3), tanh(c)·o (2) = 14."""
+
+
+def _cfc_mixers() -> tuple[tuple[str | None, Mixer], ...]:
+    """One mixer per mode, with and without the mixed-memory cell (the first whose conditions hold is used); fc
+    reads every step's output with return_sequences, else the last one's (CfC.forward: `self.fc(h_out)`)."""
+    return tuple((None, Mixer(scan_flops=mul(flops + (MEMORY_UPDATE if memory else 0), H), once=True,
+                              last_step=("return_sequences", frozenset({"projection"})),
+                              when=(f"mode={mode}", "mixed_memory") if memory else f"mode={mode}"))
+                 for memory in (True, False) for mode, flops in CFC_UPDATE.items())
+
+
+U = Sym("U")
+
+
+def _ltc_step(softplus: int) -> Expr:
+    """LTCCell.forward per step, one FLOP per operation as ncps 1.0.1 writes it; `softplus` 1 when
+    implicit_param_constraints makes every positive parameter softplus(p) (else nn.Identity: 0). The sensory
+    synapses, once per step: softplus(sensory_w), x − μ, σ·(x − μ), sigmoid, the products by w, the mask and erev
+    ((6 + s)·I·n) and the two sums over the inputs (2·(I − 1)·n); cm_t = softplus(cm)/(Δt/U) ((1 + s)·n);
+    softplus(w) (s·n²); then U = ode_unfolds times: the synapses' sigmoid (3·n²), the products by w, the mask and erev
+    (3·n²), the two sums over the presynaptic neurons (2·(n − 1)·n) plus the sensory sums (2·n), softplus(gleak)
+    (s·n), the numerator cm_t·v + gleak·vleak + … (4·n), the denominator (2·n), + ε and the division (2·n):
+    8·n² + (8 + s)·n per unfold. The affine mappings are one FLOP per number of input_w, input_b, output_w,
+    output_b (`per_number_roles`)."""
+    n, i = N, I
+    return add(mul(U, add(mul(8, n, n), mul(8 + softplus, n))), mul(6 + softplus, i, n), mul(2, add(i, -1), n),
+               mul(1 + softplus, n), *((mul(n, n),) if softplus else ()))
+
+
+def _ltc_mixers() -> tuple[tuple[str | None, Mixer], ...]:
+    return tuple((None, Mixer(scan_flops=add(_ltc_step(softplus), *((mul(MEMORY_UPDATE, N),) if memory else ())),
+                              per_number_roles=frozenset({"mapping"}), arguments=(("U", "ode_unfolds"),),
+                              when=tuple(w for w, on in (("mixed_memory", memory),
+                                                         ("implicit_param_constraints", softplus)) if on) or None))
+                 for memory in (True, False) for softplus in (True, False))
+
+
 LAYERS = {c.type_name: c for c in (
-    replace(entry("CfC", _CFC, plan_cfc, words=WORDS), recognise=recognise_cfc),
-    replace(entry("LTC", _LTC, plan_ltc, words=WORDS), recognise=recognise_ltc),
+    replace(entry("CfC", _CFC, plan_cfc, words=WORDS, work=Work(token_products=PRODUCTS, mixers=_cfc_mixers())),
+            recognise=recognise_cfc),
+    replace(entry("LTC", _LTC, plan_ltc, words=WORDS, work=Work(token_products=PRODUCTS, mixers=_ltc_mixers())),
+            recognise=recognise_ltc),
     *(entry(name, params, plan_wiring, words=WORDS, recurrent=False, argument_only=True)
       for name, params in WIRINGS.items()),
 )}

@@ -45,7 +45,7 @@ from ..base import (
     require_rank,
 )
 from ..recognise import torch_path
-from ..work import SEQUENCE_RUNTIME
+from ..work import SEQUENCE_RUNTIME, Mixer, Work
 from .common import entry
 
 I, H, D, L, W = (Sym(n) for n in ("I", "H", "D", "L", "w"))
@@ -248,25 +248,48 @@ def recognise_qrnn(group: TensorGroup) -> Recognised | None:
                        "window": window, "output_gate": gates == 3}, note=QRNN_NOTE)
 
 
+PRODUCTS = frozenset({"input_weights"})
+"""W·x_t (IndRNN's weight_ih, QRNN's linear over its window of w inputs: a causal convolution over time, whose
+(G·H, w·I) weight every token multiplies once). IndRNN_onlyrecurrent has none: its input is W·x + b already."""
+INDRNN_STEP = 3
+"""IndRNNCell.forward per step and unit: activation(F.linear(x, W, b) + torch.mul(u, h)): u·h (1), the sum (1),
+relu or tanh (1) = 3 (IndRNN_onlyrecurrent: the same on its input). Batch normalization between layers is not
+counted (as no `Mixer` counts a norm)."""
+QRNN_STEP = {True: 8, False: 6}
+"""QRNNLayer.forward per step and unit (output_gate: True, False): tanh(Z) and σ(F) (2), CPUForgetMult's
+h = f·z + (1 − f)·h_{t−1} (4), and with the output gate σ(O)·c (2). zoneout at inference multiplies F by
+1 − zoneout (1 more, not counted: zoneout defaults to 0)."""
+
+
+def _indrnn_work(units: Expr) -> Work:
+    return Work(token_products=PRODUCTS, mixers=((None, Mixer(scan_flops=mul(INDRNN_STEP, units), once=True)),))
+
+
+QRNN_WORK = Work(token_products=PRODUCTS, mixers=tuple(
+    (kind, Mixer(scan_flops=mul(flops, H), when="output_gate" if gate else None))
+    for kind in ("L", None) for gate, flops in QRNN_STEP.items()))
+"""Per layer (QRNN's blocks are its L layers; QRNNLayer is one block)."""
+
 _LAYERS_MAX = Param("n_layer", 1, SIZE, maximum=MAX_STACKED_LAYERS)
 LAYERS = {c.type_name: c for c in (
     entry("IndRNN", (Param("input_size", kind=SIZE), Param("hidden_size", kind=SIZE), _LAYERS_MAX,
                      Param("batch_norm", False, BOOL), Param("batch_first", False, BOOL),
                      Param("bidirectional", False, BOOL), Param("hidden_inits", None, ANY),
-                     Param("recurrent_inits", None, ANY), *_IND_KW), plan_indrnn, words=WORDS),
+                     Param("recurrent_inits", None, ANY), *_IND_KW), plan_indrnn, words=WORDS,
+          work=_indrnn_work(mul(L, D, H))),
     entry("IndRNNCell", (Param("input_size", kind=SIZE), Param("hidden_size", kind=SIZE), *_IND_KW),
-          plan_indrnn_cell, words=WORDS),
+          plan_indrnn_cell, words=WORDS, work=_indrnn_work(H)),
     entry("IndRNN_onlyrecurrent", (Param("hidden_size", kind=SIZE), Param("batch_first", False, BOOL),
                                    Param("bidirectional", False, BOOL), Param("recurrent_inits", None, ANY),
                                    Param("hidden_max_abs", None, FLOAT), Param("recurrent_init", None, ANY)),
-          plan_only_recurrent, words=WORDS),
+          plan_only_recurrent, words=WORDS, work=_indrnn_work(mul(D, H))),
     entry("QRNN", (Param("input_size", kind=SIZE), Param("hidden_size", kind=SIZE),
                    Param("num_layers", 1, SIZE, maximum=MAX_STACKED_LAYERS), Param("bias", True, BOOL),
                    Param("batch_first", False, BOOL), Param("dropout", 0, FLOAT), Param("bidirectional", False, BOOL),
                    Param("layers", None, ANY), *(Param(p.name, p.default, p.kind, positional=False)
-                                                 for p in _QRNN_KW)), plan_qrnn, words=WORDS),
+                                                 for p in _QRNN_KW)), plan_qrnn, words=WORDS, work=QRNN_WORK),
     entry("QRNNLayer", (Param("input_size", kind=SIZE), Param("hidden_size", None, ANY), *_QRNN_KW), plan_qrnn,
-          words=WORDS),
+          words=WORDS, work=QRNN_WORK),
 )}
 
 

@@ -36,7 +36,7 @@ from ..base import (
     freeze,
 )
 from ..recognise import torch_path
-from ..work import SEQUENCE_RUNTIME
+from ..work import SEQUENCE_RUNTIME, Mixer, Work
 from .common import entry, number, refuse_module, sequence_input
 
 I, H, D, L, P = (Sym(n) for n in ("I", "H", "D", "L", "P"))
@@ -175,8 +175,28 @@ def recognise_sru(group: TensorGroup) -> Recognised | None:
                                    "(bidirectional=True with half the hidden_size holds the same tensors)")
 
 
-LAYERS = {c.type_name: c for c in (replace(entry("SRU", SRU_PARAMS, plan_sru, words=WORDS), recognise=recognise_sru),
-                                   entry("SRUCell", CELL_PARAMS, plan_sru, words=WORDS))}
+PRODUCTS = frozenset({"weight", "projection", "input_weights"})
+"""input_to_hidden, weight_proj and weight multiply once per token (U = x·W: every step's inputs at once)."""
+RECURRENCE = 14
+"""The elementwise recurrence per step and output unit, as the CPU kernel the inference path runs writes it
+(sru/csrc/sru_cpu_impl.cpp cpu_forward, reached through sru/ops.py elementwise_recurrence_inference):
+f = σ(u1 + v_f·c + b_f) and r = σ(u2 + v_r·c + b_r) (4 each), c = (c − u0)·f + u0 (3), h = (g(c) − x′)·r + x′ (3;
+x′ = 0 without the skip term, the kernel still writes the two operations) = 14, and g = tanh with use_tanh=True
+(1 more). The kernel also multiplies a skip input that is the layer's own input by scale_x (1.0 unless rescale):
+not counted (docs/estimates.md). The Python path autograd runs (ops.py elementwise_recurrence_naive) writes the
+same recurrence with h = x′ + (g − x′)·mask_c·r: tests/oracle/test_block_flops_oracle.py counts it."""
+
+
+def _work(units: Expr) -> Work:
+    """SRU's work: its products, and the recurrence over `units` (L·D·H for the stack, D·H for one cell) once."""
+    return Work(token_products=PRODUCTS, mixers=(
+        (None, Mixer(scan_flops=mul(RECURRENCE + 1, units), when="use_tanh", once=True)),
+        (None, Mixer(scan_flops=mul(RECURRENCE, units), once=True))))
+
+
+LAYERS = {c.type_name: c for c in (
+    replace(entry("SRU", SRU_PARAMS, plan_sru, words=WORDS, work=_work(mul(L, O))), recognise=recognise_sru),
+    entry("SRUCell", CELL_PARAMS, plan_sru, words=WORDS, work=_work(O)))}
 
 
 def _batch_axis(first: LayerSpec) -> int:

@@ -217,10 +217,16 @@ def _mamba_states(env: Mapping[str, int]) -> Mapping[str, tuple[Expr | int, ...]
     return {"conv_state": (D_INNER, D_CONV), "ssm_state": (D_INNER, D_STATE)}
 
 
+def one_block(mixer: Mixer) -> Work:
+    """A block written as a call (`transformers.MambaBlock(...)`): the work of one of its stack's blocks, the mixer
+    on the block's own tensors (kind None)."""
+    return Work(token_products=TOKEN_PRODUCTS, mixers=((None, mixer),))
+
+
 MAMBA = block("MambaBlock", _MAMBA_ARGS, _MAMBA_TENSORS, d_in="d_model", d_out="d_model", states=_mamba_states,
-              words=WORDS, notes=("mamba_block",))
+              words=WORDS, notes=("mamba_block",), work=one_block(MAMBA_MIXER))
 FALCON_MAMBA = block("FalconMambaBlock", _MAMBA_ARGS, _MAMBA_TENSORS, d_in="d_model", d_out="d_model",
-                     states=_mamba_states, words=WORDS, notes=("mamba_block",))
+                     states=_mamba_states, words=WORDS, notes=("mamba_block",), work=one_block(MAMBA_MIXER))
 
 _CONV_DIM = add(D_INNER, mul(2, GROUPS, D_STATE))
 MAMBA2_ARGS = (size("hidden_size", "d_model"), size("intermediate_size", "d_inner"), size("state_size", "d_state"),
@@ -246,7 +252,7 @@ def _mamba2_states(env: Mapping[str, int]) -> Mapping[str, tuple[Expr | int, ...
 
 
 MAMBA2 = block("Mamba2Block", MAMBA2_ARGS, MAMBA2_TENSORS, d_in="d_model", d_out="d_model", words=WORDS,
-               notes=("mamba2_block",), states=_mamba2_states)
+               notes=("mamba2_block",), states=_mamba2_states, work=one_block(MAMBA2_MIXER))
 
 
 def _ln(name: str, when: str | None = None) -> tuple[TensorTemplate, ...]:
@@ -283,7 +289,7 @@ def _rwkv_states(env: Mapping[str, int]) -> Mapping[str, tuple[Expr | int, ...]]
 
 
 RWKV = block("RwkvBlock", RWKV_ARGS, RWKV_TENSORS, d_in="d_model", d_out="d_model", words=WORDS,
-             notes=("rwkv_block",), states=_rwkv_states)
+             notes=("rwkv_block",), states=_rwkv_states, work=one_block(RWKV_MIXER))
 
 _GEMMA_MLP = (
     T("channel_pre_norm.weight", (D_MODEL,), "scale"),
@@ -348,7 +354,7 @@ def _gemma_attention_states(env: Mapping[str, int]) -> Mapping[str, tuple[Expr |
 
 GEMMA_RECURRENT = block("RecurrentGemmaRecurrentLayer", GEMMA_RECURRENT_ARGS, GEMMA_RECURRENT_TENSORS,
                         d_in="d_model", d_out="d_model", words=WORDS, notes=("griffin_recurrent",),
-                        derived=_gemma_block, states=_gemma_recurrent_states)
+                        derived=_gemma_block, states=_gemma_recurrent_states, work=one_block(GRIFFIN_MIXER))
 GEMMA_ATTENTION_ARGS = (size("hidden_size", "d_model"), size("num_attention_heads", "heads"),
                         size("num_key_value_heads", "kv_heads"), size("head_dim", "head_dim"),
                         size("mlp_width", "d_ffn"), flag("attention_bias", False),
@@ -367,7 +373,7 @@ GEMMA_ATTENTION_TENSORS = (
 )
 GEMMA_ATTENTION = block("RecurrentGemmaAttentionLayer", GEMMA_ATTENTION_ARGS, GEMMA_ATTENTION_TENSORS,
                         d_in="d_model", d_out="d_model", notes=("griffin_attention",), words=WORDS,
-                        states=_gemma_attention_states)
+                        states=_gemma_attention_states, work=one_block(WINDOW_MIXER))
 GEMMA_ARGS = (*GEMMA_RECURRENT_ARGS, *(a for a in GEMMA_ATTENTION_ARGS if a not in GEMMA_RECURRENT_ARGS))
 
 D_QK, D_V, D_VH, D_QKH = S("d_qk"), S("d_v"), S("d_vh"), S("d_qkh")
