@@ -54,7 +54,7 @@ def test_every_published_config_is_sourced() -> None:
 
 def test_check_names_the_miscount_behind_a_wrong_mamba_total() -> None:
     """A total quoted for 16 of mamba-130m's 24 blocks (the kind of miscount of state-spaces/mamba issues #48 and
-    #96) is diagnosed as layers miscounted: 8 blocks of 3,293,184 fewer, the block derived by hand as in
+    #96) is diagnosed as layers miscounted: 8 blocks of 3,771,648 fewer, the block derived by hand as in
     tests/oracle/test_transformers_oracle.py::test_mamba_130m_by_hand."""
     d, e, n, k, r = 768, 1536, 16, 4, 48
     block = d + e * n + e + e * k + e + 2 * e * d + (r + 2 * n) * e + e * r + e + d * e

@@ -10,6 +10,10 @@ from collections.abc import Callable, Sequence
 
 from ..conventions import REGISTRY
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ..spec import ModelSpec
+
 FRAMEWORK_IDS = tuple(REGISTRY)
 Handler = Callable[[argparse.Namespace], int]
 
@@ -100,3 +104,22 @@ def _positive_seconds(text: str) -> float:
 def print_warnings(warnings: Sequence[str]) -> None:
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
+
+
+def add_file_arguments(p: argparse.ArgumentParser) -> None:
+    """--model NAME and --set NAME=VALUE: which model of a .py file, and the values a file cannot give (a config
+    file's fields too), for every command that reads a model."""
+    p.add_argument("-m", "--model", dest="model_name", metavar="NAME",
+                   help="which model of a .py file: a variable, class or function name")
+    p.add_argument("-s", "--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
+                   help="a value the code cannot give without running, or a config.json field (repeatable), as in "
+                        "`rnnparams count`")
+
+
+def model_of(args: argparse.Namespace) -> str | ModelSpec:
+    """The model as the command line gives it: the text, or with --model / --set the spec they pick and set."""
+    if getattr(args, "model_name", None) is None and not getattr(args, "overrides", None):
+        return str(args.model)
+    from ..api import to_spec
+
+    return to_spec(args.model, args.framework, args.input_shape, select=args.model_name, overrides=args.overrides)

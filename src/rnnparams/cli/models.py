@@ -5,7 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import _check_plot_path, _plot, _plot_argument, _positive_int, add_model_arguments, print_warnings
+from .common import (
+    _check_plot_path,
+    _plot,
+    _plot_argument,
+    _positive_int,
+    add_file_arguments,
+    add_model_arguments,
+    model_of,
+    print_warnings,
+)
 
 
 def setup_count(p: argparse.ArgumentParser) -> None:
@@ -83,6 +92,7 @@ def run_count(args: argparse.Namespace) -> int:
 
 def setup_explain(p: argparse.ArgumentParser) -> None:
     add_model_arguments(p)
+    add_file_arguments(p)
     p.add_argument("-l", "--lang", choices=("en", "zh"), default="en", help="language: en (default) or zh (中文)")
     p.add_argument("--format", choices=("text", "markdown"), default="text", dest="fmt",
                    help="text (default) or markdown")
@@ -104,7 +114,7 @@ def run_explain(args: argparse.Namespace) -> int:
 
         raise UsageError("--resources needs --batch B (and --seq-len T unless the input shape fixes it)")
 
-    ex = explain(args.model, args.framework, args.input_shape)
+    ex = explain(model_of(args), args.framework, args.input_shape)
     if args.json:
         from ..render.json import dumps
 
@@ -126,7 +136,7 @@ def run_explain(args: argparse.Namespace) -> int:
         from ..api import estimate
         from ..render.estimate import render_resources
 
-        est = estimate(args.model, args.framework, args.input_shape, batch=args.batch, seq_len=args.seq_len,
+        est = estimate(model_of(args), args.framework, args.input_shape, batch=args.batch, seq_len=args.seq_len,
                        optimizer=args.optimizer)
         print()
         print(render_resources(est, args.lang))
@@ -135,13 +145,14 @@ def run_explain(args: argparse.Namespace) -> int:
 
 def setup_formula(p: argparse.ArgumentParser) -> None:
     add_model_arguments(p)
+    add_file_arguments(p)
     p.add_argument("--latex", action="store_true", help="print only the LaTeX formula")
 
 
 def run_formula(args: argparse.Namespace) -> int:
     from ..api import formula
 
-    f = formula(args.model, args.framework, args.input_shape)
+    f = formula(model_of(args), args.framework, args.input_shape)
     if args.json:
         from ..render.json import dumps
 
@@ -155,6 +166,7 @@ def run_formula(args: argparse.Namespace) -> int:
 
 def setup_check(p: argparse.ArgumentParser) -> None:
     add_model_arguments(p)
+    add_file_arguments(p)
     p.add_argument("-c", "--claimed", required=True, metavar="N",
                    help="the parameter count to check, e.g. 1109312 or 1,109,312")
     p.add_argument("-l", "--lang", choices=("en", "zh"), default="en", help="language: en (default) or zh (中文)")
@@ -163,7 +175,7 @@ def setup_check(p: argparse.ArgumentParser) -> None:
 def run_check(args: argparse.Namespace) -> int:
     from ..api import check
 
-    result = check(args.model, args.claimed, args.framework, args.input_shape)
+    result = check(model_of(args), args.claimed, args.framework, args.input_shape)
     if args.json:
         from ..render.json import dumps
 
@@ -177,6 +189,7 @@ def run_check(args: argparse.Namespace) -> int:
 
 def setup_compare(p: argparse.ArgumentParser) -> None:
     add_model_arguments(p)
+    add_file_arguments(p)
     from ..conventions import FRAMEWORKS
 
     compared = ",".join(f for f in FRAMEWORKS if FRAMEWORKS[f].compared)
@@ -188,7 +201,7 @@ def setup_compare(p: argparse.ArgumentParser) -> None:
 def run_compare(args: argparse.Namespace) -> int:
     from ..api import compare
 
-    result = compare(args.model, args.frameworks, args.framework, args.input_shape)
+    result = compare(model_of(args), args.frameworks, args.framework, args.input_shape)
     if args.json:
         from ..render.json import dumps
 

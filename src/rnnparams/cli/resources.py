@@ -4,11 +4,25 @@ from __future__ import annotations
 
 import argparse
 
-from .common import _check_plot_path, _plot, _plot_argument, _positive_int, add_model_arguments, print_warnings
+from .common import (
+    _check_plot_path,
+    _plot,
+    _plot_argument,
+    _positive_int,
+    add_file_arguments,
+    add_model_arguments,
+    model_of,
+    print_warnings,
+)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ..spec import ModelSpec
 
 
 def setup_estimate(p: argparse.ArgumentParser) -> None:
     add_model_arguments(p)
+    add_file_arguments(p)
     p.add_argument("-b", "--batch", type=_positive_int, required=True, metavar="B", help="sequences per batch")
     p.add_argument("-T", "--seq-len", type=_positive_int, metavar="T",
                    help="time steps per sequence (needed unless the model's input shape fixes them)")
@@ -46,9 +60,10 @@ def run_estimate(args: argparse.Namespace) -> int:
     from ..api import estimate, is_sequence_model
 
     _check_plot_path(args)
-    if is_sequence_model(args.model, args.framework, args.input_shape):
-        return _run_sequence_estimate(args)
-    est = estimate(args.model, args.framework, args.input_shape, batch=args.batch, seq_len=args.seq_len,
+    model = model_of(args)
+    if is_sequence_model(model, args.framework, args.input_shape):
+        return _run_sequence_estimate(args, model)
+    est = estimate(model, args.framework, args.input_shape, batch=args.batch, seq_len=args.seq_len,
                    dtype=args.dtype, optimizer=args.optimizer, mixed_precision=args.mixed_precision,
                    mode=args.mode, device=args.device, cpu_kernels=args.cpu_kernels,
                    checkpointing=args.checkpointing, autocast=args.autocast)
@@ -68,7 +83,7 @@ def run_estimate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_sequence_estimate(args: argparse.Namespace) -> int:
+def _run_sequence_estimate(args: argparse.Namespace, model: str | ModelSpec) -> int:
     """A sequence model (transformers, mamba.py, the block packages): prefill, decoding and the state."""
     from ..api import estimate_sequence
     from ..errors import UsageError
@@ -76,7 +91,7 @@ def _run_sequence_estimate(args: argparse.Namespace) -> int:
     if args.plot:
         raise UsageError("--plot draws the per-layer memory of PyTorch and Keras estimates; a sequence model's "
                          "estimate has no activation lines to draw (drop --plot)")
-    est = estimate_sequence(args.model, args.framework, args.input_shape, batch=args.batch, seq_len=args.seq_len,
+    est = estimate_sequence(model, args.framework, args.input_shape, batch=args.batch, seq_len=args.seq_len,
                             dtype=args.dtype, optimizer=args.optimizer, mixed_precision=args.mixed_precision,
                             mode=args.mode, device=args.device, cpu_kernels=args.cpu_kernels,
                             checkpointing=args.checkpointing)
@@ -107,13 +122,6 @@ def _estimate_arguments(p: argparse.ArgumentParser, *, batch_required: bool = Fa
     p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="as in `rnnparams estimate`")
 
 
-def _file_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-m", "--model", dest="model_name", metavar="NAME",
-                   help="which model of a .py file: a variable, class or function name")
-    p.add_argument("-s", "--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
-                   help="a value the code cannot give without running (repeatable), as in `rnnparams count`")
-
-
 def _estimate_kwargs(args: argparse.Namespace) -> dict[str, object]:
     return {"select": args.model_name, "overrides": args.overrides or None,
             "batch": args.batch, "seq_len": args.seq_len, "dtype": args.dtype, "optimizer": args.optimizer,
@@ -141,7 +149,7 @@ def setup_solve(p: argparse.ArgumentParser) -> None:
                    help="only multiples of M (8 for tensor cores)")
     p.add_argument("--smallest", "--minimize", action="store_true", dest="smallest",
                    help="the smallest value that reaches the budget (a lower bound) instead of the largest within it")
-    _file_arguments(p)
+    add_file_arguments(p)
     _estimate_arguments(p)
     p.add_argument("-l", "--lang", choices=("en", "zh"), default="en", help="language: en (default) or zh (中文)")
 
@@ -180,7 +188,7 @@ def setup_sweep(p: argparse.ArgumentParser) -> None:
     out.add_argument("--svg", action="store_true", help="print the chart as SVG")
     p.add_argument("--chart", metavar="FILE", help="write the chart: FILE.svg, or FILE.png (needs matplotlib: "
                                                    "pip install 'rnnparams[plot]')")
-    _file_arguments(p)
+    add_file_arguments(p)
     _estimate_arguments(p)
     p.add_argument("-l", "--lang", choices=("en", "zh"), default="en", help="language of the chart: en or zh")
 
@@ -213,6 +221,7 @@ def run_sweep(args: argparse.Namespace) -> int:
 
 def setup_state(p: argparse.ArgumentParser) -> None:
     add_model_arguments(p)
+    add_file_arguments(p)
     p.add_argument("-b", "--batch", type=_positive_int, default=1, metavar="B", help="sequences in the batch (1)")
     p.add_argument("--dtype", choices=("float32", "float16", "bfloat16", "int8"), default="float32",
                    help="bytes per number of the weights and the state (float32)")
@@ -224,7 +233,7 @@ def setup_state(p: argparse.ArgumentParser) -> None:
 def run_state(args: argparse.Namespace) -> int:
     from ..api import recurrent_state
 
-    st = recurrent_state(args.model, args.framework, args.input_shape, batch=args.batch, dtype=args.dtype,
+    st = recurrent_state(model_of(args), args.framework, args.input_shape, batch=args.batch, dtype=args.dtype,
                          seq_len=args.seq_len)
     if args.json:
         from ..render.json import dumps
