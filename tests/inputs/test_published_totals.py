@@ -32,6 +32,8 @@ PUBLISHED = [
     ("xlstm-7b.json", 6_865_424_896, "NX-AI/xlstm_scaling_laws: the xLSTM authors' model sizes, its 7B mLSTM model"),
     ("lfm2-1.2b.json", 1_170_340_608, "LiquidAI/LFM2-1.2B's GGUF metadata (parameter_count) and public load checks "
                                       "(`Lfm2ForCausalLM 1170340608`, sum of numel() on the real checkpoint)"),
+    ("lfm2-350m-8bit.json", 354_483_968, "LiquidAI/LFM2-350M's Hub API safetensors metadata (BF16: 354483968) and a "
+                                         "public test summing the published safetensors' shapes"),
     ("qwen3-next-80b-a3b-instruct.json", 79_674_391_296, "Qwen/Qwen3-Coder-Next's official parameter count (and "
                                                           "llama.cpp's n_params), the same architecture"),
     # the original state-spaces/mamba checkpoints: the same weights, vocabulary 50277 padded to a multiple of 8

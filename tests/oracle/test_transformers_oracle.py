@@ -80,6 +80,27 @@ def test_published_configs(path: Path) -> None:
     check(json.loads(path.read_text()))
 
 
+def test_a_falcon_h1_quote_without_mamba_d_ssm_is_refused_as_transformers_refuses(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Falcon-H1-0.5B's keys as a public bridge test quotes them (tests/fixtures/refused/, SOURCES.md) leave out
+    mamba_d_ssm (1536 = 24 heads of 64 in the release): FalconH1Config's default mamba_d_ssm, 1024, is then the Mamba
+    width, which 24 heads do not divide. transformers refuses it (its message names mamba_expand * hidden_size, the
+    width only when mamba_d_ssm is null); so does the count, naming the numbers, with exit code 2, no traceback."""
+    from rnnparams.cli import main
+
+    path = CONFIGS.parent / "refused" / "falcon-h1-0.5b-quoted-without-mamba-d-ssm.json"
+    config = json.loads(path.read_text())
+    with pytest.raises(Exception, match="mamba_n_heads must divide mamba_expand"):
+        config_of(config)
+    with pytest.raises(ConfigError, match="24 heads do not divide the Mamba width 1024"):
+        spec_from_config(json.dumps(config))
+    assert main(["count", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "24 heads do not divide the Mamba width 1024" in err and "Traceback" not in err
+    config["mamba_d_ssm"] = 1536  # the release's width: both build it, name for name
+    check(config)
+
+
 def test_mamba_130m_by_hand() -> None:
     """state-spaces/mamba-130m-hf, derived by hand: d_model 768, d_inner 1536, d_state 16, d_conv 4, dt_rank 48,
     24 blocks, vocabulary 50280, the head tied to the embedding (counted once)."""

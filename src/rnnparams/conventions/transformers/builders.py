@@ -254,10 +254,13 @@ def _mamba2_heads(c: Config, inner: int) -> tuple[int, int]:
     inner // heads)."""
     heads, head = _int(c, "mamba_n_heads"), c["mamba_d_head"]
     d_head = inner // heads if head == "auto" else _int({"mamba_d_head": head}, "mamba_d_head")
-    if inner % heads != 0:
-        raise ConfigError("mamba_n_heads must divide mamba_expand * hidden_size")
+    if inner % heads != 0:  # transformers' words, then the numbers: a quote missing mamba_d_ssm lands here
+        raise ConfigError(f"mamba_n_heads must divide mamba_expand * hidden_size: {heads} heads do not divide the "
+                          f"Mamba width {inner} (mamba_d_ssm where the family has it, else "
+                          "mamba_expand * hidden_size)")
     if d_head * heads != inner:
-        raise ConfigError("The dimensions for the Mamba head state do not match the model intermediate_size")
+        raise ConfigError("The dimensions for the Mamba head state do not match the model intermediate_size: "
+                          f"mamba_n_heads {heads} * mamba_d_head {d_head} must equal the Mamba width {inner}")
     return heads, d_head
 
 
