@@ -106,14 +106,17 @@ def print_warnings(warnings: Sequence[str]) -> None:
         print(f"warning: {warning}", file=sys.stderr)
 
 
-def add_file_arguments(p: argparse.ArgumentParser) -> None:
+def add_file_arguments(p: argparse.ArgumentParser, *, lists: bool = False) -> None:
     """--model NAME and --set NAME=VALUE: which model of a .py file, and the values a file cannot give (a config
-    file's fields too), for every command that reads a model."""
+    file's fields too), for every command that reads a model; `lists`: without --model the command lists a file's
+    models (count)."""
     p.add_argument("-m", "--model", dest="model_name", metavar="NAME",
-                   help="which model of a .py file: a variable, class or function name")
+                   help="which model of a .py file: a variable, class or function name"
+                        + (" (default: list them all)" if lists else ""))
     p.add_argument("-s", "--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
-                   help="a value the code cannot give without running, or a config.json field (repeatable), as in "
-                        "`rnnparams count`")
+                   help="a value the code cannot give without running (repeatable): a constant, an __init__ "
+                        "argument, args.NAME of argparse, config.NAME of a config dict...; e.g. --set hidden=256; "
+                        "or a field of a config.json (--set num_hidden_layers=48)")
 
 
 def model_of(args: argparse.Namespace) -> str | ModelSpec:

@@ -22,11 +22,7 @@ def setup_count(p: argparse.ArgumentParser) -> None:
     p.add_argument("-t", "--tensors", action="store_true", help="list every tensor in the table")
     p.add_argument("--emit-spec", metavar="FORMAT", choices=("json", "yaml", "toml"),
                    help="print the model as a spec file (json, yaml or toml) instead of counting it")
-    p.add_argument("-m", "--model", dest="model_name", metavar="NAME",
-                   help="which model of a .py file: a variable, class or function name (default: list them all)")
-    p.add_argument("-s", "--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
-                   help="a value the code cannot give without running (repeatable): a constant, an __init__ "
-                        "argument, args.NAME of argparse, config.NAME of a config dict...; e.g. --set hidden=256")
+    add_file_arguments(p, lists=True)
     p.add_argument("--partial", action="store_true",
                    help="for a .py file whose model has parts the reader cannot see into (a backbone from "
                         "torchvision or timm...): count what the file defines, list each part left out with its "

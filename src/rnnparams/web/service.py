@@ -225,6 +225,7 @@ def model_spec(request: ModelRequest, verb: str) -> ModelSpec:
     server reads no files on a client's behalf."""
     from ..inputs.code.reader import looks_like_code, parse_overrides, refuse_layer_calls, spec_from_code
     from ..inputs.expression import parse_expression
+    from ..inputs.hfconfig import looks_like_hf_config
 
     shape = api.normalize_input_shape(request.input_shape)
     text = request.model
@@ -233,7 +234,7 @@ def model_spec(request: ModelRequest, verb: str) -> ModelSpec:
     if all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
         # Worked around here: the expression parser fails on text that is only comments (an IndexError).
         raise InputError("the model is empty (only comments): give an expression such as \"nn.LSTM(100, 256)\"")
-    if text.lstrip().startswith("{") and _is_config(text):  # a Hugging Face (or mamba_ssm) config.json
+    if text.lstrip().startswith("{") and looks_like_hf_config(text):  # a Hugging Face (or mamba_ssm) config.json
         spec = _spec_from_config(text, request)
     elif text.lstrip().startswith("{"):
         if request.select is not None or request.overrides:
@@ -248,12 +249,6 @@ def model_spec(request: ModelRequest, verb: str) -> ModelSpec:
         spec = parse_expression(text, request.framework, shape)
     enforce_limits(spec, verb)
     return spec
-
-
-def _is_config(text: str) -> bool:
-    from ..inputs.hfconfig import looks_like_hf_config
-
-    return looks_like_hf_config(text)
 
 
 def _spec_from_config(text: str, request: ModelRequest) -> ModelSpec:
