@@ -51,6 +51,12 @@ tokens kept or None for every one), as transformers' cache layers allocate it (D
 DynamicSlidingWindowLayer: a window)."""
 
 
+def held_shape(lead: tuple[int | None, ...], dims: tuple[Expr | int, ...], env: Mapping[str, int]) -> Shape:
+    """A state's or cache's shape as a plan lists it: the leading axes (batch, and a stack's layers), then its own
+    dimensions evaluated in the layer's symbols."""
+    return (*lead, *(d if isinstance(d, int) else d.evaluate(env) for d in dims))
+
+
 def flag(name: str, default: bool) -> Arg:
     return Arg(name, None, BOOL, default)
 
@@ -98,8 +104,7 @@ def block(type_name: str, args: tuple[Arg, ...], tensors: tuple[TensorTemplate, 
                                  f"{fmt_shape(shape)}")
             out = (*shape[:-1], env[d_out])
         made = expand(tensors, flags={f: bool(ctx.cfg(f)) for f in flags})
-        state = {} if states is None else {k: (shape[0], *(d if isinstance(d, int) else d.evaluate(env)
-                                                           for d in v)) for k, v in states(env).items()}
+        state = {} if states is None else {k: held_shape((shape[0],), v, env) for k, v in states(env).items()}
         return LayerPlan(tuple(made), freeze(env), shape, out, freeze(state), features=(d_in, Sym(d_out)),
                          notes=notes, time_axis=None if reads_tokens else 1)
 

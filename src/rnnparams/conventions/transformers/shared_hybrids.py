@@ -55,7 +55,7 @@ from .blocks import (
     TOKEN_PRODUCTS,
     kv_caches,
 )
-from .common import Arg, S, States, _bound, flag, size
+from .common import Arg, S, States, _bound, flag, held_shape, size
 from .ssm_hybrids import MHEAD_DIM, MHEADS, mamba2_mixer
 from .ssm_hybrids import WORDS as SSM_WORDS
 
@@ -134,11 +134,10 @@ def shared_stack(type_name: str, args: tuple[Arg, ...], mamba: tuple[TensorTempl
             (adapters, () if per_layer else one_use, uses), (Sym("n_shared"), block, listed)) if n and ts)
         # n_shared too: a total with the shared block counted at every use solves for n_shared = L_hyb
         counts = tuple(c for c in ("L_mamba", "L_hyb", "n_shared") if env[c])
-        state = {name: (shape[0], len(types), *(x if isinstance(x, int) else x.evaluate(env) for x in dims))
-                 for name, dims in states(env).items()}
+        state = {name: held_shape((shape[0], len(types)), dims, env) for name, dims in states(env).items()}
         # every hybrid layer caches its use's keys and values (the shared block's attention at its layer_idx)
-        caches = {name: TokenCache((shape[0], hybrids, *(x if isinstance(x, int) else x.evaluate(env) for x in dims)),
-                                   cap) for name, (dims, cap) in kv_caches(env).items()} if hybrids else {}
+        caches = {name: TokenCache(held_shape((shape[0], hybrids), dims, env), cap)
+                  for name, (dims, cap) in kv_caches(env).items()} if hybrids else {}
         return LayerPlan(tuple(tensors), freeze(env), shape, shape, freeze(state), family=family,
                          features=("d_model", Sym("d_model")), notes=notes, time_axis=1, counts=counts,
                          caches=freeze(caches))

@@ -12,7 +12,7 @@ from types import MappingProxyType
 from ..._record import record
 from ...errors import ConfigError, ShapeError
 from ...spec import Shape
-from ...symbolic import Const, Expr, Sym
+from ...symbolic import Const, Sym
 from ..base import (
     SIZE,
     Equivalent,
@@ -28,7 +28,7 @@ from ..base import (
     freeze,
 )
 from ..work import Work
-from .common import Arg, Caches, Derived, States, _bound
+from .common import Arg, Caches, Derived, States, _bound, held_shape
 
 
 @record
@@ -92,15 +92,13 @@ def stack(type_name: str, args: tuple[Arg, ...], kinds: tuple[Kind, ...], *, lay
             if kind.states is None or kind.count is None or not env[kind.count]:
                 continue
             for name, dims in kind.states(env).items():
-                states[name] = (shape[0], env[kind.count], *(x if isinstance(x, int) else _eval(x, env)
-                                                             for x in dims))
+                states[name] = held_shape((shape[0], env[kind.count]), dims, env)
         caches: dict[str, TokenCache] = {}
         for kind in kinds:
             if kind.caches is None or kind.count is None or not env[kind.count]:
                 continue
             for name, (dims, cap) in kind.caches(env).items():
-                caches[name] = TokenCache((shape[0], env[kind.count], *(x if isinstance(x, int) else _eval(x, env)
-                                                                          for x in dims)), cap)
+                caches[name] = TokenCache(held_shape((shape[0], env[kind.count]), dims, env), cap)
         return LayerPlan(tuple(tensors), freeze(env), shape, shape, freeze(states), family=family,
                          features=("d_model", Sym("d_model")), notes=notes, time_axis=1, counts=counts,
                          caches=freeze(caches))
@@ -132,7 +130,3 @@ def _fold_shared(kinds: tuple[Kind, ...], layers: tuple[tuple[int, ...], ...],
         tensors = one[s] + one[i] if first.index(s) < first.index(i) else one[i] + one[s]
         out.append((str(kind.count), tensors))
     return tuple(out)
-
-
-def _eval(x: Expr, env: Mapping[str, int]) -> int:
-    return x.evaluate(env)
