@@ -115,13 +115,13 @@ else:
         return cls
 
     def replace(obj, /, **changes):
-        names = obj.__record_fields__
-        for key in changes:
-            if key not in names:
-                raise TypeError(f"{type(obj).__name__}() got an unexpected keyword argument {key!r}")
+        if not changes.keys() <= obj.__record_names__:
+            key = next(k for k in changes if k not in obj.__record_names__)
+            raise TypeError(f"{type(obj).__name__}() got an unexpected keyword argument {key!r}")
         new = object.__new__(type(obj))  # every field is given: what _init would check is known
-        new.__dict__.update(zip(names, obj.__record_get__(obj)))  # noqa: B905 (same fields)
-        new.__dict__.update(changes)
+        values = new.__dict__
+        values.update(obj.__dict__)  # a record's __dict__ holds its fields, every one (_init fills them all)
+        values.update(changes)
         return new
 
 

@@ -1,5 +1,5 @@
 """Our JSON encoder (render/json.py) against the standard library's parser: whatever it writes parses back to the
-value it was given, and lists of scalars (shapes) stay on one line."""
+value it was given, lists of scalars (shapes) stay on one line, and so does a list's record of scalars (a tensor)."""
 
 from __future__ import annotations
 
@@ -37,9 +37,28 @@ def test_what_is_written_parses_back(value: Any, indent: int) -> None:
 
 @given(st.lists(st.one_of(st.none(), st.integers(0, 10**12)), max_size=6))
 def test_a_shape_stays_on_one_line(shape: list[int | None]) -> None:
-    text = dumps({"tensors": [{"name": "w", "shape": shape}]})
-    line = next(line for line in text.splitlines() if '"shape"' in line)
-    assert json.loads("{" + line.strip() + "}") == {"shape": shape}
+    text = dumps({"layers": [{"name": "l", "state_shapes": {"h": shape}, "tensors": []}]})
+    line = next(line for line in text.splitlines() if '"h"' in line)
+    assert json.loads("{" + line.strip() + "}") == {"h": shape}
+
+
+rows = st.dictionaries(st.text(max_size=6), st.one_of(scalars, st.lists(scalars, max_size=4)), max_size=5)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(rows, min_size=1, max_size=4))
+def test_a_record_of_scalars_in_a_list_is_one_line(records: list[dict[str, Any]]) -> None:
+    """A tensor, as the contract's example writes it: `{"name": "w", "shape": [4, null], ...}` on its own line."""
+    text = dumps({"tensors": records})
+    lines = text.split("\n")  # not splitlines(): a string may hold U+0085 or U+2028, which it breaks at
+    assert len(lines) == len(records) + 4  # {, "tensors": [, a line per record, ], }
+    assert [json.loads(line.strip().rstrip(",")) for line in lines[2:-2]] == plain(records)
+
+
+def test_a_record_holding_a_dict_or_a_list_of_records_is_indented() -> None:
+    text = dumps({"layers": [{"name": "l", "state_shapes": {}, "tensors": [{"name": "w", "shape": [2]}]}]})
+    assert '      "name": "l",' in text.splitlines()
+    assert '        {"name": "w", "shape": [2]}' in text.splitlines()
 
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf"), object()])

@@ -297,7 +297,7 @@ def _scoped(plan: LayerPlan, scope: str) -> LayerPlan:
     """Tensor names prefixed with the layer's attribute path, as `named_parameters()` gives them: a tensor
     with no name of its own (an `nn.Parameter` attribute) is the path itself."""
     def scoped(t: TensorSpec) -> TensorSpec:
-        return TensorSpec(f"{scope}.{t.name}" if t.name else scope, t.shape, t.role, t.trainable, t.buffer, t.gates)
+        return replace(t, name=f"{scope}.{t.name}" if t.name else scope)
 
     return replace(plan, tensors=tuple(scoped(t) for t in plan.tensors),
                    family=tuple((n, tuple(scoped(t) for t in ts)) for n, ts in plan.family))

@@ -4,11 +4,11 @@ defaults are data in conventions/transformers/configs.py)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 
 from ..errors import InputError, RnnParamsError, UsageError
 from ..spec import ConfigSource, ModelSpec
+from .jsontext import loads
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ def looks_like_hf_config(text: str) -> bool:
     if head != "{" or not ('"model_type"' in text or '"n_layer"' in text):
         return False
     try:
-        data = json.loads(text)
+        data = loads(text)
     except (ValueError, RecursionError):
         return False
     if not isinstance(data, dict) or "layers" in data:
@@ -41,7 +41,7 @@ def load_config(text: str, source_name: str = "config.json") -> dict[str, object
     if len(text) > MAX_CONFIG_BYTES:
         raise UsageError(f"{source_name}: too large for a config file (more than {MAX_CONFIG_BYTES:,} characters)")
     try:
-        data = json.loads(text)
+        data = loads(text)
     except ValueError as exc:
         raise InputError(f"{source_name}: not valid JSON ({exc})") from None
     except RecursionError:
@@ -71,7 +71,7 @@ def _parse(name: str, kind: str, text: str) -> object:
                 return False
             raise ValueError
         if kind == LIST:
-            value = json.loads(raw)
+            value = loads(raw)
             if not isinstance(value, list):
                 raise ValueError
             return value
@@ -123,7 +123,7 @@ def _mamba_ssm_overrides(data: dict[str, object],
             elif isinstance(default, int):
                 out[name] = int(text.strip().replace("_", ""))
             else:
-                value = json.loads(text)
+                value = loads(text)
                 if not isinstance(value, type(default)):
                     raise ValueError
                 out[name] = value

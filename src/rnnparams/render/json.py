@@ -1,7 +1,9 @@
 """The JSON contract (DESIGN.md §2): plain integers, `null` for free dimensions.
 
-Indented for people, but shapes and other lists of scalars stay on one line (`[4, null, 64]`), so a report
-of a thousand-layer stack is still readable and diffable. The encoder is a few lines of our own: the
+Indented for people, but shapes and other lists of scalars stay on one line (`[4, null, 64]`), and so does each
+record of a list that holds only such values (a tensor: `{"name": "weight_ih_l0", "shape": [1024, 100], ...}`, as
+DESIGN.md's example writes it), so a report of a thousand-layer stack is still readable and diffable, a line a
+tensor. The encoder is a few lines of our own: the
 values are plain (dicts, lists, strings, numbers, booleans, null), and `import json` would be a measurable
 part of `count --json`'s start-up.
 """
@@ -89,9 +91,40 @@ def dumps(value: Any, indent: int = 2, _level: int = 0) -> str:
             return "[" + ", ".join(map(str, value)) + "]"
         if any(isinstance(v, (dict, list, tuple)) for v in value):
             pad = " " * (indent * (_level + 1))
-            return ("[\n" + pad + (",\n" + pad).join([dumps(v, indent, _level + 1) for v in value]) + "\n"
-                    + pad[indent:] + "]")
+            rows = []
+            for v in value:
+                row = _row(v) if type(v) is dict else None
+                rows.append(dumps(v, indent, _level + 1) if row is None else row)
+            return "[\n" + pad + (",\n" + pad).join(rows) + "\n" + pad[indent:] + "]"
     return scalar(value)
+
+
+_SCALARS = (int, str, bool, float, type(None))
+
+
+def _row(value: dict[Any, Any]) -> str | None:
+    """A record of a list (a tensor, a table's row) on one line, when it holds only scalars and lists of scalars
+    (a shape): a 64-block stack's 583 tensors are 583 lines, as the contract's example writes them; None when a
+    value is a dict or a nested list (a layer, with its tensors), written indented."""
+    items = []
+    for k, v in value.items():
+        vk = type(v)
+        if vk is int:
+            items.append(_key(k) + str(v))
+        elif vk is str:
+            items.append(_key(k) + _string(v))
+        elif vk is list or vk is tuple:
+            if all(type(x) is int for x in v):
+                items.append(_key(k) + "[" + ", ".join(map(str, v)) + "]")
+            elif all(isinstance(x, _SCALARS) for x in v):
+                items.append(_key(k) + scalar(v))
+            else:
+                return None
+        elif isinstance(v, _SCALARS):
+            items.append(_key(k) + scalar(v))
+        else:
+            return None
+    return "{" + ", ".join(items) + "}"
 
 
 def render_json(report: Report) -> str:

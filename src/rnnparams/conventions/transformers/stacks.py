@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
-from ..._record import record
+from ..._record import record, replace
 from ...errors import ConfigError, ShapeError
 from ...spec import Shape
 from ...symbolic import Const, Sym
@@ -77,8 +77,7 @@ def stack(type_name: str, args: tuple[Arg, ...], kinds: tuple[Kind, ...], *, lay
             raise ShapeError(f"{ctx.name} ({type_name}) reads (batch, T, {d}); it receives {fmt_shape(shape)}")
         on = {f: bool(ctx.cfg(f)) for f in flags}
         one = [tuple(expand(kind.tensors, flags=on)) for kind in kinds]
-        tensors = [TensorSpec(f"{k}.{t.name}", t.shape, t.role, t.trainable, t.buffer, t.gates)
-                   for k, held in enumerate(layers) for i in held for t in one[i]]
+        tensors = [replace(t, name=f"{k}.{t.name}") for k, held in enumerate(layers) for i in held for t in one[i]]
         params = [tuple(t for t in ts if not t.buffer) for ts in one]  # the closed form counts parameters
         family = tuple((Sym(kind.count) if kind.count is not None else Const(1), params[i])
                        for i, kind in enumerate(kinds) if kind.count is None or env[kind.count])
