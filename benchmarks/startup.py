@@ -5,7 +5,7 @@ model (convolutions, norms, activations, pooling, dropout, recurrent, attention 
 as one expression, whose count must take under 2x the LSTM's (checked on the processes' own CPU time, which
 other work on a shared machine does not inflate as it does wall time; both are printed); and a 64-layer
 Hugging Face config (Mamba2Config's defaults: 64 blocks), whose count must be as fast as the LSTM's (within
-1.25x on CPU time). Median of N runs.
+1.25x on CPU time). Median of N runs, the commands taking turns.
 
 Bytecode is compiled first and PYTHONDONTWRITEBYTECODE unset, as after a normal `pip install`.
 Run by hand:  python benchmarks/startup.py [runs]
@@ -22,26 +22,24 @@ import time
 from pathlib import Path
 
 
-def median_ms(cmd: list[str], runs: int, env: dict[str, str]) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(cmd, capture_output=True, check=True, env=env)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
-
-
-def median_cpu_ms(cmd: list[str], runs: int, env: dict[str, str]) -> float:
-    """The child's own CPU time (user + system): what it costs, whatever else the machine is running."""
+def measure(cmds: dict[str, list[str]], runs: int, env: dict[str, str]) -> dict[str, tuple[float, float]]:
+    """Each command's median wall time and median CPU time (the child's user + system: what it costs, whatever
+    else the machine runs), in ms. The commands take turns, run after run, so a machine that slows down or speeds
+    up during the benchmark (a shared host's neighbours, frequency scaling) shifts them all alike and their
+    ratios hold."""
     import resource
 
-    times = []
+    wall: dict[str, list[float]] = {name: [] for name in cmds}
+    cpu: dict[str, list[float]] = {name: [] for name in cmds}
     for _ in range(runs):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        subprocess.run(cmd, capture_output=True, check=True, env=env)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        times.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-    return statistics.median(times) * 1000
+        for name, cmd in cmds.items():
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            start = time.perf_counter()
+            subprocess.run(cmd, capture_output=True, check=True, env=env)
+            wall[name].append(time.perf_counter() - start)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu[name].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return {name: (statistics.median(wall[name]) * 1000, statistics.median(cpu[name]) * 1000) for name in cmds}
 
 
 def mixed_model(layers: int = 200) -> str:
@@ -62,21 +60,21 @@ def main() -> None:
     src = Path(__file__).resolve().parent.parent / "src" / "rnnparams"
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(src)], check=True, env=env, capture_output=True)
     exe = shutil.which("rnnparams", path=str(Path(sys.executable).parent)) or "rnnparams"
-    bare = median_ms([sys.executable, "-c", "pass"], runs, env)
-    ours = median_ms([exe, "count", "--json", "nn.LSTM(100, 256)"], runs, env)
     fixtures = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "models"
     largest = max(fixtures.glob("*.py"), key=lambda p: p.stat().st_size)
-    code = median_ms([exe, "count", "--json", str(largest)], runs, env)
-    mixed_cmd = [exe, "count", "--json", mixed_model(), "--input-shape", "16,64"]
-    mixed = median_ms(mixed_cmd, runs, env)
-    lstm_cpu = median_cpu_ms([exe, "count", "--json", "nn.LSTM(100, 256)"], runs, env)
-    mixed_cpu = median_cpu_ms(mixed_cmd, runs, env)
     hf_config = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "configs" / "mamba2-defaults.json"
-    hf_cmd = [exe, "count", "--json", str(hf_config)]
-    hf = median_ms(hf_cmd, runs, env)
-    hf_cpu = median_cpu_ms(hf_cmd, runs, env)
-    torch_way = median_ms([sys.executable, "-c", "import torch; m = torch.nn.LSTM(100, 256); "
-                           "print(sum(p.numel() for p in m.parameters()))"], max(3, runs // 4), env)
+    times = measure({
+        "bare": [sys.executable, "-c", "pass"],
+        "lstm": [exe, "count", "--json", "nn.LSTM(100, 256)"],
+        "code": [exe, "count", "--json", str(largest)],
+        "mixed": [exe, "count", "--json", mixed_model(), "--input-shape", "16,64"],
+        "hf": [exe, "count", "--json", str(hf_config)],
+    }, runs, env)
+    (bare, _), (ours, lstm_cpu), (code, _) = times["bare"], times["lstm"], times["code"]
+    (mixed, mixed_cpu), (hf, hf_cpu) = times["mixed"], times["hf"]
+    torch_cmd = [sys.executable, "-c", "import torch; m = torch.nn.LSTM(100, 256); "
+                 "print(sum(p.numel() for p in m.parameters()))"]
+    torch_way = measure({"torch": torch_cmd}, max(3, runs // 4), env)["torch"][0]
     print(f"{'command':<46}{'median':>10}")
     print(f"{'python -c pass':<46}{bare:>8.1f} ms")
     print(f"{'rnnparams count --json nn.LSTM(100, 256)':<46}{ours:>8.1f} ms")

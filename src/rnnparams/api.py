@@ -9,7 +9,6 @@ from collections.abc import Callable, Mapping, Sequence
 from .analysis.count import count_model
 from .analysis.report import Report
 from .errors import UsageError
-from .inputs.expression import parse_expression
 from .spec import ModelSpec, Shape
 
 TYPE_CHECKING = False
@@ -97,6 +96,8 @@ def to_spec(model: str | ModelSpec, framework: str | None = None,
 
         return spec_from_code(model, source_name="<code>", framework=framework, input_shape=shape, select=select,
                               overrides=parse_overrides(overrides), partial=partial)
+    from .inputs.expression import parse_expression  # imported here: a config file's count never parses Python
+
     return parse_expression(model, framework, shape)
 
 
