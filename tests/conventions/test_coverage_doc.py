@@ -56,3 +56,32 @@ def test_counting_an_lstm_builds_only_the_recurrent_conventions() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     loaded = [m.rsplit(".", 1)[1] for m in eval(out.stdout.strip())]  # the list this test printed itself
     assert loaded == ["common", "containers", "recurrent", "table"]
+
+
+def test_the_transformers_table_index_names_what_each_module_declares() -> None:
+    """conventions/transformers/__init__.py INDEX: each name in the module whose LAYERS declares it, none twice or
+    left out, and every module of the package that declares layers is in it."""
+    import importlib
+    import pkgutil
+
+    import rnnparams.conventions.transformers as package
+    from rnnparams.conventions.transformers import INDEX
+
+    declared: dict[str, str] = {}
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        for name in getattr(module, "LAYERS", {}):
+            assert name not in declared, name
+            declared[name] = info.name
+    indexed = {name: module for module, names in INDEX for name in names}
+    assert sum(len(names) for _, names in INDEX) == len(indexed)
+    assert indexed == declared
+
+
+def test_counting_a_mamba2_config_builds_only_the_mamba_blocks() -> None:
+    code = ("import sys, rnnparams; rnnparams.count('tests/fixtures/configs/mamba2-defaults.json'); "
+            "print(sorted(m for m in sys.modules if m.startswith('rnnparams.conventions.transformers.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True,
+                         cwd=Path(__file__).resolve().parents[2])
+    loaded = [m.rsplit(".", 1)[1] for m in eval(out.stdout.strip())]  # the list this test printed itself
+    assert loaded == ["blocks", "builders", "common", "configs", "stacks"]

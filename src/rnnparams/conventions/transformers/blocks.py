@@ -1,5 +1,6 @@
-"""The modules of transformers' recurrent and state-space models, as `state_dict()` names their tensors (read
-off transformers 5.24's modeling files and checked against models it builds on the meta device):
+"""The modules of transformers' Mamba models and what every family shares, as `state_dict()` names their tensors
+(read off transformers 5.24's modeling files and checked against models it builds on the meta device); RWKV,
+RecurrentGemma and xLSTM have their own modules (rwkv.py, recurrent_gemma.py, xlstm.py), and so do the hybrids:
 
 - `MambaBlock` (and `FalconMambaBlock`, the same tensors): `norm` (RMSNorm, d_model) and the selective-SSM
   `mixer` — in_proj (2·d_inner, d_model), a depthwise conv1d (d_inner, 1, d_conv), x_proj (dt_rank + 2·d_state,
@@ -7,15 +8,6 @@ off transformers 5.24's modeling files and checked against models it builds on t
   d_inner);
 - `Mamba2Block`: in_proj (2·d_inner + 2·groups·d_state + heads, d_model), conv1d over d_inner + 2·groups·d_state
   channels, dt_bias / A_log / D (heads), the gated RMSNorm (d_inner), out_proj;
-- `RwkvBlock` (RWKV-4 as transformers ships it): ln1, ln2 (and pre_ln in block 0), time-mix `attention`
-  (time_decay, time_first (d_att), time_mix_key/value/receptance (1, 1, d_model), key/value/receptance
-  (d_att, d_model), output (d_model, d_att)) and channel-mix `feed_forward` (time_mix_key/receptance, key
-  (d_ffn, d_model), receptance (d_model, d_model), value (d_model, d_ffn));
-- RecurrentGemma's decoder layers: temporal_pre_norm, a temporal block — the recurrent one (linear_y,
-  linear_x, linear_out with biases, a depthwise conv_1d, the RG-LRU's recurrent_param (d_lru) and its
-  block-diagonal input and recurrent gates (heads, d_block, d_block) with biases (heads, d_block)) or local
-  attention (q/k/v/o projections, o with a bias) — channel_pre_norm and the gated MLP (gate/up/down with
-  biases, d_ffn = intermediate_size // 2);
 - the model's `Embedding`, final norms and the language-model head (`Head`, tied to the embedding when
   tie_word_embeddings is true: `named_parameters()` lists the shared tensor once).
 """
@@ -26,12 +18,12 @@ from collections.abc import Mapping
 
 from ...spec import LayerSpec
 from ...symbolic import Const, Expr, add, mul
-from ..base import ANY, Equivalent, LayerContext, LayerPlan, Param, TensorTemplate
+from ..base import Equivalent, LayerPlan, TensorTemplate
 from ..equivalents import Built, make_layer
 from ..families import Neutral, neutral
 from ..work import Mixer, Work
 from .common import S, block, flag, size
-from .stacks import Kind, first_extra, stack
+from .stacks import Kind, stack
 
 T = TensorTemplate
 ONE = Const(1)
@@ -181,19 +173,8 @@ MAMBA2_MIXER = Mixer(conv_roles=CONV, scan_macs=mul(HEADS, HEAD_DIM, D_STATE),
 """Mamba-2's state update per token (torch_forward's recurrent step): dA = exp(Δ·A) per head (2), Δ·B·x (2) and
 h = h·dA + Δ·B·x (2) per head·head_dim·state, y = C·h a contraction (heads·head_dim·d_state MACs), the skip
 D⊙x (2 per head·head_dim)."""
-RWKV_MIXER = Mixer(scan_flops=mul(25, D_ATT))
-"""RWKV-4's wkv per token and channel (rwkv_linear_attention_cpu): the output's max, two exps, numerator and
-denominator and their division (13), the state's max, two exps and both updates (12)."""
-GRIFFIN_MIXER = Mixer(conv_roles=CONV, scan_flops=mul(13, D_LRU))
-"""The RG-LRU per token and channel (RecurrentGemmaRglru), from its gates' products to h: the two sigmoids (2),
-log a = −8·r·softplus(Λ) (2; softplus(Λ) is per channel, not per token), a = exp (1), a² = exp(2·log a) (2), the
-gated input x·i (1), √(1 − a²) (2) and x̃ = x·i·√(1 − a²) (1), h = a⊙h + x̃ (2). The gates' block-diagonal products
-are weight products (gate_weight)."""
 ATTENTION_MIXER = Mixer(attention=mul(2, HEADS, HEAD_DIM))
 """Grouped-query attention: per query and key, q·k and weight·v over heads·head_dim."""
-WINDOW_MIXER = Mixer(attention=mul(2, HEADS, HEAD_DIM), window="window")
-"""RecurrentGemma's local attention: a query sees at most `window` keys (itself included)."""
-
 _MAMBA_ARGS = (size("hidden_size", "d_model"), size("intermediate_size", "d_inner"), size("state_size", "d_state"),
                size("conv_kernel", "d_conv", 4), size("time_step_rank", "dt_rank"), flag("use_bias", False),
                flag("use_conv_bias", True))
@@ -255,180 +236,10 @@ MAMBA2 = block("Mamba2Block", MAMBA2_ARGS, MAMBA2_TENSORS, d_in="d_model", d_out
                notes=("mamba2_block",), states=_mamba2_states, work=one_block(MAMBA2_MIXER))
 
 
-def _ln(name: str, when: str | None = None) -> tuple[TensorTemplate, ...]:
-    return (T(f"{name}.weight", (D_MODEL,), "scale", when=when), T(f"{name}.bias", (D_MODEL,), "shift", when=when))
-
-
-_MIX = (ONE, ONE, D_MODEL)
-RWKV_ARGS = (size("hidden_size", "d_model"), size("attention_hidden_size", "d_att"),
-             size("intermediate_size", "d_ffn"), flag("pre_ln", False))
-RWKV_TENSORS = (
-    *_ln("pre_ln", "pre_ln"), *_ln("ln1"), *_ln("ln2"),
-    T("attention.time_decay", (D_ATT,), "time_decay"),
-    T("attention.time_first", (D_ATT,), "time_first"),
-    T("attention.time_mix_key", _MIX, "time_mix"),
-    T("attention.time_mix_value", _MIX, "time_mix"),
-    T("attention.time_mix_receptance", _MIX, "time_mix"),
-    T("attention.key.weight", (D_ATT, D_MODEL), "key"),
-    T("attention.value.weight", (D_ATT, D_MODEL), "value"),
-    T("attention.receptance.weight", (D_ATT, D_MODEL), "receptance"),
-    T("attention.output.weight", (D_MODEL, D_ATT), "output"),
-    T("feed_forward.time_mix_key", _MIX, "time_mix"),
-    T("feed_forward.time_mix_receptance", _MIX, "time_mix"),
-    T("feed_forward.key.weight", (D_FFN, D_MODEL), "key"),
-    T("feed_forward.receptance.weight", (D_MODEL, D_MODEL), "receptance"),
-    T("feed_forward.value.weight", (D_MODEL, D_FFN), "value"),
-)
-
-
-def _rwkv_states(env: Mapping[str, int]) -> Mapping[str, tuple[Expr | int, ...]]:
-    """RwkvModel's state: five tensors (batch, hidden_size, layers), one layer's share of each — all hidden_size
-    wide, as RwkvModel allocates them (a d_att other than d_model does not run)."""
-    return {"att_x": (D_MODEL,), "att_num": (D_MODEL,), "att_den": (D_MODEL,), "att_max": (D_MODEL,),
-            "ffn_x": (D_MODEL,)}
-
-
-RWKV = block("RwkvBlock", RWKV_ARGS, RWKV_TENSORS, d_in="d_model", d_out="d_model", words=WORDS,
-             notes=("rwkv_block",), states=_rwkv_states, work=one_block(RWKV_MIXER))
-
-_GEMMA_MLP = (
-    T("channel_pre_norm.weight", (D_MODEL,), "scale"),
-    T("mlp_block.gate_proj.weight", (D_FFN, D_MODEL), "gate_proj"),
-    T("mlp_block.gate_proj.bias", (D_FFN,), "bias"),
-    T("mlp_block.up_proj.weight", (D_FFN, D_MODEL), "up_proj"),
-    T("mlp_block.up_proj.bias", (D_FFN,), "bias"),
-    T("mlp_block.down_proj.weight", (D_MODEL, D_FFN), "down_proj"),
-    T("mlp_block.down_proj.bias", (D_MODEL,), "bias"),
-)
-GEMMA_RECURRENT_ARGS = (size("hidden_size", "d_model"), size("lru_width", "d_lru"),
-                        size("num_attention_heads", "heads"), size("conv1d_width", "d_conv", 4),
-                        size("mlp_width", "d_ffn"))
-GEMMA_RECURRENT_TENSORS = (
-    T("temporal_pre_norm.weight", (D_MODEL,), "scale"),
-    T("temporal_block.linear_y.weight", (D_LRU, D_MODEL), "linear_y"),
-    T("temporal_block.linear_y.bias", (D_LRU,), "bias"),
-    T("temporal_block.linear_x.weight", (D_LRU, D_MODEL), "linear_x"),
-    T("temporal_block.linear_x.bias", (D_LRU,), "bias"),
-    T("temporal_block.linear_out.weight", (D_MODEL, D_LRU), "linear_out"),
-    T("temporal_block.linear_out.bias", (D_MODEL,), "bias"),
-    T("temporal_block.conv_1d.weight", (D_LRU, ONE, D_CONV), "conv_weight"),
-    T("temporal_block.conv_1d.bias", (D_LRU,), "conv_bias"),
-    T("temporal_block.rg_lru.recurrent_param", (D_LRU,), "recurrent_param"),
-    T("temporal_block.rg_lru.input_gate_weight", (HEADS, D_BLOCK, D_BLOCK), "gate_weight"),
-    T("temporal_block.rg_lru.input_gate_bias", (HEADS, D_BLOCK), "gate_bias"),
-    T("temporal_block.rg_lru.recurrent_gate_weight", (HEADS, D_BLOCK, D_BLOCK), "gate_weight"),
-    T("temporal_block.rg_lru.recurrent_gate_bias", (HEADS, D_BLOCK), "gate_bias"),
-    *_GEMMA_MLP,
-)
-
-
-def _gemma_block(env: Mapping[str, int]) -> Mapping[str, int]:
-    return {"d_block": env["d_lru"] // env["heads"]}
-
-
-def _gemma_recurrent_states(env: Mapping[str, int]) -> Mapping[str, tuple[Expr | int, ...]]:
-    """The convolution keeps the last d_conv - 1 inputs; the RG-LRU its hidden state."""
-    return {"conv1d_state": (D_LRU, env["d_conv"] - 1), "rg_lru_state": (D_LRU,)}
-
-
 def kv_caches(env: Mapping[str, int]) -> Mapping[str, tuple[tuple[Expr | int, ...], int | None]]:
     """Full attention's cache (transformers' DynamicLayer): the keys and the values of every token of the context,
     kv_heads·head_dim numbers each per token (measured after a CPU forward with use_cache)."""
     return {"key_cache": ((KV_HEADS, HEAD_DIM), None), "value_cache": ((KV_HEADS, HEAD_DIM), None)}
-
-
-def _gemma_attention_caches(env: Mapping[str, int]) -> Mapping[str, tuple[tuple[Expr | int, ...], int | None]]:
-    """A sliding-window key and value cache of at most `window` − 1 positions (transformers'
-    DynamicSlidingWindowLayer keeps the last window − 1 tokens, fewer before that many, measured after a CPU forward
-    with use_cache: the next query attends to them and itself)."""
-    return {"key_cache": ((KV_HEADS, HEAD_DIM), env["window"] - 1),
-            "value_cache": ((KV_HEADS, HEAD_DIM), env["window"] - 1)}
-
-
-def _gemma_attention_states(env: Mapping[str, int]) -> Mapping[str, tuple[Expr | int, ...]]:
-    """A lone attention layer (no stack to say the context's length) declares its cache full: (kv_heads, window − 1,
-    head_dim)."""
-    return {name: (dims[0], cap, *dims[1:]) for name, (dims, cap) in _gemma_attention_caches(env).items()
-            if cap is not None}
-
-
-GEMMA_RECURRENT = block("RecurrentGemmaRecurrentLayer", GEMMA_RECURRENT_ARGS, GEMMA_RECURRENT_TENSORS,
-                        d_in="d_model", d_out="d_model", words=WORDS, notes=("griffin_recurrent",),
-                        derived=_gemma_block, states=_gemma_recurrent_states, work=one_block(GRIFFIN_MIXER))
-GEMMA_ATTENTION_ARGS = (size("hidden_size", "d_model"), size("num_attention_heads", "heads"),
-                        size("num_key_value_heads", "kv_heads"), size("head_dim", "head_dim"),
-                        size("mlp_width", "d_ffn"), flag("attention_bias", False),
-                        size("attention_window_size", "window", 2048))
-GEMMA_ATTENTION_TENSORS = (
-    T("temporal_pre_norm.weight", (D_MODEL,), "scale"),
-    T("temporal_block.q_proj.weight", (mul(HEADS, HEAD_DIM), D_MODEL), "query"),
-    T("temporal_block.q_proj.bias", (mul(HEADS, HEAD_DIM),), "bias", when="attention_bias"),
-    T("temporal_block.k_proj.weight", (mul(KV_HEADS, HEAD_DIM), D_MODEL), "key"),
-    T("temporal_block.k_proj.bias", (mul(KV_HEADS, HEAD_DIM),), "bias", when="attention_bias"),
-    T("temporal_block.v_proj.weight", (mul(KV_HEADS, HEAD_DIM), D_MODEL), "value"),
-    T("temporal_block.v_proj.bias", (mul(KV_HEADS, HEAD_DIM),), "bias", when="attention_bias"),
-    T("temporal_block.o_proj.weight", (D_MODEL, mul(HEADS, HEAD_DIM)), "output"),
-    T("temporal_block.o_proj.bias", (D_MODEL,), "bias"),
-    *_GEMMA_MLP,
-)
-GEMMA_ATTENTION = block("RecurrentGemmaAttentionLayer", GEMMA_ATTENTION_ARGS, GEMMA_ATTENTION_TENSORS,
-                        d_in="d_model", d_out="d_model", notes=("griffin_attention",), words=WORDS,
-                        states=_gemma_attention_states, work=one_block(WINDOW_MIXER))
-GEMMA_ARGS = (*GEMMA_RECURRENT_ARGS, *(a for a in GEMMA_ATTENTION_ARGS if a not in GEMMA_RECURRENT_ARGS))
-
-D_QK, D_V, D_VH, D_QKH = S("d_qk"), S("d_v"), S("d_vh"), S("d_qkh")
-XLSTM_MIXER = Mixer(scan_macs=mul(HEADS, add(mul(2, D_QKH, D_VH), D_QKH)),
-                    scan_flops=mul(HEADS, add(mul(3, D_QKH, D_VH), mul(4, D_QKH), D_VH, 13)))
-"""transformers' mLSTM step (mlstm_recurrent_step_native, which native_sequence__native loops over a prefill shorter
-than chunk_size), per head of d_qkh query/key and d_vh value features: the contractions k·vᵀ (d_qkh·d_vh, a matmul),
-q·C (d_qkh·d_vh) and q·n (d_qkh); elementwise, per head, logsigmoid(f) (1), m' = max(log f + m, i) (2),
-f' = exp(log f + m − m') (3), i' = exp(i − m') (2), exp(−m') (2), max(|q·n|, exp(−m')) + ε (3): 13; q·d_qkh^−½ (d_qkh),
-n' = f'·n + i'·k (3·d_qkh), h = h_num / denominator (d_vh), C' = f'·C + i'·(k·vᵀ) (3·d_qkh·d_vh). The gates' soft cap,
-the multi-head norm and the output gate are not counted."""
-XLSTM_ARGS = (size("hidden_size", "d_model"), size("num_heads", "heads"), size("qk_dim", "d_qk"),
-              size("v_dim", "d_v"), size("up_proj_dim", "d_ffn"), flag("single", True), flag("fused", False),
-              flag("use_bias", False), flag("single_use_bias", False), flag("fused_use_bias", False))
-
-
-def _xlstm_linear(name: str, out: Expr, role: str, mode: str, bias: str | None = "use_bias",
-                  d_in: Expr = D_MODEL) -> tuple[TensorTemplate, ...]:
-    weight = T(f"{name}.weight", (out, d_in), role, when=mode)
-    if bias is None:
-        return (weight, T(f"{name}.bias", (out,), "bias", when=mode))
-    return (weight, T(f"{name}.bias", (out,), "bias", when=f"{mode}_{bias}"))
-
-
-XLSTM_TENSORS = (
-    T("norm_mlstm.weight", (D_MODEL,), "scale"), T("norm_mlstm.bias", (D_MODEL,), "shift", when="use_bias"),
-    *_xlstm_linear("mlstm_layer.q", D_QK, "query", "single"),
-    *_xlstm_linear("mlstm_layer.k", D_QK, "key", "single"),
-    *_xlstm_linear("mlstm_layer.v", D_V, "value", "single"),
-    *_xlstm_linear("mlstm_layer.ogate_preact", D_V, "output_gate", "single"),
-    *_xlstm_linear("mlstm_layer.igate_preact", HEADS, "input_gate", "single", bias=None),
-    *_xlstm_linear("mlstm_layer.fgate_preact", HEADS, "forget_gate", "single", bias=None),
-    *_xlstm_linear("mlstm_layer.qkv_opreact", add(mul(2, D_QK), mul(2, D_V)), "qkv_o", "fused"),
-    *_xlstm_linear("mlstm_layer.ifgate_preact", mul(2, HEADS), "if_gates", "fused", bias=None),
-    T("mlstm_layer.multihead_norm.weight", (mul(HEADS, D_VH),), "scale"),
-    T("mlstm_layer.multihead_norm.bias", (mul(HEADS, D_VH),), "shift", when="use_bias"),
-    T("mlstm_layer.out_proj.weight", (D_MODEL, D_V), "out_proj"),
-    T("mlstm_layer.out_proj.bias", (D_MODEL,), "bias", when="use_bias"),
-    T("norm_ffn.weight", (D_MODEL,), "scale"), T("norm_ffn.bias", (D_MODEL,), "shift", when="use_bias"),
-    *_xlstm_linear("ffn.proj_up_gate", D_FFN, "gate_proj", "single"),
-    *_xlstm_linear("ffn.proj_up", D_FFN, "up_proj", "single"),
-    *_xlstm_linear("ffn.proj_up_gate_z", mul(2, D_FFN), "up_proj", "fused"),
-    T("ffn.proj_down.weight", (D_MODEL, D_FFN), "down_proj"),
-    T("ffn.proj_down.bias", (D_MODEL,), "bias", when="use_bias"),
-)
-
-
-def _xlstm_derived(env: Mapping[str, int]) -> Mapping[str, int]:
-    return {"d_vh": env["d_v"] // env["heads"]}
-
-
-def _xlstm_states(env: Mapping[str, int]) -> Mapping[str, tuple[Expr | int, ...]]:
-    """The mLSTM's state per layer: the matrix memory C (heads, d_qk/heads, d_v/heads), the normalizer n and
-    the stabilizer m."""
-    return {"C": (HEADS, S("d_qkh"), D_VH), "n": (HEADS, S("d_qkh")), "m": (HEADS, ONE)}
 
 
 EMBEDDING = block("Embedding", (size("num_embeddings", "V"), size("embedding_dim", "E")),
@@ -442,20 +253,7 @@ LAYER_NORM = block("LayerNorm", (size("hidden_size", "d_model"),),
 HEAD = block("Head", (size("hidden_size", "d_model"), size("vocab_size", "V")),
              (T("weight", (V, D_MODEL), "head"),), d_in="d_model", d_out="V", words=WORDS, work=PRODUCTS)
 
-LAYERS = {c.type_name: c for c in (EMBEDDING, MAMBA, FALCON_MAMBA, MAMBA2, RWKV, GEMMA_RECURRENT, GEMMA_ATTENTION,
-                                   RMS_NORM, LAYER_NORM, HEAD)}
-
-
-_RWKV_FIRST = _ln("pre_ln")
-_RWKV_REST = tuple(t for t in RWKV_TENSORS if not t.name.startswith("pre_ln"))
-
-
-def _gemma_layout(ctx: LayerContext) -> tuple[tuple[int, ...], ...]:
-    """(block_types · 100)[:num_layers], as RecurrentGemmaConfig.layers_block_type cycles it."""
-    kinds = ctx.cfg("block_types")
-    assert isinstance(kinds, tuple)
-    pattern = (list(kinds) * 100)[:ctx.int("num_layers")]
-    return tuple((0,) if kind == "recurrent" else (1,) for kind in pattern)
+LAYERS = {c.type_name: c for c in (EMBEDDING, MAMBA, FALCON_MAMBA, MAMBA2, RMS_NORM, LAYER_NORM, HEAD)}
 
 
 def _read_mamba(spec: LayerSpec, plan: LayerPlan) -> Neutral:
@@ -482,17 +280,5 @@ STACKS = (
           notes=("mamba_block",), equivalent=Equivalent(_read_mamba), work=MAMBA_WORK),
     stack("Mamba2Stack", MAMBA2_ARGS, (Kind("L", MAMBA2_TENSORS, _mamba2_states),), words=WORDS,
           notes=("mamba2_block",), work=Work(token_products=TOKEN_PRODUCTS, mixers=(("L", MAMBA2_MIXER),))),
-    stack("RwkvStack", RWKV_ARGS[:3], (Kind(None, _RWKV_FIRST), Kind("L", _RWKV_REST, _rwkv_states)),
-          layout=first_extra, words=WORDS, notes=("rwkv_block",),
-          work=Work(token_products=TOKEN_PRODUCTS, mixers=(("L", RWKV_MIXER),))),
-    stack("RecurrentGemmaStack", GEMMA_ARGS,
-          (Kind("L_rec", GEMMA_RECURRENT_TENSORS, _gemma_recurrent_states),
-           Kind("L_att", GEMMA_ATTENTION_TENSORS, caches=_gemma_attention_caches)),
-          layout=_gemma_layout, derived=_gemma_block, words=WORDS, notes=("griffin_recurrent", "griffin_attention"),
-          extra=(Param("block_types", ("recurrent", "recurrent", "attention"), ANY, positional=False),),
-          work=Work(token_products=TOKEN_PRODUCTS, mixers=(("L_rec", GRIFFIN_MIXER), ("L_att", WINDOW_MIXER)))),
 )
-XLSTM_STACK = stack("xLSTMStack", XLSTM_ARGS, (Kind("L", XLSTM_TENSORS, _xlstm_states),),
-                    derived=lambda env: {**_xlstm_derived(env), "d_qkh": env["d_qk"] // env["heads"]}, words=WORDS,
-                    notes=("xlstm_block",), work=Work(token_products=TOKEN_PRODUCTS, mixers=(("L", XLSTM_MIXER),)))
-LAYERS.update({c.type_name: c for c in (*STACKS, XLSTM_STACK)})
+LAYERS.update({c.type_name: c for c in STACKS})

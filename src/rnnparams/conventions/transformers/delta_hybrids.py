@@ -169,4 +169,4 @@ QWEN3_NEXT = stack(
     layout=_layout, words=WORDS, notes=("qwen3_next",), work=QWEN3_NEXT_WORK,
     extra=(Param("layer_types", (), ANY, positional=False), Param("moe_layers", (), ANY, positional=False)),
 )
-DELTA_HYBRIDS = {c.type_name: c for c in (QWEN3_NEXT,)}
+LAYERS = {c.type_name: c for c in (QWEN3_NEXT,)}

@@ -183,4 +183,4 @@ BAMBA = stack(
                      "处的分组查询注意力。")},
     extra=(Param("attn_layer_indices", (), ANY, positional=False),),
 )
-HYBRIDS = {JAMBA.type_name: JAMBA, BAMBA.type_name: BAMBA}
+LAYERS = {JAMBA.type_name: JAMBA, BAMBA.type_name: BAMBA}

@@ -305,4 +305,4 @@ ZAMBA = shared_stack(
      *(T(f"mamba_decoder.{t.name}", t.shape, t.role, when=t.when) for t in ZAMBA_MAMBA)),
     states=_mamba_states, words=WORDS, notes=("zamba",), work=ZAMBA_WORK)
 
-SHARED_HYBRIDS = {c.type_name: c for c in (ZAMBA2, ZAMBA)}
+LAYERS = {c.type_name: c for c in (ZAMBA2, ZAMBA)}

@@ -293,4 +293,4 @@ LFM2 = stack(
                                             mixers=(("L_conv", SHORT_CONV), ("L_att", ATTENTION_MIXER))),
     extra=(Param("layer_types", (), ANY, positional=False),),
 )
-SSM_HYBRIDS = {c.type_name: c for c in (FALCON_H1, NEMOTRON_H, GRANITE, LFM2)}
+LAYERS = {c.type_name: c for c in (FALCON_H1, NEMOTRON_H, GRANITE, LFM2)}
