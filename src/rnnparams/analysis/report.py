@@ -70,12 +70,13 @@ class LayerReport:
 
     def to_dict(self) -> dict[str, Any]:
         out = self.output_shape
+        params, trainable = self.params, self.trainable_params  # each a pass over the tensors: once
         return {
             "name": self.name, "type": self.type, "input_shape": list(self.input_shape),
             "output_shape": [list(s) for s in out] if self.multi_output else list(out),  # type: ignore[arg-type]
             "state_shapes": {k: list(v) for k, v in self.state_shapes.items()},
-            "params": self.params, "trainable_params": self.trainable_params,
-            "non_trainable_params": self.non_trainable_params, "buffers": self.buffer_count,
+            "params": params, "trainable_params": trainable,
+            "non_trainable_params": params - trainable, "buffers": self.buffer_count,
             "tensors": [t.to_dict() for t in self.tensors],
             "buffer_tensors": [t.to_dict() for t in self.buffers],
         }
@@ -128,12 +129,12 @@ class Report:
     def to_dict(self) -> dict[str, Any]:
         from ..conventions import FRAMEWORKS
 
+        layers = [layer.to_dict() for layer in self.layers]
+        total, trainable = sum(d["params"] for d in layers), sum(d["trainable_params"] for d in layers)
         out: dict[str, Any] = {
             "framework": self.framework, "framework_verified": FRAMEWORKS[self.framework].verified,
-            "total_params": self.total_params,
-            "trainable_params": self.trainable_params, "non_trainable_params": self.non_trainable_params,
-            "buffers": self.buffers, "layers": [layer.to_dict() for layer in self.layers],
-            "warnings": list(self.warnings),
+            "total_params": total, "trainable_params": trainable, "non_trainable_params": total - trainable,
+            "buffers": sum(d["buffers"] for d in layers), "layers": layers, "warnings": list(self.warnings),
         }
         if self.missing:
             out["lower_bound"] = True
