@@ -32,7 +32,7 @@ try:
 except ImportError:  # a Python without the accelerator: json.loads's own pure-Python scanner
     _scan = None
 else:
-    _scan = _make_scanner(_Settings())
+    _scan = _make_scanner(_Settings())  # type: ignore[arg-type]  # the scanner reads these attributes off any object
 
 
 def loads(text: str) -> Any:

@@ -149,7 +149,7 @@ def shared_stack(type_name: str, args: tuple[Arg, ...], mamba: tuple[TensorTempl
 
 
 def _named(k: int, tensors: list[TensorSpec]) -> list[TensorSpec]:
-    return [TensorSpec(f"{k}.{t.name}", t.shape, t.role, t.trainable, t.buffer, t.gates) for t in tensors]
+    return [replace(t, name=f"{k}.{t.name}") for t in tensors]
 
 
 def _adapter(name: str, d_in: Expr, d_out: Expr, when: str | None = None) -> Part:
