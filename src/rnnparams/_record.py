@@ -39,6 +39,8 @@ else:
     def _fields(cls):
         names, defaults = [], {}
         for klass in reversed(cls.__mro__):
+            # a record base's defaults as it recorded them: its factories are no longer class attributes
+            defaults.update(klass.__dict__.get("__record_defaults__", {}))
             for name, annotation in klass.__dict__.get("__annotations__", {}).items():  # noqa: RUF063 (no inspect)
                 if str(annotation).startswith(("ClassVar", "typing.ClassVar")):
                     continue
