@@ -29,8 +29,7 @@ from .blocks import (
     kv_caches,
 )
 from .common import S, flag, size
-from .ssm_hybrids import D_MOE, D_SHARED, EXPERTS, ROUTED
-from .ssm_hybrids import WORDS as SSM_WORDS
+from .hybrid_common import D_MOE, D_SHARED, EXPERTS, ROUTED, SSM_WORDS
 from .stacks import Kind, stack
 
 T = TensorTemplate

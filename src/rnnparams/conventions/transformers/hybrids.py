@@ -26,11 +26,11 @@ from .blocks import (
     MAMBA_MIXER,
     ONE,
     TOKEN_PRODUCTS,
-    WORDS,
     _mamba_states,
     kv_caches,
 )
 from .common import S, flag, size
+from .hybrid_common import JAMBA_WORDS
 from .stacks import Kind, stack
 
 T = TensorTemplate
@@ -84,20 +84,6 @@ def _jamba_layout(ctx: LayerContext) -> tuple[tuple[int, ...], ...]:
 
 JAMBA_MOE_MIXER = Mixer(routed=("experts", "top_k"), routed_roles=frozenset({"up_proj", "down_proj"}))
 """The router reads every token; top_k experts' gate_up_proj and down_proj do (JambaExperts)."""
-JAMBA_WORDS = {
-    **WORDS,
-    "experts": ("number of experts (num_experts)", "专家数（num_experts）"),
-    "L_mamba": ("number of Mamba layers", "Mamba 层数"), "L_att": ("number of attention layers", "注意力层数"),
-    "L_mlp": ("number of dense MLP layers", "稠密 MLP 层数"), "L_moe": ("number of expert layers", "专家层数"),
-    "router": ("Router (one logit per expert)", "路由器（每个专家一个 logit）"),
-    "jamba": ("A Jamba stack: each layer is a Mamba mixer (with RMSNorms of Δ, B and C) or grouped-query attention "
-              "(every attn_layer_period-th layer from attn_layer_offset), then a dense gated MLP or a mixture of "
-              "num_experts such MLPs with a router (every expert_layer_period-th from expert_layer_offset), with an "
-              "RMSNorm before each.",
-              "Jamba 堆叠：每层是一个 Mamba 混合层（带 Δ、B、C 的 RMSNorm）或分组查询注意力（从 attn_layer_offset 起每 "
-              "attn_layer_period 层一个），随后是稠密门控 MLP 或带路由器的 num_experts 个专家（从 expert_layer_offset "
-              "起每 expert_layer_period 层一个），两者之前各有一个 RMSNorm。"),
-}
 _PERIODS = tuple(Param(name, 1, INT, positional=False) for name in (
     "attn_layer_period", "attn_layer_offset", "expert_layer_period", "expert_layer_offset"))
 JAMBA = stack(

@@ -56,8 +56,7 @@ from .blocks import (
     kv_caches,
 )
 from .common import Arg, S, States, _bound, flag, held_shape, size
-from .ssm_hybrids import MHEAD_DIM, MHEADS, mamba2_mixer
-from .ssm_hybrids import WORDS as SSM_WORDS
+from .hybrid_common import MHEAD_DIM, MHEADS, SSM_WORDS, mamba2_mixer
 
 T = TensorTemplate
 D_ATT, RANK = S("d_att"), S("rank")

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..._record import replace
-from ...symbolic import Expr, Sym, mul
+from ...symbolic import Expr, mul
 from ..base import ANY, LayerContext, Param, TensorTemplate
 from ..work import Mixer, Work
 from .blocks import (
@@ -26,10 +26,8 @@ from .blocks import (
     CONV,
     D_CONV,
     D_FFN,
-    D_INNER,
     D_MODEL,
     D_STATE,
-    GROUPS,
     HEAD_DIM,
     HEADS,
     KV_HEADS,
@@ -39,34 +37,22 @@ from .blocks import (
     kv_caches,
 )
 from .common import S, flag, size
-from .hybrids import JAMBA_WORDS
+from .hybrid_common import (
+    D_MOE,
+    D_SHARED,
+    EXPERTS,
+    MAMBA2_CONV,
+    MHEAD_DIM,
+    MHEADS,
+    ROUTED,
+    SSM_WORDS,
+    mamba2_mixer,
+)
 from .stacks import Kind, Layout, stack
 
+WORDS = SSM_WORDS
+
 T = TensorTemplate
-MHEADS, MHEAD_DIM, EXPERTS, D_MOE, D_SHARED = Sym("mheads"), Sym("mhead_dim"), S("experts"), S("d_moe"), S("d_shared")
-_CONV2 = D_INNER + 2 * GROUPS * D_STATE
-_IN2 = 2 * D_INNER + 2 * GROUPS * D_STATE + MHEADS
-
-
-def mamba2_mixer(prefix: str, *, in_bias: str, out_bias: str, conv_bias: str | None,
-                 norm: str | None) -> tuple[TensorTemplate, ...]:
-    """A Mamba-2 mixer below `prefix` in named_parameters() order: its own parameters first, then conv1d,
-    in_proj, the gated norm (`norm`: the flag that builds it, None: always) and out_proj (`conv_bias` None: the
-    convolution's bias always built, as Zamba2's)."""
-    return (
-        T(f"{prefix}.dt_bias", (MHEADS,), "dt_bias"),
-        T(f"{prefix}.A_log", (MHEADS,), "ssm_a_log"),
-        T(f"{prefix}.D", (MHEADS,), "ssm_skip"),
-        T(f"{prefix}.conv1d.weight", (_CONV2, ONE, D_CONV), "conv_weight"),
-        T(f"{prefix}.conv1d.bias", (_CONV2,), "conv_bias", when=conv_bias),
-        T(f"{prefix}.in_proj.weight", (_IN2, D_MODEL), "in_proj"),
-        T(f"{prefix}.in_proj.bias", (_IN2,), "bias", when=in_bias),
-        T(f"{prefix}.norm.weight", (D_INNER,), "scale", when=norm),
-        T(f"{prefix}.out_proj.weight", (D_MODEL, D_INNER), "out_proj"),
-        T(f"{prefix}.out_proj.bias", (D_MODEL,), "bias", when=out_bias),
-    )
-
-
 def _linear(name: str, out: Expr, d_in: Expr, role: str, bias: str | None) -> tuple[TensorTemplate, ...]:
     weight = T(f"{name}.weight", (out, d_in), role)
     return (weight,) if bias is None else (weight, T(f"{name}.bias", (out,), "bias", when=bias))
@@ -85,46 +71,8 @@ def attention(prefix: str, bias: str | None, out: str = "o_proj") -> tuple[Tenso
 
 def _mamba2_states(env: Mapping[str, int]) -> Mapping[str, tuple[Expr | int, ...]]:
     """A Mamba-2 mixer's cache per sequence: the convolution's window and the SSM state of every head."""
-    return {"conv_state": (_CONV2, D_CONV), "ssm_state": (MHEADS, MHEAD_DIM, D_STATE)}
+    return {"conv_state": (MAMBA2_CONV, D_CONV), "ssm_state": (MHEADS, MHEAD_DIM, D_STATE)}
 
-
-WORDS = {
-    **JAMBA_WORDS,
-    "mheads": ("number of Mamba-2 heads (mamba_n_heads / mamba_num_heads)",
-               "Mamba-2 头数（mamba_n_heads / mamba_num_heads）"),
-    "mhead_dim": ("size of one Mamba-2 head (mamba_d_head / mamba_head_dim)",
-                  "每个 Mamba-2 头的维度（mamba_d_head / mamba_head_dim）"),
-    "d_moe": ("width of one expert (moe_intermediate_size / intermediate_size)",
-              "每个专家的宽度（moe_intermediate_size / intermediate_size）"),
-    "d_shared": ("width of the shared expert (shared_intermediate_size)", "共享专家的宽度（shared_intermediate_size）"),
-    "d_latent": ("width the experts read and write (moe_latent_size, else hidden_size)",
-                 "专家读写的宽度（moe_latent_size，未设时为 hidden_size）"),
-    "L_conv": ("number of short-convolution layers", "短卷积层数"),
-    "router_bias": ("Router score correction bias (a buffer, not a parameter)", "路由得分校正偏置（缓冲区，不是参数）"),
-    "conv_gates": ("Input projection of the short convolution (its gates B and C and the value x, d_model each)",
-                   "短卷积的输入投影（门 B、C 与值 x，各为 d_model）"),
-    "L_mlp": ("number of MLP layers", "MLP 层数"),
-    "falcon_h1": ("A FalconH1 stack: every layer runs a Mamba-2 mixer and grouped-query attention in parallel on the "
-                  "same RMS-normed input, then a gated MLP after a second RMSNorm.",
-                  "FalconH1 堆叠：每层在同一个 RMSNorm 之后并行运行 Mamba-2 混合层与分组查询注意力，"
-                  "再经第二个 RMSNorm 接门控 MLP。"),
-    "nemotron_h": ("A NemotronH stack: each layer is one RMSNorm and one mixer — Mamba-2 (M), attention (*), a "
-                   "ReLU² MLP (-) or a mixture of experts with a shared expert (E) — by layers_block_type.",
-                   "NemotronH 堆叠：每层是一个 RMSNorm 加一个混合层——Mamba-2（M）、注意力（*）、ReLU² MLP（-）"
-                   "或带共享专家的混合专家（E）——由 layers_block_type 决定。"),
-    "granitemoehybrid": ("A GraniteMoeHybrid stack: each layer is a Mamba-2 mixer or attention (layer_types), then "
-                         "a mixture of experts (when num_local_experts > 0) and a shared gated MLP (when "
-                         "shared_intermediate_size > 0), with an RMSNorm before each half.",
-                         "GraniteMoeHybrid 堆叠：每层是一个 Mamba-2 混合层或注意力（由 layer_types 决定），"
-                         "随后是混合专家（num_local_experts > 0 时）与共享门控 MLP（shared_intermediate_size > 0 时），"
-                         "两半之前各有一个 RMSNorm。"),
-    "lfm2": ("An LFM2 stack: each layer is a gated short convolution (in_proj to 3·d_model, a depthwise "
-             "convolution of conv_L_cache taps, out_proj) or grouped-query attention with RMS-normed queries and "
-             "keys, by layer_types, then a SwiGLU feed-forward (w1, w3, w2), with an RMSNorm before each half.",
-             "LFM2 堆叠：每层是一个门控短卷积（in_proj 投影到 3·d_model、conv_L_cache 个抽头的深度卷积、out_proj）"
-             "或对查询与键做 RMSNorm 的分组查询注意力（由 layer_types 决定），随后是 SwiGLU 前馈层（w1、w3、w2），"
-             "两半之前各有一个 RMSNorm。"),
-}
 
 MAMBA2_SYMBOLS = {"heads": MHEADS, "head_dim": MHEAD_DIM}
 """transformers' Mamba-2 head symbols as these stacks name them (their `heads` and `head_dim` are attention's)."""
@@ -143,11 +91,6 @@ and norms are not: per layer and token ssm_in_multiplier and ssm_out_multiplier 
 in_proj's 2·d_inner + 2·groups·d_state + mheads outputs, attention_in and attention_out (d_model each),
 key_multiplier (kv_heads·head_dim), the MLP's gate and down multipliers (d_ffn, d_model); once, embedding_multiplier
 (d_model) and lm_head_multiplier (V)."""
-ROUTED = Mixer(routed=("experts", "top_k"), routed_roles=frozenset({"up_proj", "down_proj"}))
-"""A token runs top_k (num_experts_per_tok) of the experts' (experts, rows, columns) tensors; the router and a
-shared expert read it in full (FlopCounterMode on a real decoding step, tests/oracle/test_state_cache_oracle.py)."""
-
-
 def with_experts(mixer: Mixer) -> Mixer:
     """A kind of layer whose mixture of experts sits beside its mixer (GraniteMoeHybrid: every layer's)."""
     return replace(mixer, routed=ROUTED.routed, routed_roles=ROUTED.routed_roles)
