@@ -3,9 +3,8 @@
 Indented for people, but shapes and other lists of scalars stay on one line (`[4, null, 64]`), and so does each
 record of a list that holds only such values (a tensor: `{"name": "weight_ih_l0", "shape": [1024, 100], ...}`, as
 DESIGN.md's example writes it), so a report of a thousand-layer stack is still readable and diffable, a line a
-tensor. The encoder is a few lines of our own: the
-values are plain (dicts, lists, strings, numbers, booleans, null), and `import json` would be a measurable
-part of `count --json`'s start-up.
+tensor. The encoder is a few lines of our own: the values are plain (dicts, lists, strings, numbers, booleans,
+null), and `import json` would be a measurable part of `count --json`'s start-up.
 """
 
 from __future__ import annotations
