@@ -127,3 +127,22 @@ def test_explain_resources() -> None:
 def test_comment_only_model_is_a_clear_error() -> None:
     out = run("count", "# nothing here")
     assert out.returncode == 2 and "no layers" in out.stderr
+
+
+def test_a_command_uses_argparse_words_as_written_and_puts_gettext_back(capsys: pytest.CaptureFixture[str]) -> None:
+    """main() runs argparse with its words untranslated (gettext's first lookup is a twentieth of count's start-up)
+    and gives argparse its translators back, in the same process, whether the command succeeds or fails."""
+    import argparse
+    import gettext
+
+    from rnnparams.cli import main
+
+    assert main(["count", "--json", "nn.LSTM(100, 256)"]) == 0
+    with pytest.raises(SystemExit):
+        main(["count", "nn.LSTM(1, 1)", "--no-such-option"])
+    assert "unrecognized arguments: --no-such-option" in capsys.readouterr().err
+    assert argparse._ is gettext.gettext and argparse.ngettext is gettext.ngettext  # type: ignore[attr-defined]
+    code = ("import sys; from rnnparams.cli import main; main(['count', '--json', 'nn.LSTM(100, 256)']); "
+            "print('locale' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "False"

@@ -113,10 +113,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     # in the same process (a test) gets its own thresholds back.
     thresholds = gc.get_threshold()
     gc.set_threshold(20_000, 10, 10)
+    # argparse passes its own words ("usage: ", "options") through gettext, whose first lookup (the locale
+    # module, a search for catalogues that Python does not ship) was a twentieth of `count`'s start-up: the words
+    # are used as they are while a command runs, and put back after it.
+    translators = {name: getattr(argparse, name) for name in ("_", "ngettext")}
+    setattr(argparse, "_", _as_written)  # noqa: B010 (a private name of argparse's)
+    setattr(argparse, "ngettext", _as_written_plural)  # noqa: B010
     try:
         return _dispatch(sys.argv[1:] if argv is None else list(argv))
     finally:
         gc.set_threshold(*thresholds)
+        for name, translator in translators.items():
+            setattr(argparse, name, translator)
+
+
+def _as_written(message: str) -> str:
+    return message
+
+
+def _as_written_plural(singular: str, plural: str, n: int) -> str:
+    return singular if n == 1 else plural
 
 
 def _dispatch(argv: list[str]) -> int:
