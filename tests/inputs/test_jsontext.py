@@ -61,3 +61,11 @@ def test_reading_does_not_import_json() -> None:
             "print('json' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_without_the_c_scanner_json_itself_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rnnparams.inputs import jsontext
+
+    monkeypatch.setattr(jsontext, "_scan", None)
+    for text in ('{"a": [1, 2.5, null, true]}', "[1 2]", ""):
+        assert outcome(jsontext.loads, text) == outcome(json.loads, text)

@@ -27,12 +27,13 @@ class _Settings:
     parse_constant = {"-Infinity": float("-inf"), "Infinity": float("inf"), "NaN": float("nan")}.__getitem__
 
 
-try:
+_scan: Any = None
+try:  # the scanner reads its settings off any object with these attributes
     from _json import make_scanner as _make_scanner
-except ImportError:  # a Python without the accelerator: json.loads's own pure-Python scanner
+
+    _scan = _make_scanner(_Settings())  # type: ignore[arg-type]
+except Exception:  # a Python without the accelerator (or one that wants more of it): json.loads itself
     _scan = None
-else:
-    _scan = _make_scanner(_Settings())  # type: ignore[arg-type]  # the scanner reads these attributes off any object
 
 
 def loads(text: str) -> Any:
