@@ -75,15 +75,8 @@ def dumps(value: Any, indent: int = 2, _level: int = 0) -> str:
         pad = " " * (indent * (_level + 1))
         items = []
         for k, v in value.items():
-            vk = type(v)
-            if vk is int:
-                items.append(_key(k) + str(v))
-            elif vk is str:
-                items.append(_key(k) + _string(v))
-            elif v is None or vk is bool or vk is float:
-                items.append(_key(k) + scalar(v))
-            else:
-                items.append(_key(k) + dumps(v, indent, _level + 1))
+            text = _flat(k, v)
+            items.append(_key(k) + dumps(v, indent, _level + 1) if text is None else text)
         return "{\n" + pad + (",\n" + pad).join(items) + "\n" + pad[indent:] + "}"
     if kind is list or kind is tuple:
         if all(type(v) is int for v in value):  # a shape, a list of counts: on one line
@@ -101,29 +94,26 @@ def dumps(value: Any, indent: int = 2, _level: int = 0) -> str:
 _SCALARS = (int, str, bool, float, type(None))
 
 
+def _flat(k: object, v: Any) -> str | None:
+    """`"key": value` on one line for a scalar or a list of scalars (a shape); None for a dict or a nested list."""
+    vk = type(v)
+    if vk is int:
+        return _key(k) + str(v)
+    if vk is str:
+        return _key(k) + _string(v)
+    if vk is list or vk is tuple:
+        if all(type(x) is int for x in v):
+            return _key(k) + "[" + ", ".join(map(str, v)) + "]"
+        return _key(k) + scalar(v) if all(isinstance(x, _SCALARS) for x in v) else None
+    return _key(k) + scalar(v) if isinstance(v, _SCALARS) else None
+
+
 def _row(value: dict[Any, Any]) -> str | None:
     """A record of a list (a tensor, a table's row) on one line, when it holds only scalars and lists of scalars
     (a shape): a 64-block stack's 583 tensors are 583 lines, as the contract's example writes them; None when a
     value is a dict or a nested list (a layer, with its tensors), written indented."""
-    items = []
-    for k, v in value.items():
-        vk = type(v)
-        if vk is int:
-            items.append(_key(k) + str(v))
-        elif vk is str:
-            items.append(_key(k) + _string(v))
-        elif vk is list or vk is tuple:
-            if all(type(x) is int for x in v):
-                items.append(_key(k) + "[" + ", ".join(map(str, v)) + "]")
-            elif all(isinstance(x, _SCALARS) for x in v):
-                items.append(_key(k) + scalar(v))
-            else:
-                return None
-        elif isinstance(v, _SCALARS):
-            items.append(_key(k) + scalar(v))
-        else:
-            return None
-    return "{" + ", ".join(items) + "}"
+    items = [_flat(k, v) for k, v in value.items()]
+    return None if None in items else "{" + ", ".join(items) + "}"  # type: ignore[arg-type]
 
 
 def render_json(report: Report) -> str:
