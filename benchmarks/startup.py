@@ -8,7 +8,7 @@ Hugging Face config (Mamba2Config's defaults: 64 blocks), whose count must be as
 1.25x on CPU time). Median of N runs, the commands taking turns.
 
 Bytecode is compiled first and PYTHONDONTWRITEBYTECODE unset, as after a normal `pip install`.
-Run by hand:  python benchmarks/startup.py [runs]
+Run by hand:  python benchmarks/startup.py [runs] [--all-configs]   (--all-configs: every fixture config too)
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def mixed_model(layers: int = 200) -> str:
 
 
 def main() -> None:
-    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 21
+    runs = next((int(a) for a in sys.argv[1:] if a.isdigit()), 21)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     src = Path(__file__).resolve().parent.parent / "src" / "rnnparams"
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(src)], check=True, env=env, capture_output=True)
@@ -91,6 +91,25 @@ def main() -> None:
           "on CPU time, which other processes on the machine do not inflate)")
     print(f"64-layer HF config / LSTM:    {hf / ours:.2f}x wall, {hf_cpu / lstm_cpu:.2f}x CPU "
           f"({hf_cpu:.1f} / {lstm_cpu:.1f} ms)  (target <= 1.25x: {'PASS' if hf_cpu <= 1.25 * lstm_cpu else 'MISS'})")
+    if "--all-configs" in sys.argv:
+        every_config(exe, runs, env)
+
+
+def every_config(exe: str, runs: int, env: dict[str, str]) -> None:
+    """Every real config of tests/fixtures/configs (Jamba, Zamba2-7B's 81 layers, Qwen3-Next's experts...) against
+    the LSTM, the commands taking turns: the 64-layer target is not a property of one config."""
+    configs = sorted((Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "configs").glob("*.json"))
+    cmds = {"lstm": [exe, "count", "--json", "nn.LSTM(100, 256)"]}
+    cmds.update({c.name: [exe, "count", "--json", str(c)] for c in configs})
+    times = measure(cmds, runs, env)
+    lstm_cpu = times["lstm"][1]
+    print(f"\n{'config.json':<40}{'CPU':>9}{'/ LSTM':>9}")
+    for name in sorted(times, key=lambda n: times[n][1]):
+        if name != "lstm":
+            print(f"{name:<40}{times[name][1]:>6.1f} ms{times[name][1] / lstm_cpu:>8.2f}x")
+    worst = max((n for n in times if n != "lstm"), key=lambda n: times[n][1])
+    print(f"slowest config / LSTM: {times[worst][1] / lstm_cpu:.2f}x CPU ({worst})  (target <= 1.25x: "
+          f"{'PASS' if times[worst][1] <= 1.25 * lstm_cpu else 'MISS'})")
 
 
 if __name__ == "__main__":
