@@ -98,8 +98,7 @@ def plan_mamba(ctx: LayerContext) -> LayerPlan:
         raise ShapeError(f"{ctx.name} (Mamba) reads (batch, T, {d_model}); it receives {fmt_shape(shape)}")
     one = tuple(t for t in expand(MIXER, flags={f: bool(ctx.cfg(f)) for f in ("bias", "conv_bias", "inner_layernorms")})
                 if not (ctx.cfg("mup") and t.role == "scale"))  # mup: its RMSNorms keep no weight
-    tensors = tuple(replace(t, name=f"layers.{k}.{t.name}")
-                    for k in range(layers) for t in one)
+    tensors = tuple(replace(t, name=f"layers.{k}.{t.name}") for k in range(layers) for t in one)
     states = {"conv_state": (shape[0], layers, env["d_inner"], env["d_conv"] - 1),
               "ssm_state": (shape[0], layers, env["d_inner"], env["d_state"])}
     return LayerPlan(tensors, freeze(env), shape, shape, freeze(states), family=((Sym("L"), one),),

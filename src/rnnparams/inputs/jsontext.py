@@ -33,7 +33,7 @@ try:  # the scanner reads its settings off any object with these attributes
 
     _scan = _make_scanner(_Settings())  # type: ignore[arg-type]
 except Exception:  # a Python without the accelerator (or one that wants more of it): json.loads itself
-    _scan = None
+    pass
 
 
 def loads(text: str) -> Any:

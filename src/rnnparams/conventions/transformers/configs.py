@@ -103,9 +103,6 @@ class ModelFamily:
 
 Config = Mapping[str, object]
 
-
-
-
 _MAMBA_FIELDS = (
     ("vocab_size", INT, 50280), ("hidden_size", INT, 768), ("state_size", INT, 16), ("num_hidden_layers", INT, 32),
     ("layer_norm_epsilon", FLOAT, 1e-5), ("expand", INT, 2), ("conv_kernel", INT, 4), ("use_bias", BOOL, False),

@@ -30,7 +30,7 @@ from .blocks import (
     kv_caches,
 )
 from .common import S, flag, size
-from .hybrid_common import JAMBA_WORDS
+from .hybrid_common import JAMBA_WORDS, ROUTED
 from .stacks import Kind, stack
 
 T = TensorTemplate
@@ -82,8 +82,6 @@ def _jamba_layout(ctx: LayerContext) -> tuple[tuple[int, ...], ...]:
                  for i in range(ctx.int("num_layers")))
 
 
-JAMBA_MOE_MIXER = Mixer(routed=("experts", "top_k"), routed_roles=frozenset({"up_proj", "down_proj"}))
-"""The router reads every token; top_k experts' gate_up_proj and down_proj do (JambaExperts)."""
 _PERIODS = tuple(Param(name, 1, INT, positional=False) for name in (
     "attn_layer_period", "attn_layer_offset", "expert_layer_period", "expert_layer_offset"))
 JAMBA = stack(
@@ -98,7 +96,7 @@ JAMBA = stack(
      Kind("L_moe", JAMBA_MOE), Kind("L", JAMBA_NORMS)),
     layout=_jamba_layout, words=JAMBA_WORDS, notes=("jamba",), extra=_PERIODS,
     work=Work(token_products=TOKEN_PRODUCTS, mixers=(("L_mamba", MAMBA_MIXER), ("L_att", ATTENTION_MIXER),
-                                                     ("L_moe", JAMBA_MOE_MIXER))),
+                                                     ("L_moe", ROUTED))),
 )
 _CONV2 = D_INNER + 2 * GROUPS * D_STATE
 BAMBA_MLP = (
