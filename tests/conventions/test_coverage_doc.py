@@ -33,6 +33,21 @@ def test_every_refused_class_has_its_reason_in_the_table() -> None:
             assert f"| {name} | refused: " in text
 
 
+def assert_index_is(index: tuple[tuple[str, tuple[str, ...]], ...], declared: dict[str, str]) -> None:
+    """A lazy table's INDEX (module, names) names each name once, in the module that declares it, and none else."""
+    indexed = {name: module for module, names in index for name in names}
+    assert sum(len(names) for _, names in index) == len(indexed)
+    assert indexed == declared
+
+
+def modules_loaded(code: str, package: str) -> list[str]:
+    """The modules of `package` a fresh interpreter has imported after running `code` (from the project root)."""
+    code += f"; print(sorted(m for m in sys.modules if m.startswith('{package}.')))"
+    out = subprocess.run([sys.executable, "-c", f"import sys, rnnparams; {code}"], capture_output=True, text=True,
+                         timeout=60, check=True, cwd=Path(__file__).resolve().parents[2])
+    return [m.rsplit(".", 1)[1] for m in eval(out.stdout.strip())]  # the list this test printed itself
+
+
 def test_the_lazy_table_index_names_what_each_group_declares() -> None:
     """conventions/pytorch/table.py INDEX: each class in the group module that declares it, none twice or left out."""
     import importlib
@@ -45,16 +60,11 @@ def test_the_lazy_table_index_names_what_each_group_declares() -> None:
         for conv in (*module.CONVENTIONS, *getattr(module, "MORE", ())):
             assert conv.type_name not in declared, conv.type_name
             declared[conv.type_name] = group
-    indexed = {name: group for group, names in INDEX for name in names}
-    assert sum(len(names) for _, names in INDEX) == len(indexed)
-    assert indexed == declared
+    assert_index_is(INDEX, declared)
 
 
 def test_counting_an_lstm_builds_only_the_recurrent_conventions() -> None:
-    code = ("import sys, rnnparams; rnnparams.count('nn.LSTM(100, 256)'); "
-            "print(sorted(m for m in sys.modules if m.startswith('rnnparams.conventions.pytorch.')))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
-    loaded = [m.rsplit(".", 1)[1] for m in eval(out.stdout.strip())]  # the list this test printed itself
+    loaded = modules_loaded("rnnparams.count('nn.LSTM(100, 256)')", "rnnparams.conventions.pytorch")
     assert loaded == ["common", "containers", "recurrent", "table"]
 
 
@@ -73,15 +83,10 @@ def test_the_transformers_table_index_names_what_each_module_declares() -> None:
         for name in getattr(module, "LAYERS", {}):
             assert name not in declared, name
             declared[name] = info.name
-    indexed = {name: module for module, names in INDEX for name in names}
-    assert sum(len(names) for _, names in INDEX) == len(indexed)
-    assert indexed == declared
+    assert_index_is(INDEX, declared)
 
 
 def test_counting_a_mamba2_config_builds_only_the_mamba_blocks() -> None:
-    code = ("import sys, rnnparams; rnnparams.count('tests/fixtures/configs/mamba2-defaults.json'); "
-            "print(sorted(m for m in sys.modules if m.startswith('rnnparams.conventions.transformers.')))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True,
-                         cwd=Path(__file__).resolve().parents[2])
-    loaded = [m.rsplit(".", 1)[1] for m in eval(out.stdout.strip())]  # the list this test printed itself
+    loaded = modules_loaded("rnnparams.count('tests/fixtures/configs/mamba2-defaults.json')",
+                            "rnnparams.conventions.transformers")
     assert loaded == ["blocks", "builders", "common", "configs", "stacks"]
